@@ -1,0 +1,4 @@
+/**
+ * The node: backend, engine wiring, the weft CLI.
+ */
+package io.weft.agent;

@@ -1,0 +1,4 @@
+/**
+ * JMH benchmarks, one class per hot component.
+ */
+package io.weft.bench;

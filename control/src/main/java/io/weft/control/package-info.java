@@ -1,0 +1,4 @@
+/**
+ * The coordination server: login, node registry, policy, netmap streaming.
+ */
+package io.weft.control;

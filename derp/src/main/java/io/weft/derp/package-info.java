@@ -1,0 +1,4 @@
+/**
+ * DERP relay frames, server, client and mesh.
+ */
+package io.weft.derp;

@@ -1,0 +1,4 @@
+/**
+ * The mesh Bind: STUN, disco, path selection, DERP fallback.
+ */
+package io.weft.magicsock;

@@ -1,0 +1,4 @@
+/**
+ * A userspace IPv4/IPv6 TCP/IP stack.
+ */
+package io.weft.netstack;

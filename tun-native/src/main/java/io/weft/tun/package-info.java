@@ -1,0 +1,4 @@
+/**
+ * Operating-system TUN devices through JNA.
+ */
+package io.weft.tun;

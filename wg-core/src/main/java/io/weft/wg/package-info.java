@@ -1,0 +1,4 @@
+/**
+ * The WireGuard protocol engine: crypto, wire formats, Noise_IKpsk2, sessions, timers, routing, the device.
+ */
+package io.weft.wg;
