@@ -1,0 +1,46 @@
+package io.weft.wg.tun;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A device that carries IP packets, read and written in batches into caller-owned buffers.
+ *
+ * <p>Packets sit in {@code bufs[i]} starting at absolute index {@code offset}: the room before
+ * {@code offset} is left to the caller (the device puts the 16-byte WireGuard header there, so a
+ * packet is sealed in place). Implementations: the kernel TUN in {@code tun-native}, the netstack
+ * adapter, and an in-memory double in tests.
+ */
+public interface Tun extends Closeable {
+
+  /**
+   * Reads up to {@code bufs.length} packets; blocks until at least one is available or the device
+   * is closed.
+   *
+   * @param bufs destination buffers; packet {@code i} is written at {@code [offset, offset +
+   *     sizes[i])}, positions and limits are left unchanged
+   * @param sizes receives each packet's length
+   * @param offset where packets start in each buffer
+   * @return the number of packets read (at least 1)
+   * @throws IOException when the device fails or is closed ({@link java.nio.channels.ClosedChannelException})
+   */
+  int read(ByteBuffer[] bufs, int[] sizes, int offset) throws IOException;
+
+  /**
+   * Writes {@code count} packets; packet {@code i} is {@code bufs[i]} from {@code offset} to
+   * its limit.
+   *
+   * @return the number of packets written
+   */
+  int write(ByteBuffer[] bufs, int count, int offset) throws IOException;
+
+  /** How many packets one {@link #read} can return at most. */
+  int batchSize();
+
+  /** The device MTU in bytes. */
+  int mtu();
+
+  /** The interface name ({@code wg0}), or a description for devices without one. */
+  String name();
+}
