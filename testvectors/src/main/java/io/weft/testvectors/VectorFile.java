@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,8 +51,7 @@ public record VectorFile(String name, String source, List<Case> cases) {
       int index = 0;
       for (JsonNode c : root.path("cases")) {
         Map<String, String> fields = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : c.properties()) {
           fields.put(e.getKey(), e.getValue().asText());
         }
         cases.add(new Case(name + "#" + index++, fields));
