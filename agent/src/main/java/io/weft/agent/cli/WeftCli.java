@@ -1,0 +1,143 @@
+package io.weft.agent.cli;
+
+import io.weft.agent.quickstart.CryptoSelfCheck;
+import io.weft.wg.key.NoisePresharedKey;
+import io.weft.wg.key.NoisePrivateKey;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code weft} command line. */
+@Command(
+    name = "weft",
+    mixinStandardHelpOptions = true,
+    versionProvider = WeftCli.Version.class,
+    description = "Weft: a mesh VPN in pure Java (userspace WireGuard, userspace TCP/IP).",
+    subcommands = {
+      WeftCli.VersionCommand.class,
+      WeftCli.GenKey.class,
+      WeftCli.PubKey.class,
+      WeftCli.GenPsk.class,
+      WeftCli.Quickstart.class,
+      CommandLine.HelpCommand.class
+    })
+public final class WeftCli implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** Runs the CLI and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+  }
+
+  /** Runs the CLI with the given streams (for tests) and returns the exit status. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new WeftCli());
+    cl.setOut(out);
+    cl.setErr(err);
+    int rc = cl.execute(args);
+    out.flush();
+    err.flush();
+    return rc;
+  }
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return 0;
+  }
+
+  /** The build's version. */
+  static String version() {
+    String v = WeftCli.class.getPackage().getImplementationVersion();
+    return "weft " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")";
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {version()};
+    }
+  }
+
+  @Command(name = "version", description = "Print the version.")
+  static final class VersionCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      spec.commandLine().getOut().println(version());
+      return 0;
+    }
+  }
+
+  @Command(name = "genkey", description = "Print a new private key in base64, as `wg genkey` does.")
+  static final class GenKey implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      NoisePrivateKey k = NoisePrivateKey.generate(new SecureRandom());
+      spec.commandLine().getOut().println(k.toBase64());
+      k.destroy();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "pubkey",
+      description = "Read a private key in base64 on standard input; print its public key, as `wg pubkey` does.")
+  static final class PubKey implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+      String line = in.readLine();
+      NoisePrivateKey k;
+      try {
+        k = NoisePrivateKey.fromBase64(line == null ? "" : line);
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("weft pubkey: stdin: " + e.getMessage());
+        return 1;
+      }
+      spec.commandLine().getOut().println(k.publicKey().toBase64());
+      k.destroy();
+      return 0;
+    }
+  }
+
+  @Command(name = "genpsk", description = "Print a new pre-shared key in base64, as `wg genpsk` does.")
+  static final class GenPsk implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      NoisePresharedKey k = NoisePresharedKey.generate(new SecureRandom());
+      spec.commandLine().getOut().println(k.toBase64());
+      k.destroy();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "quickstart",
+      description = "Show what Weft can do today: for now, every crypto primitive checked against its published known answers, with its speed.")
+  static final class Quickstart implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(version());
+      boolean ok = new CryptoSelfCheck(out).run();
+      return ok ? 0 : 1;
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The {@code weft} command line (picocli). */
+package io.weft.agent.cli;
