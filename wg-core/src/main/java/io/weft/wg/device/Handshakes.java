@@ -1,0 +1,151 @@
+package io.weft.wg.device;
+
+import io.weft.wg.conn.Endpoint;
+import io.weft.wg.key.NoisePrivateKey;
+import io.weft.wg.key.NoisePublicKey;
+import io.weft.wg.noise.CookieChecker;
+import io.weft.wg.noise.Handshake;
+import io.weft.wg.noise.Session;
+import io.weft.wg.wire.Messages;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * The handshake flow (paper §5.3 and §5.4; wireguard-go {@code RoutineHandshake}): every message
+ * needs a valid mac1; under load a message without a valid mac2 is answered with a cookie reply
+ * and dropped, and the rest are rate-limited per source address; then initiations are answered
+ * and responses complete our handshakes.
+ */
+final class Handshakes {
+  private Handshakes() {}
+
+  /** A handshake message waiting in the queue: a copy of its bytes and where it came from. */
+  record Message(byte[] bytes, Endpoint source) {}
+
+  static void process(Device d, Message m) {
+    final byte[] msg = m.bytes();
+    final int type = Messages.classify(msg, 0, msg.length);
+    if (type == Messages.TYPE_COOKIE_REPLY) {
+      IndexTable.Entry e = d.indexTable.lookup(Messages.getIntLE(msg, Messages.COOKIE_RECEIVER));
+      if (e != null && !e.peer.cookieGenerator.consumeReply(msg, 0)) {
+        d.stats.handshakeRejected.increment();
+      }
+      return;
+    }
+    if (!d.cookieChecker.checkMac1(msg, 0, msg.length)) {
+      d.stats.handshakeBadMac1.increment();
+      return;
+    }
+    final long now = d.clock.nanoTime();
+    if (d.underLoad(now)) {
+      InetSocketAddress src = m.source().destination();
+      byte[] srcBytes = CookieChecker.sourceBytes(src);
+      if (!d.cookieChecker.checkMac2(msg, 0, msg.length, srcBytes)) {
+        int sender = Messages.getIntLE(msg, type == Messages.TYPE_INITIATION ? Messages.INIT_SENDER : Messages.RESP_SENDER);
+        byte[] reply = new byte[Messages.COOKIE_REPLY_SIZE];
+        d.cookieChecker.createReply(msg, 0, msg.length, sender, srcBytes, reply, 0);
+        try {
+          d.sendDatagram(ByteBuffer.wrap(reply), m.source());
+          d.stats.cookieRepliesSent.increment();
+        } catch (IOException e) {
+          d.log.log(System.Logger.Level.DEBUG, "cookie reply failed: {0}", e.getMessage());
+        }
+        return;
+      }
+      byte[] ip = src.getAddress().getAddress();
+      if (!d.rateLimiter.allow(ip, 0, ip.length, now)) {
+        d.stats.handshakeRateLimited.increment();
+        return;
+      }
+    }
+    if (type == Messages.TYPE_INITIATION) {
+      initiation(d, msg, m.source());
+    } else {
+      response(d, msg, m.source());
+    }
+  }
+
+  private static void initiation(Device d, byte[] msg, Endpoint source) {
+    NoisePrivateKey priv = d.privateKey();
+    NoisePublicKey pub = d.publicKey();
+    if (priv == null) {
+      return;
+    }
+    Handshake hs =
+        d.noise.consumeInitiation(priv, pub, msg, 0, k -> {
+          Peer p = d.peers.get(k);
+          return p == null ? null : p.handshake;
+        });
+    if (hs == null) {
+      d.stats.handshakeRejected.increment();
+      return;
+    }
+    Peer peer = d.peers.get(hs.remoteStatic());
+    if (peer == null) {
+      return;
+    }
+    if (d.roaming || peer.endpoint() == null) {
+      peer.setEndpoint(source);
+    }
+    peer.rxBytes.addAndGet(msg.length);
+    Timers.anyAuthenticatedPacketTraversal(peer);
+    Timers.anyAuthenticatedPacketReceived(peer);
+
+    byte[] resp = new byte[Messages.RESPONSE_SIZE];
+    d.indexTable.remove(hs.localIndex());
+    int index = d.indexTable.newIndexForHandshake(peer);
+    if (!d.noise.createResponse(hs, index, resp, 0)) {
+      d.indexTable.remove(index);
+      return;
+    }
+    peer.cookieGenerator.addMacs(resp, 0, resp.length);
+    Session s = d.noise.beginSession(hs);
+    if (s == null) {
+      d.indexTable.remove(index);
+      return;
+    }
+    Keypair kp = new Keypair(s, d.clock.nanoTime());
+    d.indexTable.setKeypair(index, kp);
+    peer.installKeypair(kp);
+    Timers.sessionDerived(peer);
+    Timers.anyAuthenticatedPacketTraversal(peer);
+    Timers.anyAuthenticatedPacketSent(peer);
+    peer.txBytes.addAndGet(resp.length);
+    try {
+      d.sendDatagram(ByteBuffer.wrap(resp), peer.endpoint());
+    } catch (IOException e) {
+      d.log.log(System.Logger.Level.DEBUG, "handshake response to {0} failed: {1}", peer, e.getMessage());
+    }
+  }
+
+  private static void response(Device d, byte[] msg, Endpoint source) {
+    IndexTable.Entry e = d.indexTable.lookup(Messages.getIntLE(msg, Messages.RESP_RECEIVER));
+    if (e == null || e.keypair != null) {
+      d.stats.handshakeRejected.increment();
+      return;
+    }
+    Peer peer = e.peer;
+    if (!d.noise.consumeResponse(d.privateKey(), peer.handshake, msg, 0)) {
+      d.stats.handshakeRejected.increment();
+      return;
+    }
+    if (d.roaming) {
+      peer.setEndpoint(source);
+    }
+    Timers.anyAuthenticatedPacketTraversal(peer);
+    Timers.anyAuthenticatedPacketReceived(peer);
+    Session s = d.noise.beginSession(peer.handshake);
+    if (s == null) {
+      return;
+    }
+    Keypair kp = new Keypair(s, d.clock.nanoTime());
+    d.indexTable.setKeypair(kp.localIndex, kp);
+    peer.installKeypair(kp);
+    d.stats.handshakesCompleted.increment();
+    Timers.sessionDerived(peer);
+    Timers.handshakeComplete(peer);
+    peer.rxBytes.addAndGet(msg.length);
+    peer.sendKeepalive();
+  }
+}

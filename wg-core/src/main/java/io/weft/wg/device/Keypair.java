@@ -1,0 +1,69 @@
+package io.weft.wg.device;
+
+import io.weft.wg.crypto.ChaCha20Poly1305;
+import io.weft.wg.noise.Session;
+import io.weft.wg.replay.ReplayWindow;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One session's transport keys (paper §5.4.6): the send key with its counter, the receive key
+ * with its replay window, the indices, and when it was made. The JDK cipher objects are not
+ * thread-safe, so sealing and opening each take a lock (uncontended in the common one-thread-per-
+ * direction case).
+ */
+public final class Keypair {
+  final ChaCha20Poly1305 send;
+  final ChaCha20Poly1305 receive;
+  final ReentrantLock sendLock = new ReentrantLock();
+  final ReentrantLock receiveLock = new ReentrantLock();
+  final AtomicLong sendNonce = new AtomicLong();
+  final ReplayWindow replay = new ReplayWindow();
+  final long createdNanos;
+  final boolean initiator;
+  final int localIndex;
+  final int remoteIndex;
+  volatile boolean destroyed;
+
+  Keypair(Session s, long createdNanos) {
+    this.send = new ChaCha20Poly1305(s.sendKey());
+    this.receive = new ChaCha20Poly1305(s.receiveKey());
+    s.destroy();
+    this.createdNanos = createdNanos;
+    this.initiator = s.initiator();
+    this.localIndex = s.localIndex();
+    this.remoteIndex = s.remoteIndex();
+  }
+
+  /** Whether we initiated the handshake that made this keypair. */
+  public boolean initiator() {
+    return initiator;
+  }
+
+  /** When the keypair was made (monotonic nanos). */
+  public long createdNanos() {
+    return createdNanos;
+  }
+
+  /** Zeroes the keys; later seal/open calls fail closed. */
+  void destroy() {
+    sendLock.lock();
+    try {
+      receiveLock.lock();
+      try {
+        destroyed = true;
+        send.destroy();
+        receive.destroy();
+      } finally {
+        receiveLock.unlock();
+      }
+    } finally {
+      sendLock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Keypair[local=" + Integer.toUnsignedString(localIndex) + ", initiator=" + initiator + "]";
+  }
+}

@@ -1,0 +1,139 @@
+package io.weft.wg.device;
+
+import static io.weft.wg.device.Constants.KEEPALIVE_TIMEOUT_NANOS;
+import static io.weft.wg.device.Constants.REJECT_AFTER_MESSAGES;
+import static io.weft.wg.device.Constants.REJECT_AFTER_TIME_NANOS;
+import static io.weft.wg.device.Constants.REKEY_TIMEOUT_NANOS;
+
+import io.weft.wg.conn.Endpoint;
+import io.weft.wg.wire.Messages;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The receive flow for transport messages (paper §5.4.6; wireguard-go {@code receive.go}):
+ * look up the keypair by receiver index, open in place, check the replay window, roam the
+ * endpoint, confirm a responder's new session, check the inner source address against the
+ * peer's allowed IPs (cryptokey routing), and hand the packet to the TUN. Every failure is a
+ * counted drop, never an exception.
+ */
+final class Receive {
+  private Receive() {}
+
+  /**
+   * Handles the transport message in {@code buf[0, len)} from {@code source}.
+   *
+   * @return the length of the inner IP packet now at {@code buf[HEADROOM, HEADROOM+n)} that is to
+   *     be written to the TUN, or 0 when there is nothing to write (keepalive or drop)
+   */
+  static int transport(Device d, ByteBuffer buf, int len, Endpoint source) {
+    final byte[] b = buf.array();
+    final int base = buf.arrayOffset();
+    final IndexTable.Entry e = d.indexTable.lookup(Messages.getIntLE(b, base + Messages.TRANSPORT_RECEIVER));
+    final Keypair kp = e == null ? null : e.keypair;
+    if (kp == null) {
+      d.stats.droppedUnknownIndex.increment();
+      return 0;
+    }
+    final Peer peer = e.peer;
+    final long now = d.clock.nanoTime();
+    if (kp.destroyed || now - kp.createdNanos >= REJECT_AFTER_TIME_NANOS) {
+      d.stats.droppedExpired.increment();
+      return 0;
+    }
+    final long counter = Messages.getLongLE(b, base + Messages.TRANSPORT_COUNTER);
+    final int n;
+    kp.receiveLock.lock();
+    try {
+      if (kp.destroyed) {
+        return 0;
+      }
+      n = kp.receive.open(counter, null, b, base + Messages.TRANSPORT_CONTENT, len - Messages.TRANSPORT_CONTENT);
+      if (n < 0) {
+        d.stats.droppedBadMac.increment();
+        return 0;
+      }
+      if (!kp.replay.validateCounter(counter, REJECT_AFTER_MESSAGES)) {
+        d.stats.droppedReplay.increment();
+        return 0;
+      }
+    } finally {
+      kp.receiveLock.unlock();
+    }
+    if (d.roaming) {
+      peer.setEndpoint(source);
+    }
+    if (peer.receivedWithKeypair(kp)) {
+      Timers.handshakeComplete(peer);
+      peer.sendStaged();
+    }
+    keepKeyFreshReceiving(peer, now);
+    Timers.anyAuthenticatedPacketTraversal(peer);
+    Timers.anyAuthenticatedPacketReceived(peer);
+    peer.rxBytes.addAndGet(len);
+    if (n == 0) {
+      return 0; // keepalive
+    }
+    Timers.dataReceived(peer);
+    final int off = base + Device.HEADROOM;
+    final int ipLen = innerLength(b, off, n);
+    if (ipLen <= 0) {
+      d.stats.droppedBadInner.increment();
+      return 0;
+    }
+    final int version = (b[off] >> 4) & 0xf;
+    final Peer allowed =
+        version == 4 ? d.allowedIps.lookup(b, off + 12, 4) : d.allowedIps.lookup(b, off + 8, 16);
+    if (allowed != peer) {
+      d.stats.droppedNotAllowed.increment();
+      return 0;
+    }
+    return ipLen;
+  }
+
+  /** The IP packet's own length (padding excluded), or 0 when the header is not valid. */
+  static int innerLength(byte[] b, int off, int n) {
+    if (n < 1) {
+      return 0;
+    }
+    int version = (b[off] >> 4) & 0xf;
+    if (version == 4) {
+      if (n < 20) {
+        return 0;
+      }
+      int total = ((b[off + 2] & 0xff) << 8) | (b[off + 3] & 0xff);
+      return total >= 20 && total <= n ? total : 0;
+    }
+    if (version == 6) {
+      if (n < 40) {
+        return 0;
+      }
+      int total = 40 + (((b[off + 4] & 0xff) << 8) | (b[off + 5] & 0xff));
+      return total <= n ? total : 0;
+    }
+    return 0;
+  }
+
+  /** An initiator whose key nears REJECT_AFTER_TIME starts one last handshake (wireguard-go). */
+  private static void keepKeyFreshReceiving(Peer peer, long now) {
+    Keypair kp = peer.current;
+    if (kp == null || !kp.initiator) {
+      return;
+    }
+    if (now - kp.createdNanos > REJECT_AFTER_TIME_NANOS - KEEPALIVE_TIMEOUT_NANOS - REKEY_TIMEOUT_NANOS
+        && Timers.takeLastMinuteHandshake(peer)) {
+      peer.sendHandshakeInitiation(false);
+    }
+  }
+
+  /** Writes a decrypted packet to the TUN; a failure is logged and counted, never thrown. */
+  static void toTun(Device d, ByteBuffer buf, int ipLen, ByteBuffer[] one) {
+    buf.limit(Device.HEADROOM + ipLen).position(0);
+    one[0] = buf;
+    try {
+      d.tun.write(one, 1, Device.HEADROOM);
+    } catch (IOException ex) {
+      d.stats.tunWriteErrors.increment();
+    }
+  }
+}
