@@ -131,6 +131,15 @@ public final class AllowedIps<P> {
     return null;
   }
 
+  /** Nodes in both tries, routes and joins: for tests of the trie's shape. */
+  int nodeCount() {
+    return count(ipv4) + count(ipv6);
+  }
+
+  private static int count(final Node<?> node) {
+    return node == null ? 0 : 1 + count(node.zero) + count(node.one);
+  }
+
   @Override
   public String toString() {
     synchronized (updateLock) {

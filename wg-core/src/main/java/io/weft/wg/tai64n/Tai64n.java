@@ -12,11 +12,11 @@ import java.util.Arrays;
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |        label: 2^62 + 10 + Unix seconds (big-endian, 64 bits)   |
+ * |        label: 2^62 + 10 + Unix seconds (big-endian, 64 bits)  |
  * +                                                               +
  * |                                                               |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |  nanoseconds, low 24 bits zero (big-endian, 32 bits)           |
+ * |  nanoseconds, low 24 bits zero (big-endian, 32 bits)          |
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  * </pre>
  */

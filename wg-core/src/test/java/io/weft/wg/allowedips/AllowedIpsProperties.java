@@ -1,0 +1,151 @@
+package io.weft.wg.allowedips;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+
+class AllowedIpsProperties {
+
+  /** Few peers, so prefixes change hands and removals often name the wrong peer. */
+  private static final List<String> PEERS = List.of("a", "b", "c", "d");
+
+  enum Kind { INSERT, REMOVE, REMOVE_PEER }
+
+  record Op(Kind kind, Prefix prefix, String peer) {}
+
+  /**
+   * Addresses clustered under a few bases, so that prefixes nest, share bits and split the trie
+   * at every depth; IPv4 and IPv6 mixed.
+   */
+  private static Arbitrary<byte[]> addresses(final int length) {
+    final Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofSize(length);
+    final byte[] base = new byte[length];
+    base[0] = 10;
+    final Arbitrary<byte[]> clustered =
+        Combinators.combine(
+                Arbitraries.integers().between(0, length * 8 - 1),
+                Arbitraries.integers().between(0, length * 8 - 1))
+            .as(
+                (flip1, flip2) -> {
+                  final byte[] a = base.clone();
+                  a[flip1 / 8] ^= (byte) (0x80 >>> (flip1 % 8));
+                  a[flip2 / 8] ^= (byte) (0x80 >>> (flip2 % 8));
+                  return a;
+                });
+    return Arbitraries.frequencyOf(Tuple.of(1, random), Tuple.of(3, clustered));
+  }
+
+  private static Arbitrary<Prefix> prefixes(final int length) {
+    final int maxBits = length * 8;
+    final Arbitrary<Integer> bits =
+        Arbitraries.frequencyOf(
+            Tuple.of(3, Arbitraries.integers().between(0, maxBits)),
+            Tuple.of(1, Arbitraries.of(0, 1, maxBits - 1, maxBits)));
+    return Combinators.combine(addresses(length), bits).as(Prefix::new);
+  }
+
+  @Provide
+  Arbitrary<List<Op>> operations() {
+    final Arbitrary<Prefix> prefix = Arbitraries.oneOf(prefixes(4), prefixes(16));
+    final Arbitrary<String> peer = Arbitraries.of(PEERS);
+    final Arbitrary<Kind> kind =
+        Arbitraries.frequency(
+            Tuple.of(12, Kind.INSERT),
+            Tuple.of(5, Kind.REMOVE),
+            Tuple.of(1, Kind.REMOVE_PEER));
+    return Combinators.combine(kind, prefix, peer).as(Op::new).list().ofMaxSize(150);
+  }
+
+  @Provide
+  Arbitrary<List<byte[]>> probes() {
+    return Arbitraries.oneOf(addresses(4), addresses(16)).list().ofSize(60);
+  }
+
+  /**
+   * After any sequence of updates, every lookup agrees with a linear scan for the longest
+   * containing prefix, and each peer's prefix list is exactly what the scan holds for it.
+   */
+  @Property(tries = 400)
+  void shouldAgreeWithALinearLongestPrefixMatch(
+      @ForAll("operations") final List<Op> operations,
+      @ForAll("probes") final List<byte[]> probes) {
+    final AllowedIps<String> table = new AllowedIps<>();
+    final Map<Prefix, String> reference = new HashMap<>();
+    for (final Op op : operations) {
+      final Prefix p = op.prefix();
+      switch (op.kind()) {
+        case INSERT -> {
+          table.insert(p.address(), p.bits(), op.peer());
+          reference.put(p, op.peer());
+        }
+        case REMOVE -> {
+          final boolean owned = op.peer().equals(reference.get(p));
+          assertThat(table.remove(p.address(), p.bits(), op.peer())).isEqualTo(owned);
+          if (owned) {
+            reference.remove(p);
+          }
+        }
+        case REMOVE_PEER -> {
+          table.removeByPeer(op.peer());
+          reference.values().removeIf(op.peer()::equals);
+        }
+      }
+      // Probe the prefixes in play too: their first and last addresses are the edge cases.
+      final byte[] first = p.address();
+      assertThat(table.lookup(first, 0, first.length)).isEqualTo(linearLookup(reference, first));
+      final byte[] last = lastAddress(p);
+      assertThat(table.lookup(last, 0, last.length)).isEqualTo(linearLookup(reference, last));
+    }
+    // Compressed: a node without a peer joins two subtrees, so there are fewer joins than routes.
+    assertThat(table.nodeCount()).isLessThanOrEqualTo(Math.max(0, 2 * reference.size() - 1));
+    for (final byte[] probe : probes) {
+      assertThat(table.lookup(probe, 0, probe.length))
+          .as("lookup %s", new Prefix(probe, probe.length * 8))
+          .isEqualTo(linearLookup(reference, probe));
+    }
+    for (final String peer : PEERS) {
+      final List<Prefix> expected = new ArrayList<>();
+      reference.forEach((prefix, owner) -> {
+        if (owner.equals(peer)) {
+          expected.add(prefix);
+        }
+      });
+      expected.sort(Comparator.naturalOrder());
+      assertThat(table.prefixesOf(peer)).as("prefixes of %s", peer).isEqualTo(expected);
+    }
+  }
+
+  private static String linearLookup(final Map<Prefix, String> routes, final byte[] address) {
+    Prefix best = null;
+    for (final Prefix prefix : routes.keySet()) {
+      if (contains(prefix, address) && (best == null || prefix.bits() > best.bits())) {
+        best = prefix;
+      }
+    }
+    return best == null ? null : routes.get(best);
+  }
+
+  private static boolean contains(final Prefix prefix, final byte[] address) {
+    return prefix.address().length == address.length
+        && new Prefix(address, prefix.bits()).equals(prefix);
+  }
+
+  private static byte[] lastAddress(final Prefix prefix) {
+    final byte[] a = prefix.address();
+    for (int bit = prefix.bits(); bit < a.length * 8; bit++) {
+      a[bit / 8] |= (byte) (0x80 >>> (bit % 8));
+    }
+    return a;
+  }
+}
