@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       WeftCli.PubKey.class,
       WeftCli.GenPsk.class,
       WeftCli.Quickstart.class,
+      io.weft.agent.wg.WgCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class WeftCli implements Callable<Integer> {

@@ -74,6 +74,7 @@ public final class Device implements Closeable {
   private volatile long timerWakeNanos = NOT_SLEEPING;
   private volatile boolean up;
   private volatile boolean closed;
+  private final java.util.concurrent.CountDownLatch closedLatch = new java.util.concurrent.CountDownLatch(1);
 
   /** Counters of dropped and handled packets. */
   public static final class Stats {
@@ -374,6 +375,12 @@ public final class Device implements Closeable {
     if (k != null) {
       k.destroy();
     }
+    closedLatch.countDown();
+  }
+
+  /** Blocks until the device is closed (by {@link #close()} or because its TUN went away). */
+  public void awaitClosed() throws InterruptedException {
+    closedLatch.await();
   }
 
   /** Whether the device was closed. */
