@@ -329,6 +329,16 @@ public final class Device implements Closeable {
     return t;
   }
 
+  /** The device's thread with {@code name} (weft-tun-reader, weft-receiver, ...), or null. */
+  Thread thread(String name) {
+    for (Thread t : threads) {
+      if (t.getName().equals(name)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
   /** Whether the device is up. */
   public boolean isUp() {
     return up && !closed;

@@ -1,0 +1,169 @@
+package io.weft.wg.device;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weft.wg.conn.UdpBind;
+import io.weft.wg.crypto.ChaCha20Poly1305;
+import io.weft.wg.key.NoisePrivateKey;
+import io.weft.wg.testing.Await;
+import io.weft.wg.testing.Packets;
+import io.weft.wg.time.NanoClock;
+import io.weft.wg.tun.Tun;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The transport path allocates nothing of its own: per packet, the sending and receiving threads
+ * allocate no more than the JDK's ChaCha20-Poly1305 {@code init} does by itself (measured here in
+ * the same JVM), plus a few bytes of slack. The JDK's own share is bounded too.
+ */
+class TransportAllocationTest {
+  /** The JDK cipher's own allocation per init, as measured on JDK 25 (about 2.2 KB); the bound. */
+  static final long JDK_INIT_BOUND = 3_000;
+  /** What Weft's code may add per packet: nothing, up to measurement noise. */
+  static final long SLACK = 48;
+
+  static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+  /** A TUN that produces a fixed packet on demand and counts what is written to it. */
+  static final class GeneratorTun implements Tun {
+    final byte[] packet;
+    final AtomicLong remaining = new AtomicLong();
+    final AtomicLong written = new AtomicLong();
+    volatile Thread reader;
+    volatile boolean closed;
+
+    GeneratorTun(byte[] packet) {
+      this.packet = packet;
+    }
+
+    void release(long n) {
+      remaining.addAndGet(n);
+      Thread t = reader;
+      if (t != null) {
+        LockSupport.unpark(t);
+      }
+    }
+
+    @Override
+    public int read(ByteBuffer[] bufs, int[] sizes, int offset) throws ClosedChannelException {
+      reader = Thread.currentThread();
+      while (remaining.get() <= 0) {
+        if (closed) {
+          throw new ClosedChannelException();
+        }
+        LockSupport.parkNanos(10_000_000L);
+      }
+      remaining.decrementAndGet();
+      bufs[0].put(offset, packet);
+      sizes[0] = packet.length;
+      return 1;
+    }
+
+    @Override
+    public int write(ByteBuffer[] bufs, int count, int offset) {
+      written.addAndGet(count);
+      return count;
+    }
+
+    @Override
+    public int batchSize() {
+      return 1;
+    }
+
+    @Override
+    public int mtu() {
+      return 1420;
+    }
+
+    @Override
+    public String name() {
+      return "gen";
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+
+  static long jdkInitBytes() {
+    ChaCha20Poly1305 aead = new ChaCha20Poly1305(new byte[32]);
+    byte[] buf = new byte[1420 + 16];
+    for (int i = 0; i < 20_000; i++) {
+      aead.seal(i, null, buf, 0, 1420);
+    }
+    long id = Thread.currentThread().threadId();
+    long before = THREADS.getThreadAllocatedBytes(id);
+    for (int i = 0; i < 20_000; i++) {
+      aead.seal(100_000 + i, null, buf, 0, 1420);
+    }
+    return (THREADS.getThreadAllocatedBytes(id) - before) / 20_000;
+  }
+
+  @Test
+  void shouldAllocateNothingBeyondTheJdkCipherPerPacket() throws Exception {
+    long jdk = jdkInitBytes();
+    assertThat(jdk).as("JDK ChaCha20-Poly1305 init allocation per packet").isLessThan(JDK_INIT_BOUND);
+
+    SecureRandom r = new SecureRandom();
+    NoisePrivateKey ka = NoisePrivateKey.generate(r);
+    NoisePrivateKey kb = NoisePrivateKey.generate(r);
+    byte[] ipA = Packets.v4(10, 0, 0, 1);
+    byte[] ipB = Packets.v4(10, 0, 0, 2);
+    GeneratorTun tunA = new GeneratorTun(Packets.udp4(ipA, ipB, 1, 2, new byte[1372]));
+    GeneratorTun tunB = new GeneratorTun(new byte[0]);
+    try (Device a = new Device(tunA, new UdpBind(), NanoClock.SYSTEM, System.getLogger("t"));
+        Device b = new Device(tunB, new UdpBind(), NanoClock.SYSTEM, System.getLogger("t"))) {
+      a.setPrivateKey(ka);
+      b.setPrivateKey(kb);
+      a.up(false);
+      b.up(false);
+      Peer pb = a.addPeer(kb.publicKey());
+      Peer pa = b.addPeer(ka.publicKey());
+      a.addAllowedIp(pb, ipB, 32);
+      b.addAllowedIp(pa, ipA, 32);
+      pb.setEndpoint(a.parseEndpoint("127.0.0.1:" + b.listenPort()));
+
+      tunA.release(1);
+      Await.until("the handshake and the first packet", Duration.ofSeconds(10), () -> tunB.written.get() == 1);
+      // Warm up the JIT on both paths.
+      send(tunA, tunB, 30_000);
+
+      Thread sender = a.thread("weft-tun-reader");
+      Thread receiver = b.thread("weft-receiver");
+      long s0 = THREADS.getThreadAllocatedBytes(sender.threadId());
+      long r0 = THREADS.getThreadAllocatedBytes(receiver.threadId());
+      long w0 = tunB.written.get();
+      int n = 20_000;
+      send(tunA, tunB, n);
+      long received = tunB.written.get() - w0;
+      long perSent = (THREADS.getThreadAllocatedBytes(sender.threadId()) - s0) / n;
+      long perReceived = (THREADS.getThreadAllocatedBytes(receiver.threadId()) - r0) / Math.max(1, received);
+      assertThat(received).as("packets that made it through loopback").isGreaterThan(n / 10);
+      assertThat(perSent).as("bytes allocated per sent packet (JDK init alone: %d)", jdk).isLessThanOrEqualTo(jdk + SLACK);
+      assertThat(perReceived).as("bytes allocated per received packet (JDK init alone: %d)", jdk).isLessThanOrEqualTo(jdk + SLACK);
+    }
+  }
+
+  /** Releases {@code n} packets and waits until the sender took them and the receiver settled. */
+  private static void send(GeneratorTun from, GeneratorTun to, int n) {
+    from.release(n);
+    Await.until("the sender consumed the packets", Duration.ofSeconds(30), () -> from.remaining.get() == 0);
+    long[] last = {-1};
+    Await.until("the receiver settled", Duration.ofSeconds(30), () -> {
+      long w = to.written.get();
+      boolean settled = w == last[0];
+      last[0] = w;
+      LockSupport.parkNanos(20_000_000L);
+      return settled;
+    });
+  }
+}
