@@ -17,11 +17,26 @@ public final class XChaCha20Poly1305 {
   /** Seals {@code plaintext} into {@code out} at {@code outOff}; returns the sealed length. */
   public static int seal(
       byte[] key, byte[] nonce24, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+    return seal(null, key, nonce24, aad, in, inOff, len, out, outOff);
+  }
+
+  /**
+   * {@link #seal(byte[], byte[], byte[], byte[], int, int, byte[], int)} re-keying {@code reuse}
+   * (when not null) instead of creating a cipher: the cookie path under a handshake flood.
+   */
+  public static int seal(ChaCha20Poly1305 reuse,
+      byte[] key, byte[] nonce24, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
     byte[] sub = new byte[32];
     byte[] nonce = new byte[12];
     derive(key, nonce24, sub, nonce);
     try {
-      return new ChaCha20Poly1305(sub).sealWithNonce(nonce, aad, in, inOff, len, out, outOff);
+      ChaCha20Poly1305 aead = reuse;
+      if (aead == null) {
+        aead = new ChaCha20Poly1305(sub);
+      } else {
+        aead.rekey(sub, 0);
+      }
+      return aead.sealWithNonce(nonce, aad, in, inOff, len, out, outOff);
     } finally {
       Arrays.fill(sub, (byte) 0);
     }

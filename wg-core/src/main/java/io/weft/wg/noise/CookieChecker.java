@@ -28,6 +28,10 @@ public final class CookieChecker {
   private final byte[] mac1Key = new byte[32];
   private final byte[] cookieKey = new byte[32];
   private final byte[] secret = new byte[32];
+  private final io.weft.wg.crypto.ChaCha20Poly1305 replyAead =
+      new io.weft.wg.crypto.ChaCha20Poly1305(new byte[32]);
+  private final byte[] mac = new byte[16];
+  private final Blake2s blake = new Blake2s();
   private long secretSetNanos;
   private boolean secretSet;
 
@@ -47,9 +51,8 @@ public final class CookieChecker {
   /** Whether mac1 of the handshake message {@code msg[off, off+len)} is valid. */
   public synchronized boolean checkMac1(byte[] msg, int off, int len) {
     int mac1 = off + len - 2 * Messages.MAC_SIZE;
-    byte[] expected = new byte[16];
-    new Blake2s().initKeyed(16, mac1Key, 0, 32).update(msg, off, mac1 - off).doFinal(expected, 0);
-    return ConstantTime.equals(expected, 0, msg, mac1, 16);
+    blake.initKeyed(16, mac1Key, 0, 32).update(msg, off, mac1 - off).doFinal(mac, 0);
+    return ConstantTime.equals(mac, 0, msg, mac1, 16);
   }
 
   /**
@@ -86,7 +89,7 @@ public final class CookieChecker {
     random.nextBytes(nonce);
     System.arraycopy(nonce, 0, out, outOff + Messages.COOKIE_NONCE, nonce.length);
     byte[] mac1 = Arrays.copyOfRange(msg, off + len - 2 * Messages.MAC_SIZE, off + len - Messages.MAC_SIZE);
-    XChaCha20Poly1305.seal(cookieKey, nonce, mac1, cookie, 0, 16, out, outOff + Messages.COOKIE_ENCRYPTED);
+    XChaCha20Poly1305.seal(replyAead, cookieKey, nonce, mac1, cookie, 0, 16, out, outOff + Messages.COOKIE_ENCRYPTED);
     Arrays.fill(cookie, (byte) 0);
   }
 
