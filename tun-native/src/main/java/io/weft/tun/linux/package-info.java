@@ -1,0 +1,18 @@
+/**
+ * Linux TUN devices ({@code /dev/net/tun}, Documentation/networking/tuntap.rst in the kernel
+ * tree).
+ *
+ * <p>{@link io.weft.tun.linux.LinuxTun} opens the clone device, creates the interface with
+ * {@code TUNSETIFF} ({@code IFF_TUN | IFF_NO_PI}: bare IP packets, no 4-byte packet-information
+ * prefix), sets its MTU and brings it up with {@code SIOCSIFMTU}/{@code SIOCSIFFLAGS} on an
+ * {@code AF_INET} socket. Packets then flow through {@link io.weft.tun.posix.PosixTun}. The
+ * interface lives as long as the descriptor: closing the device deletes it. Deleting the interface
+ * ({@code ip link del}) makes reads and writes fail with {@code EBADFD}, and writes to a link set
+ * down fail with {@code EIO}; both are reported as an {@code IOException} saying so, and a blocked
+ * reader is woken by the deletion.
+ *
+ * <p>{@link io.weft.tun.linux.IpRoute2} adds addresses and routes by running {@code ip(8)};
+ * {@link io.weft.tun.linux.NetworkNamespace} runs code on a thread inside a network namespace,
+ * which is how tests and benchmarks keep their traffic off the host's interfaces.
+ */
+package io.weft.tun.linux;

@@ -1,0 +1,232 @@
+package io.weft.tun.posix;
+
+import io.weft.tun.io.BufferViews;
+import io.weft.tun.io.CloseGate;
+import io.weft.wg.tun.Tun;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+
+/**
+ * A TUN device behind a non-blocking descriptor on which each read returns one packet and each
+ * write takes one. Subclasses supply the per-packet framing; this class holds the batch loops,
+ * the wait and the close protocol.
+ *
+ * <p>{@link #read} blocks in {@code poll(2)} on the device and on a wake pipe until a packet is
+ * ready, then reads until {@code EAGAIN} or the batch is full. {@link #close} writes to the wake
+ * pipe, so a blocked reader returns with {@link AsynchronousCloseException}; the descriptors are
+ * closed by whoever leaves last ({@link CloseGate}). Reads and writes may run on any number of
+ * threads at once.
+ *
+ * <p>{@link #write} returns how many packets the OS accepted: one it rejects on its own merits
+ * ({@link #rejectsPacket}, e.g. not IP) is dropped, as a network would, and the batch goes on; a
+ * failure of the device itself is an {@link IOException}.
+ */
+public abstract class PosixTun implements Tun {
+  private static final short POLL_FAILURE =
+      NativeIo.POLLERR | NativeIo.POLLHUP | NativeIo.POLLNVAL;
+
+  private final CloseGate gate = new CloseGate();
+  private final int fd;
+  private final int wakeReadFd;
+  private final int wakeWriteFd;
+  private final String name;
+  private final int mtu;
+  private final int batchSize;
+
+  /**
+   * Takes ownership of {@code fd}, which must already be non-blocking; closes it if this
+   * constructor fails.
+   */
+  protected PosixTun(int fd, String name, int mtu, int batchSize) throws IOException {
+    final int[] wake;
+    try {
+      wake = PosixSetup.pipe();
+    } catch (IOException e) {
+      PosixSetup.close(fd);
+      throw e;
+    }
+    this.fd = fd;
+    this.wakeReadFd = wake[0];
+    this.wakeWriteFd = wake[1];
+    this.name = name;
+    this.mtu = mtu;
+    this.batchSize = batchSize;
+  }
+
+  /**
+   * Reads one packet into {@code dst} (from the packet's first byte, {@code dst.byteSize()} bytes
+   * of room).
+   *
+   * @return the packet's length, or {@code -errno}; 0 means the device is gone
+   */
+  protected abstract long readPacket(int fd, MemorySegment dst, NativeIo.Scratch s);
+
+  /**
+   * Writes the one packet that is all of {@code src}.
+   *
+   * @return a non-negative number on success, or {@code -errno}
+   */
+  protected abstract long writePacket(int fd, MemorySegment src, NativeIo.Scratch s);
+
+  /**
+   * Whether {@code errno} from a write means the OS rejected that one packet (it is dropped and
+   * the batch goes on) rather than the device failing.
+   */
+  protected abstract boolean rejectsPacket(int errno);
+
+  /** The exception for a device-level failure; subclasses name the likely cause. */
+  protected IOException failure(String operation, int errno) {
+    return new IOException(
+        operation + " on " + name + " failed: [" + errno + "] " + PosixSetup.strerror(errno));
+  }
+
+  @Override
+  public final int read(ByteBuffer[] bufs, int[] sizes, int offset) throws IOException {
+    final CloseGate g = gate;
+    g.enter();
+    try {
+      final int fd = this.fd;
+      final int max = Math.min(bufs.length, batchSize);
+      final NativeIo.Scratch s = NativeIo.scratch();
+      int n = 0;
+      short revents = 0;
+      while (n < max) {
+        final MemorySegment whole = BufferViews.whole(bufs[n]);
+        final long r = readPacket(fd, whole.asSlice(offset), s);
+        if (r > 0) {
+          sizes[n++] = (int) r;
+        } else if (r == -Errno.EAGAIN) {
+          if (n > 0) {
+            break;
+          }
+          if ((revents & POLL_FAILURE) != 0) {
+            throw gone("poll reported events 0x" + Integer.toHexString(revents) + " but no packet");
+          }
+          revents = await(NativeIo.POLLIN, s);
+        } else if (r == 0) {
+          throw gone("end of stream");
+        } else if (r != -Errno.EINTR) {
+          throw failure("read", (int) -r);
+        }
+      }
+      return n;
+    } finally {
+      if (g.exit()) {
+        release();
+      }
+    }
+  }
+
+  @Override
+  public final int write(ByteBuffer[] bufs, int count, int offset) throws IOException {
+    final CloseGate g = gate;
+    g.enter();
+    try {
+      final int fd = this.fd;
+      final NativeIo.Scratch s = NativeIo.scratch();
+      int written = 0;
+      int i = 0;
+      while (i < count) {
+        final ByteBuffer b = bufs[i];
+        final MemorySegment packet = BufferViews.whole(b).asSlice(offset, b.limit() - offset);
+        final long r = writePacket(fd, packet, s);
+        if (r >= 0) {
+          written++;
+          i++;
+        } else if (r == -Errno.EAGAIN) {
+          await(NativeIo.POLLOUT, s);
+        } else if (r == -Errno.EINTR) {
+          continue;
+        } else if (rejectsPacket((int) -r)) {
+          i++;
+        } else {
+          throw failure("write", (int) -r);
+        }
+      }
+      return written;
+    } finally {
+      if (g.exit()) {
+        release();
+      }
+    }
+  }
+
+  /**
+   * Blocks until the device has {@code events} or the device is closed.
+   *
+   * @return the device's {@code revents}
+   * @throws AsynchronousCloseException if the device was closed
+   */
+  private short await(short events, NativeIo.Scratch s) throws IOException {
+    NativeIo.pollFd(s, 0, fd, events);
+    NativeIo.pollFd(s, 1, wakeReadFd, NativeIo.POLLIN);
+    int r;
+    do {
+      r = NativeIo.poll(2, -1, s);
+    } while (r == -Errno.EINTR);
+    if (gate.isClosed()) {
+      throw new AsynchronousCloseException();
+    }
+    if (r < 0) {
+      throw failure("poll", -r);
+    }
+    return NativeIo.revents(s, 0);
+  }
+
+  private IOException gone(String why) {
+    return new IOException("read on " + name + " failed: " + why + "; the interface is gone");
+  }
+
+  /** Wakes blocked readers (they throw {@link AsynchronousCloseException}); idempotent. */
+  @Override
+  public final void close() {
+    if (!gate.closeAndEnter()) {
+      return;
+    }
+    try {
+      PosixSetup.writeOneByte(wakeWriteFd);
+    } finally {
+      if (gate.exit()) {
+        release();
+      }
+    }
+  }
+
+  private void release() {
+    PosixSetup.close(fd);
+    PosixSetup.close(wakeReadFd);
+    PosixSetup.close(wakeWriteFd);
+  }
+
+  /** Whether {@link #close} has been called. */
+  public final boolean isClosed() {
+    return gate.isClosed();
+  }
+
+  /** The device's file descriptor, valid until {@link #close}; for benchmarks and diagnostics. */
+  public final int fileDescriptor() {
+    return fd;
+  }
+
+  @Override
+  public final int batchSize() {
+    return batchSize;
+  }
+
+  @Override
+  public final int mtu() {
+    return mtu;
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + "[" + name + ", mtu " + mtu + "]";
+  }
+}
