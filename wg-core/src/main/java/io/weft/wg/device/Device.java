@@ -404,6 +404,7 @@ public final class Device implements Closeable {
     final int batch = Math.max(1, tun.batchSize());
     final ByteBuffer[] bufs = new ByteBuffer[batch];
     final int[] sizes = new int[batch];
+    final ByteBuffer[] out = new ByteBuffer[batch];
     for (int i = 0; i < batch; i++) {
       bufs[i] = ByteBuffer.allocate(BUFFER_SIZE);
     }
@@ -420,11 +421,16 @@ public final class Device implements Closeable {
         }
         break;
       }
+      // Consecutive packets for the same peer are sealed in place and leave in one send call.
+      Peer batchPeer = null;
+      Keypair batchKeypair = null;
+      int count = 0;
+      boolean data = false;
       for (int i = 0; i < n; i++) {
-        ByteBuffer buf = bufs[i];
+        final ByteBuffer buf = bufs[i];
         buf.clear();
-        int len = sizes[i];
-        byte[] b = buf.array();
+        final int len = sizes[i];
+        final byte[] b = buf.array();
         Peer p = null;
         if (len >= 20 && (b[HEADROOM] >> 4 & 0xf) == 4) {
           p = allowedIps.lookup(b, HEADROOM + 16, 4);
@@ -435,9 +441,39 @@ public final class Device implements Closeable {
           stats.droppedNoPeer.increment();
           continue;
         }
-        p.send(buf, len);
+        final Keypair kp = p.current;
+        if (p != batchPeer || kp != batchKeypair) {
+          flush(batchPeer, batchKeypair, out, count, data);
+          count = 0;
+          data = false;
+          batchPeer = p;
+          batchKeypair = kp;
+        }
+        if (p.hasStaged() || p.endpoint() == null || p.sealInPlace(kp, buf, len) < 0) {
+          // The slow path (stage, flush staged, or start a handshake), after what is batched.
+          flush(batchPeer, batchKeypair, out, count, data);
+          count = 0;
+          data = false;
+          p.send(buf, len);
+          continue;
+        }
+        out[count++] = buf;
+        data |= len > 0;
       }
+      flush(batchPeer, batchKeypair, out, count, data);
     }
+  }
+
+  private void flush(Peer p, Keypair kp, ByteBuffer[] out, int count, boolean data) {
+    if (count == 0) {
+      return;
+    }
+    try {
+      bind.send(out, count, p.endpoint());
+    } catch (IOException e) {
+      log.log(System.Logger.Level.DEBUG, "send to {0} failed: {1}", p, e.getMessage());
+    }
+    p.afterSend(kp, data);
   }
 
   private void receiveLoop() {
@@ -445,7 +481,7 @@ public final class Device implements Closeable {
     final ByteBuffer[] bufs = new ByteBuffer[batch];
     final int[] sizes = new int[batch];
     final Endpoint[] sources = new Endpoint[batch];
-    final ByteBuffer[] one = new ByteBuffer[1];
+    final ByteBuffer[] toTun = new ByteBuffer[batch];
     for (int i = 0; i < batch; i++) {
       bufs[i] = ByteBuffer.allocate(BUFFER_SIZE);
     }
@@ -462,6 +498,7 @@ public final class Device implements Closeable {
         log.log(System.Logger.Level.DEBUG, "receive failed: {0}", e.getMessage());
         continue;
       }
+      int writes = 0;
       for (int i = 0; i < n; i++) {
         ByteBuffer buf = bufs[i];
         buf.clear();
@@ -471,7 +508,8 @@ public final class Device implements Closeable {
           case io.weft.wg.wire.Messages.TYPE_TRANSPORT -> {
             int ipLen = Receive.transport(this, buf, len, sources[i]);
             if (ipLen > 0) {
-              Receive.toTun(this, buf, ipLen, one);
+              buf.limit(HEADROOM + ipLen).position(0);
+              toTun[writes++] = buf;
             }
           }
           case io.weft.wg.wire.Messages.TYPE_INITIATION,
@@ -488,6 +526,9 @@ public final class Device implements Closeable {
           default -> stats.droppedInvalid.increment();
         }
         sources[i] = null;
+      }
+      if (writes > 0) {
+        Receive.toTun(this, toTun, writes);
       }
     }
   }

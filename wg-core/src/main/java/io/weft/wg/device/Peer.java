@@ -127,14 +127,34 @@ public final class Peer {
   private boolean trySeal(ByteBuffer buf, int len) {
     final Keypair kp = current;
     final Endpoint ep = endpoint;
-    final long now = device.clock.nanoTime();
-    if (kp == null || ep == null || kp.destroyed || now - kp.createdNanos >= REJECT_AFTER_TIME_NANOS) {
+    if (ep == null || sealInPlace(kp, buf, len) < 0) {
       return false;
+    }
+    try {
+      device.sendDatagram(buf, ep);
+    } catch (IOException e) {
+      device.log.log(System.Logger.Level.DEBUG, "send to {0} failed: {1}", this, e.getMessage());
+      // the packet is lost like any UDP datagram; the session is fine
+    }
+    afterSend(kp, len > 0);
+    return true;
+  }
+
+  /**
+   * Pads, seals and frames one packet in place under {@code kp}, leaving the datagram between the
+   * buffer's position 0 and its limit, and counts it. Does not send.
+   *
+   * @return the datagram size, or -1 when {@code kp} is not usable (none, expired, exhausted)
+   */
+  int sealInPlace(final Keypair kp, final ByteBuffer buf, final int len) {
+    final long now = device.clock.nanoTime();
+    if (kp == null || kp.destroyed || now - kp.createdNanos >= REJECT_AFTER_TIME_NANOS) {
+      return -1;
     }
     final long nonce = kp.sendNonce.getAndIncrement();
     if (Long.compareUnsigned(nonce, REJECT_AFTER_MESSAGES) >= 0) {
       kp.sendNonce.set(REJECT_AFTER_MESSAGES);
-      return false;
+      return -1;
     }
     final byte[] b = buf.array();
     final int base = buf.arrayOffset();
@@ -145,7 +165,7 @@ public final class Peer {
     kp.sendLock.lock();
     try {
       if (kp.destroyed) {
-        return false;
+        return -1;
       }
       kp.send.seal(nonce, null, b, base + Device.HEADROOM, padded);
     } finally {
@@ -157,19 +177,22 @@ public final class Peer {
     final int size = Device.HEADROOM + padded + Messages.TAG_SIZE;
     buf.limit(size).position(0);
     txBytes.addAndGet(size);
-    try {
-      device.sendDatagram(buf, ep);
-    } catch (IOException e) {
-      device.log.log(System.Logger.Level.DEBUG, "send to {0} failed: {1}", this, e.getMessage());
-      return true; // the packet is lost like any UDP datagram; the session is fine
-    }
+    return size;
+  }
+
+  /** Timers and rekeying after one or a batch of datagrams went out under {@code kp}. */
+  void afterSend(Keypair kp, boolean carriedData) {
     Timers.anyAuthenticatedPacketTraversal(this);
     Timers.anyAuthenticatedPacketSent(this);
-    if (len > 0) {
+    if (carriedData) {
       Timers.dataSent(this);
     }
-    keepKeyFreshSending(kp, nonce, now);
-    return true;
+    keepKeyFreshSending(kp, kp.sendNonce.get() - 1, device.clock.nanoTime());
+  }
+
+  /** Whether packets are waiting for a handshake. */
+  boolean hasStaged() {
+    return !stagedIsEmpty();
   }
 
   /** Padding of the plaintext to a multiple of 16 without exceeding the MTU (paper §5.4.6). */
@@ -201,7 +224,7 @@ public final class Peer {
     }
   }
 
-  private void stage(ByteBuffer buf, int len) {
+  void stage(ByteBuffer buf, int len) {
     byte[] copy = new byte[len];
     System.arraycopy(buf.array(), buf.arrayOffset() + Device.HEADROOM, copy, 0, len);
     stagedLock.lock();

@@ -126,14 +126,15 @@ final class Receive {
     }
   }
 
-  /** Writes a decrypted packet to the TUN; a failure is logged and counted, never thrown. */
-  static void toTun(Device d, ByteBuffer buf, int ipLen, ByteBuffer[] one) {
-    buf.limit(Device.HEADROOM + ipLen).position(0);
-    one[0] = buf;
+  /** Writes decrypted packets to the TUN in one call; a failure is counted, never thrown. */
+  static void toTun(Device d, ByteBuffer[] bufs, int count) {
     try {
-      d.tun.write(one, 1, Device.HEADROOM);
+      int written = d.tun.write(bufs, count, Device.HEADROOM);
+      if (written < count) {
+        d.stats.tunWriteErrors.add(count - written);
+      }
     } catch (IOException ex) {
-      d.stats.tunWriteErrors.increment();
+      d.stats.tunWriteErrors.add(count);
     }
   }
 }
