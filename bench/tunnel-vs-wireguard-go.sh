@@ -40,7 +40,7 @@ chmod 600 "$TMP"/*.key
 start_impl() { # impl ns ifname
   local impl=$1 ns=$2 ifn=$3
   if [ "$impl" = weft ]; then
-    ip netns exec "$ns" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+    ip netns exec "$ns" env WEFT_CRYPTO_WORKERS="${WEFT_CRYPTO_WORKERS:-}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
       -cp "$JAR" io.weft.agent.cli.WeftCli wg -f "$ifn" >"$TMP/$ifn.log" 2>&1 &
   else
     ip netns exec "$ns" wireguard-go -f "$ifn" >"$TMP/$ifn.log" 2>&1 &

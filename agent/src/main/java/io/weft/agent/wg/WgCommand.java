@@ -37,6 +37,8 @@ public final class WgCommand implements Callable<Integer> {
   static final String DAEMON_ENV = "WEFT_WG_DAEMON";
   /** Test and benchmark setting: REKEY_AFTER_TIME in seconds (default 120). */
   public static final String REKEY_ENV = "WEFT_REKEY_AFTER_SECONDS";
+  /** Crypto worker threads per direction (default: 0 on two cores or fewer). */
+  public static final String WORKERS_ENV = "WEFT_CRYPTO_WORKERS";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -80,6 +82,10 @@ public final class WgCommand implements Callable<Integer> {
     String rekey = System.getenv(REKEY_ENV);
     if (rekey != null) {
       device.setRekeyAfterTimeNanos(TimeUnit.SECONDS.toNanos(Long.parseLong(rekey)));
+    }
+    String workers = System.getenv(WORKERS_ENV);
+    if (workers != null && !workers.isBlank()) {
+      device.setCryptoWorkers(Integer.parseInt(workers));
     }
     UapiServer uapi;
     try {

@@ -65,6 +65,7 @@ public final class Device implements Closeable {
   private volatile int mtu;
   volatile boolean roaming = true;
   private volatile long rekeyAfterTimeNanos = Constants.REKEY_AFTER_TIME_NANOS;
+  private volatile int cryptoWorkers = CryptoPool.defaultWorkers();
   volatile long underLoadUntilNanos;
   private volatile boolean underLoadForced;
 
@@ -192,6 +193,22 @@ public final class Device implements Closeable {
     return rekeyAfterTimeNanos;
   }
 
+  /**
+   * Sets how many extra threads per direction seal and open packets in parallel (0 = all on the
+   * TUN and network threads). Takes effect at {@link #up()}; the default depends on the cores.
+   */
+  public void setCryptoWorkers(int workers) {
+    if (workers < 0) {
+      throw new IllegalArgumentException("crypto workers must be >= 0, got " + workers);
+    }
+    this.cryptoWorkers = workers;
+  }
+
+  /** The number of crypto worker threads per direction. */
+  public int cryptoWorkers() {
+    return cryptoWorkers;
+  }
+
   /** Forces the under-load state (tests of the cookie mechanism). */
   public void setUnderLoadForced(boolean forced) {
     this.underLoadForced = forced;
@@ -312,8 +329,10 @@ public final class Device implements Closeable {
       }
       listenPort = bind.open(listenPort);
       up = true;
-      start("weft-tun-reader", this::tunReadLoop);
-      start("weft-receiver", this::receiveLoop);
+      SendLoop send = new SendLoop();
+      ReceiveLoop receive = new ReceiveLoop();
+      start("weft-tun-reader", send::loop);
+      start("weft-receiver", receive::loop);
       start("weft-handshake", this::handshakeLoop);
       if (withTimerThread) {
         timerThread = start("weft-timers", this::timerLoop);
@@ -400,136 +419,220 @@ public final class Device implements Closeable {
 
   // ---- Threads ---------------------------------------------------------------------------
 
-  private void tunReadLoop() {
+  /** A cipher per crypto participant, re-keyed when the keypair changes (once per session). */
+  private static final class CipherSlots {
+    final io.weft.wg.crypto.ChaCha20Poly1305[] aead;
+    final Keypair[] keyedFor;
+    final boolean send;
+
+    CipherSlots(int participants, boolean send) {
+      aead = new io.weft.wg.crypto.ChaCha20Poly1305[participants];
+      keyedFor = new Keypair[participants];
+      this.send = send;
+    }
+
+    io.weft.wg.crypto.ChaCha20Poly1305 forKeypair(int participant, Keypair kp) {
+      if (keyedFor[participant] != kp) {
+        byte[] key = send ? kp.sendKey : kp.receiveKey;
+        if (aead[participant] == null) {
+          aead[participant] = new io.weft.wg.crypto.ChaCha20Poly1305(key);
+        } else {
+          aead[participant].rekey(key, 0);
+        }
+        keyedFor[participant] = kp;
+      }
+      return aead[participant];
+    }
+  }
+
+  /** The TUN side: read a batch, route and frame it, seal it (in parallel), send it per peer. */
+  private final class SendLoop implements CryptoPool.Task {
     final int batch = Math.max(1, tun.batchSize());
     final ByteBuffer[] bufs = new ByteBuffer[batch];
     final int[] sizes = new int[batch];
-    final ByteBuffer[] out = new ByteBuffer[batch];
-    for (int i = 0; i < batch; i++) {
-      bufs[i] = ByteBuffer.allocate(BUFFER_SIZE);
+    final ByteBuffer[] ready = new ByteBuffer[batch];
+    final Peer[] peersOf = new Peer[batch];
+    final Keypair[] keypairs = new Keypair[batch];
+    final boolean[] carries = new boolean[batch];
+    final ByteBuffer[] run = new ByteBuffer[batch];
+    final CryptoPool pool = new CryptoPool("weft-seal", cryptoWorkers);
+    final CipherSlots slots = new CipherSlots(pool.participants(), true);
+
+    SendLoop() {
+      for (int i = 0; i < batch; i++) {
+        bufs[i] = ByteBuffer.allocate(BUFFER_SIZE);
+      }
     }
-    while (!closed) {
-      int n;
+
+    @Override
+    public void run(int participant, int item) {
+      final ByteBuffer buf = ready[item];
+      final Keypair kp = keypairs[item];
+      final byte[] b = buf.array();
+      final int base = buf.arrayOffset();
+      final long counter = io.weft.wg.wire.Messages.getLongLE(b, base + io.weft.wg.wire.Messages.TRANSPORT_COUNTER);
+      final int plain = buf.limit() - HEADROOM - io.weft.wg.wire.Messages.TAG_SIZE;
+      slots.forKeypair(participant, kp).seal(counter, null, b, base + HEADROOM, plain);
+    }
+
+    void loop() {
       try {
-        n = tun.read(bufs, sizes, HEADROOM);
-      } catch (ClosedChannelException e) {
-        break;
-      } catch (IOException e) {
-        if (!closed) {
-          log.log(System.Logger.Level.ERROR, "TUN read failed, device stops: {0}", e.getMessage());
-          Thread.ofPlatform().daemon().start(this::close);
+        while (!closed) {
+          int n;
+          try {
+            n = tun.read(bufs, sizes, HEADROOM);
+          } catch (ClosedChannelException e) {
+            break;
+          } catch (IOException e) {
+            if (!closed) {
+              log.log(System.Logger.Level.ERROR, "TUN read failed, device stops: {0}", e.getMessage());
+              Thread.ofPlatform().daemon().start(Device.this::close);
+            }
+            break;
+          }
+          int count = 0;
+          for (int i = 0; i < n; i++) {
+            final ByteBuffer buf = bufs[i];
+            buf.clear();
+            final int len = sizes[i];
+            final byte[] b = buf.array();
+            Peer p = null;
+            if (len >= 20 && (b[HEADROOM] >> 4 & 0xf) == 4) {
+              p = allowedIps.lookup(b, HEADROOM + 16, 4);
+            } else if (len >= 40 && (b[HEADROOM] >> 4 & 0xf) == 6) {
+              p = allowedIps.lookup(b, HEADROOM + 24, 16);
+            }
+            if (p == null) {
+              stats.droppedNoPeer.increment();
+              continue;
+            }
+            final Keypair kp = p.current;
+            if (p.hasStaged() || p.endpoint() == null || p.prepareInPlace(kp, buf, len) < 0) {
+              p.send(buf, len); // the slow path: stage, flush staged, or start a handshake
+              continue;
+            }
+            ready[count] = buf;
+            peersOf[count] = p;
+            keypairs[count] = kp;
+            carries[count] = len > 0;
+            count++;
+          }
+          pool.forEach(count, this);
+          sendRuns(count);
         }
-        break;
+      } finally {
+        pool.close();
       }
-      // Consecutive packets for the same peer are sealed in place and leave in one send call.
-      Peer batchPeer = null;
-      Keypair batchKeypair = null;
-      int count = 0;
-      boolean data = false;
-      for (int i = 0; i < n; i++) {
-        final ByteBuffer buf = bufs[i];
-        buf.clear();
-        final int len = sizes[i];
-        final byte[] b = buf.array();
-        Peer p = null;
-        if (len >= 20 && (b[HEADROOM] >> 4 & 0xf) == 4) {
-          p = allowedIps.lookup(b, HEADROOM + 16, 4);
-        } else if (len >= 40 && (b[HEADROOM] >> 4 & 0xf) == 6) {
-          p = allowedIps.lookup(b, HEADROOM + 24, 16);
+    }
+
+    /** Sends each run of consecutive datagrams for the same peer and keypair in one call. */
+    private void sendRuns(int count) {
+      int i = 0;
+      while (i < count) {
+        final Peer p = peersOf[i];
+        final Keypair kp = keypairs[i];
+        int k = 0;
+        boolean data = false;
+        while (i < count && peersOf[i] == p && keypairs[i] == kp) {
+          run[k++] = ready[i];
+          data |= carries[i];
+          peersOf[i] = null;
+          keypairs[i] = null;
+          i++;
         }
-        if (p == null) {
-          stats.droppedNoPeer.increment();
-          continue;
+        p.afterSend(kp, data); // before sending, so a quick answer finds the timers armed
+        try {
+          bind.send(run, k, p.endpoint());
+        } catch (IOException e) {
+          log.log(System.Logger.Level.DEBUG, "send to {0} failed: {1}", p, e.getMessage());
         }
-        final Keypair kp = p.current;
-        if (p != batchPeer || kp != batchKeypair) {
-          flush(batchPeer, batchKeypair, out, count, data);
-          count = 0;
-          data = false;
-          batchPeer = p;
-          batchKeypair = kp;
-        }
-        if (p.hasStaged() || p.endpoint() == null || p.sealInPlace(kp, buf, len) < 0) {
-          // The slow path (stage, flush staged, or start a handshake), after what is batched.
-          flush(batchPeer, batchKeypair, out, count, data);
-          count = 0;
-          data = false;
-          p.send(buf, len);
-          continue;
-        }
-        out[count++] = buf;
-        data |= len > 0;
       }
-      flush(batchPeer, batchKeypair, out, count, data);
     }
   }
 
-  private void flush(Peer p, Keypair kp, ByteBuffer[] out, int count, boolean data) {
-    if (count == 0) {
-      return;
-    }
-    try {
-      bind.send(out, count, p.endpoint());
-    } catch (IOException e) {
-      log.log(System.Logger.Level.DEBUG, "send to {0} failed: {1}", p, e.getMessage());
-    }
-    p.afterSend(kp, data);
-  }
-
-  private void receiveLoop() {
+  /** The network side: receive a batch, open transport messages (in parallel), deliver in order. */
+  private final class ReceiveLoop implements CryptoPool.Task {
     final int batch = Math.max(1, bind.batchSize());
     final ByteBuffer[] bufs = new ByteBuffer[batch];
     final int[] sizes = new int[batch];
     final Endpoint[] sources = new Endpoint[batch];
+    final Keypair[] keypairs = new Keypair[batch];
+    final int[] plain = new int[batch];
     final ByteBuffer[] toTun = new ByteBuffer[batch];
-    for (int i = 0; i < batch; i++) {
-      bufs[i] = ByteBuffer.allocate(BUFFER_SIZE);
+    final CryptoPool pool = new CryptoPool("weft-open", cryptoWorkers);
+    final CipherSlots slots = new CipherSlots(pool.participants(), false);
+
+    ReceiveLoop() {
+      for (int i = 0; i < batch; i++) {
+        bufs[i] = ByteBuffer.allocate(BUFFER_SIZE);
+      }
     }
-    while (!closed) {
-      int n;
+
+    @Override
+    public void run(int participant, int item) {
+      final Keypair kp = keypairs[item];
+      plain[item] = kp == null ? -1 : Receive.open(slots.forKeypair(participant, kp), bufs[item], sizes[item]);
+    }
+
+    void loop() {
       try {
-        n = bind.receive(bufs, sizes, sources);
-      } catch (ClosedChannelException e) {
-        break;
-      } catch (IOException e) {
-        if (closed) {
-          break;
-        }
-        log.log(System.Logger.Level.DEBUG, "receive failed: {0}", e.getMessage());
-        continue;
-      }
-      int writes = 0;
-      for (int i = 0; i < n; i++) {
-        ByteBuffer buf = bufs[i];
-        buf.clear();
-        int len = sizes[i];
-        int type = io.weft.wg.wire.Messages.classify(buf.array(), 0, len);
-        switch (type) {
-          case io.weft.wg.wire.Messages.TYPE_TRANSPORT -> {
-            int ipLen = Receive.transport(this, buf, len, sources[i]);
-            if (ipLen > 0) {
-              buf.limit(HEADROOM + ipLen).position(0);
-              toTun[writes++] = buf;
+        while (!closed) {
+          int n;
+          try {
+            n = bind.receive(bufs, sizes, sources);
+          } catch (ClosedChannelException e) {
+            break;
+          } catch (IOException e) {
+            if (closed) {
+              break;
+            }
+            log.log(System.Logger.Level.DEBUG, "receive failed: {0}", e.getMessage());
+            continue;
+          }
+          for (int i = 0; i < n; i++) {
+            final ByteBuffer buf = bufs[i];
+            buf.clear();
+            final int len = sizes[i];
+            keypairs[i] = null;
+            switch (io.weft.wg.wire.Messages.classify(buf.array(), 0, len)) {
+              case io.weft.wg.wire.Messages.TYPE_TRANSPORT -> keypairs[i] = Receive.prepare(Device.this, buf, len);
+              case io.weft.wg.wire.Messages.TYPE_INITIATION,
+                  io.weft.wg.wire.Messages.TYPE_RESPONSE,
+                  io.weft.wg.wire.Messages.TYPE_COOKIE_REPLY -> enqueueHandshake(buf, len, sources[i]);
+              default -> stats.droppedInvalid.increment();
             }
           }
-          case io.weft.wg.wire.Messages.TYPE_INITIATION,
-              io.weft.wg.wire.Messages.TYPE_RESPONSE,
-              io.weft.wg.wire.Messages.TYPE_COOKIE_REPLY -> {
-            byte[] copy = java.util.Arrays.copyOf(buf.array(), len);
-            if (!handshakeQueue.offer(new Handshakes.Message(copy, sources[i]))) {
-              stats.droppedHandshakeQueueFull.increment();
+          pool.forEach(n, this);
+          int writes = 0;
+          for (int i = 0; i < n; i++) {
+            final Keypair kp = keypairs[i];
+            if (kp != null) {
+              int ipLen = Receive.finish(Device.this, bufs[i], sizes[i], sources[i], kp, plain[i]);
+              if (ipLen > 0) {
+                bufs[i].limit(HEADROOM + ipLen).position(0);
+                toTun[writes++] = bufs[i];
+              }
+              keypairs[i] = null;
             }
-            if (handshakeQueue.size() >= Constants.UNDER_LOAD_QUEUE_LENGTH) {
-              underLoadUntilNanos = clock.nanoTime() + Constants.UNDER_LOAD_AFTER_NANOS;
-            }
+            sources[i] = null;
           }
-          default -> stats.droppedInvalid.increment();
+          if (writes > 0) {
+            Receive.toTun(Device.this, toTun, writes);
+          }
         }
-        sources[i] = null;
+      } finally {
+        pool.close();
       }
-      if (writes > 0) {
-        Receive.toTun(this, toTun, writes);
-      }
+    }
+  }
+
+  private void enqueueHandshake(ByteBuffer buf, int len, Endpoint source) {
+    byte[] copy = java.util.Arrays.copyOf(buf.array(), len);
+    if (!handshakeQueue.offer(new Handshakes.Message(copy, source))) {
+      stats.droppedHandshakeQueueFull.increment();
+    }
+    if (handshakeQueue.size() >= Constants.UNDER_LOAD_QUEUE_LENGTH) {
+      underLoadUntilNanos = clock.nanoTime() + Constants.UNDER_LOAD_AFTER_NANOS;
     }
   }
 

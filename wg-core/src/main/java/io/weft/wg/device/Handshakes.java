@@ -105,7 +105,7 @@ final class Handshakes {
       d.indexTable.remove(index);
       return;
     }
-    Keypair kp = new Keypair(s, d.clock.nanoTime());
+    Keypair kp = new Keypair(peer, s, d.clock.nanoTime());
     d.indexTable.setKeypair(index, kp);
     peer.installKeypair(kp);
     Timers.sessionDerived(peer);
@@ -139,7 +139,7 @@ final class Handshakes {
     if (s == null) {
       return;
     }
-    Keypair kp = new Keypair(s, d.clock.nanoTime());
+    Keypair kp = new Keypair(peer, s, d.clock.nanoTime());
     d.indexTable.setKeypair(kp.localIndex, kp);
     peer.installKeypair(kp);
     d.stats.handshakesCompleted.increment();

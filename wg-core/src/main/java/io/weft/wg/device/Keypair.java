@@ -23,11 +23,18 @@ public final class Keypair {
   final boolean initiator;
   final int localIndex;
   final int remoteIndex;
+  final Peer peer;
+  /** Raw keys, for the crypto workers' own cipher instances; zeroed by {@link #destroy()}. */
+  final byte[] sendKey;
+  final byte[] receiveKey;
   volatile boolean destroyed;
 
-  Keypair(Session s, long createdNanos) {
+  Keypair(Peer peer, Session s, long createdNanos) {
+    this.peer = peer;
     this.send = new ChaCha20Poly1305(s.sendKey());
     this.receive = new ChaCha20Poly1305(s.receiveKey());
+    this.sendKey = s.sendKey().clone();
+    this.receiveKey = s.receiveKey().clone();
     s.destroy();
     this.createdNanos = createdNanos;
     this.initiator = s.initiator();
@@ -54,6 +61,8 @@ public final class Keypair {
         destroyed = true;
         send.destroy();
         receive.destroy();
+        java.util.Arrays.fill(sendKey, (byte) 0);
+        java.util.Arrays.fill(receiveKey, (byte) 0);
       } finally {
         receiveLock.unlock();
       }

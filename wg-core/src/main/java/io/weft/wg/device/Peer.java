@@ -130,13 +130,14 @@ public final class Peer {
     if (ep == null || sealInPlace(kp, buf, len) < 0) {
       return false;
     }
+    // Timers first: an answer racing back must find them armed, so it can disarm them.
+    afterSend(kp, len > 0);
     try {
       device.sendDatagram(buf, ep);
     } catch (IOException e) {
       device.log.log(System.Logger.Level.DEBUG, "send to {0} failed: {1}", this, e.getMessage());
       // the packet is lost like any UDP datagram; the session is fine
     }
-    afterSend(kp, len > 0);
     return true;
   }
 
@@ -170,6 +171,38 @@ public final class Peer {
       kp.send.seal(nonce, null, b, base + Device.HEADROOM, padded);
     } finally {
       kp.sendLock.unlock();
+    }
+    Messages.putType(b, base, Messages.TYPE_TRANSPORT);
+    Messages.putIntLE(b, base + Messages.TRANSPORT_RECEIVER, kp.remoteIndex);
+    Messages.putLongLE(b, base + Messages.TRANSPORT_COUNTER, nonce);
+    final int size = Device.HEADROOM + padded + Messages.TAG_SIZE;
+    buf.limit(size).position(0);
+    txBytes.addAndGet(size);
+    return size;
+  }
+
+  /**
+   * Everything of {@link #sealInPlace} but the encryption: takes a counter, pads, writes the
+   * header and frames the datagram; the caller seals {@code [HEADROOM, limit - 16)} in place with
+   * the counter from the header, on whichever thread.
+   *
+   * @return the datagram size, or -1 when {@code kp} is not usable
+   */
+  int prepareInPlace(final Keypair kp, final ByteBuffer buf, final int len) {
+    final long now = device.clock.nanoTime();
+    if (kp == null || kp.destroyed || now - kp.createdNanos >= REJECT_AFTER_TIME_NANOS) {
+      return -1;
+    }
+    final long nonce = kp.sendNonce.getAndIncrement();
+    if (Long.compareUnsigned(nonce, REJECT_AFTER_MESSAGES) >= 0) {
+      kp.sendNonce.set(REJECT_AFTER_MESSAGES);
+      return -1;
+    }
+    final byte[] b = buf.array();
+    final int base = buf.arrayOffset();
+    final int padded = paddedLength(len, device.mtu());
+    for (int i = len; i < padded; i++) {
+      b[base + Device.HEADROOM + i] = 0;
     }
     Messages.putType(b, base, Messages.TYPE_TRANSPORT);
     Messages.putIntLE(b, base + Messages.TRANSPORT_RECEIVER, kp.remoteIndex);

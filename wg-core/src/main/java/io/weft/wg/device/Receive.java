@@ -21,38 +21,67 @@ final class Receive {
   private Receive() {}
 
   /**
-   * Handles the transport message in {@code buf[0, len)} from {@code source}.
+   * Handles the transport message in {@code buf[0, len)} from {@code source} on the calling
+   * thread: {@link #prepare}, open with the keypair's own cipher, {@link #finish}.
    *
    * @return the length of the inner IP packet now at {@code buf[HEADROOM, HEADROOM+n)} that is to
    *     be written to the TUN, or 0 when there is nothing to write (keepalive or drop)
    */
   static int transport(Device d, ByteBuffer buf, int len, Endpoint source) {
-    final byte[] b = buf.array();
-    final int base = buf.arrayOffset();
-    final IndexTable.Entry e = d.indexTable.lookup(Messages.getIntLE(b, base + Messages.TRANSPORT_RECEIVER));
-    final Keypair kp = e == null ? null : e.keypair;
+    final Keypair kp = prepare(d, buf, len);
     if (kp == null) {
-      d.stats.droppedUnknownIndex.increment();
       return 0;
     }
-    final Peer peer = e.peer;
-    final long now = d.clock.nanoTime();
-    if (kp.destroyed || now - kp.createdNanos >= REJECT_AFTER_TIME_NANOS) {
-      d.stats.droppedExpired.increment();
-      return 0;
-    }
-    final long counter = Messages.getLongLE(b, base + Messages.TRANSPORT_COUNTER);
     final int n;
     kp.receiveLock.lock();
     try {
-      if (kp.destroyed) {
-        return 0;
-      }
-      n = kp.receive.open(counter, null, b, base + Messages.TRANSPORT_CONTENT, len - Messages.TRANSPORT_CONTENT);
-      if (n < 0) {
-        d.stats.droppedBadMac.increment();
-        return 0;
-      }
+      n = kp.destroyed ? -1 : open(kp.receive, buf, len);
+    } finally {
+      kp.receiveLock.unlock();
+    }
+    return finish(d, buf, len, source, kp, n);
+  }
+
+  /** Finds the keypair a transport message is for; null (a counted drop) when none is usable. */
+  static Keypair prepare(Device d, ByteBuffer buf, int len) {
+    final byte[] b = buf.array();
+    final IndexTable.Entry e = d.indexTable.lookup(Messages.getIntLE(b, buf.arrayOffset() + Messages.TRANSPORT_RECEIVER));
+    final Keypair kp = e == null ? null : e.keypair;
+    if (kp == null) {
+      d.stats.droppedUnknownIndex.increment();
+      return null;
+    }
+    if (kp.destroyed || d.clock.nanoTime() - kp.createdNanos >= REJECT_AFTER_TIME_NANOS) {
+      d.stats.droppedExpired.increment();
+      return null;
+    }
+    return kp;
+  }
+
+  /** Opens the message in place with {@code aead}; the plaintext length, or -1. Any thread. */
+  static int open(io.weft.wg.crypto.ChaCha20Poly1305 aead, ByteBuffer buf, int len) {
+    final byte[] b = buf.array();
+    final int base = buf.arrayOffset();
+    final long counter = Messages.getLongLE(b, base + Messages.TRANSPORT_COUNTER);
+    return aead.open(counter, null, b, base + Messages.TRANSPORT_CONTENT, len - Messages.TRANSPORT_CONTENT);
+  }
+
+  /**
+   * The ordered part after opening ({@code n} = plaintext length or -1): replay window, roaming,
+   * session confirmation, timers, and the cryptokey-routing check of the inner source address.
+   *
+   * @return the inner IP packet's length to write to the TUN, or 0
+   */
+  static int finish(Device d, ByteBuffer buf, int len, Endpoint source, Keypair kp, int n) {
+    if (n < 0) {
+      d.stats.droppedBadMac.increment();
+      return 0;
+    }
+    final byte[] b = buf.array();
+    final int base = buf.arrayOffset();
+    final long counter = Messages.getLongLE(b, base + Messages.TRANSPORT_COUNTER);
+    kp.receiveLock.lock();
+    try {
       if (!kp.replay.validateCounter(counter, REJECT_AFTER_MESSAGES)) {
         d.stats.droppedReplay.increment();
         return 0;
@@ -60,6 +89,8 @@ final class Receive {
     } finally {
       kp.receiveLock.unlock();
     }
+    final Peer peer = kp.peer;
+    final long now = d.clock.nanoTime();
     if (d.roaming) {
       peer.setEndpoint(source);
     }

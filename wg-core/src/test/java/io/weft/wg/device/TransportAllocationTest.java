@@ -122,6 +122,8 @@ class TransportAllocationTest {
     GeneratorTun tunB = new GeneratorTun(new byte[0]);
     try (Device a = new Device(tunA, new UdpBind(), NanoClock.SYSTEM, System.getLogger("t"));
         Device b = new Device(tunB, new UdpBind(), NanoClock.SYSTEM, System.getLogger("t"))) {
+      a.setCryptoWorkers(0);
+      b.setCryptoWorkers(0);
       a.setPrivateKey(ka);
       b.setPrivateKey(kb);
       a.up(false);
