@@ -1,4 +1,5 @@
 /**
- * DERP relay frames, server, client and mesh.
+ * DERP relay frames, server, client and mesh. Not built yet: this module holds only its package
+ * so the module graph of {@code shared/ARCHITECTURE.md} exists; its issue has not come yet.
  */
 package io.weft.derp;
