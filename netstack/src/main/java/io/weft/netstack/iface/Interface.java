@@ -58,6 +58,8 @@ public final class Interface {
     private final List<UdpSocket> udpSockets = new ArrayList<>();
     private final List<PingSocket> pingSockets = new ArrayList<>();
     private int nextEphemeral;
+    /** A flush stopped at its segment limit: poll again at once. */
+    private boolean flushLimited;
 
     public Interface(InterfaceConfig config, PacketSink sink, RandomGenerator random) {
         this.config = config;
@@ -286,6 +288,7 @@ public final class Interface {
 
     /** Fires due timers and sends everything the sockets have ready. */
     public void poll(long now) {
+        flushLimited = false;
         reassembler.expire(now);
         final List<TcpSocket> sockets = tcpSockets;
         for (int i = 0; i < sockets.size(); i++) {
@@ -329,6 +332,9 @@ public final class Interface {
      * ready now, {@code Long.MAX_VALUE} when nothing is scheduled.
      */
     public long nextDeadline() {
+        if (flushLimited) {
+            return Long.MIN_VALUE;
+        }
         long d = reassembler.nextDeadline();
         for (int i = 0, n = tcpSockets.size(); i < n; i++) {
             final TcpSocket s = tcpSockets.get(i);
@@ -358,6 +364,7 @@ public final class Interface {
             }
             transmit(n);
         }
+        flushLimited = true;
     }
 
     private void transmit(int length) {

@@ -126,8 +126,6 @@ public final class RingBuffer {
             head -= storage.length;
         }
         length -= n;
-        if (length == 0) {
-            head = 0;
-        }
+        // The head is not reset when empty: bytes written past the tail must stay where they are.
     }
 }

@@ -372,7 +372,7 @@ public final class TcpSocket {
             synAcked = true;
             retransmits = 0;
             rtoDeadline = NEVER;
-            state = TcpState.ESTABLISHED;
+            state = closeRequested ? TcpState.FIN_WAIT_1 : TcpState.ESTABLISHED;
             ackNow = true;
         } else {
             // Simultaneous open (RFC 9293 section 3.5, Figure 8).
@@ -553,6 +553,8 @@ public final class TcpSocket {
         timeWaitDeadline = now + config.timeWaitNanos();
         rtoDeadline = NEVER;
         persistDeadline = NEVER;
+        fastRetransmitDue = false;
+        probeDue = false;
     }
 
     private void enterClosed(TcpError why) {
@@ -587,17 +589,13 @@ public final class TcpSocket {
         return ackPending ? Math.min(d, ackDeadline) : d;
     }
 
-    /** True when {@link #dispatch} has a segment ready without waiting for a timer. */
+    /**
+     * True when a control segment (SYN, RST, ACK, fast retransmission, probe) is due. Queued data
+     * is not counted: {@link #dispatch} sends it whenever windows allow, and what it holds back
+     * waits for an ACK or a timer.
+     */
     public boolean wantsToSend() {
-        return rstDue || synDue || ackNow || fastRetransmitDue || probeDue || hasSendableData();
-    }
-
-    private boolean hasSendableData() {
-        if (!synAcked || !state.isSynchronized() || state == TcpState.TIME_WAIT) {
-            return false;
-        }
-        final int unsent = sndUna + tx.length() - sndNxt;
-        return (unsent > 0 && usableWindow() > 0) || (unsent == 0 && closeRequested && !finSent);
+        return rstDue || synDue || ackNow || fastRetransmitDue || probeDue;
     }
 
     /** Fires expired timers; segments they call for go out on the next {@link #dispatch}. */
@@ -952,7 +950,13 @@ public final class TcpSocket {
         }
         closeRequested = true;
         switch (state) {
-            case SYN_SENT -> enterClosed(TcpError.NONE);
+            case SYN_SENT -> {
+                // RFC 9293 section 3.10.4 deletes the TCB here; with data queued we keep it so
+                // "connect, write, close" works as with BSD sockets, and FIN follows the data.
+                if (tx.isEmpty()) {
+                    enterClosed(TcpError.NONE);
+                }
+            }
             case ESTABLISHED -> state = TcpState.FIN_WAIT_1;
             case CLOSE_WAIT -> state = TcpState.LAST_ACK;
             default -> {

@@ -52,6 +52,17 @@ class StorageTest {
     }
 
     @Test
+    void shouldKeepOutOfOrderBytesWhenTheReaderEmptiesTheBuffer() {
+        RingBuffer ring = new RingBuffer(16);
+        ring.enqueue(ascii("abc"), 0, 3);
+        ring.writeUnallocated(2, ascii("fg"), 0, 2);
+        assertThat(dequeue(ring, 3)).isEqualTo("abc");
+        ring.writeUnallocated(0, ascii("de"), 0, 2);
+        ring.commit(4);
+        assertThat(dequeue(ring, 16)).isEqualTo("defg");
+    }
+
+    @Test
     void shouldMergeRangesAndReleaseTheFront() {
         Assembler a = new Assembler(4);
         assertThat(a.add(10, 5)).isTrue();
