@@ -305,7 +305,7 @@ public final class Interface {
         for (int i = 0; i < udpSockets.size(); i++) {
             final UdpSocket s = udpSockets.get(i);
             int n;
-            while ((n = s.dispatch(tx, s.localAddress().isV4() ? config.ipv4() : config.ipv6())) > 0) {
+            while ((n = s.dispatch(tx, config.ipv4(), config.ipv6())) > 0) {
                 transmit(n);
             }
             if (s.isClosed()) {

@@ -112,15 +112,17 @@ public final class UdpSocket {
      * Writes the next queued datagram as an IP packet at index 0 of {@code out}; returns its
      * length or 0. Datagrams larger than {@code out} are dropped (no fragmentation on send).
      *
-     * @param source the address to send from when bound to an unspecified address
+     * @param sourceV4 the IPv4 address to send from when bound to an unspecified address
+     * @param sourceV6 the IPv6 address to send from when bound to an unspecified address
      */
-    public int dispatch(ByteBuffer out, IpAddress source) {
+    public int dispatch(ByteBuffer out, IpAddress sourceV4, IpAddress sourceV6) {
         while (!tx.isEmpty()) {
             tx.dequeue(record, 0, RECORD);
             final int length = record.getShort(0) & 0xFFFF;
             final IpAddress destination = new IpAddress(record.getLong(2), record.getLong(10));
             final int port = record.getShort(18) & 0xFFFF;
-            final IpAddress from = localAddress.isUnspecified() ? source : localAddress;
+            final IpAddress from = !localAddress.isUnspecified() ? localAddress
+                    : destination.isV4() ? sourceV4 : sourceV6;
             final int ipLength = IpHeader.length(destination);
             if (ipLength + UdpPacket.HEADER_LENGTH + length > out.capacity() || from == null
                     || from.isV4() != destination.isV4()) {
