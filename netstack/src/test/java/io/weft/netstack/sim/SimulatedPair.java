@@ -4,6 +4,7 @@ import io.weft.netstack.iface.Interface;
 import io.weft.netstack.iface.InterfaceConfig;
 import io.weft.netstack.phy.FaultInjector;
 import io.weft.netstack.phy.FaultInjector.Faults;
+import io.weft.netstack.phy.PacketSink;
 import io.weft.netstack.wire.IpAddress;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
@@ -26,10 +27,23 @@ final class SimulatedPair {
     final FaultInjector towardsA;
 
     SimulatedPair(Faults faults, long seed, int mtu) {
+        this(faults, seed, mtu, null);
+    }
+
+    /** With {@code tap} set, every packet either side sends is also written there (before faults). */
+    SimulatedPair(Faults faults, long seed, int mtu, PacketSink tap) {
         towardsB = new FaultInjector(faults, seed, () -> now, mtu);
         towardsA = new FaultInjector(faults, seed + 1, () -> now, mtu);
-        a = new Interface(InterfaceConfig.of(A4, A6).withMtu(mtu), towardsB, new SplittableRandom(seed + 2));
-        b = new Interface(InterfaceConfig.of(B4, B6).withMtu(mtu), towardsA, new SplittableRandom(seed + 3));
+        PacketSink toB = tap == null ? towardsB : (buf, off, len) -> {
+            tap.send(buf, off, len);
+            towardsB.send(buf, off, len);
+        };
+        PacketSink toA = tap == null ? towardsA : (buf, off, len) -> {
+            tap.send(buf, off, len);
+            towardsA.send(buf, off, len);
+        };
+        a = new Interface(InterfaceConfig.of(A4, A6).withMtu(mtu), toB, new SplittableRandom(seed + 2));
+        b = new Interface(InterfaceConfig.of(B4, B6).withMtu(mtu), toA, new SplittableRandom(seed + 3));
     }
 
     /**
