@@ -121,10 +121,13 @@ public final class TcpSocket {
     private int rttSeq;
     private long rttStart;
 
-    // Loss recovery (RFC 6582).
+    // Loss recovery (RFC 6582), and with SACK a scoreboard of SACKed ranges relative to
+    // SND.UNA plus HighRxt, the end of the last hole retransmitted (RFC 6675 section 2).
     private int dupAcks;
     private boolean inRecovery;
     private int recover;
+    private final Assembler scoreboard = new Assembler(32);
+    private int highRxt;
 
     private long retransmittedSegments;
 
@@ -282,7 +285,9 @@ public final class TcpSocket {
                 && (seg.window() << sndShift) == sndWnd;
         if (gt(ack, sndUna)) {
             onNewAck(now, ack, opts);
+            recordSack(opts);
         } else if (duplicateCandidate) {
+            recordSack(opts);
             onDuplicateAck(now);
         }
         if (lt(sndWl1, seq) || (sndWl1 == seq && le(sndWl2, ack))) {
@@ -441,6 +446,7 @@ public final class TcpSocket {
             dataAcked--;
         }
         tx.discard(dataAcked);
+        scoreboard.shift(acked);
         sndUna = ack;
         if (lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
@@ -460,7 +466,7 @@ public final class TcpSocket {
             } else {
                 // Partial ACK (RFC 6582 section 3.2 step 5): retransmit the next hole, deflate.
                 cc.onPartialAck(acked);
-                fastRetransmitDue = true;
+                fastRetransmitDue = !sack;
             }
         } else {
             cc.onAck(now, acked, outstanding, rtt.srtt());
@@ -479,6 +485,7 @@ public final class TcpSocket {
             recover = sndMax;
             cc.onEnterRecovery(now, sndMax - sndUna);
             fastRetransmitDue = true;
+            highRxt = sndUna;
             rttTiming = false;
         }
     }
@@ -647,6 +654,7 @@ public final class TcpSocket {
         recover = sndMax;
         inRecovery = false;
         dupAcks = 0;
+        scoreboard.clear();
         sndNxt = sndUna;
         if (finSent && lt(sndUna, finSeq + 1)) {
             finSent = false;
@@ -706,10 +714,17 @@ public final class TcpSocket {
             retransmittedSegments++;
             if (length > 0) {
                 final boolean fin = finSent && sndUna + length == finSeq;
+                highRxt = sndUna + length;
                 return emit(out, now, sndUna, TcpPacket.ACK | (fin ? TcpPacket.FIN : 0), 0, length);
             }
             if (finSent) {
                 return emit(out, now, finSeq, TcpPacket.ACK | TcpPacket.FIN, 0, 0);
+            }
+        }
+        if (inRecovery && sack) {
+            final int n = retransmitHole(now, out);
+            if (n > 0) {
+                return n;
             }
         }
         final int unsent = dataEnd - sndNxt;
@@ -764,8 +779,68 @@ public final class TcpSocket {
     }
 
     private int usableWindow() {
+        if (inRecovery && sack) {
+            // RFC 6675 section 5: during recovery, send while pipe < cwnd (= ssthresh).
+            return Math.min(sndWnd - (sndNxt - sndUna), Math.max(cc.ssthresh(), sendMss) - pipe());
+        }
         final int window = Math.min(sndWnd, cc.window());
         return window - (sndNxt - sndUna);
+    }
+
+    /** Adds the peer's SACK blocks that lie within [SND.UNA, SND.MAX) to the scoreboard (RFC 2018 section 3). */
+    private void recordSack(TcpOptions opts) {
+        if (!sack) {
+            return;
+        }
+        for (int i = 0; i < opts.sackBlocks; i++) {
+            final int left = SeqNum.max(opts.sackLeft[i], sndUna);
+            final int right = opts.sackRight[i];
+            if (gt(right, left) && le(right, sndMax)) {
+                scoreboard.add(left - sndUna, right - left);
+            }
+        }
+    }
+
+    /**
+     * Bytes presumed in the network (RFC 6675 section 4, "pipe", by bytes): outstanding minus
+     * SACKed minus the holes below the highest SACKed byte not yet retransmitted (presumed lost).
+     */
+    private int pipe() {
+        int outstanding = sndMax - sndUna;
+        int h = Math.max(0, highRxt - sndUna);
+        for (int i = 0; i < scoreboard.rangeCount(); i++) {
+            final int start = scoreboard.rangeStart(i);
+            final int end = scoreboard.rangeEnd(i);
+            outstanding -= end - start;
+            if (h < start) {
+                outstanding -= start - h;
+            }
+            h = Math.max(h, end);
+        }
+        return Math.max(outstanding, 0);
+    }
+
+    /** Sends the next unSACKed hole above HighRxt and below the highest SACKed byte (RFC 6675 NextSeg rule 1). */
+    private int retransmitHole(long now, ByteBuffer out) {
+        int h = Math.max(0, highRxt - sndUna);
+        for (int i = 0; i < scoreboard.rangeCount(); i++) {
+            final int start = scoreboard.rangeStart(i);
+            if (h < start) {
+                final int length = Math.min(Math.min(start - h, sendMss), tx.length() - h);
+                if (length <= 0 || pipe() + length > Math.max(cc.ssthresh(), sendMss) + sendMss) {
+                    return 0;
+                }
+                final int seq = sndUna + h;
+                highRxt = seq + length;
+                retransmittedSegments++;
+                if (rtoDeadline == NEVER) {
+                    rtoDeadline = now + rtt.rto();
+                }
+                return emit(out, now, seq, TcpPacket.ACK, h, length);
+            }
+            h = Math.max(h, scoreboard.rangeEnd(i));
+        }
+        return 0;
     }
 
     private void advanceSent(long now, int seq, int length) {

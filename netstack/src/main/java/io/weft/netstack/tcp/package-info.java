@@ -38,8 +38,12 @@
  *       windows, at most 14). Timestamps: RFC 7323 section 3 (TSval/TSecr), section 4 (RTT
  *       measurement from TSecr), section 4.3 (TS.Recent update rule) and section 5 (PAWS).</li>
  *   <li>SACK: SACK-permitted negotiation RFC 2018 section 2; the receiver reports out-of-order
- *       blocks, the most recent first, on its ACKs (RFC 2018 sections 3 and 4). The sender does
- *       not yet use the peer's SACK blocks for loss recovery (RFC 6675 is future work).</li>
+ *       blocks, the most recent first, on its ACKs (RFC 2018 sections 3 and 4). The sender keeps a
+ *       scoreboard of SACKed ranges and, during fast recovery, retransmits each hole below the
+ *       highest SACKed byte once (RFC 6675 section 4 NextSeg rule 1, HighRxt) while a byte-based
+ *       pipe stays below ssthresh (section 5). Rules 2 to 4, rescue retransmissions and
+ *       SACK-triggered entry into recovery are not implemented; the scoreboard is cleared on a
+ *       timeout (section 5.1).</li>
  * </ul>
  *
  * <p>Buffers default to 4 MiB each way (window scale 7). Segment handling allocates nothing:

@@ -414,6 +414,33 @@ class TcpStateMachineTest {
         }
 
         @Test
+        void shouldRetransmitEverySackedHoleDuringRecovery() {
+            config = config.withNoDelay(true);
+            Established e = establishPassive(synOptions(1460, -1, true, false, 0));
+            e.socket().send(ByteBuffer.wrap(bytes(6 * 1380)));
+            peer.poll();
+            peer.sent.clear();
+            int s0 = e.localNext();
+            int s1 = s0 + 1380;
+            int s3 = s0 + 3 * 1380;
+            // Segments 0 and 2 are lost; each later arrival produces a duplicate ACK with SACK blocks.
+            int[][] blocks = {{s1, s1 + 1380}, {s3, s3 + 1380}, {s3, s3 + 2 * 1380}};
+            for (int[] b : blocks) {
+                TcpOptions dup = new TcpOptions();
+                dup.addSackBlock(b[0], b[1]);
+                if (b[0] != s1) {
+                    dup.addSackBlock(s1, s1 + 1380);
+                }
+                peer.deliver(PORT, ACK, peer.seq, s0, 65535, dup, NONE);
+            }
+            assertThat(peer.next().seq()).isEqualTo(s0);
+            Segment hole = peer.next();
+            assertThat(hole.seq()).isEqualTo(s0 + 2 * 1380);
+            assertThat(hole.length()).isEqualTo(1380);
+            assertThat(e.socket().retransmittedSegments()).isEqualTo(2);
+        }
+
+        @Test
         void shouldHoldASmallSegmentWhileDataIsUnacknowledgedUnderNagle() {
             Established e = establishPassive();
             e.socket().send(ByteBuffer.wrap(bytes(100)));
