@@ -63,6 +63,12 @@ public record TcpConfig(int receiveBufferSize, int sendBufferSize, boolean noDel
                 congestionControl);
     }
 
+    public TcpConfig withCongestionControl(IntFunction<CongestionControl> factory) {
+        return new TcpConfig(receiveBufferSize, sendBufferSize, noDelay, delayedAckNanos, initialRtoNanos, minRtoNanos,
+                maxRtoNanos, timeWaitNanos, maxRetransmissions, maxSynRetransmissions, windowScaling, timestamps, sack,
+                factory);
+    }
+
     /** The smallest window scale whose 16-bit window reaches the receive buffer (RFC 7323 section 2.3). */
     public int receiveWindowShift() {
         if (!windowScaling) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weft.netstack.phy.FaultInjector.Faults;
 import io.weft.netstack.tcp.TcpConfig;
+import io.weft.netstack.tcp.cc.Cubic;
 import io.weft.netstack.tcp.TcpListener;
 import io.weft.netstack.tcp.TcpSocket;
 import io.weft.netstack.tcp.TcpState;
@@ -107,16 +108,30 @@ class TransferSimulationTest {
         "16777216, 0.05, 240, 6, false",
     })
     void shouldTransferIntactUnderLossAndReordering(long size, double loss, long limitSeconds, long seed, boolean v6) {
+        transfer(size, loss, limitSeconds, seed, v6, TcpConfig.defaults());
+    }
+
+    @ParameterizedTest(name = "CUBIC {0} bytes, {1} loss")
+    @CsvSource({
+        "16777216, 0.00, 5, 7",
+        "16777216, 0.01, 60, 8",
+    })
+    void shouldTransferIntactWithCubic(long size, double loss, long limitSeconds, long seed) {
+        transfer(size, loss, limitSeconds, seed, false, TcpConfig.defaults().withCongestionControl(Cubic::new));
+    }
+
+    private void transfer(long size, double loss, long limitSeconds, long seed, boolean v6, TcpConfig config) {
         Faults faults = new Faults(loss, loss == 0 ? 0 : 0.005, loss == 0 ? 0 : 0.02, 5 * MS, 4 * MS, 12_500_000L);
         SimulatedPair net = new SimulatedPair(faults, seed, 1420);
-        Transfer t = new Transfer(net, size, seed, v6 ? SimulatedPair.B6 : SimulatedPair.B4, TcpConfig.defaults());
+        Transfer t = new Transfer(net, size, seed, v6 ? SimulatedPair.B6 : SimulatedPair.B4, config);
 
         long took = net.runUntil(t::done, t, limitSeconds * 1000 * MS);
 
         assertThat(t.received).as("received; client %s %s, server %s %s", t.client, t.client.error(), t.server,
                 t.server == null ? null : t.server.error()).isEqualTo(size);
         assertThat(t.receivedHash.digest()).isEqualTo(t.sentHash.digest());
-        System.out.printf("transfer %d bytes loss %.2f: %.2f s simulated, retransmitted %d segments, sent %d lost %d%n",
+        System.out.printf("transfer %s %d bytes loss %.2f: %.2f s simulated, retransmitted %d segments, sent %d lost %d%n",
+                config.congestionControl().apply(1000).getClass().getSimpleName(),
                 size, loss, took / 1e9, t.client.retransmittedSegments(), net.towardsB.sent(), net.towardsB.lost());
     }
 }

@@ -2,6 +2,7 @@ package io.weft.netstack.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.netstack.tcp.cc.Cubic;
 import io.weft.netstack.tcp.cc.NewReno;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -99,6 +100,66 @@ class TcpAlgorithmsTest {
             cc.onRetransmitTimeout(0, 30 * MSS);
             assertThat(cc.window()).isEqualTo(MSS);
             assertThat(cc.ssthresh()).isEqualTo(15 * MSS);
+        }
+    }
+
+    @Nested
+    class CubicWindow {
+        private static final int MSS = 1000;
+        private static final long RTT = 100 * MS;
+
+        /** Acknowledges one window per RTT for {@code rtts} rounds; returns the window after each. */
+        private int[] run(Cubic cc, long start, int rtts) {
+            int[] windows = new int[rtts];
+            long now = start;
+            for (int r = 0; r < rtts; r++) {
+                int segments = cc.window() / MSS;
+                for (int i = 0; i < segments; i++) {
+                    cc.onAck(now, MSS, cc.window(), RTT);
+                }
+                now += RTT;
+                windows[r] = cc.window() / MSS;
+            }
+            return windows;
+        }
+
+        @Test
+        void shouldReduceByBetaAndRememberWmax() {
+            Cubic cc = new Cubic(MSS);
+            run(cc, 0, 4); // slow start to 160 segments
+            int before = cc.window() / MSS;
+            cc.onEnterRecovery(0, cc.window());
+            cc.onExitRecovery(0);
+            assertThat(cc.window()).isEqualTo((int) (before * MSS * 0.7));
+            assertThat(cc.wMax()).isEqualTo(before);
+        }
+
+        @Test
+        void shouldApproachWmaxConcavelyThenProbeBeyondIt() {
+            Cubic cc = new Cubic(MSS);
+            run(cc, 0, 4);
+            double wMax = cc.window() / (double) MSS;
+            cc.onEnterRecovery(0, cc.window());
+            cc.onExitRecovery(0);
+            int[] w = run(cc, 1_000_000 * MS, 120);
+            double k = Math.cbrt(wMax * 0.3 / 0.4);
+            int atK = w[(int) Math.round(k * 10) - 1];
+            assertThat(atK).isBetween((int) (wMax * 0.9), (int) (wMax * 1.1));
+            int earlyGrowth = w[5] - w[0];
+            int plateauGrowth = w[(int) (k * 10)] - w[(int) (k * 10) - 5];
+            assertThat(plateauGrowth).isLessThan(earlyGrowth);
+            assertThat(w[119]).isGreaterThan((int) (wMax * 1.5));
+        }
+
+        @Test
+        void shouldConvergeFastWhenLossComesBeforeWmax() {
+            Cubic cc = new Cubic(MSS);
+            run(cc, 0, 4);
+            cc.onEnterRecovery(0, cc.window());
+            cc.onExitRecovery(0);
+            double previous = cc.wMax();
+            cc.onEnterRecovery(0, cc.window());
+            assertThat(cc.wMax()).isLessThan(previous * 0.7 + 1);
         }
     }
 }
