@@ -50,6 +50,10 @@ class KernelInteropTest {
     private NetStack stack;
     private Thread reader;
     private volatile boolean running = true;
+    /** Probability that a packet is dropped between the TUN and the stack, each way (seeded). */
+    private volatile double loss;
+    private final java.util.SplittableRandom outboundRandom = new java.util.SplittableRandom(7);
+    private final java.util.SplittableRandom inboundRandom = new java.util.SplittableRandom(8);
 
     @TempDir
     Path dir;
@@ -67,6 +71,9 @@ class KernelInteropTest {
         byte[] out = new byte[MTU];
         stack = new NetStack(NetStackConfig.of(InterfaceConfig.of(IpAddress.parse(STACK4), IpAddress.parse(STACK6))
                 .withMtu(MTU)), (b, off, len) -> {
+                    if (loss > 0 && outboundRandom.nextDouble() < loss) {
+                        return;
+                    }
                     b.get(off, out, 0, len);
                     tun.write(out, len);
                 });
@@ -76,7 +83,7 @@ class KernelInteropTest {
             try {
                 while (running) {
                     int n = tun.read(in, 100);
-                    if (n > 0) {
+                    if (n > 0 && (loss == 0 || inboundRandom.nextDouble() >= loss)) {
                         stack.deliver(wrapped, 0, n);
                     }
                 }
@@ -195,6 +202,36 @@ class KernelInteropTest {
         assertThat(in.read()).isEqualTo(-1);
         assertThat(server.waitFor(20, TimeUnit.SECONDS)).isTrue();
         assertThat(sha256(Files.readAllBytes(file))).isEqualTo(sha256(data));
+    }
+
+    @Test
+    void shouldRecoverFromLossInBothDirectionsAgainstLinux() throws Exception {
+        loss = 0.02;
+        try {
+            byte[] up = randomBytes(4 << 20, 4);
+            Path file = dir.resolve("lossy-upload");
+            Files.write(file, up);
+            try (TcpServer server = stack.listenTcp(7004, 4)) {
+                Process client = nsStart("socat", "-u", "OPEN:" + file, "TCP:" + STACK4 + ":7004");
+                TcpConnection c = server.accept(Duration.ofSeconds(10));
+                byte[] received = c.inputStream().readAllBytes();
+                c.close();
+                assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(sha256(received)).isEqualTo(sha256(up));
+            }
+            byte[] down = randomBytes(4 << 20, 5);
+            Path target = dir.resolve("lossy-download");
+            Process server = nsStart("socat", "-u", "TCP-LISTEN:7005,bind=" + KERNEL4 + ",reuseaddr",
+                    "CREATE:" + target);
+            TcpConnection c = dialWithRetry(new InetSocketAddress(InetAddress.ofLiteral(KERNEL4), 7005));
+            c.outputStream().write(down);
+            c.shutdownOutput();
+            assertThat(c.inputStream().read()).isEqualTo(-1);
+            assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(sha256(Files.readAllBytes(target))).isEqualTo(sha256(down));
+        } finally {
+            loss = 0;
+        }
     }
 
     private TcpConnection dialWithRetry(InetSocketAddress to) throws Exception {
