@@ -119,7 +119,7 @@ public final class NetStack implements AutoCloseable {
     }
 
     /** Waits on {@link #changed} until {@code deadline}; false once it has passed. Lock held. */
-    private boolean awaitChange(long deadline) throws InterruptedIOException {
+    private boolean awaitChange(long deadline) throws java.io.InterruptedIOException {
         final long left = deadline - clock.getAsLong();
         if (left <= 0) {
             return false;
@@ -128,7 +128,7 @@ public final class NetStack implements AutoCloseable {
             changed.awaitNanos(left);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
+            throw new java.io.InterruptedIOException("interrupted");
         }
         return true;
     }
@@ -293,6 +293,16 @@ public final class NetStack implements AutoCloseable {
     void shutdownOutput(TcpSocket s) {
         lock.lock();
         try {
+            s.shutdownOutput();
+            wakeDriver();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void close(TcpSocket s) {
+        lock.lock();
+        try {
             s.close();
             wakeDriver();
         } finally {
@@ -428,13 +438,6 @@ public final class NetStack implements AutoCloseable {
             driver.join(TimeUnit.SECONDS.toMillis(5));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Thrown for interrupted blocking calls. */
-    static final class InterruptedIOException extends java.io.InterruptedIOException {
-        InterruptedIOException(String message) {
-            super(message);
         }
     }
 }

@@ -59,10 +59,13 @@ public final class TcpConnection implements AutoCloseable {
         stack.shutdownOutput(socket);
     }
 
-    /** Closes both directions gracefully: FIN after queued data. */
+    /**
+     * Closes both directions: FIN after the queued data, or a reset if received data was left
+     * unread. Data arriving afterwards is answered with a reset.
+     */
     @Override
     public void close() {
-        stack.shutdownOutput(socket);
+        stack.close(socket);
     }
 
     /** Resets the connection at once. */

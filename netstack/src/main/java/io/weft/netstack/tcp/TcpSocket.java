@@ -76,6 +76,8 @@ public final class TcpSocket {
     private int sendMss;
     private boolean synAcked;
     private boolean closeRequested;
+    /** The application closed both directions and will not read again. */
+    private boolean orphaned;
     private boolean finSent;
     private boolean finEverSent;
     private int finSeq;
@@ -325,6 +327,9 @@ public final class TcpSocket {
         if (seg.payloadLength() > 0) {
             if (state.receivesData()) {
                 receiveText(now, seq, seg);
+                if (state == TcpState.CLOSED) {
+                    return;
+                }
             } else {
                 ackNow = true;
             }
@@ -499,6 +504,12 @@ public final class TcpSocket {
             length -= before;
             seq = rcvNxt;
         }
+        if (orphaned && length > 0) {
+            // Nobody will read this: tell the peer at once (RFC 2525 section 2.17).
+            sendReset(sndNxt);
+            enterClosed(TcpError.ABORTED);
+            return;
+        }
         final int gap = seq - rcvNxt;
         final int room = rx.free() - gap;
         if (length > room) {
@@ -670,6 +681,9 @@ public final class TcpSocket {
      * is the link MTU) and returns its length, or returns 0 when nothing is due.
      */
     public int dispatch(long now, ByteBuffer out) {
+        if (orphaned && state == TcpState.FIN_WAIT_2 && timeWaitDeadline == NEVER) {
+            timeWaitDeadline = now + config.timeWaitNanos();
+        }
         if (rstDue) {
             rstDue = false;
             return emit(out, now, rstSeq, TcpPacket.RST, 0, 0);
@@ -1018,8 +1032,23 @@ public final class TcpSocket {
         return tx.length();
     }
 
-    /** Half-close: no more sends; a FIN follows the queued data (RFC 9293 section 3.10.4). */
+    /**
+     * Full close: the application will neither send nor read again. With unread data this
+     * resets the connection instead (RFC 2525 section 2.17, as BSD and Linux do); otherwise it
+     * sends FIN after the queued data, data arriving afterwards is answered with a reset, and a
+     * FIN_WAIT_2 that the peer never ends is abandoned after the TIME_WAIT period.
+     */
     public void close() {
+        if (rx.length() > 0 && state != TcpState.CLOSED) {
+            abort();
+            return;
+        }
+        orphaned = true;
+        shutdownOutput();
+    }
+
+    /** Half-close: no more sends; a FIN follows the queued data (RFC 9293 section 3.10.4). */
+    public void shutdownOutput() {
         if (closeRequested) {
             return;
         }

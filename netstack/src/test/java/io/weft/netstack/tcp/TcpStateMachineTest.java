@@ -621,6 +621,54 @@ class TcpStateMachineTest {
         }
 
         @Test
+        void shouldResetWhenClosedWithUnreadData() {
+            Established e = establishPassive();
+            peer.deliver(PORT, ACK, peer.seq, e.localNext(), 65535, null, bytes(10));
+            e.socket().close();
+            peer.poll();
+            assertThat(peer.next().flags()).isEqualTo(RST);
+            assertThat(e.socket().state()).isEqualTo(TcpState.CLOSED);
+        }
+
+        @Test
+        void shouldResetDataArrivingAfterAFullClose() {
+            Established e = establishPassive();
+            e.socket().close();
+            peer.poll();
+            peer.next();
+            peer.deliver(PORT, ACK, peer.seq, e.localNext() + 1, 65535);
+            assertThat(e.socket().state()).isEqualTo(TcpState.FIN_WAIT_2);
+            peer.deliver(PORT, ACK, peer.seq, e.localNext() + 1, 65535, null, bytes(10));
+            assertThat(peer.next().flags()).isEqualTo(RST);
+            assertThat(e.socket().state()).isEqualTo(TcpState.CLOSED);
+        }
+
+        @Test
+        void shouldKeepReceivingAfterShutdownOutput() {
+            Established e = establishPassive();
+            e.socket().shutdownOutput();
+            peer.poll();
+            peer.next();
+            peer.deliver(PORT, ACK, peer.seq, e.localNext() + 1, 65535);
+            peer.deliver(PORT, ACK, peer.seq, e.localNext() + 1, 65535, null, bytes(10));
+            assertThat(e.socket().state()).isEqualTo(TcpState.FIN_WAIT_2);
+            assertThat(e.socket().available()).isEqualTo(10);
+        }
+
+        @Test
+        void shouldAbandonAnOrphanedFinWait2() {
+            Established e = establishPassive();
+            e.socket().close();
+            peer.poll();
+            peer.next();
+            peer.deliver(PORT, ACK, peer.seq, e.localNext() + 1, 65535);
+            peer.poll();
+            peer.advance(60_000 * MS);
+            assertThat(e.socket().state()).isEqualTo(TcpState.CLOSED);
+            assertThat(peer.iface.tcpConnectionCount()).isZero();
+        }
+
+        @Test
         void shouldSendRstOnAbort() {
             Established e = establishPassive();
             e.socket().abort();
