@@ -162,6 +162,7 @@ public final class NetStack implements AutoCloseable {
             final TcpSocket s = iface.connect(address, remote.getPort(), config.tcp());
             wakeDriver();
             while (s.state() == TcpState.SYN_SENT || s.state() == TcpState.SYN_RECEIVED) {
+                ensureOpen();
                 if (!awaitChange(deadline)) {
                     s.abort();
                     wakeDriver();
@@ -403,6 +404,7 @@ public final class NetStack implements AutoCloseable {
             wakeDriver();
             long rtt;
             while ((rtt = pinger.roundTrip(sequence)) < 0) {
+                ensureOpen();
                 if (!awaitChange(deadline)) {
                     throw new SocketTimeoutException("no echo reply from " + destination.getHostAddress());
                 }

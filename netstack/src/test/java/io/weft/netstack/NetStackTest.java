@@ -123,6 +123,22 @@ class NetStackTest {
     }
 
     @Test
+    void shouldFailBlockedCallsWhenTheStackCloses() throws Exception {
+        TcpServer server = b.listenTcp(10, 4);
+        CompletableFuture<Throwable> blocked = CompletableFuture.supplyAsync(() -> {
+            try {
+                server.accept(null);
+                return null;
+            } catch (Exception e) {
+                return e;
+            }
+        }, Executors.newVirtualThreadPerTaskExecutor());
+        Thread.sleep(100);
+        b.close();
+        assertThat(blocked.get(5, TimeUnit.SECONDS)).isInstanceOf(java.io.IOException.class);
+    }
+
+    @Test
     void shouldExchangeUdpDatagrams() throws Exception {
         UdpEndpoint server = b.openUdp(53);
         UdpEndpoint client = a.openUdp(0);

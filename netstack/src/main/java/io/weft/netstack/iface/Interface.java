@@ -85,6 +85,10 @@ public final class Interface {
     /** Handles one incoming IP packet, bytes {@code [offset, offset + length)} of {@code packet}. */
     public void receive(long now, ByteBuffer packet, int offset, int length) {
         stats.rxPackets++;
+        if (offset < 0 || length < 0 || offset > packet.limit() - length) {
+            stats.droppedMalformed++;
+            return;
+        }
         if (length < 1) {
             stats.droppedTruncated++;
             return;

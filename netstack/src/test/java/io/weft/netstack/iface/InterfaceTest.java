@@ -136,6 +136,13 @@ class InterfaceTest {
         }
 
         @Test
+        void shouldCountALengthBeyondTheBufferInsteadOfThrowing() {
+            iface.receive(0, ByteBuffer.allocate(10), 5, 10);
+            iface.receive(0, ByteBuffer.allocate(10), -1, 5);
+            assertThat(iface.stats().droppedMalformed()).isEqualTo(2);
+        }
+
+        @Test
         void shouldCountUdpToAnUnboundPort() {
             receive(udpDatagram(5557, new byte[10]));
             assertThat(iface.stats().droppedNoSocket()).isEqualTo(1);
