@@ -42,7 +42,7 @@ public final class Interface {
     private final RandomGenerator random;
     private final InterfaceStats stats = new InterfaceStats();
     private final ByteBuffer tx;
-    private final Ipv4Reassembler reassembler;
+    private final Reassembler reassembler;
 
     private final Ipv4Packet ip4 = new Ipv4Packet();
     private final Ipv6Packet ip6 = new Ipv6Packet();
@@ -66,7 +66,7 @@ public final class Interface {
         this.sink = sink;
         this.random = random;
         this.tx = ByteBuffer.allocate(config.mtu());
-        this.reassembler = new Ipv4Reassembler(config.reassemblySlots(), config.reassemblyTimeoutNanos(), stats);
+        this.reassembler = new Reassembler(config.reassemblySlots(), config.reassemblyTimeoutNanos(), stats);
         this.nextEphemeral = random.nextInt(EPHEMERAL_COUNT);
     }
 
@@ -97,7 +97,7 @@ public final class Interface {
         if (version == 4) {
             receiveIpv4(now, packet, offset, length, true);
         } else if (version == 6) {
-            receiveIpv6(now, packet, offset, length);
+            receiveIpv6(now, packet, offset, length, true);
         } else {
             stats.droppedMalformed++;
         }
@@ -118,7 +118,7 @@ public final class Interface {
         }
         if (ip.isFragment() && mayBeFragment) {
             stats.fragmentsReceived++;
-            final int whole = reassembler.accept(now, ip);
+            final int whole = reassembler.acceptV4(now, ip);
             if (whole > 0) {
                 receiveIpv4(now, reassembler.completeBuffer(), reassembler.completeOffset(), whole, false);
             }
@@ -132,14 +132,25 @@ public final class Interface {
         receiveUpper(now, config.ipv4(), 0, srcLo, protocol, packet, upperOffset, upperLength, pseudo);
     }
 
-    private void receiveIpv6(long now, ByteBuffer packet, int offset, int length) {
+    private void receiveIpv6(long now, ByteBuffer packet, int offset, int length, boolean mayBeFragment) {
         final Ipv6Packet ip = ip6.wrap(packet, offset, length);
-        if (!countStatus(ip.checkLength())) {
+        final int status = ip.checkLength();
+        final IpAddress local = config.ipv6();
+        if (status == WireStatus.OK || ip.isFragment()) {
+            if (local == null || ip.destinationHi() != local.hi() || ip.destinationLo() != local.lo()) {
+                stats.droppedNotForUs++;
+                return;
+            }
+        }
+        if (ip.isFragment() && mayBeFragment) {
+            stats.fragmentsReceived++;
+            final int whole = reassembler.acceptV6(now, ip);
+            if (whole > 0) {
+                receiveIpv6(now, reassembler.completeBuffer(), reassembler.completeOffset(), whole, false);
+            }
             return;
         }
-        final IpAddress local = config.ipv6();
-        if (local == null || ip.destinationHi() != local.hi() || ip.destinationLo() != local.lo()) {
-            stats.droppedNotForUs++;
+        if (!countStatus(status)) {
             return;
         }
         final int protocol = ip.upperProtocol();

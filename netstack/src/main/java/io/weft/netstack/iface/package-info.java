@@ -7,10 +7,10 @@
  * <ul>
  *   <li>IPv4 input checks: RFC 1122 section 3.2.1 (version, header checksum, lengths,
  *       destination address).</li>
- *   <li>IPv4 reassembly: RFC 791 section 3.2 ("reassembly"), bounded to a few datagrams of at
+ *   <li>IPv4 and IPv6 reassembly: RFC 791 section 3.2 and RFC 8200 section 4.5, bounded to a few datagrams of at
  *       most 65,535 bytes with a timeout (RFC 1122 section 3.3.2 suggests 60 to 120 seconds;
- *       Linux uses 30, and so do we by default). IPv6 fragments other than atomic ones are
- *       dropped and counted.</li>
+ *       Linux uses 30, and so do we by default). IPv6 fragments must follow the fixed header
+ *       directly; other layouts are dropped and counted.</li>
  *   <li>Echo replies: RFC 1122 section 3.2.2.6 (data returned unchanged), RFC 4443 section 4.2.</li>
  *   <li>Segments for no connection get a reset: RFC 9293 section 3.10.7.1.</li>
  * </ul>

@@ -40,6 +40,7 @@ public final class Ipv6Packet {
     private int length;
     private int upperProtocol;
     private int upperOffset;
+    private boolean fragment;
 
     public Ipv6Packet wrap(ByteBuffer buffer, int offset, int length) {
         this.buffer = buffer;
@@ -47,6 +48,7 @@ public final class Ipv6Packet {
         this.length = length;
         this.upperProtocol = -1;
         this.upperOffset = offset + HEADER_LENGTH;
+        this.fragment = false;
         return this;
     }
 
@@ -84,6 +86,7 @@ public final class Ipv6Packet {
                         return WireStatus.TRUNCATED;
                     }
                     if ((buffer.getShort(at + 2) & 0xFFF9) != 0) {
+                        fragment = true;
                         return WireStatus.UNSUPPORTED;
                     }
                     extLength = 8;
@@ -149,6 +152,15 @@ public final class Ipv6Packet {
 
     public long destinationLo() {
         return buffer.getLong(offset + DESTINATION_OFFSET + 8);
+    }
+
+    /**
+     * True when {@link #checkLength} stopped at the fragment header of a non-atomic fragment
+     * (and returned {@link WireStatus#UNSUPPORTED}): the fixed header and the chain up to the
+     * fragment header are present and the packet is for the reassembler.
+     */
+    public boolean isFragment() {
+        return fragment;
     }
 
     /** Upper-layer protocol after extension headers (valid after a successful checkLength). */

@@ -219,6 +219,42 @@ class InterfaceTest {
         }
 
         @Test
+        void shouldReassembleIpv6Fragments() {
+            UdpSocket socket = iface.bindUdp(IpAddress.V6_ANY, 5557, 64 * 1024);
+            IpAddress remote6 = IpAddress.parse("fd00::1");
+            byte[] payload = new byte[3000];
+            new SplittableRandom(4).nextBytes(payload);
+            int udpLength = 8 + payload.length;
+            ByteBuffer whole = ByteBuffer.allocate(40 + udpLength);
+            whole.put(48, payload);
+            IpHeader.emit(whole, 0, remote6, LOCAL6, IpProtocol.UDP, udpLength, 0);
+            UdpPacket udp = new UdpPacket().wrap(whole, 40, udpLength);
+            udp.emit(3333, 5557, payload.length);
+            udp.fillChecksum(IpHeader.pseudoHeader(remote6, LOCAL6, IpProtocol.UDP, udpLength));
+            List<ByteBuffer> fragments = new ArrayList<>();
+            for (int off = 0; off < udpLength; off += 1232) {
+                int n = Math.min(1232, udpLength - off);
+                ByteBuffer f = ByteBuffer.allocate(48 + n);
+                f.put(0, whole, 0, 40);
+                f.putShort(4, (short) (8 + n));
+                f.put(6, (byte) IpProtocol.IPV6_FRAGMENT);
+                f.put(40, (byte) IpProtocol.UDP);
+                f.putShort(42, (short) (off | (off + n < udpLength ? 1 : 0)));
+                f.putInt(44, 0xCAFE);
+                f.put(48, whole, 40 + off, n);
+                fragments.add(f);
+            }
+            assertThat(fragments).hasSize(3);
+            receive(fragments.get(1));
+            receive(fragments.get(2));
+            receive(fragments.get(0));
+            ByteBuffer into = ByteBuffer.allocate(5000);
+            assertThat(socket.recv(into)).isEqualTo(3000);
+            assertThat(java.util.Arrays.copyOf(into.array(), 3000)).isEqualTo(payload);
+            assertThat(iface.stats().datagramsReassembled()).isEqualTo(1);
+        }
+
+        @Test
         void shouldExpireAnIncompleteDatagram() {
             List<ByteBuffer> fragments = fragment(udpDatagram(5557, new byte[3000]), 1480);
             receive(fragments.get(0));

@@ -123,7 +123,9 @@ class WirePacketsTest {
             ByteBuffer b = ByteBuffer.allocate(40 + 8 + 8);
             b.putInt(0, 0x6000_0000).putShort(4, (short) 16).put(6, (byte) IpProtocol.IPV6_FRAGMENT);
             b.put(40, (byte) IpProtocol.UDP).putShort(42, (short) 1); // M flag set
-            assertThat(new Ipv6Packet().wrap(b, 0, b.capacity()).checkLength()).isEqualTo(WireStatus.UNSUPPORTED);
+            Ipv6Packet fragment = new Ipv6Packet().wrap(b, 0, b.capacity());
+            assertThat(fragment.checkLength()).isEqualTo(WireStatus.UNSUPPORTED);
+            assertThat(fragment.isFragment()).isTrue();
             b.putShort(42, (short) 0); // atomic fragment
             Ipv6Packet ip = new Ipv6Packet().wrap(b, 0, b.capacity());
             assertThat(ip.checkLength()).isEqualTo(WireStatus.OK);
