@@ -123,13 +123,11 @@ public final class TcpSocket {
     private int rttSeq;
     private long rttStart;
 
-    // Loss recovery (RFC 6582), and with SACK a scoreboard of SACKed ranges relative to
-    // SND.UNA plus HighRxt, the end of the last hole retransmitted (RFC 6675 section 2).
+    // Loss recovery (RFC 6582), with SACK guided by a scoreboard (RFC 6675).
     private int dupAcks;
     private boolean inRecovery;
     private int recover;
-    private final Assembler scoreboard = new Assembler(32);
-    private int highRxt;
+    private final SackScoreboard scoreboard = new SackScoreboard();
 
     private long retransmittedSegments;
 
@@ -451,7 +449,7 @@ public final class TcpSocket {
             dataAcked--;
         }
         tx.discard(dataAcked);
-        scoreboard.shift(acked);
+        scoreboard.onCumulativeAck(acked);
         sndUna = ack;
         if (lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
@@ -490,7 +488,7 @@ public final class TcpSocket {
             recover = sndMax;
             cc.onEnterRecovery(now, sndMax - sndUna);
             fastRetransmitDue = true;
-            highRxt = sndUna;
+            scoreboard.startRecovery(sndUna);
             rttTiming = false;
         }
     }
@@ -728,7 +726,7 @@ public final class TcpSocket {
             retransmittedSegments++;
             if (length > 0) {
                 final boolean fin = finSent && sndUna + length == finSeq;
-                highRxt = sndUna + length;
+                scoreboard.retransmitted(sndUna + length);
                 return emit(out, now, sndUna, TcpPacket.ACK | (fin ? TcpPacket.FIN : 0), 0, length);
             }
             if (finSent) {
@@ -801,60 +799,34 @@ public final class TcpSocket {
         return window - (sndNxt - sndUna);
     }
 
-    /** Adds the peer's SACK blocks that lie within [SND.UNA, SND.MAX) to the scoreboard (RFC 2018 section 3). */
     private void recordSack(TcpOptions opts) {
-        if (!sack) {
-            return;
-        }
-        for (int i = 0; i < opts.sackBlocks; i++) {
-            final int left = SeqNum.max(opts.sackLeft[i], sndUna);
-            final int right = opts.sackRight[i];
-            if (gt(right, left) && le(right, sndMax)) {
-                scoreboard.add(left - sndUna, right - left);
-            }
+        if (sack) {
+            scoreboard.record(opts, sndUna, sndMax);
         }
     }
 
-    /**
-     * Bytes presumed in the network (RFC 6675 section 4, "pipe", by bytes): outstanding minus
-     * SACKed minus the holes below the highest SACKed byte not yet retransmitted (presumed lost).
-     */
     private int pipe() {
-        int outstanding = sndMax - sndUna;
-        int h = Math.max(0, highRxt - sndUna);
-        for (int i = 0; i < scoreboard.rangeCount(); i++) {
-            final int start = scoreboard.rangeStart(i);
-            final int end = scoreboard.rangeEnd(i);
-            outstanding -= end - start;
-            if (h < start) {
-                outstanding -= start - h;
-            }
-            h = Math.max(h, end);
-        }
-        return Math.max(outstanding, 0);
+        return scoreboard.pipe(sndUna, sndMax);
     }
 
-    /** Sends the next unSACKed hole above HighRxt and below the highest SACKed byte (RFC 6675 NextSeg rule 1). */
+    /** Retransmits the next hole the scoreboard reports, if the pipe leaves room (RFC 6675 section 5). */
     private int retransmitHole(long now, ByteBuffer out) {
-        int h = Math.max(0, highRxt - sndUna);
-        for (int i = 0; i < scoreboard.rangeCount(); i++) {
-            final int start = scoreboard.rangeStart(i);
-            if (h < start) {
-                final int length = Math.min(Math.min(start - h, sendMss), tx.length() - h);
-                if (length <= 0 || pipe() + length > Math.max(cc.ssthresh(), sendMss) + sendMss) {
-                    return 0;
-                }
-                final int seq = sndUna + h;
-                highRxt = seq + length;
-                retransmittedSegments++;
-                if (rtoDeadline == NEVER) {
-                    rtoDeadline = now + rtt.rto();
-                }
-                return emit(out, now, seq, TcpPacket.ACK, h, length);
-            }
-            h = Math.max(h, scoreboard.rangeEnd(i));
+        final long hole = scoreboard.nextHole(sndUna);
+        if (hole < 0) {
+            return 0;
         }
-        return 0;
+        final int offset = (int) (hole >>> 32);
+        final int length = Math.min(Math.min((int) hole, sendMss), tx.length() - offset);
+        if (length <= 0 || pipe() + length > Math.max(cc.ssthresh(), sendMss) + sendMss) {
+            return 0;
+        }
+        final int seq = sndUna + offset;
+        scoreboard.retransmitted(seq + length);
+        retransmittedSegments++;
+        if (rtoDeadline == NEVER) {
+            rtoDeadline = now + rtt.rto();
+        }
+        return emit(out, now, seq, TcpPacket.ACK, offset, length);
     }
 
     private void advanceSent(long now, int seq, int length) {
