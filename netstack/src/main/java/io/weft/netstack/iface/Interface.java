@@ -36,6 +36,9 @@ public final class Interface {
     private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
     /** Segments one socket may emit per flush, so one busy connection cannot starve the rest. */
     private static final int MAX_SEGMENTS_PER_FLUSH = 256;
+    /** ICMP error rate limit: a burst of 10, refilled at one per 10 ms (Linux's default pace). */
+    private static final long ICMP_ERROR_BURST = 10;
+    private static final long ICMP_ERROR_INTERVAL_NANOS = 10_000_000L;
 
     private final InterfaceConfig config;
     private final PacketSink sink;
@@ -54,6 +57,8 @@ public final class Interface {
     private final IcmpEchoPacket icmpReply = new IcmpEchoPacket();
 
     private final List<TcpSocket> tcpSockets = new ArrayList<>();
+    private long icmpTokens = ICMP_ERROR_BURST;
+    private long icmpTokensAt;
     private final List<TcpListener> listeners = new ArrayList<>();
     private final List<UdpSocket> udpSockets = new ArrayList<>();
     private final List<PingSocket> pingSockets = new ArrayList<>();
@@ -129,7 +134,8 @@ public final class Interface {
         final int upperOffset = ip.payloadOffset();
         final int upperLength = ip.payloadLength();
         final long pseudo = Checksum.pseudoHeaderV4(packet, offset, protocol, upperLength);
-        receiveUpper(now, config.ipv4(), 0, srcLo, protocol, packet, upperOffset, upperLength, pseudo);
+        receiveUpper(now, config.ipv4(), 0, srcLo, protocol, packet, upperOffset, upperLength, pseudo, offset,
+                ip.totalLength());
     }
 
     private void receiveIpv6(long now, ByteBuffer packet, int offset, int length, boolean mayBeFragment) {
@@ -156,7 +162,8 @@ public final class Interface {
         final int protocol = ip.upperProtocol();
         final int upperLength = ip.upperLength();
         final long pseudo = Checksum.pseudoHeaderV6(packet, offset, protocol, upperLength);
-        receiveUpper(now, local, ip.sourceHi(), ip.sourceLo(), protocol, packet, ip.upperOffset(), upperLength, pseudo);
+        receiveUpper(now, local, ip.sourceHi(), ip.sourceLo(), protocol, packet, ip.upperOffset(), upperLength, pseudo,
+                offset, Ipv6Packet.HEADER_LENGTH + ip.payloadLength());
     }
 
     private boolean countStatus(int status) {
@@ -173,10 +180,14 @@ public final class Interface {
     }
 
     private void receiveUpper(long now, IpAddress local, long srcHi, long srcLo, int protocol, ByteBuffer packet,
-            int offset, int length, long pseudo) {
+            int offset, int length, long pseudo, int ipOffset, int ipLength) {
         switch (protocol) {
             case IpProtocol.TCP -> receiveTcp(now, local, srcHi, srcLo, packet, offset, length, pseudo);
-            case IpProtocol.UDP -> receiveUdp(local, srcHi, srcLo, packet, offset, length, pseudo);
+            case IpProtocol.UDP -> {
+                if (!receiveUdp(local, srcHi, srcLo, packet, offset, length, pseudo)) {
+                    sendPortUnreachable(now, local, new IpAddress(srcHi, srcLo), packet, ipOffset, ipLength);
+                }
+            }
             case IpProtocol.ICMP -> receiveIcmp(now, local, srcHi, srcLo, packet, offset, length, 0, false);
             case IpProtocol.ICMPV6 -> receiveIcmp(now, local, srcHi, srcLo, packet, offset, length, pseudo, true);
             default -> stats.droppedUnsupported++;
@@ -233,25 +244,65 @@ public final class Interface {
         }
     }
 
-    private void receiveUdp(IpAddress local, long srcHi, long srcLo, ByteBuffer packet, int offset, int length,
+    /** Returns false only when a valid datagram found no socket (the caller answers with ICMP). */
+    private boolean receiveUdp(IpAddress local, long srcHi, long srcLo, ByteBuffer packet, int offset, int length,
             long pseudo) {
         final UdpPacket d = udp.wrap(packet, offset, length);
         if (!countStatus(d.checkLength())) {
-            return;
+            return true;
         }
         if (!d.verifyChecksum(pseudo, local.isV4())) {
             stats.droppedBadChecksum++;
-            return;
+            return true;
         }
         final int port = d.destinationPort();
         for (int i = 0, n = udpSockets.size(); i < n; i++) {
             final UdpSocket s = udpSockets.get(i);
             if (s.matches(local, port)) {
                 s.deliver(srcHi, srcLo, d.sourcePort(), packet, d.payloadOffset(), d.payloadLength());
-                return;
+                return true;
             }
         }
         stats.droppedNoSocket++;
+        return false;
+    }
+
+    /**
+     * Answers a datagram to a closed port with ICMP destination unreachable, port unreachable
+     * (RFC 1122 section 4.1.3.1; RFC 792 type 3 code 3; RFC 4443 section 3.1 type 1 code 4), quoting
+     * as much of the offending packet as fits in 576 (IPv4) or 1280 (IPv6) bytes. Errors are rate
+     * limited with a token bucket (RFC 4443 section 2.4 (f); RFC 1812 section 4.3.2.8).
+     */
+    private void sendPortUnreachable(long now, IpAddress local, IpAddress remote, ByteBuffer packet, int ipOffset,
+            int ipLength) {
+        final long earned = (now - icmpTokensAt) / ICMP_ERROR_INTERVAL_NANOS;
+        if (earned > 0) {
+            icmpTokens += earned;
+            icmpTokensAt += earned * ICMP_ERROR_INTERVAL_NANOS;
+            if (icmpTokens >= ICMP_ERROR_BURST) {
+                icmpTokens = ICMP_ERROR_BURST;
+                icmpTokensAt = now;
+            }
+        }
+        if (icmpTokens <= 0) {
+            return;
+        }
+        icmpTokens--;
+        final boolean v6 = !local.isV4();
+        final int ipHeader = IpHeader.length(local);
+        final int quote = Math.min(ipLength, Math.min(tx.capacity(), v6 ? 1280 : 576) - ipHeader
+                - IcmpEchoPacket.HEADER_LENGTH);
+        final int icmpLength = IcmpEchoPacket.HEADER_LENGTH + quote;
+        tx.put(ipHeader + IcmpEchoPacket.HEADER_LENGTH, packet, ipOffset, quote);
+        tx.putInt(ipHeader + IcmpEchoPacket.IDENTIFIER_OFFSET, 0);
+        final int protocol = v6 ? IpProtocol.ICMPV6 : IpProtocol.ICMP;
+        IpHeader.emit(tx, 0, local, remote, protocol, icmpLength, 0);
+        final IcmpEchoPacket error = icmpReply.wrap(tx, ipHeader, icmpLength);
+        error.setType(v6 ? IcmpEchoPacket.V6_DESTINATION_UNREACHABLE : IcmpEchoPacket.V4_DESTINATION_UNREACHABLE);
+        error.setCode(v6 ? 4 : 3);
+        error.fillChecksum(v6 ? IpHeader.pseudoHeader(local, remote, protocol, icmpLength) : 0);
+        stats.unreachablesSent++;
+        transmit(ipHeader + icmpLength);
     }
 
     private void receiveIcmp(long now, IpAddress local, long srcHi, long srcLo, ByteBuffer packet, int offset,

@@ -17,6 +17,7 @@ public final class InterfaceStats {
     long reassemblyDropped;
     long echoRequestsAnswered;
     long resetsSent;
+    long unreachablesSent;
 
     public long rxPackets() {
         return rxPackets;
@@ -78,6 +79,10 @@ public final class InterfaceStats {
         return resetsSent;
     }
 
+    public long unreachablesSent() {
+        return unreachablesSent;
+    }
+
     /** All drops of incoming packets, whatever the reason. */
     public long droppedTotal() {
         return droppedTruncated + droppedMalformed + droppedBadChecksum + droppedNotForUs + droppedUnsupported
@@ -91,6 +96,6 @@ public final class InterfaceStats {
                 + " unsupported=" + droppedUnsupported + " noSocket=" + droppedNoSocket + " backlogFull="
                 + droppedBacklogFull + " fragments=" + fragmentsReceived + " reassembled=" + datagramsReassembled
                 + " reassemblyTimeouts=" + reassemblyTimeouts + " echoAnswered=" + echoRequestsAnswered + " resets="
-                + resetsSent + "]";
+                + resetsSent + " unreachables=" + unreachablesSent + "]";
     }
 }

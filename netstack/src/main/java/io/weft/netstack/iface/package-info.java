@@ -12,7 +12,9 @@
  *       Linux uses 30, and so do we by default). IPv6 fragments must follow the fixed header
  *       directly; other layouts are dropped and counted.</li>
  *   <li>Echo replies: RFC 1122 section 3.2.2.6 (data returned unchanged), RFC 4443 section 4.2.</li>
- *   <li>Segments for no connection get a reset: RFC 9293 section 3.10.7.1.</li>
+ *   <li>Segments for no connection get a reset: RFC 9293 section 3.10.7.1; datagrams for no
+ *       socket get a rate-limited ICMP port unreachable: RFC 1122 section 4.1.3.1, RFC 4443
+ *       sections 3.1 and 2.4.</li>
  * </ul>
  *
  * Bad packets are dropped and counted in {@link io.weft.netstack.iface.InterfaceStats}; nothing

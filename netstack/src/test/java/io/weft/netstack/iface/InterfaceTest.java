@@ -143,9 +143,33 @@ class InterfaceTest {
         }
 
         @Test
-        void shouldCountUdpToAnUnboundPort() {
-            receive(udpDatagram(5557, new byte[10]));
+        void shouldAnswerUdpToAnUnboundPortWithPortUnreachable() {
+            ByteBuffer datagram = udpDatagram(5557, new byte[10]);
+            receive(datagram);
             assertThat(iface.stats().droppedNoSocket()).isEqualTo(1);
+            ByteBuffer error = sent.get(0);
+            Ipv4Packet ip = new Ipv4Packet().wrap(error, 0, error.capacity());
+            assertThat(ip.checkLength()).isZero();
+            assertThat(ip.protocol()).isEqualTo(IpProtocol.ICMP);
+            assertThat(ip.destination()).isEqualTo(REMOTE4.v4());
+            IcmpEchoPacket icmp = new IcmpEchoPacket().wrap(error, 20, ip.payloadLength());
+            assertThat(icmp.type()).isEqualTo(IcmpEchoPacket.V4_DESTINATION_UNREACHABLE);
+            assertThat(icmp.code()).isEqualTo(3);
+            assertThat(icmp.verifyChecksum(0)).isTrue();
+            byte[] quoted = new byte[datagram.capacity()];
+            error.get(28, quoted);
+            assertThat(quoted).isEqualTo(datagram.array());
+        }
+
+        @Test
+        void shouldRateLimitIcmpErrors() {
+            for (int i = 0; i < 50; i++) {
+                iface.receive(0, udpDatagram(5557, new byte[1]), 0, 29);
+            }
+            assertThat(iface.stats().unreachablesSent()).isEqualTo(10);
+            ByteBuffer later = udpDatagram(5557, new byte[1]);
+            iface.receive(20_000_000L, later, 0, 29);
+            assertThat(iface.stats().unreachablesSent()).isEqualTo(11);
         }
     }
 
