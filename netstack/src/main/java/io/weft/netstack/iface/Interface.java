@@ -275,6 +275,9 @@ public final class Interface {
      */
     private void sendPortUnreachable(long now, IpAddress local, IpAddress remote, ByteBuffer packet, int ipOffset,
             int ipLength) {
+        if (now < icmpTokensAt) {
+            icmpTokensAt = now;
+        }
         final long earned = (now - icmpTokensAt) / ICMP_ERROR_INTERVAL_NANOS;
         if (earned > 0) {
             icmpTokens += earned;
