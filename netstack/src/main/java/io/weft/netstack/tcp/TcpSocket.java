@@ -981,9 +981,12 @@ public final class TcpSocket {
         if (n == 0) {
             return (finReceived || state == TcpState.CLOSED) && dst.hasRemaining() ? -1 : 0;
         }
-        // Receiver SWS avoidance (RFC 9293 section 3.8.6.2.2): announce only a substantial opening.
+        // Receiver SWS avoidance (RFC 9293 section 3.8.6.2.2): announce an opening of at least
+        // min(RCV.BUFF / 2, MSS), and (as Linux does) only once the window has at least doubled,
+        // so a sender that is not window-limited gets no extra ACKs.
         final int free = rx.free();
-        if (state.receivesData() && free - lastAdvertisedWindow >= Math.min(rx.capacity() / 2, Math.max(sendMss, rx.capacity() / 4))) {
+        if (state.receivesData() && free - lastAdvertisedWindow >= Math.min(rx.capacity() / 2, sendMss)
+                && free >= 2L * lastAdvertisedWindow) {
             ackNow = true;
         }
         return n;

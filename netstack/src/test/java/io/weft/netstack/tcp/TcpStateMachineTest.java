@@ -508,6 +508,23 @@ class TcpStateMachineTest {
         }
 
         @Test
+        void shouldAnnounceAClosedWindowReopeningAfterOneSegmentIsRead() {
+            config = config.withBuffers(16 * 1380, 64 * 1024);
+            Established e = establishPassive();
+            for (int i = 0; i < 16; i++) {
+                peer.deliver(PORT, ACK, peer.seq + i * 1380, e.localNext(), 65535, null, bytes(1380));
+            }
+            peer.advance(100 * MS);
+            peer.sent.clear();
+            assertThat(e.socket().recv(ByteBuffer.allocate(1000))).isEqualTo(1000);
+            peer.poll();
+            assertThat(peer.sent).isEmpty();
+            assertThat(e.socket().recv(ByteBuffer.allocate(380))).isEqualTo(380);
+            peer.poll();
+            assertThat(peer.next().window()).isEqualTo(1380);
+        }
+
+        @Test
         void shouldAnnounceAnOpenedWindowAfterTheApplicationReads() {
             config = config.withBuffers(16 * 1380, 64 * 1024);
             Established e = establishPassive();
