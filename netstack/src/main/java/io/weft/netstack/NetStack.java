@@ -64,6 +64,7 @@ public final class NetStack implements AutoCloseable {
         this.inbound = inbound;
         this.iface = new io.weft.netstack.iface.Interface(config.iface(), outbound, new SplittableRandom(config.seed()));
         this.pinger = iface.openPing();
+        iface.setTcpActivity(this::signalWaiters);
         inbound.setListener(this::wakeDriver);
         this.driver = Thread.ofPlatform().name("netstack-driver").daemon().unstarted(this::runDriver);
         driver.start();
@@ -118,14 +119,42 @@ public final class NetStack implements AutoCloseable {
         LockSupport.unpark(driver);
     }
 
-    /** Waits on {@link #changed} until {@code deadline}; false once it has passed. Lock held. */
+    /**
+     * Wakes the callers waiting on this connection or on its listener: each blocking TCP call
+     * waits on its own connection's condition, so a packet wakes only its connection's threads.
+     */
+    private void signalWaiters(TcpSocket s) {
+        if (s.attachment() instanceof Condition c) {
+            c.signalAll();
+        }
+        final TcpListener l = s.listener();
+        if (l != null && l.attachment() instanceof Condition c) {
+            c.signalAll();
+        }
+    }
+
+    private Condition conditionOf(TcpSocket s) {
+        if (s.attachment() instanceof Condition c) {
+            return c;
+        }
+        final Condition c = lock.newCondition();
+        s.attach(c);
+        return c;
+    }
+
+    /** Waits on {@link #changed} (UDP, ping) until {@code deadline}; false once it has passed. Lock held. */
     private boolean awaitChange(long deadline) throws java.io.InterruptedIOException {
+        return await(changed, deadline);
+    }
+
+    /** Waits on {@code condition} until {@code deadline}; false once it has passed. Lock held. */
+    private boolean await(Condition condition, long deadline) throws java.io.InterruptedIOException {
         final long left = deadline - clock.getAsLong();
         if (left <= 0) {
             return false;
         }
         try {
-            changed.awaitNanos(left);
+            condition.awaitNanos(left);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted");
@@ -160,10 +189,11 @@ public final class NetStack implements AutoCloseable {
         try {
             ensureOpen();
             final TcpSocket s = iface.connect(address, remote.getPort(), config.tcp());
+            final Condition c = conditionOf(s);
             wakeDriver();
             while (s.state() == TcpState.SYN_SENT || s.state() == TcpState.SYN_RECEIVED) {
                 ensureOpen();
-                if (!awaitChange(deadline)) {
+                if (!await(c, deadline)) {
                     s.abort();
                     wakeDriver();
                     throw new SocketTimeoutException("connect to " + remote + " timed out");
@@ -183,7 +213,9 @@ public final class NetStack implements AutoCloseable {
         lock.lock();
         try {
             ensureOpen();
-            return new TcpServer(this, iface.listen(IpAddress.V6_ANY, port, backlog, config.tcp()));
+            final TcpListener l = iface.listen(IpAddress.V6_ANY, port, backlog, config.tcp());
+            l.attach(lock.newCondition());
+            return new TcpServer(this, l);
         } finally {
             lock.unlock();
         }
@@ -200,9 +232,10 @@ public final class NetStack implements AutoCloseable {
                 }
                 final TcpSocket s = listener.accept();
                 if (s != null) {
+                    conditionOf(s);
                     return s;
                 }
-                if (!awaitChange(deadline)) {
+                if (!await((Condition) listener.attachment(), deadline)) {
                     throw new SocketTimeoutException("accept timed out");
                 }
             }
@@ -215,6 +248,7 @@ public final class NetStack implements AutoCloseable {
         lock.lock();
         try {
             listener.close();
+            ((Condition) listener.attachment()).signalAll();
             wakeDriver();
         } finally {
             lock.unlock();
@@ -248,7 +282,7 @@ public final class NetStack implements AutoCloseable {
                     return n;
                 }
                 ensureOpen();
-                if (!awaitChange(deadline)) {
+                if (!await(conditionOf(s), deadline)) {
                     throw new SocketTimeoutException("read timed out");
                 }
             }
@@ -282,7 +316,7 @@ public final class NetStack implements AutoCloseable {
         try {
             while (src.hasRemaining()) {
                 ensureOpen();
-                if (write(s, src) == 0 && !awaitChange(deadline)) {
+                if (write(s, src) == 0 && !await(conditionOf(s), deadline)) {
                     throw new SocketTimeoutException("write timed out");
                 }
             }
@@ -295,6 +329,7 @@ public final class NetStack implements AutoCloseable {
         lock.lock();
         try {
             s.shutdownOutput();
+            signalWaiters(s);
             wakeDriver();
         } finally {
             lock.unlock();
@@ -305,6 +340,7 @@ public final class NetStack implements AutoCloseable {
         lock.lock();
         try {
             s.close();
+            signalWaiters(s);
             wakeDriver();
         } finally {
             lock.unlock();
@@ -315,6 +351,7 @@ public final class NetStack implements AutoCloseable {
         lock.lock();
         try {
             s.abort();
+            signalWaiters(s);
             wakeDriver();
         } finally {
             lock.unlock();
@@ -432,6 +469,14 @@ public final class NetStack implements AutoCloseable {
         try {
             closed = true;
             changed.signalAll();
+            for (TcpSocket s : iface.tcpSockets()) {
+                signalWaiters(s);
+            }
+            for (TcpListener l : iface.tcpListeners()) {
+                if (l.attachment() instanceof Condition c) {
+                    c.signalAll();
+                }
+            }
         } finally {
             lock.unlock();
         }

@@ -139,6 +139,58 @@ class NetStackTest {
     }
 
     @Test
+    void shouldWakeABlockedReaderWhenAnotherThreadAborts() throws Exception {
+        TcpServer server = b.listenTcp(11, 4);
+        TcpConnection client = a.dialTcp(new InetSocketAddress(B, 11), TIMEOUT);
+        server.accept(TIMEOUT);
+        CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> {
+            try {
+                return client.readBlocking(ByteBuffer.allocate(10));
+            } catch (Exception e) {
+                return -2;
+            }
+        }, Executors.newVirtualThreadPerTaskExecutor());
+        Thread.sleep(100);
+        client.abort();
+        assertThat(blocked.get(5, TimeUnit.SECONDS)).isEqualTo(-1);
+    }
+
+    @Test
+    void shouldServeManyConcurrentConnections() throws Exception {
+        TcpServer server = b.listenTcp(12, 64);
+        try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            executor.submit(() -> {
+                for (int i = 0; i < 50; i++) {
+                    TcpConnection c = server.accept(TIMEOUT);
+                    executor.submit(() -> {
+                        c.inputStream().transferTo(c.outputStream());
+                        c.close();
+                        return null;
+                    });
+                }
+                return null;
+            });
+            java.util.List<CompletableFuture<Boolean>> clients = new java.util.ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                final int n = i;
+                clients.add(CompletableFuture.supplyAsync(() -> {
+                    try (TcpConnection c = a.dialTcp(new InetSocketAddress(B, 12), TIMEOUT)) {
+                        byte[] msg = ("hello " + n).repeat(100).getBytes(StandardCharsets.US_ASCII);
+                        c.outputStream().write(msg);
+                        c.shutdownOutput();
+                        return java.util.Arrays.equals(c.inputStream().readAllBytes(), msg);
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                }, executor));
+            }
+            for (CompletableFuture<Boolean> f : clients) {
+                assertThat(f.get(20, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+
+    @Test
     void shouldExchangeUdpDatagrams() throws Exception {
         UdpEndpoint server = b.openUdp(53);
         UdpEndpoint client = a.openUdp(0);

@@ -31,6 +31,14 @@ import java.util.random.RandomGenerator;
  * connections a userspace proxy carries.
  */
 public final class Interface {
+    /** Told about every TCP connection that processed a segment or fired a timer. */
+    @FunctionalInterface
+    public interface TcpActivity {
+        void onActivity(TcpSocket socket);
+    }
+
+    private static final TcpActivity NO_ACTIVITY = s -> { };
+
     // Implementation constants.
     private static final int EPHEMERAL_FIRST = 49152;
     private static final int EPHEMERAL_COUNT = 65536 - EPHEMERAL_FIRST;
@@ -63,6 +71,7 @@ public final class Interface {
     private final List<UdpSocket> udpSockets = new ArrayList<>();
     private final List<PingSocket> pingSockets = new ArrayList<>();
     private int nextEphemeral;
+    private TcpActivity activity = NO_ACTIVITY;
     /** A flush stopped at its segment limit: poll again at once. */
     private boolean flushLimited;
 
@@ -81,6 +90,21 @@ public final class Interface {
 
     public InterfaceStats stats() {
         return stats;
+    }
+
+    /** Sets the callback for TCP activity (called on the driving thread, under its lock). */
+    public void setTcpActivity(TcpActivity listener) {
+        this.activity = listener == null ? NO_ACTIVITY : listener;
+    }
+
+    /** The connections the interface tracks (a read-only view; use under the interface's lock). */
+    public List<TcpSocket> tcpSockets() {
+        return java.util.Collections.unmodifiableList(tcpSockets);
+    }
+
+    /** The open listeners (a read-only view; use under the interface's lock). */
+    public List<TcpListener> tcpListeners() {
+        return java.util.Collections.unmodifiableList(listeners);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -215,6 +239,7 @@ public final class Interface {
             if (s.matches(srcHi, srcLo, sourcePort, local.hi(), local.lo(), destinationPort) && !s.isFinished()) {
                 s.process(now, seg, tcpOptions);
                 flush(now, s);
+                activity.onActivity(s);
                 return;
             }
         }
@@ -364,6 +389,7 @@ public final class Interface {
             final TcpSocket s = sockets.get(i);
             if (s.nextDeadline() <= now) {
                 s.onTimer(now);
+                activity.onActivity(s);
             }
             flush(now, s);
             if (s.isFinished()) {

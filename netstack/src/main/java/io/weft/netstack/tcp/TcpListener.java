@@ -16,6 +16,7 @@ public final class TcpListener {
     private final ArrayDeque<TcpSocket> ready = new ArrayDeque<>();
     private int halfOpen;
     private boolean closed;
+    private Object attachment;
 
     public TcpListener(IpAddress localAddress, int port, int backlog, TcpConfig config) {
         this.localAddress = localAddress;
@@ -31,6 +32,15 @@ public final class TcpListener {
 
     public int port() {
         return port;
+    }
+
+    /** An object the owner keeps with the listener (the socket API's wait condition). */
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attach(Object value) {
+        this.attachment = value;
     }
 
     public TcpConfig config() {

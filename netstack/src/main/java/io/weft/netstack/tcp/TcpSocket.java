@@ -130,6 +130,7 @@ public final class TcpSocket {
     private final SackScoreboard scoreboard = new SackScoreboard();
 
     private long retransmittedSegments;
+    private Object attachment;
 
     private TcpSocket(TcpConfig config, IpAddress localAddress, int localPort, IpAddress remoteAddress,
             int remotePort, int localMss, TcpListener parent, int iss, int tsOffset) {
@@ -1064,6 +1065,20 @@ public final class TcpSocket {
 
     public TcpState state() {
         return state;
+    }
+
+    /** The listener whose SYN created this connection, or null for an active open. */
+    public TcpListener listener() {
+        return parent;
+    }
+
+    /** An object the owner of this socket keeps with it (the socket API's wait condition). */
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attach(Object value) {
+        this.attachment = value;
     }
 
     public TcpError error() {
