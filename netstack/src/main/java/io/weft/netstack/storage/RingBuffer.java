@@ -3,26 +3,62 @@ package io.weft.netstack.storage;
 import java.nio.ByteBuffer;
 
 /**
- * A fixed-capacity byte ring. Bytes are enqueued at the tail and dequeued at the head; the
- * region after the tail can be written before it is committed (out-of-order TCP data) and the
- * region from the head can be read without being consumed (TCP retransmission).
+ * A bounded byte ring. Bytes are enqueued at the tail and dequeued at the head; the region after
+ * the tail can be written before it is committed (out-of-order TCP data) and the region from the
+ * head can be read without being consumed (TCP retransmission).
  *
- * <p>Not thread-safe; the owning socket's lock guards it.
+ * <p>The backing array starts small and doubles, up to the capacity, when a write needs the room,
+ * so an idle connection with a 4 MiB buffer holds only {@value #INITIAL_SIZE} bytes; once a
+ * connection's working size is reached, nothing more is allocated. Not thread-safe; the owning
+ * socket's lock guards it.
  */
 public final class RingBuffer {
-    private final byte[] storage;
+    /** Size of the backing array before the first growth. */
+    public static final int INITIAL_SIZE = 64 * 1024;
+
+    private final int capacity;
+    private byte[] storage;
     private int head;
     private int length;
 
     public RingBuffer(int capacity) {
-        if (capacity <= 0) {
-            throw new IllegalArgumentException("capacity must be positive: " + capacity);
+        this(capacity, INITIAL_SIZE);
+    }
+
+    /** A ring of at most {@code capacity} bytes whose array starts at {@code initialSize} bytes. */
+    public RingBuffer(int capacity, int initialSize) {
+        if (capacity <= 0 || initialSize <= 0) {
+            throw new IllegalArgumentException("sizes must be positive: " + capacity + ", " + initialSize);
         }
-        this.storage = new byte[capacity];
+        this.capacity = capacity;
+        this.storage = new byte[Math.min(capacity, initialSize)];
     }
 
     public int capacity() {
+        return capacity;
+    }
+
+    /** Bytes of backing array currently allocated. */
+    public int allocated() {
         return storage.length;
+    }
+
+    /** Grows the array so {@code needed} bytes from the head fit, keeping every byte's offset from the head. */
+    private void ensure(int needed) {
+        final int old = storage.length;
+        if (needed <= old) {
+            return;
+        }
+        int size = old;
+        while (size < needed) {
+            size = (int) Math.min(capacity, 2L * size);
+        }
+        final byte[] grown = new byte[size];
+        // The whole old array moves, not just the committed bytes: written-ahead data lives past the tail.
+        System.arraycopy(storage, head, grown, 0, old - head);
+        System.arraycopy(storage, 0, grown, old - head, head);
+        storage = grown;
+        head = 0;
     }
 
     /** Bytes enqueued and not yet dequeued. */
@@ -32,7 +68,7 @@ public final class RingBuffer {
 
     /** Room left at the tail. */
     public int free() {
-        return storage.length - length;
+        return capacity - length;
     }
 
     public boolean isEmpty() {
@@ -40,7 +76,7 @@ public final class RingBuffer {
     }
 
     public boolean isFull() {
-        return length == storage.length;
+        return length == capacity;
     }
 
     public void clear() {
@@ -70,6 +106,7 @@ public final class RingBuffer {
             return 0;
         }
         final int n = Math.min(room, count);
+        ensure(length + gap + n);
         final int cap = storage.length;
         int start = head + length + gap;
         if (start >= cap) {

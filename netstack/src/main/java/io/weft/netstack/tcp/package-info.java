@@ -46,7 +46,8 @@
  *       timeout (section 5.1).</li>
  * </ul>
  *
- * <p>Buffers default to 4 MiB each way (window scale 7). Segment handling allocates nothing:
+ * <p>Buffers default to 4 MiB each way (window scale 7); their arrays start at 64 KiB and double
+ * as a connection needs them. Steady-state segment handling allocates nothing:
  * incoming segments are read through flyweights and outgoing ones written into the interface's
  * buffer.
  */

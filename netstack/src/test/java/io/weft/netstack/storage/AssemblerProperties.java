@@ -70,7 +70,7 @@ class AssemblerProperties {
 
     @Property(tries = 300)
     void shouldReadBackWhatWasWrittenAcrossWraps(@ForAll("chunks") List<Integer> chunks) {
-        RingBuffer ring = new RingBuffer(97);
+        RingBuffer ring = new RingBuffer(97, 4);
         java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(200);
         java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(200);
         int written = 0;

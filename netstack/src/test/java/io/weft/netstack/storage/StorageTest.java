@@ -63,6 +63,22 @@ class StorageTest {
     }
 
     @Test
+    void shouldGrowLazilyKeepingWrittenAheadBytes() {
+        RingBuffer ring = new RingBuffer(64, 4);
+        assertThat(ring.allocated()).isEqualTo(4);
+        ring.enqueue(ascii("abc"), 0, 3);
+        assertThat(dequeue(ring, 2)).isEqualTo("ab");
+        ring.writeUnallocated(3, ascii("ghij"), 0, 4);
+        assertThat(ring.allocated()).isEqualTo(8);
+        ring.writeUnallocated(0, ascii("def"), 0, 3);
+        ring.commit(7);
+        assertThat(dequeue(ring, 64)).isEqualTo("cdefghij");
+        ring.enqueue(ascii("x".repeat(64)), 0, 64);
+        assertThat(ring.allocated()).isEqualTo(64);
+        assertThat(ring.isFull()).isTrue();
+    }
+
+    @Test
     void shouldMergeRangesAndReleaseTheFront() {
         Assembler a = new Assembler(4);
         assertThat(a.add(10, 5)).isTrue();
