@@ -130,6 +130,7 @@ public final class TcpSocket {
     private final SackScoreboard scoreboard = new SackScoreboard();
 
     private long retransmittedSegments;
+    private long retransmissionTimeouts;
     private Object attachment;
 
     private TcpSocket(TcpConfig config, IpAddress localAddress, int localPort, IpAddress remoteAddress,
@@ -483,7 +484,7 @@ public final class TcpSocket {
         dupAcks++;
         if (inRecovery) {
             cc.onDuplicateAckInRecovery();
-        } else if (dupAcks == DUPACK_THRESHOLD && gt(sndUna, recover)) {
+        } else if (dupAcks == duplicateAckThreshold() && gt(sndUna, recover)) {
             // RFC 6582 section 3.2 step 2: only when the ACK covers more than "recover".
             inRecovery = true;
             recover = sndMax;
@@ -492,6 +493,21 @@ public final class TcpSocket {
             scoreboard.startRecovery(sndUna);
             rttTiming = false;
         }
+    }
+
+    /**
+     * Three duplicate ACKs, or fewer when under four segments are outstanding and nothing new can
+     * be sent: Early Retransmit (RFC 5827 section 3.1, segment-based), so a small window still
+     * recovers without waiting for the timer.
+     */
+    private int duplicateAckThreshold() {
+        final int outstanding = sndMax - sndUna;
+        final boolean nothingNew = sndUna + tx.length() == sndNxt || usableWindow() < sendMss;
+        if (nothingNew && outstanding < 4 * sendMss) {
+            final int segments = (outstanding + sendMss - 1) / sendMss;
+            return Math.max(1, Math.min(DUPACK_THRESHOLD, segments - 1));
+        }
+        return DUPACK_THRESHOLD;
     }
 
     private void receiveText(long now, int seq, TcpPacket seg) {
@@ -638,6 +654,7 @@ public final class TcpSocket {
 
     private void onRetransmitTimeout(long now) {
         retransmits++;
+        retransmissionTimeouts++;
         rtt.backoff();
         rttTiming = false;
         if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
@@ -796,7 +813,10 @@ public final class TcpSocket {
             // RFC 6675 section 5: during recovery, send while pipe < cwnd (= ssthresh).
             return Math.min(sndWnd - (sndNxt - sndUna), Math.max(cc.ssthresh(), sendMss) - pipe());
         }
-        final int window = Math.min(sndWnd, cc.window());
+        // Limited Transmit (RFC 3042 section 2): each of the first two duplicate ACKs lets one
+        // new segment out beyond the congestion window, to draw more duplicate ACKs.
+        final int limitedTransmit = inRecovery ? 0 : Math.min(dupAcks, 2) * sendMss;
+        final int window = Math.min(sndWnd, cc.window() + limitedTransmit);
         return window - (sndNxt - sndUna);
     }
 
@@ -1153,6 +1173,11 @@ public final class TcpSocket {
 
     public int receiveWindowShift() {
         return rcvShift;
+    }
+
+    /** Expiries of the retransmission timer (SYN or data). */
+    public long retransmissionTimeouts() {
+        return retransmissionTimeouts;
     }
 
     /** Segments sent again (fast retransmit, partial ACK, or go-back-N after a timeout). */

@@ -33,7 +33,8 @@
  *       to SND.UNA (go-back-N), keeping SND.MAX so later ACKs above SND.NXT stay acceptable.</li>
  *   <li>Fast retransmit and NewReno fast recovery: RFC 5681 section 3.2 and RFC 6582 section 3.2
  *       (the "recover" variable, partial ACKs retransmitting the next hole, the Impatient timer
- *       reset).</li>
+ *       reset). Limited Transmit (RFC 3042 section 2) and segment-based Early Retransmit
+ *       (RFC 5827 section 3.1) let small windows recover without a timeout.</li>
  *   <li>Window scaling: RFC 7323 section 2 (shift from the SYN only, never applied to SYN
  *       windows, at most 14). Timestamps: RFC 7323 section 3 (TSval/TSecr), section 4 (RTT
  *       measurement from TSecr), section 4.3 (TS.Recent update rule) and section 5 (PAWS).</li>

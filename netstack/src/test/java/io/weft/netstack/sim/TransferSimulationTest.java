@@ -105,7 +105,7 @@ class TransferSimulationTest {
         "1048576, 0.05, 30, 3, false",
         "16777216, 0.00, 5, 4, true",
         "16777216, 0.01, 60, 5, false",
-        "16777216, 0.05, 240, 6, false",
+        "16777216, 0.05, 120, 6, false",
     })
     void shouldTransferIntactUnderLossAndReordering(long size, double loss, long limitSeconds, long seed, boolean v6) {
         transfer(size, loss, limitSeconds, seed, v6, TcpConfig.defaults());
@@ -130,8 +130,8 @@ class TransferSimulationTest {
         assertThat(t.received).as("received; client %s %s, server %s %s", t.client, t.client.error(), t.server,
                 t.server == null ? null : t.server.error()).isEqualTo(size);
         assertThat(t.receivedHash.digest()).isEqualTo(t.sentHash.digest());
-        System.out.printf("transfer %s %d bytes loss %.2f: %.2f s simulated, retransmitted %d segments, sent %d lost %d%n",
+        System.out.printf("transfer %s %d bytes loss %.2f: %.2f s simulated, %d RTOs, retransmitted %d segments, sent %d lost %d%n",
                 config.congestionControl().apply(1000).getClass().getSimpleName(),
-                size, loss, took / 1e9, t.client.retransmittedSegments(), net.towardsB.sent(), net.towardsB.lost());
+                size, loss, took / 1e9, t.client.retransmissionTimeouts(), t.client.retransmittedSegments(), net.towardsB.sent(), net.towardsB.lost());
     }
 }

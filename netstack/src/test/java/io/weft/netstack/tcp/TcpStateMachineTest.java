@@ -414,6 +414,37 @@ class TcpStateMachineTest {
         }
 
         @Test
+        void shouldRetransmitEarlyWhenFewSegmentsAreOutstanding() {
+            config = config.withNoDelay(true);
+            Established e = establishPassive();
+            e.socket().send(ByteBuffer.wrap(bytes(2 * 1380)));
+            peer.poll();
+            peer.sent.clear();
+            peer.deliver(PORT, ACK, peer.seq, e.localNext(), 65535);
+            Segment retransmission = peer.next();
+            assertThat(retransmission.seq()).isEqualTo(e.localNext());
+            assertThat(e.socket().retransmissionTimeouts()).isZero();
+        }
+
+        @Test
+        void shouldSendOneNewSegmentForEachOfTheFirstTwoDuplicateAcks() {
+            config = config.withNoDelay(true);
+            Established e = establishPassive();
+            e.socket().send(ByteBuffer.wrap(bytes(20 * 1380)));
+            peer.poll();
+            assertThat(peer.sent).hasSize(10);
+            peer.sent.clear();
+            int una = e.localNext() + 1380;
+            peer.deliver(PORT, ACK, peer.seq, una, 65535);
+            peer.sent.clear();
+            peer.deliver(PORT, ACK, peer.seq, una, 65535);
+            assertThat(peer.next().seq()).isEqualTo(e.localNext() + 12 * 1380);
+            peer.deliver(PORT, ACK, peer.seq, una, 65535);
+            assertThat(peer.next().seq()).isEqualTo(e.localNext() + 13 * 1380);
+            assertThat(peer.sent).isEmpty();
+        }
+
+        @Test
         void shouldRetransmitEverySackedHoleDuringRecovery() {
             config = config.withNoDelay(true);
             Established e = establishPassive(synOptions(1460, -1, true, false, 0));
