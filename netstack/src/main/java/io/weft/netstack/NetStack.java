@@ -261,7 +261,10 @@ public final class NetStack implements AutoCloseable {
         try {
             final int n = s.recv(dst);
             if (n > 0) {
-                wakeDriver();
+                // Only a window update needs the driver; most reads leave nothing to send.
+                if (s.wantsToSend()) {
+                    wakeDriver();
+                }
             } else if (n < 0) {
                 throwIfFailed(s);
             }
