@@ -51,6 +51,12 @@ final class SimulatedPair {
      * returns the simulated nanoseconds used. Throws if nothing is scheduled while not done.
      */
     long runUntil(BooleanSupplier done, Runnable application, long limitNanos) {
+        return runUntil(done, application, () -> Long.MAX_VALUE, limitNanos);
+    }
+
+    /** As above, with an application that also wants to run at {@code applicationDeadline}. */
+    long runUntil(BooleanSupplier done, Runnable application, java.util.function.LongSupplier applicationDeadline,
+            long limitNanos) {
         final long start = now;
         int spins = 0;
         while (!done.getAsBoolean()) {
@@ -64,6 +70,7 @@ final class SimulatedPair {
             }
             long next = Math.min(Math.min(a.nextDeadline(), b.nextDeadline()),
                     Math.min(towardsA.nextDelivery(), towardsB.nextDelivery()));
+            next = Math.min(next, Math.max(applicationDeadline.getAsLong(), now + 1));
             if (next <= now) {
                 if (++spins > 100_000) {
                     throw new IllegalStateException("no progress at t=" + now);

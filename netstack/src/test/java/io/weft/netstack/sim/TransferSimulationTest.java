@@ -36,6 +36,10 @@ class TransferSimulationTest {
         final ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
         final ByteBuffer sink = ByteBuffer.allocate(64 * 1024);
         TcpSocket server;
+        /** A slow reader takes at most readChunk bytes every readInterval nanoseconds (0: read all, always). */
+        long readInterval;
+        int readChunk;
+        long nextRead;
         long queued;
         long received;
         boolean eof;
@@ -72,10 +76,23 @@ class TransferSimulationTest {
                 server = listener.accept();
             }
             if (server != null && !eof) {
+                if (readInterval > 0) {
+                    if (net.now < nextRead) {
+                        return;
+                    }
+                    nextRead = net.now + readInterval;
+                    sink.clear().limit(readChunk);
+                } else {
+                    sink.clear();
+                }
                 int n;
-                while ((n = server.recv(sink.clear())) > 0) {
+                while ((n = server.recv(sink)) > 0) {
                     receivedHash.update(sink.array(), 0, n);
                     received += n;
+                    if (readInterval > 0) {
+                        break;
+                    }
+                    sink.clear();
                 }
                 if (n < 0) {
                     eof = true;
@@ -118,6 +135,23 @@ class TransferSimulationTest {
     })
     void shouldTransferIntactWithCubic(long size, double loss, long limitSeconds, long seed) {
         transfer(size, loss, limitSeconds, seed, false, TcpConfig.defaults().withCongestionControl(Cubic::new));
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldPaceASenderToASlowReaderThroughZeroWindows() {
+        // 64 KiB receive buffer read 16 KiB every 20 ms (800 KB/s) while the link carries 12.5 MB/s.
+        Faults faults = new Faults(0.01, 0.005, 0.02, 5 * MS, 4 * MS, 12_500_000L);
+        SimulatedPair net = new SimulatedPair(faults, 21, 1420);
+        TcpConfig config = TcpConfig.defaults().withBuffers(64 * 1024, 256 * 1024);
+        Transfer t = new Transfer(net, 2 << 20, 21, SimulatedPair.B4, config);
+        t.readInterval = 20 * MS;
+        t.readChunk = 16 * 1024;
+        long took = net.runUntil(t::done, t, () -> t.server == null || t.eof ? Long.MAX_VALUE : t.nextRead, 30_000 * MS);
+        assertThat(t.received).isEqualTo(2 << 20);
+        assertThat(t.receivedHash.digest()).isEqualTo(t.sentHash.digest());
+        // 2 MiB at 800 KB/s needs at least 2.6 s; a stalled window would take far longer.
+        assertThat(took).isBetween(2_500 * MS, 6_000 * MS);
+        System.out.printf("slow reader: 2 MiB in %.2f s simulated, %d RTOs%n", took / 1e9, t.client.retransmissionTimeouts());
     }
 
     private void transfer(long size, double loss, long limitSeconds, long seed, boolean v6, TcpConfig config) {
