@@ -1,0 +1,88 @@
+package io.weft.netstack.phy;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A bounded, thread-safe FIFO of packets copied into preallocated slots. When full, new packets
+ * are dropped and counted (a link drops, it does not block). An optional listener runs after each
+ * accepted packet, to wake the consumer.
+ */
+public final class PacketQueue implements PacketSink {
+    private final ByteBuffer[] slots;
+    private final int[] lengths;
+    private final ReentrantLock lock = new ReentrantLock();
+    private int head;
+    private int count;
+    private long dropped;
+    private volatile Runnable listener;
+
+    public PacketQueue(int capacity, int maxPacket) {
+        this.slots = new ByteBuffer[capacity];
+        this.lengths = new int[capacity];
+        for (int i = 0; i < capacity; i++) {
+            slots[i] = ByteBuffer.allocate(maxPacket);
+        }
+    }
+
+    /** Runs after every accepted packet (outside the queue's lock). */
+    public void setListener(Runnable listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public void send(ByteBuffer buffer, int offset, int length) {
+        lock.lock();
+        try {
+            if (count == slots.length || length > slots[0].capacity()) {
+                dropped++;
+                return;
+            }
+            final int tail = (head + count) % slots.length;
+            slots[tail].put(0, buffer, offset, length);
+            lengths[tail] = length;
+            count++;
+        } finally {
+            lock.unlock();
+        }
+        final Runnable l = listener;
+        if (l != null) {
+            l.run();
+        }
+    }
+
+    /** Copies the oldest packet to {@code dst} at index 0 and returns its length, or -1 if empty. */
+    public int poll(ByteBuffer dst) {
+        lock.lock();
+        try {
+            if (count == 0) {
+                return -1;
+            }
+            final int length = lengths[head];
+            dst.put(0, slots[head], 0, length);
+            head = (head + 1) % slots.length;
+            count--;
+            return length;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public int size() {
+        lock.lock();
+        try {
+            return count;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public long dropped() {
+        lock.lock();
+        try {
+            return dropped;
+        } finally {
+            lock.unlock();
+        }
+    }
+}
