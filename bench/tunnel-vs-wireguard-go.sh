@@ -40,7 +40,9 @@ chmod 600 "$TMP"/*.key
 start_impl() { # impl ns ifname
   local impl=$1 ns=$2 ifn=$3
   if [ "$impl" = weft ]; then
-    ip netns exec "$ns" env WEFT_CRYPTO_WORKERS="${WEFT_CRYPTO_WORKERS:-}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+    # WEFT_JAVA_OPTS adds JVM options (e.g. a JFR recording); {if} becomes the interface name.
+    # shellcheck disable=SC2086
+    ip netns exec "$ns" env WEFT_CRYPTO_WORKERS="${WEFT_CRYPTO_WORKERS:-}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC ${WEFT_JAVA_OPTS//\{if\}/$ifn} \
       -cp "$JAR" io.weft.agent.cli.WeftCli wg -f "$ifn" >"$TMP/$ifn.log" 2>&1 &
   else
     ip netns exec "$ns" wireguard-go -f "$ifn" >"$TMP/$ifn.log" 2>&1 &
@@ -81,6 +83,10 @@ measure() { # label server-address -> "gbit1 gbit4 rtt"
 
 declare -A R
 R[veth]=$(measure 10.251.0.2)
+if [ "${ONLY_WEFT:-0}" = 1 ]; then # profiling runs: weft<->weft alone
+  setup_pair weft weft; R[weft]=$(measure 10.252.0.2); stop_all
+  echo "weft <-> weft: ${R[weft]}"; exit 0
+fi
 setup_pair wireguard-go wireguard-go; R[wggo]=$(measure 10.252.0.2); stop_all
 setup_pair weft weft;                 R[weft]=$(measure 10.252.0.2); stop_all
 setup_pair weft wireguard-go;         R[mixed]=$(measure 10.252.0.2); stop_all

@@ -375,13 +375,13 @@ public final class Peer {
     cookieGenerator.addMacs(msg, 0, msg.length);
     Timers.anyAuthenticatedPacketTraversal(this);
     Timers.anyAuthenticatedPacketSent(this);
+    Timers.handshakeInitiated(this); // armed before anything can observe the send
     txBytes.addAndGet(msg.length);
     try {
       device.sendDatagram(ByteBuffer.wrap(msg), ep);
     } catch (IOException e) {
       device.log.log(System.Logger.Level.DEBUG, "handshake initiation to {0} failed: {1}", this, e.getMessage());
     }
-    Timers.handshakeInitiated(this);
   }
 
   // ---- Keypair rotation ------------------------------------------------------------------
