@@ -231,7 +231,12 @@ final class MapBroker {
           continue;
         }
         if (c.nodeId() == nodeId) {
-          return null;
+          // A change to the node itself: a delta unless it changed what the node may see.
+          if (c.after() == null || active(c.before()) != active(c.after())) {
+            return null;
+          }
+          out.add(new Message.MapDelta(0, c.version(), c.after(), null, null, null));
+          continue;
         }
         Message.MapDelta d = activeNow ? peerDeltaAt(c) : null;
         if (d != null) {
