@@ -39,6 +39,7 @@ public final class HttpServer implements AutoCloseable {
   private final Handler handler;
   private final Thread acceptor;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private final Set<Thread> connections = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /** Binds {@code address} (port 0: any free port) and starts accepting. */
@@ -60,7 +61,9 @@ public final class HttpServer implements AutoCloseable {
       try {
         Socket s = socket.accept();
         open.add(s);
-        Thread.ofVirtual().name("weft-http-conn").start(() -> serve(s));
+        Thread t = Thread.ofVirtual().name("weft-http-conn").unstarted(() -> serve(s));
+        connections.add(t);
+        t.start();
       } catch (IOException e) {
         if (!closed) {
           LOG.log(Level.WARNING, "accept failed: {0}", e.getMessage());
@@ -112,6 +115,7 @@ public final class HttpServer implements AutoCloseable {
       LOG.log(Level.DEBUG, "connection ended: {0}", e.getMessage());
     } finally {
       open.remove(s);
+      connections.remove(Thread.currentThread());
     }
   }
 
@@ -263,8 +267,16 @@ public final class HttpServer implements AutoCloseable {
         // Closing.
       }
     }
+    // Let connections finish their cleanup (it may touch storage) before the caller closes it.
+    long deadline = System.nanoTime() + 10_000_000_000L;
     try {
       acceptor.join(5_000);
+      for (Thread t : connections) {
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+          t.join(java.time.Duration.ofNanos(left));
+        }
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
