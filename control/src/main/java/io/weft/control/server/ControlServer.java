@@ -103,6 +103,11 @@ public final class ControlServer implements AutoCloseable {
     return registry;
   }
 
+  /** Interactive login, or null when not configured. */
+  public OidcLogin oidc() {
+    return oidc;
+  }
+
   /** The admin API. */
   public AdminApi admin() {
     return admin;

@@ -163,7 +163,7 @@ public final class NodeRegistry {
    * Completes an interactive login: the user (created on first login) now owns the machine's node,
    * which is registered with the request the machine sent before the login.
    */
-  Node completeLogin(String machineKey, Message.Register r, String domainName, String issuer, String subject,
+  public Node completeLogin(String machineKey, Message.Register r, String domainName, String issuer, String subject,
       String loginName, String displayName) {
     DomainRecord domain = db.inTransaction(c -> Domains.getOrCreate(c, domainName, now()));
     UserRecord user =
