@@ -1,0 +1,105 @@
+package io.weft.control.protocol;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
+
+/**
+ * Every message of the protocol; the JSON {@code "type"} names the record. Requests carry an
+ * {@code id} that their reply ({@link Ack}, {@link Error}, {@link RegisterResult}) echoes.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = Message.Register.class, name = "register"),
+  @JsonSubTypes.Type(value = Message.UpdateHostInfo.class, name = "hostinfo"),
+  @JsonSubTypes.Type(value = Message.MapSubscribe.class, name = "map-subscribe"),
+  @JsonSubTypes.Type(value = Message.Logout.class, name = "logout"),
+  @JsonSubTypes.Type(value = Message.RegisterResult.class, name = "register-result"),
+  @JsonSubTypes.Type(value = Message.LoginComplete.class, name = "login-complete"),
+  @JsonSubTypes.Type(value = Message.Ack.class, name = "ack"),
+  @JsonSubTypes.Type(value = Message.Error.class, name = "error"),
+  @JsonSubTypes.Type(value = Message.FullMap.class, name = "map-full"),
+  @JsonSubTypes.Type(value = Message.MapDelta.class, name = "map-delta"),
+  @JsonSubTypes.Type(value = Message.KeepAlive.class, name = "keepalive"),
+  @JsonSubTypes.Type(value = Message.Goodbye.class, name = "goodbye"),
+})
+public sealed interface Message {
+
+  // ---- node to server ----
+
+  /**
+   * Registers the machine (authenticated by the Noise handshake) with its node key.
+   *
+   * @param oldNodeKey the key being rotated away from, or null
+   * @param authKey a pre-auth key, or null for interactive login
+   */
+  record Register(long id, String nodeKey, String oldNodeKey, String discoKey, HostInfo hostInfo, String authKey)
+      implements Message {}
+
+  /** New host information and/or disco key (null: unchanged). */
+  record UpdateHostInfo(long id, String discoKey, HostInfo hostInfo) implements Message {}
+
+  /**
+   * Starts the map stream. With the {@code epoch} and {@code version} of the last map message
+   * received, the server may resume with only the deltas missed; otherwise it sends a full map.
+   */
+  record MapSubscribe(long id, String epoch, long sinceVersion) implements Message {}
+
+  /** Ends the session: the node key is expired and the connection closed. */
+  record Logout(long id) implements Message {}
+
+  // ---- server to node ----
+
+  /** Outcome of a {@link Register}. */
+  record RegisterResult(long id, RegisterStatus status, String loginUrl, Node self, String reason)
+      implements Message {}
+
+  /** Interactive login finished: the node is registered. */
+  record LoginComplete(Node self) implements Message {}
+
+  /** A request succeeded. */
+  record Ack(long id) implements Message {}
+
+  /** A request failed; {@code code} follows HTTP's 4xx/5xx meaning. */
+  record Error(long id, int code, String reason) implements Message {}
+
+  /** Marker for the three messages of the map stream. */
+  sealed interface MapMessage extends Message {
+    long seq();
+
+    long version();
+  }
+
+  /**
+   * The whole map: replaces all the node knew. {@code seq} counts messages on this stream from 1;
+   * {@code epoch} names the server's change log and {@code version} the position in it.
+   */
+  record FullMap(long seq, String epoch, long version, String domain, Node self, List<Node> peers)
+      implements MapMessage {
+    public FullMap {
+      peers = peers == null ? List.of() : List.copyOf(peers);
+    }
+  }
+
+  /** Changes since the previous map message; applying one twice is harmless. */
+  record MapDelta(
+      long seq,
+      long version,
+      Node self,
+      List<Node> peersAdded,
+      List<Long> peersRemoved,
+      List<PeerPatch> peersChanged)
+      implements MapMessage {
+    public MapDelta {
+      peersAdded = peersAdded == null ? List.of() : List.copyOf(peersAdded);
+      peersRemoved = peersRemoved == null ? List.of() : List.copyOf(peersRemoved);
+      peersChanged = peersChanged == null ? List.of() : List.copyOf(peersChanged);
+    }
+  }
+
+  /** Sent when the stream is idle, so both sides notice a dead connection. */
+  record KeepAlive(long seq, long version) implements MapMessage {}
+
+  /** The server is closing the connection, and why. */
+  record Goodbye(String reason) implements Message {}
+}
