@@ -59,6 +59,12 @@ public record ControlConfig(
         Clock.systemUTC());
   }
 
+  /** The clock for expiry decisions (tests advance a manual one). */
+  public ControlConfig withClock(Clock c) {
+    return new ControlConfig(listen, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, adminToken, keyExpiry,
+        requireApproval, ephemeralGrace, keepAlive, oidc, c);
+  }
+
   public ControlConfig withAdminToken(String token) {
     return new ControlConfig(listen, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, token, keyExpiry,
         requireApproval, ephemeralGrace, keepAlive, oidc, clock);

@@ -148,36 +148,22 @@ public final class Peer {
    * @return the datagram size, or -1 when {@code kp} is not usable (none, expired, exhausted)
    */
   int sealInPlace(final Keypair kp, final ByteBuffer buf, final int len) {
-    final long now = device.clock.nanoTime();
-    if (kp == null || kp.destroyed || now - kp.createdNanos >= REJECT_AFTER_TIME_NANOS) {
-      return -1;
-    }
-    final long nonce = kp.sendNonce.getAndIncrement();
-    if (Long.compareUnsigned(nonce, REJECT_AFTER_MESSAGES) >= 0) {
-      kp.sendNonce.set(REJECT_AFTER_MESSAGES);
+    final int size = prepareInPlace(kp, buf, len);
+    if (size < 0) {
       return -1;
     }
     final byte[] b = buf.array();
     final int base = buf.arrayOffset();
-    final int padded = paddedLength(len, device.mtu());
-    for (int i = len; i < padded; i++) {
-      b[base + Device.HEADROOM + i] = 0;
-    }
+    final long nonce = Messages.getLongLE(b, base + Messages.TRANSPORT_COUNTER);
     kp.sendLock.lock();
     try {
       if (kp.destroyed) {
         return -1;
       }
-      kp.send.seal(nonce, null, b, base + Device.HEADROOM, padded);
+      kp.send.seal(nonce, null, b, base + Device.HEADROOM, size - Device.HEADROOM - Messages.TAG_SIZE);
     } finally {
       kp.sendLock.unlock();
     }
-    Messages.putType(b, base, Messages.TYPE_TRANSPORT);
-    Messages.putIntLE(b, base + Messages.TRANSPORT_RECEIVER, kp.remoteIndex);
-    Messages.putLongLE(b, base + Messages.TRANSPORT_COUNTER, nonce);
-    final int size = Device.HEADROOM + padded + Messages.TAG_SIZE;
-    buf.limit(size).position(0);
-    txBytes.addAndGet(size);
     return size;
   }
 
