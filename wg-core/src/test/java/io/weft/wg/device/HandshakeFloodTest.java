@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
  */
 class HandshakeFloodTest {
   static final int FLOOD = 30_000;
+  /** The flood's pace: above the 10,000/s the issue asks for, below what loopback drops. */
+  static final int RATE = 20_000;
   static final int SOURCES = 64;
 
   @Test
@@ -71,6 +73,10 @@ class HandshakeFloodTest {
       int delivered = 0;
       long start = System.nanoTime();
       for (int i = 0; i < FLOOD; i++) {
+        // Pacing, not synchronisation: hold the rate at RATE initiations per second.
+        while ((System.nanoTime() - start) * RATE / 1_000_000_000L < i) {
+          Thread.onSpinWait();
+        }
         rnd.nextBytes(msg);
         Messages.putType(msg, 0, Messages.TYPE_INITIATION);
         new Blake2s().initKeyed(16, mac1Key, 0, 32).update(msg, 0, Messages.INIT_MAC1).doFinal(msg, Messages.INIT_MAC1);
@@ -81,8 +87,9 @@ class HandshakeFloodTest {
         }
       }
       long floodNanos = System.nanoTime() - start;
-      for (int i = 0; i < FLOOD / 300; i++) {
-        if (tunB.take(5) != null) {
+      long until = System.nanoTime() + 10_000_000_000L;
+      while (delivered < FLOOD / 300 && System.nanoTime() - until < 0) {
+        if (tunB.take(1) != null) {
           delivered++;
         }
       }
@@ -108,7 +115,7 @@ class HandshakeFloodTest {
       assertThat(s.handshakeRejected.sum())
           .as("initiations that reached Diffie-Hellman: only those before load was detected")
           .isLessThan(s.cookieRepliesSent.sum());
-      assertThat(delivered).as("the real session's packets during the flood").isGreaterThanOrEqualTo(FLOOD / 300 * 9 / 10);
+      assertThat(delivered).as("the real session's packets during the flood").isGreaterThanOrEqualTo(FLOOD / 300 * 95 / 100);
       byte[] after = Packets.udp4(ipA, ipB, 1, 2, "after".getBytes());
       tunA.inject(after);
       byte[] got;
