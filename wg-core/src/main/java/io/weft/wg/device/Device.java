@@ -479,6 +479,9 @@ public final class Device implements Closeable {
       try {
         while (!closed) {
           int n;
+          for (ByteBuffer b : bufs) {
+            b.clear(); // the TUN writes at absolute indexes up to the capacity
+          }
           try {
             n = tun.read(bufs, sizes, HEADROOM);
           } catch (ClosedChannelException e) {
@@ -578,6 +581,9 @@ public final class Device implements Closeable {
       try {
         while (!closed) {
           int n;
+          for (ByteBuffer b : bufs) {
+            b.clear();
+          }
           try {
             n = bind.receive(bufs, sizes, sources);
           } catch (ClosedChannelException e) {
