@@ -16,6 +16,7 @@ import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.key.NoisePublicKey;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.sql.SQLException;
@@ -93,6 +94,11 @@ public final class ControlServer implements AutoCloseable {
     return URI.create(publicUrl);
   }
 
+  /** The address the server is bound to. */
+  public InetSocketAddress listenAddress() {
+    return http.address();
+  }
+
   /** The server's public key (what {@code GET /key} serves). */
   public NoisePublicKey publicKey() {
     return key.publicKey();
@@ -126,6 +132,24 @@ public final class ControlServer implements AutoCloseable {
   /** The map streams attached in a domain (for tests and benchmarks). */
   public int streamCount(long domainId) {
     return broker.streamCount(domainId);
+  }
+
+  /**
+   * Attaches {@code sink} as node {@code nodeId}'s map stream, as a network subscription would
+   * (a full map, then deltas) but without marking the node online. For benchmarks that stand in
+   * for thousands of connections. Returns false if there is no such node.
+   */
+  public boolean attachStream(long nodeId, MapStream sink) {
+    return db.inTransaction(c -> Nodes.byId(c, nodeId))
+        .map(
+            n ->
+                broker.inDomain(
+                    n.domainId(),
+                    d -> {
+                      d.attach(nodeId, sink, null, -1);
+                      return true;
+                    }))
+        .orElse(false);
   }
 
   private HttpResponse route(HttpRequest req) throws Exception {
