@@ -1,0 +1,9 @@
+package io.weft.wg.conn;
+
+/** {@link UdpBind} against the {@link Bind} contract. */
+class UdpBindTest extends BindContractTest {
+  @Override
+  protected Bind newBind() {
+    return new UdpBind();
+  }
+}
