@@ -1,25 +1,25 @@
 package io.weft.netstack.linux;
 
+import static io.weft.netstack.linux.KernelNamespace.KERNEL4;
+import static io.weft.netstack.linux.KernelNamespace.KERNEL6;
+import static io.weft.netstack.linux.KernelNamespace.STACK4;
+import static io.weft.netstack.linux.KernelNamespace.STACK6;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weft.netstack.NetStack;
 import io.weft.netstack.NetStackConfig;
 import io.weft.netstack.TcpConnection;
 import io.weft.netstack.TcpServer;
-import io.weft.netstack.iface.InterfaceConfig;
-import io.weft.netstack.wire.IpAddress;
 import io.weft.testvectors.Prerequisites;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -32,28 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The stack against the Linux kernel's TCP/IP over a real TUN device. The device is moved into a
  * network namespace this test creates, and the kernel side (socat) runs inside it, so no traffic
- * leaves the namespace. Needs root, /dev/net/tun, ip and socat: skipped elsewhere, failed under
- * CI=true.
+ * leaves the namespace ({@link KernelNamespace}). Needs root, /dev/net/tun, ip and socat: skipped
+ * elsewhere, failed under CI=true.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class KernelInteropTest {
-    private static final String KERNEL4 = "10.77.0.1";
-    private static final String STACK4 = "10.77.0.2";
-    private static final String KERNEL6 = "fd77::1";
-    private static final String STACK6 = "fd77::2";
-    private static final int MTU = 1420;
-
-    private final String namespace = "weftns" + ProcessHandle.current().pid();
-    private final String device = "weft" + ProcessHandle.current().pid();
-    private LinuxTun tun;
+    private KernelNamespace ns;
     private NetStack stack;
-    private Thread reader;
-    private volatile boolean running = true;
-    /** Probability that a packet is dropped between the TUN and the stack, each way (seeded). */
-    private volatile double loss;
-    private final java.util.SplittableRandom outboundRandom = new java.util.SplittableRandom(7);
-    private final java.util.SplittableRandom inboundRandom = new java.util.SplittableRandom(8);
 
     @TempDir
     Path dir;
@@ -61,83 +47,19 @@ class KernelInteropTest {
     @BeforeAll
     void setUp() throws Exception {
         Prerequisites.requireRootAndTools("socat");
-        tun = new LinuxTun(device);
-        run("ip", "netns", "add", namespace);
-        run("ip", "link", "set", device, "netns", namespace);
-        ns("ip", "link", "set", "lo", "up");
-        ns("ip", "addr", "add", KERNEL4 + "/24", "dev", device);
-        ns("ip", "addr", "add", KERNEL6 + "/64", "dev", device, "nodad");
-        ns("ip", "link", "set", device, "mtu", String.valueOf(MTU), "up");
-        byte[] out = new byte[MTU];
-        stack = new NetStack(NetStackConfig.of(InterfaceConfig.of(IpAddress.parse(STACK4), IpAddress.parse(STACK6))
-                .withMtu(MTU)), (b, off, len) -> {
-                    if (loss > 0 && outboundRandom.nextDouble() < loss) {
-                        return;
-                    }
-                    b.get(off, out, 0, len);
-                    tun.write(out, len);
-                });
-        reader = Thread.ofPlatform().name("tun-reader").daemon().start(() -> {
-            byte[] in = new byte[65536];
-            ByteBuffer wrapped = ByteBuffer.wrap(in);
-            try {
-                while (running) {
-                    int n = tun.read(in, 100);
-                    if (n > 0 && (loss == 0 || inboundRandom.nextDouble() >= loss)) {
-                        stack.deliver(wrapped, 0, n);
-                    }
-                }
-            } catch (IOException e) {
-                // device gone: stop
-            }
-        });
+        ns = new KernelNamespace("k", NetStackConfig.of(KernelNamespace.interfaceConfig()));
+        stack = ns.stack();
     }
 
     @AfterAll
-    void tearDown() throws Exception {
-        running = false;
-        if (reader != null) {
-            reader.join(2000);
+    void tearDown() {
+        if (ns != null) {
+            ns.close();
         }
-        if (stack != null) {
-            stack.close();
-        }
-        if (tun != null) {
-            tun.close();
-            runQuietly("ip", "netns", "del", namespace);
-        }
-    }
-
-    private void run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new IOException(String.join(" ", command) + " failed: " + output);
-        }
-    }
-
-    private void runQuietly(String... command) {
-        try {
-            new ProcessBuilder(command).redirectErrorStream(true).start().waitFor(5, TimeUnit.SECONDS);
-        } catch (IOException | InterruptedException e) {
-            // best effort cleanup
-        }
-    }
-
-    private void ns(String... command) throws IOException, InterruptedException {
-        String[] full = new String[command.length + 4];
-        full[0] = "ip";
-        full[1] = "netns";
-        full[2] = "exec";
-        full[3] = namespace;
-        System.arraycopy(command, 0, full, 4, command.length);
-        run(full);
     }
 
     private Process nsStart(String... command) throws IOException {
-        List<String> full = new java.util.ArrayList<>(List.of("ip", "netns", "exec", namespace));
-        full.addAll(List.of(command));
-        return new ProcessBuilder(full).redirectErrorStream(true).start();
+        return ns.start(command);
     }
 
     private static byte[] randomBytes(int n, long seed) {
@@ -206,7 +128,7 @@ class KernelInteropTest {
 
     @Test
     void shouldRecoverFromLossInBothDirectionsAgainstLinux() throws Exception {
-        loss = 0.02;
+        ns.setLoss(0.02, 7);
         try {
             byte[] up = randomBytes(4 << 20, 4);
             Path file = dir.resolve("lossy-upload");
@@ -230,7 +152,7 @@ class KernelInteropTest {
             assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(sha256(Files.readAllBytes(target))).isEqualTo(sha256(down));
         } finally {
-            loss = 0;
+            ns.setLoss(0, 0);
         }
     }
 

@@ -78,6 +78,15 @@ final class LinuxTun implements AutoCloseable {
         return (int) n;
     }
 
+    /** Reads one packet, blocking until one comes (no poll first: one system call per packet). */
+    int readBlocking(byte[] buffer) throws IOException {
+        final long n = LibC.INSTANCE.read(fd, buffer, new NativeLong(buffer.length)).longValue();
+        if (n < 0) {
+            throw new IOException("read failed: errno " + Native.getLastError());
+        }
+        return (int) n;
+    }
+
     void write(byte[] packet, int length) {
         LibC.INSTANCE.write(fd, packet, new NativeLong(length));
     }
