@@ -42,7 +42,7 @@ start_impl() { # impl ns ifname
   if [ "$impl" = weft ]; then
     # WEFT_JAVA_OPTS adds JVM options (e.g. a JFR recording); {if} becomes the interface name.
     # shellcheck disable=SC2086
-    ip netns exec "$ns" env WEFT_CRYPTO_WORKERS="${WEFT_CRYPTO_WORKERS:-}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC ${WEFT_JAVA_OPTS//\{if\}/$ifn} \
+    ip netns exec "$ns" env WEFT_CRYPTO_WORKERS="${WEFT_CRYPTO_WORKERS:-}" WEFT_BIND="${WEFT_BIND:-}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC ${WEFT_JAVA_OPTS:+${WEFT_JAVA_OPTS//\{if\}/$ifn}} \
       -cp "$JAR" io.weft.agent.cli.WeftCli wg -f "$ifn" >"$TMP/$ifn.log" 2>&1 &
   else
     ip netns exec "$ns" wireguard-go -f "$ifn" >"$TMP/$ifn.log" 2>&1 &

@@ -1,7 +1,6 @@
 package io.weft.agent.wg;
 
 import io.weft.tun.Tuns;
-import io.weft.wg.conn.UdpBind;
 import io.weft.wg.device.Device;
 import io.weft.wg.time.NanoClock;
 import io.weft.wg.tun.Tun;
@@ -37,6 +36,8 @@ public final class WgCommand implements Callable<Integer> {
   static final String DAEMON_ENV = "WEFT_WG_DAEMON";
   /** Test and benchmark setting: REKEY_AFTER_TIME in seconds (default 120). */
   public static final String REKEY_ENV = "WEFT_REKEY_AFTER_SECONDS";
+  /** {@code batch} for the batched Linux bind (recvmmsg/sendmmsg, UDP GSO); default the plain one. */
+  public static final String BIND_ENV = "WEFT_BIND";
   /** Crypto worker threads per direction (default: 0 on two cores or fewer). */
   public static final String WORKERS_ENV = "WEFT_CRYPTO_WORKERS";
 
@@ -78,7 +79,11 @@ public final class WgCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
-    Device device = new Device(tun, new UdpBind(), NanoClock.SYSTEM, log);
+    // The plain DatagramChannel bind measured faster through the tunnel than the batched
+    // recvmmsg/sendmmsg+GSO bind on this machine (bench/README.md); WEFT_BIND=batch selects it.
+    io.weft.wg.conn.Bind bind = "batch".equals(System.getenv(BIND_ENV))
+        ? io.weft.wg.conn.Binds.defaultBind() : new io.weft.wg.conn.UdpBind();
+    Device device = new Device(tun, bind, NanoClock.SYSTEM, log);
     String rekey = System.getenv(REKEY_ENV);
     if (rekey != null) {
       device.setRekeyAfterTimeNanos(TimeUnit.SECONDS.toNanos(Long.parseLong(rekey)));

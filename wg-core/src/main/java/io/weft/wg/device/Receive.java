@@ -91,7 +91,7 @@ final class Receive {
     }
     final Peer peer = kp.peer;
     final long now = d.clock.nanoTime();
-    if (d.roaming) {
+    if (d.roaming && source != peer.endpoint()) {
       peer.setEndpoint(source);
     }
     if (peer.receivedWithKeypair(kp)) {
