@@ -1,10 +1,12 @@
 package io.weft.agent.backend;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.weft.agent.engine.Engine;
 import io.weft.control.client.ControlClient;
 import io.weft.control.client.ControlException;
 import io.weft.control.protocol.HostInfo;
 import io.weft.control.protocol.Message;
+import io.weft.control.protocol.MessageCodec;
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
 import io.weft.wg.conn.Bind;
@@ -74,7 +76,22 @@ public final class Backend implements AutoCloseable {
    * @param mapVersion the version of the map the device runs on (-1 before the first)
    */
   public record Status(BackendState state, String hostname, String nodeKey, List<String> addresses, int listenPort,
-      boolean controlConnected, String loginUrl, String lastError, long mapVersion, List<PeerStatus> peers) {}
+      boolean controlConnected, String loginUrl, String lastError, long mapVersion, List<PeerStatus> peers) {
+
+    /** {@code weft status --json}: this record as JSON (field names as the record components). */
+    public String toJson() {
+      try {
+        return MessageCodec.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(this);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("status is always serialisable", e);
+      }
+    }
+
+    /** Parses {@link #toJson()} (the CLI reads the daemon's answer with it). */
+    public static Status fromJson(String json) throws IOException {
+      return MessageCodec.JSON.readValue(json, Status.class);
+    }
+  }
 
   private final BackendConfig config;
   private final SecureRandom random = new SecureRandom();
@@ -87,6 +104,7 @@ public final class Backend implements AutoCloseable {
 
   // Guarded by lock.
   private BackendState state = BackendState.NOT_LOGGED_IN;
+  private BackendState observedState = BackendState.NOT_LOGGED_IN;
   private String loginUrl;
   private String lastError;
   private NetMap map = new NetMap();
@@ -135,7 +153,12 @@ public final class Backend implements AutoCloseable {
 
   /** Waits until the state is {@code wanted}; returns false on timeout. */
   public boolean awaitState(BackendState wanted, Duration timeout) throws InterruptedException {
-    return awaitCondition(() -> state == wanted, timeout);
+    return awaitCondition(() -> observedState == wanted, timeout);
+  }
+
+  /** Waits until the map stream is attached ({@code true}) or not; returns false on timeout. */
+  public boolean awaitControlConnected(boolean connected, Duration timeout) throws InterruptedException {
+    return awaitCondition(() -> controlConnected == connected, timeout);
   }
 
   /**
@@ -262,12 +285,7 @@ public final class Backend implements AutoCloseable {
         LOG.log(Level.DEBUG, "closing bind: {0}", e.getMessage());
       }
     }
-    lock.lock();
-    try {
-      controlConnected = false;
-    } finally {
-      lock.unlock();
-    }
+    setControlConnected(false, null);
     transition(BackendState.STOPPED, null);
   }
 
@@ -373,21 +391,10 @@ public final class Backend implements AutoCloseable {
       bringUp(registered);
       c.onMapMessage(m -> onMap(c));
       c.subscribe();
-      lock.lock();
-      try {
-        controlConnected = true;
-        lastError = null;
-      } finally {
-        lock.unlock();
-      }
+      setControlConnected(true, null);
       transition(BackendState.RUNNING, null);
       String why = c.closed().get();
-      lock.lock();
-      try {
-        controlConnected = false;
-      } finally {
-        lock.unlock();
-      }
+      setControlConnected(false, null);
       if (!stopped()) {
         setError(why);
         LOG.log(Level.INFO, "{0}: control connection ended: {1}; reconnecting", config.hostname(), why);
@@ -503,6 +510,19 @@ public final class Backend implements AutoCloseable {
     return stopping.getCount() == 0 || halted;
   }
 
+  private void setControlConnected(boolean connected, String error) {
+    lock.lock();
+    try {
+      controlConnected = connected;
+      if (connected) {
+        lastError = error;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void setError(String why) {
     lock.lock();
     try {
@@ -512,23 +532,40 @@ public final class Backend implements AutoCloseable {
     }
   }
 
+  /**
+   * Changes state, then tells the listeners in order (transitions are serialised so that every
+   * listener sees them in the order they happened), then wakes {@link #awaitState} waiters: a
+   * waiter that returns knows the listeners have run.
+   */
   private void transition(BackendState next, String url) {
-    boolean notify;
-    lock.lock();
-    try {
-      if (state == BackendState.STOPPED) {
-        return;
+    synchronized (listeners) {
+      boolean notify;
+      lock.lock();
+      try {
+        if (state == BackendState.STOPPED) {
+          return;
+        }
+        notify = state != next;
+        state = next;
+        loginUrl = url;
+      } finally {
+        lock.unlock();
       }
-      notify = state != next;
-      state = next;
-      loginUrl = url;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
-    }
-    if (notify) {
-      for (Consumer<BackendState> l : listeners) {
-        l.accept(next);
+      if (notify) {
+        for (Consumer<BackendState> l : listeners) {
+          try {
+            l.accept(next);
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "state listener failed: {0}", e.toString());
+          }
+        }
+      }
+      lock.lock();
+      try {
+        observedState = next;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
       }
     }
   }

@@ -121,7 +121,14 @@ class UserspaceMeshTest {
 
     // An HTTP GET from alpha's netstack to a server on bravo's, over the tunnel, checked by hash.
     assertThat(sha256(get(a, b))).isEqualTo(sha256(BLOB));
-    Backend.PeerStatus bravo = a.status().peers().stream().filter(p -> p.id() == id(b)).findFirst().orElseThrow();
+    // `weft status --json`, parsed back.
+    Backend.Status status = Backend.Status.fromJson(a.status().toJson());
+    assertThat(status.state()).isEqualTo(BackendState.RUNNING);
+    assertThat(status.addresses()).isEqualTo(a.self().addresses());
+    assertThat(status.controlConnected()).isTrue();
+    Backend.PeerStatus bravo = status.peers().stream().filter(p -> p.id() == id(b)).findFirst().orElseThrow();
+    assertThat(bravo.addresses()).isEqualTo(b.self().addresses());
+    assertThat(bravo.nodeKey()).isEqualTo(b.status().nodeKey());
     assertThat(bravo.lastHandshakeEpochMillis()).isPositive();
     assertThat(bravo.rxBytes()).isGreaterThan(BLOB.length);
 
@@ -192,20 +199,13 @@ class UserspaceMeshTest {
     assertThat(b.device()).isNull();
   }
 
-  void awaitDisconnected(Backend b) throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (b.status().controlConnected()) {
-      assertThat(System.nanoTime()).as("%s still connected", b.status().hostname()).isLessThan(deadline);
-      b.awaitState(BackendState.STOPPED, Duration.ofMillis(20)); // a bounded wait on the backend's condition
-    }
+  static void awaitDisconnected(Backend b) throws InterruptedException {
+    assertThat(b.awaitControlConnected(false, TIMEOUT)).as("%s disconnected", b.status().hostname()).isTrue();
   }
 
-  void awaitConnected(Backend b) throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (!b.status().controlConnected()) {
-      assertThat(System.nanoTime()).as("%s reconnected; %s", b.status().hostname(), b.status()).isLessThan(deadline);
-      b.awaitState(BackendState.STOPPED, Duration.ofMillis(20));
-    }
+  static void awaitConnected(Backend b) throws InterruptedException {
+    assertThat(b.awaitControlConnected(true, TIMEOUT)).as("%s reconnected; %s", b.status().hostname(), b.status())
+        .isTrue();
   }
 
   // ---- traffic ----
