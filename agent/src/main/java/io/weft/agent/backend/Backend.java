@@ -9,6 +9,7 @@ import io.weft.control.protocol.Message;
 import io.weft.control.protocol.MessageCodec;
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
+import io.weft.control.protocol.RegisterStatus;
 import io.weft.wg.conn.Bind;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
@@ -114,7 +115,8 @@ public final class Backend implements AutoCloseable {
   // Owned by the control thread after start(); published through volatile for status and close.
   private StateDirectory stateDir;
   private NoisePrivateKey machineKey;
-  private NoisePrivateKey nodeKey;
+  private NoisePrivateKey nodeKey; // handed to the device, which owns (and finally zeroes) it
+  private volatile NoisePublicKey nodePublic;
   private NoisePrivateKey discoKey;
   private NoisePublicKey serverKey;
   private volatile Bind bind;
@@ -223,7 +225,7 @@ public final class Backend implements AutoCloseable {
             p == null ? 0 : p.lastHandshakeEpochNanos() / 1_000_000, p == null ? 0 : p.rxBytes(),
             p == null ? 0 : p.txBytes()));
       }
-      return new Status(state, config.hostname(), nodeKey == null ? null : nodeKey.publicKey().toBase64(),
+      return new Status(state, config.hostname(), nodePublic == null ? null : nodePublic.toBase64(),
           self == null ? List.of() : self.addresses(), port, controlConnected, loginUrl, lastError, map.version(),
           List.copyOf(peers));
     } finally {
@@ -246,6 +248,7 @@ public final class Backend implements AutoCloseable {
       stateDir = new StateDirectory(config.stateDir(), random);
       machineKey = stateDir.machineKey();
       nodeKey = stateDir.nodeKey();
+      nodePublic = nodeKey.publicKey();
       discoKey = stateDir.discoKey();
       Bind b = config.bind().get();
       port = b.open(config.listenPort());
@@ -301,6 +304,36 @@ public final class Backend implements AutoCloseable {
     halted = true;
     c.logout(config.requestTimeout());
     loggedOut("logged out");
+  }
+
+  /**
+   * Rotates the node key: the server accepts the new key for this node (same addresses), the
+   * device switches to it (its sessions restart) and peers learn it from their next map delta.
+   * Returns the new public key.
+   */
+  public synchronized NoisePublicKey rotateNodeKey() throws IOException {
+    ControlClient c = client;
+    Device d = device;
+    if (c == null || d == null) {
+      throw new IOException("not connected to the coordination server");
+    }
+    NoisePrivateKey next = NoisePrivateKey.generate(random);
+    Message.RegisterResult r;
+    try {
+      r = c.register(next.publicKey(), nodePublic, discoKey.publicKey(), hostInfo(), null, config.requestTimeout());
+    } catch (IOException e) {
+      next.destroy();
+      throw e;
+    }
+    if (r.status() != RegisterStatus.AUTHORIZED) {
+      next.destroy();
+      throw new IOException("key rotation refused: " + r.reason());
+    }
+    stateDir.storeNodeKey(next);
+    nodePublic = next.publicKey();
+    d.setPrivateKey(next);
+    LOG.log(Level.INFO, "{0}: node key rotated to {1}", config.hostname(), nodePublic);
+    return nodePublic;
   }
 
   // ---- the control loop ----
@@ -370,7 +403,7 @@ public final class Backend implements AutoCloseable {
         return false;
       }
       boolean known = stateDir.registered();
-      Message.RegisterResult r = c.register(nodeKey.publicKey(), null, discoKey.publicKey(), hostInfo(),
+      Message.RegisterResult r = c.register(nodePublic, null, discoKey.publicKey(), hostInfo(),
           known ? null : config.authKey(), config.requestTimeout());
       Node registered = switch (r.status()) {
         case AUTHORIZED -> r.self();
@@ -440,7 +473,7 @@ public final class Backend implements AutoCloseable {
     engine = new Engine(d);
     device = d;
     LOG.log(Level.INFO, "{0}: up as {1}, node key {2}, udp/{3}", config.hostname(), registered.addresses(),
-        nodeKey.publicKey(), port);
+        nodePublic, port);
   }
 
   private HostInfo hostInfo() {

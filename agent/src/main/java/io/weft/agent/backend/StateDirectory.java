@@ -64,6 +64,11 @@ public final class StateDirectory {
     return loadOrCreate(DISCO_KEY);
   }
 
+  /** Replaces the node key after the server accepted a rotation. */
+  public synchronized void storeNodeKey(NoisePrivateKey key) throws IOException {
+    writePrivate(dir.resolve(NODE_KEY), key.toBase64() + "\n");
+  }
+
   /** Whether a registration succeeded and has not been undone (logout, deletion). */
   public boolean registered() {
     return Files.exists(dir.resolve(REGISTERED));

@@ -174,6 +174,40 @@ class UserspaceMeshTest {
   }
 
   @Test
+  void shouldRotateOneNodesKeyWithoutDisturbingTheOthers() throws Exception {
+    startServer();
+    String key = preAuthKey();
+    Backend a = join("alpha", key);
+    Backend b = join("bravo", key);
+    Backend c = join("charlie", key);
+    for (Backend n : List.of(a, b, c)) {
+      n.awaitMap(m -> m.peers().size() == 2, TIMEOUT);
+    }
+    try (TcpConnection held = stack(b).dialTcp(new InetSocketAddress(v4(c), 7), TIMEOUT)) {
+      held.setReadTimeout(TIMEOUT);
+      assertThat(echo(held, "before")).isEqualTo("before");
+      assertThat(sha256(get(b, a))).isEqualTo(sha256(BLOB));
+      var session = b.device().peer(c.device().publicKey()).currentKeypair();
+
+      String rotated = a.rotateNodeKey().toBase64();
+      b.awaitMap(m -> m.peers().get(id(a)).nodeKey().equals(rotated), TIMEOUT);
+      c.awaitMap(m -> m.peers().get(id(a)).nodeKey().equals(rotated), TIMEOUT);
+      assertThat(a.status().nodeKey()).isEqualTo(rotated);
+      assertThat(echo(held, "after")).isEqualTo("after");
+      assertThat(b.device().peer(c.device().publicKey()).currentKeypair()).as("b-c session untouched").isSameAs(session);
+      assertThat(sha256(get(b, a))).isEqualTo(sha256(BLOB));
+      assertThat(sha256(get(a, c))).isEqualTo(sha256(BLOB));
+    }
+    // The rotated key is the one kept: a restart comes back as the same node with it.
+    String rotated = a.status().nodeKey();
+    long id = id(a);
+    a.close();
+    Backend again = join("alpha", key);
+    assertThat(again.status().nodeKey()).isEqualTo(rotated);
+    assertThat(id(again)).isEqualTo(id);
+  }
+
+  @Test
   void shouldKeepItsKeysAndAddressesAcrossARestartWithoutSpendingTheKeyAgain() throws Exception {
     startServer();
     String oneOff = server.admin().createPreAuthKey("mesh", null, false, false, false, List.of(), Duration.ofHours(1))
