@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -603,7 +604,7 @@ public final class Backend implements AutoCloseable {
     }
   }
 
-  private boolean awaitCondition(java.util.function.BooleanSupplier condition, Duration timeout)
+  private boolean awaitCondition(BooleanSupplier condition, Duration timeout)
       throws InterruptedException {
     long left = timeout.toNanos();
     lock.lock();

@@ -223,6 +223,22 @@ class UserspaceMeshTest {
   }
 
   @Test
+  void shouldLeaveTheMeshOnLogout() throws Exception {
+    startServer();
+    String key = preAuthKey();
+    Backend a = join("alpha", key);
+    Backend b = join("bravo", key);
+    awaitPeer(b, a);
+    assertThat(stack(b).ping(v4(a), TIMEOUT)).isPositive();
+    a.logout();
+    assertThat(a.state()).isEqualTo(BackendState.NOT_LOGGED_IN);
+    assertThat(a.device().peers()).isEmpty();
+    b.awaitMap(m -> m.peers().get(id(a)).expired(), TIMEOUT);
+    assertThat(b.device().peer(a.device().publicKey())).as("an expired peer is removed").isNull();
+    assertThat(a.awaitControlConnected(false, TIMEOUT)).isTrue();
+  }
+
+  @Test
   void shouldStayNotLoggedInWhenTheKeyIsRefused() throws Exception {
     startServer();
     Backend b = new Backend(BackendConfig.userspace(dir.resolve("x"), server.url(), "not-a-key", "x"));
