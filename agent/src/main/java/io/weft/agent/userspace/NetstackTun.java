@@ -2,10 +2,16 @@ package io.weft.agent.userspace;
 
 import io.weft.netstack.NetStack;
 import io.weft.netstack.NetStackConfig;
+import io.weft.netstack.iface.InterfaceConfig;
+import io.weft.netstack.wire.IpAddress;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  * the device writes go straight into the stack.
  */
 public final class NetstackTun implements Tun {
+  /** Packets the stack may queue for the device by default. */
+  public static final int DEFAULT_QUEUE = 4096;
   private static final byte[] CLOSED = new byte[0];
   private final ArrayBlockingQueue<byte[]> outbound;
   private final NetStack stack;
@@ -30,6 +38,23 @@ public final class NetstackTun implements Tun {
     this.mtu = config.iface().mtu();
     this.outbound = new ArrayBlockingQueue<>(queue);
     this.stack = new NetStack(config, this::fromStack);
+  }
+
+  /**
+   * A userspace TUN for a mesh node: the stack takes the first IPv4 and the first IPv6 of
+   * {@code addresses} (either may be absent).
+   */
+  public static NetstackTun forNode(String name, List<InetAddress> addresses) {
+    IpAddress v4 = null;
+    IpAddress v6 = null;
+    for (InetAddress a : addresses) {
+      if (a instanceof Inet4Address && v4 == null) {
+        v4 = IpAddress.of(a);
+      } else if (a instanceof Inet6Address && v6 == null) {
+        v6 = IpAddress.of(a);
+      }
+    }
+    return new NetstackTun(name, NetStackConfig.of(InterfaceConfig.of(v4, v6)), DEFAULT_QUEUE);
   }
 
   /** The TCP/IP stack applications use (dial, listen, UDP, ping). */

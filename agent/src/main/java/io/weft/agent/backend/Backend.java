@@ -1,0 +1,631 @@
+package io.weft.agent.backend;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.weft.agent.engine.Engine;
+import io.weft.control.client.ControlClient;
+import io.weft.control.client.ControlException;
+import io.weft.control.protocol.HostInfo;
+import io.weft.control.protocol.Message;
+import io.weft.control.protocol.MessageCodec;
+import io.weft.control.protocol.NetMap;
+import io.weft.control.protocol.Node;
+import io.weft.control.protocol.RegisterStatus;
+import io.weft.wg.conn.Bind;
+import io.weft.wg.device.Device;
+import io.weft.wg.device.Peer;
+import io.weft.wg.key.NoisePrivateKey;
+import io.weft.wg.key.NoisePublicKey;
+import io.weft.wg.time.NanoClock;
+import io.weft.wg.tun.Tun;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The node: one state machine ({@link BackendState}) that the CLI, the daemon's local API and
+ * embedders observe and drive.
+ *
+ * <pre>{@code
+ * Backend b = new Backend(BackendConfig.userspace(stateDir, url, authKey, "laptop"));
+ * b.addListener(s -> System.out.println("state " + s));
+ * b.start();                                    // NOT_LOGGED_IN -> LOGGING_IN -> RUNNING
+ * b.awaitState(BackendState.RUNNING, Duration.ofSeconds(30));
+ * Backend.Status st = b.status();               // what `weft status` prints
+ * b.close();                                    // STOPPED
+ * }</pre>
+ *
+ * <p>One virtual thread runs the control loop: connect (Noise IK, machine key), register (with the
+ * pre-auth key only until a registration has succeeded once; then as the known machine), bring the
+ * device up on the first success (its addresses come from the server), report the endpoints
+ * (advertised addresses with the bind's port), subscribe to the map and apply each map message
+ * through the {@link Engine}. When the connection ends it reconnects with {@link Backoff} and
+ * resumes the map stream from the last map; meanwhile the device keeps running on that map. A
+ * refusal (deleted, logged out, key expired) ends the loop in {@link BackendState#NOT_LOGGED_IN}
+ * with the peers removed.
+ */
+public final class Backend implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Backend.class.getName());
+
+  /** One peer as {@code weft status} shows it. */
+  public record PeerStatus(long id, String name, String nodeKey, List<String> addresses, String endpoint,
+      boolean online, long lastHandshakeEpochMillis, long rxBytes, long txBytes) {}
+
+  /**
+   * A snapshot for {@code weft status}.
+   *
+   * @param controlConnected whether the map stream is attached right now
+   * @param loginUrl the URL to open while an interactive login waits, else null
+   * @param lastError why the last connection attempt or session ended, else null
+   * @param mapVersion the version of the map the device runs on (-1 before the first)
+   */
+  public record Status(BackendState state, String hostname, String nodeKey, List<String> addresses, int listenPort,
+      boolean controlConnected, String loginUrl, String lastError, long mapVersion, List<PeerStatus> peers) {
+
+    /** {@code weft status --json}: this record as JSON (field names as the record components). */
+    public String toJson() {
+      try {
+        return MessageCodec.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(this);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("status is always serialisable", e);
+      }
+    }
+
+    /** Parses {@link #toJson()} (the CLI reads the daemon's answer with it). */
+    public static Status fromJson(String json) throws IOException {
+      return MessageCodec.JSON.readValue(json, Status.class);
+    }
+  }
+
+  private final BackendConfig config;
+  private final SecureRandom random = new SecureRandom();
+  private final Backoff backoff;
+  private final List<Consumer<BackendState>> listeners = new CopyOnWriteArrayList<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final CountDownLatch stopping = new CountDownLatch(1);
+  private volatile boolean halted;
+
+  // Guarded by lock.
+  private BackendState state = BackendState.NOT_LOGGED_IN;
+  private BackendState observedState = BackendState.NOT_LOGGED_IN;
+  private String loginUrl;
+  private String lastError;
+  private NetMap map = new NetMap();
+  private Node self;
+  private boolean controlConnected;
+
+  // Owned by the control thread after start(); published through volatile for status and close.
+  private StateDirectory stateDir;
+  private NoisePrivateKey machineKey;
+  private NoisePrivateKey nodeKey; // handed to the device, which owns (and finally zeroes) it
+  private volatile NoisePublicKey nodePublic;
+  private NoisePrivateKey discoKey;
+  private NoisePublicKey serverKey;
+  private volatile Bind bind;
+  private volatile int port;
+  private volatile Tun tun;
+  private volatile Device device;
+  private volatile Engine engine;
+  private volatile ControlClient client;
+  private volatile Thread controlThread;
+
+  public Backend(BackendConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.backoff = new Backoff(config.backoffInitial(), config.backoffMax(), random);
+  }
+
+  // ---- observing ----
+
+  /** Calls {@code l} with each new state (on the thread that changed it). */
+  public void addListener(Consumer<BackendState> l) {
+    listeners.add(l);
+  }
+
+  public void removeListener(Consumer<BackendState> l) {
+    listeners.remove(l);
+  }
+
+  /** The current state. */
+  public BackendState state() {
+    lock.lock();
+    try {
+      return state;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits until the state is {@code wanted}; returns false on timeout. */
+  public boolean awaitState(BackendState wanted, Duration timeout) throws InterruptedException {
+    return awaitCondition(() -> observedState == wanted, timeout);
+  }
+
+  /** Waits until the map stream is attached ({@code true}) or not; returns false on timeout. */
+  public boolean awaitControlConnected(boolean connected, Duration timeout) throws InterruptedException {
+    return awaitCondition(() -> controlConnected == connected, timeout);
+  }
+
+  /**
+   * Waits until the map the device runs on satisfies {@code condition} (tested under the
+   * backend's lock: keep it cheap); returns a copy of that map.
+   */
+  public NetMap awaitMap(Predicate<NetMap> condition, Duration timeout) throws InterruptedException, TimeoutException {
+    if (!awaitCondition(() -> condition.test(map), timeout)) {
+      throw new TimeoutException("map condition not met within " + timeout + " (state " + state()
+          + ", map version " + netMap().version() + ", last error " + status().lastError() + ")");
+    }
+    return netMap();
+  }
+
+  /** A copy of the map the device runs on. */
+  public NetMap netMap() {
+    lock.lock();
+    try {
+      return map.copy();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** This node as the server last described it, or null before registration. */
+  public Node self() {
+    lock.lock();
+    try {
+      return self;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The plaintext side (a {@code NetstackTun} in userspace mode), or null before registration. */
+  public Tun tun() {
+    return tun;
+  }
+
+  /** The WireGuard device, or null before registration. */
+  public Device device() {
+    return device;
+  }
+
+  /** A snapshot of state, addresses and per-peer counters. */
+  public Status status() {
+    Device d = device;
+    List<PeerStatus> peers = new ArrayList<>();
+    lock.lock();
+    try {
+      for (Node n : map.peers().values()) {
+        Peer p = null;
+        if (d != null && n.nodeKey() != null && !n.expired()) {
+          try {
+            p = d.peer(NoisePublicKey.fromBase64(n.nodeKey()));
+          } catch (IllegalArgumentException e) {
+            p = null;
+          }
+        }
+        peers.add(new PeerStatus(n.id(), n.name(), n.nodeKey(), n.addresses(),
+            p == null || p.endpoint() == null ? null : p.endpoint().destinationString(), n.online(),
+            p == null ? 0 : p.lastHandshakeEpochNanos() / 1_000_000, p == null ? 0 : p.rxBytes(),
+            p == null ? 0 : p.txBytes()));
+      }
+      return new Status(state, config.hostname(), nodePublic == null ? null : nodePublic.toBase64(),
+          self == null ? List.of() : self.addresses(), port, controlConnected, loginUrl, lastError, map.version(),
+          List.copyOf(peers));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- driving ----
+
+  /**
+   * Loads or creates the keys, opens the bind and starts the control loop. Returns at once;
+   * watch the state. Throws when the state directory or the UDP port cannot be used.
+   */
+  public void start() throws IOException {
+    lock.lock();
+    try {
+      if (controlThread != null || state == BackendState.STOPPED) {
+        throw new IllegalStateException("already started");
+      }
+      stateDir = new StateDirectory(config.stateDir(), random);
+      machineKey = stateDir.machineKey();
+      nodeKey = stateDir.nodeKey();
+      nodePublic = nodeKey.publicKey();
+      discoKey = stateDir.discoKey();
+      Bind b = config.bind().get();
+      port = b.open(config.listenPort());
+      bind = b;
+      controlThread = Thread.ofVirtual().name("weft-backend-" + config.hostname()).unstarted(this::controlLoop);
+    } finally {
+      lock.unlock();
+    }
+    transition(BackendState.LOGGING_IN, null);
+    controlThread.start();
+  }
+
+  /** Stops everything: the control loop, the device, the bind. The state becomes STOPPED. */
+  @Override
+  public void close() {
+    stopping.countDown();
+    ControlClient c = client;
+    if (c != null) {
+      closeQuietly(c);
+    }
+    Thread t = controlThread;
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    Device d = device;
+    if (d != null) {
+      d.close();
+    } else if (bind != null) {
+      try {
+        bind.close();
+      } catch (IOException e) {
+        LOG.log(Level.DEBUG, "closing bind: {0}", e.getMessage());
+      }
+    }
+    setControlConnected(false, null);
+    transition(BackendState.STOPPED, null);
+  }
+
+  /**
+   * Logs out: the server expires the node key, the peers are removed and the state becomes
+   * NOT_LOGGED_IN. The next start needs a pre-auth key or an interactive login again.
+   */
+  public void logout() throws IOException {
+    ControlClient c = client;
+    if (c == null) {
+      throw new IOException("not connected to the coordination server");
+    }
+    halted = true;
+    c.logout(config.requestTimeout());
+    loggedOut("logged out");
+  }
+
+  /**
+   * Rotates the node key: the server accepts the new key for this node (same addresses), the
+   * device switches to it (its sessions restart) and peers learn it from their next map delta.
+   * Returns the new public key.
+   */
+  public synchronized NoisePublicKey rotateNodeKey() throws IOException {
+    ControlClient c = client;
+    Device d = device;
+    if (c == null || d == null) {
+      throw new IOException("not connected to the coordination server");
+    }
+    NoisePrivateKey next = NoisePrivateKey.generate(random);
+    Message.RegisterResult r;
+    try {
+      r = c.register(next.publicKey(), nodePublic, discoKey.publicKey(), hostInfo(), null, config.requestTimeout());
+    } catch (IOException e) {
+      next.destroy();
+      throw e;
+    }
+    if (r.status() != RegisterStatus.AUTHORIZED) {
+      next.destroy();
+      throw new IOException("key rotation refused: " + r.reason());
+    }
+    stateDir.storeNodeKey(next);
+    nodePublic = next.publicKey();
+    d.setPrivateKey(next);
+    LOG.log(Level.INFO, "{0}: node key rotated to {1}", config.hostname(), nodePublic);
+    return nodePublic;
+  }
+
+  // ---- the control loop ----
+
+  private void controlLoop() {
+    int attempt = 0;
+    while (!stopped()) {
+      try {
+        if (session()) {
+          attempt = 0;
+        }
+      } catch (Refused e) {
+        loggedOut(e.getMessage());
+        return;
+      } catch (IOException | RuntimeException e) {
+        if (stopped()) {
+          return;
+        }
+        setError(e.getMessage() == null ? e.toString() : e.getMessage());
+        LOG.log(Level.DEBUG, "{0}: control connection: {1}", config.hostname(), e.toString());
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (stopped()) {
+        return;
+      }
+      Duration wait = backoff.delay(attempt++);
+      try {
+        if (stopping.await(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /** The server refused this node: nothing to retry without a new login. */
+  private static final class Refused extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String reason) {
+      super(reason);
+    }
+  }
+
+  /**
+   * One connection: register, subscribe, apply maps until it ends. Returns whether the map stream
+   * was attached (so the next failure starts the backoff afresh).
+   */
+  private boolean session() throws IOException, InterruptedException {
+    if (serverKey == null) {
+      serverKey = ControlClient.fetchServerKey(config.controlUrl());
+    }
+    ControlClient c;
+    try {
+      c = ControlClient.connect(config.controlUrl(), machineKey, serverKey, netMap());
+    } catch (ControlException e) {
+      if (e.getMessage() != null && e.getMessage().contains("wrong server key")) {
+        serverKey = null; // the server was replaced: learn its key again
+      }
+      throw e;
+    }
+    client = c;
+    try {
+      if (stopped()) {
+        return false;
+      }
+      boolean known = stateDir.registered();
+      Message.RegisterResult r = c.register(nodePublic, null, discoKey.publicKey(), hostInfo(),
+          known ? null : config.authKey(), config.requestTimeout());
+      Node registered = switch (r.status()) {
+        case AUTHORIZED -> r.self();
+        case NEEDS_LOGIN -> {
+          transition(BackendState.LOGGING_IN, r.loginUrl());
+          LOG.log(Level.INFO, "{0}: to log in, open {1}", config.hostname(), r.loginUrl());
+          yield c.awaitLogin(config.loginTimeout());
+        }
+        case REJECTED -> throw new Refused("registration refused: " + r.reason());
+      };
+      stateDir.setRegistered(true);
+      lock.lock();
+      try {
+        self = registered;
+      } finally {
+        lock.unlock();
+      }
+      bringUp(registered);
+      c.onMapMessage(m -> onMap(c));
+      c.subscribe();
+      setControlConnected(true, null);
+      transition(BackendState.RUNNING, null);
+      String why = c.closed().get();
+      setControlConnected(false, null);
+      if (!stopped()) {
+        setError(why);
+        LOG.log(Level.INFO, "{0}: control connection ended: {1}; reconnecting", config.hostname(), why);
+      }
+      return true;
+    } catch (ExecutionException e) {
+      throw new IOException(e.getCause());
+    } finally {
+      client = null;
+      closeQuietly(c);
+    }
+  }
+
+  private void onMap(ControlClient c) {
+    NetMap m = c.netMap();
+    Engine e = engine;
+    if (e != null) {
+      e.apply(m);
+    }
+    lock.lock();
+    try {
+      map = m;
+      if (m.self() != null) {
+        self = m.self();
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Opens the TUN with the node's addresses and starts the device, once. */
+  private void bringUp(Node registered) throws IOException {
+    if (device != null) {
+      return;
+    }
+    Tun t = config.tun().open(config.hostname(), Engine.hosts(registered.addresses()));
+    Device d = new Device(t, bind, NanoClock.SYSTEM, System.getLogger("weft.device." + config.hostname()));
+    d.setPrivateKey(nodeKey);
+    d.setListenPort(port);
+    d.up();
+    tun = t;
+    engine = new Engine(d);
+    device = d;
+    LOG.log(Level.INFO, "{0}: up as {1}, node key {2}, udp/{3}", config.hostname(), registered.addresses(),
+        nodePublic, port);
+  }
+
+  private HostInfo hostInfo() {
+    List<String> endpoints = new ArrayList<>();
+    for (InetAddress a : advertised()) {
+      String host = a.getHostAddress();
+      int zone = host.indexOf('%');
+      if (zone >= 0) {
+        host = host.substring(0, zone);
+      }
+      endpoints.add((a instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port);
+    }
+    return new HostInfo(config.hostname(), System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT),
+        endpoints);
+  }
+
+  private List<InetAddress> advertised() {
+    if (config.advertise() != null) {
+      return config.advertise();
+    }
+    List<InetAddress> out = new ArrayList<>();
+    try {
+      for (NetworkInterface ni : NetworkInterface.networkInterfaces().toList()) {
+        if (!ni.isUp() || ni.isLoopback()) {
+          continue;
+        }
+        for (InetAddress a : ni.inetAddresses().toList()) {
+          if (!a.isLinkLocalAddress() && !a.isLoopbackAddress()) {
+            out.add(a);
+          }
+        }
+      }
+    } catch (SocketException e) {
+      LOG.log(Level.WARNING, "cannot list interfaces: {0}", e.getMessage());
+    }
+    if (out.isEmpty()) {
+      out.add(InetAddress.getLoopbackAddress());
+    }
+    return out;
+  }
+
+  private void loggedOut(String why) {
+    try {
+      stateDir.setRegistered(false);
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "cannot clear the registration marker: {0}", e.getMessage());
+    }
+    Engine e = engine;
+    if (e != null) {
+      e.clear();
+    }
+    lock.lock();
+    try {
+      map = new NetMap();
+      lastError = why;
+      controlConnected = false;
+    } finally {
+      lock.unlock();
+    }
+    LOG.log(Level.INFO, "{0}: not logged in: {1}", config.hostname(), why);
+    transition(BackendState.NOT_LOGGED_IN, null);
+  }
+
+  // ---- plumbing ----
+
+  private boolean stopped() {
+    return stopping.getCount() == 0 || halted;
+  }
+
+  private void setControlConnected(boolean connected, String error) {
+    lock.lock();
+    try {
+      controlConnected = connected;
+      if (connected) {
+        lastError = error;
+      }
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void setError(String why) {
+    lock.lock();
+    try {
+      lastError = why;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Changes state, then tells the listeners in order (transitions are serialised so that every
+   * listener sees them in the order they happened), then wakes {@link #awaitState} waiters: a
+   * waiter that returns knows the listeners have run.
+   */
+  private void transition(BackendState next, String url) {
+    synchronized (listeners) {
+      boolean notify;
+      lock.lock();
+      try {
+        if (state == BackendState.STOPPED) {
+          return;
+        }
+        notify = state != next;
+        state = next;
+        loginUrl = url;
+      } finally {
+        lock.unlock();
+      }
+      if (notify) {
+        for (Consumer<BackendState> l : listeners) {
+          try {
+            l.accept(next);
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "state listener failed: {0}", e.toString());
+          }
+        }
+      }
+      lock.lock();
+      try {
+        observedState = next;
+        changed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private boolean awaitCondition(BooleanSupplier condition, Duration timeout)
+      throws InterruptedException {
+    long left = timeout.toNanos();
+    lock.lock();
+    try {
+      while (!condition.getAsBoolean()) {
+        if (left <= 0) {
+          return false;
+        }
+        left = changed.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static void closeQuietly(ControlClient c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      LOG.log(Level.DEBUG, "closing control client: {0}", e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.weft.agent.backend;
+
+import io.weft.wg.key.NoisePrivateKey;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Set;
+
+/**
+ * The node's state directory: its three private keys (machine, node, disco), each in its own
+ * file readable by the owner only (0600, in a 0700 directory), created on first start; and a
+ * marker saying the machine is registered, so that later starts do not spend a pre-auth key again.
+ * Keys are never logged: only their public halves are ever printed.
+ */
+public final class StateDirectory {
+  private static final System.Logger LOG = System.getLogger(StateDirectory.class.getName());
+  static final String MACHINE_KEY = "machine.key";
+  static final String NODE_KEY = "node.key";
+  static final String DISCO_KEY = "disco.key";
+  static final String REGISTERED = "registered";
+  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+
+  private final Path dir;
+  private final SecureRandom random;
+
+  /** Opens (creating) {@code dir}. */
+  public StateDirectory(Path dir, SecureRandom random) throws IOException {
+    this.dir = dir;
+    this.random = random;
+    if (!Files.isDirectory(dir)) {
+      if (POSIX) {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } else {
+        Files.createDirectories(dir);
+      }
+    }
+  }
+
+  /** The directory. */
+  public Path path() {
+    return dir;
+  }
+
+  /** The machine key (identifies this machine to the coordination server). */
+  public NoisePrivateKey machineKey() throws IOException {
+    return loadOrCreate(MACHINE_KEY);
+  }
+
+  /** The node key (the WireGuard identity peers see). */
+  public NoisePrivateKey nodeKey() throws IOException {
+    return loadOrCreate(NODE_KEY);
+  }
+
+  /** The disco key (magicsock's discovery messages). */
+  public NoisePrivateKey discoKey() throws IOException {
+    return loadOrCreate(DISCO_KEY);
+  }
+
+  /** Replaces the node key after the server accepted a rotation. */
+  public synchronized void storeNodeKey(NoisePrivateKey key) throws IOException {
+    writePrivate(dir.resolve(NODE_KEY), key.toBase64() + "\n");
+  }
+
+  /** Whether a registration succeeded and has not been undone (logout, deletion). */
+  public boolean registered() {
+    return Files.exists(dir.resolve(REGISTERED));
+  }
+
+  /** Records whether the machine is registered. */
+  public void setRegistered(boolean registered) throws IOException {
+    Path marker = dir.resolve(REGISTERED);
+    if (registered) {
+      writePrivate(marker, "registered\n");
+    } else {
+      Files.deleteIfExists(marker);
+    }
+  }
+
+  private synchronized NoisePrivateKey loadOrCreate(String name) throws IOException {
+    Path file = dir.resolve(name);
+    if (Files.exists(file)) {
+      if (POSIX && !Files.getPosixFilePermissions(file).equals(OWNER_ONLY)) {
+        LOG.log(Level.WARNING, "{0} was readable by others; setting mode 0600", file);
+        Files.setPosixFilePermissions(file, OWNER_ONLY);
+      }
+      try {
+        return NoisePrivateKey.fromBase64(Files.readString(file, StandardCharsets.US_ASCII).strip());
+      } catch (IllegalArgumentException e) {
+        throw new IOException(file + ": not a base64 private key");
+      }
+    }
+    NoisePrivateKey k = NoisePrivateKey.generate(random);
+    writePrivate(file, k.toBase64() + "\n");
+    LOG.log(Level.INFO, "created {0} (public key {1})", file, k.publicKey());
+    return k;
+  }
+
+  /** Writes through a 0600 temporary file and renames, so no reader sees half a key. */
+  private static void writePrivate(Path file, String text) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    if (POSIX) {
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+    } else {
+      Files.createFile(tmp);
+    }
+    Files.writeString(tmp, text, StandardCharsets.US_ASCII);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+}

@@ -1,0 +1,191 @@
+package io.weft.agent.engine;
+
+import io.weft.control.protocol.NetMap;
+import io.weft.control.protocol.Node;
+import io.weft.wg.device.Device;
+import io.weft.wg.device.Peer;
+import io.weft.wg.key.NoisePublicKey;
+import java.lang.System.Logger.Level;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Applies {@link NetMap}s to a {@link Device} as a difference against the last map applied.
+ *
+ * <ul>
+ *   <li>A peer new to the map is added with its addresses as allowed IPs (IPv4 /32, IPv6 /128)
+ *       and its first reported endpoint.
+ *   <li>A peer gone from the map, or now expired, is removed (its sessions end, keys zeroed).
+ *   <li>A peer whose node key rotated is removed under the old key and added under the new one.
+ *   <li>A changed endpoint or address list is updated in place: the peer's sessions survive.
+ *   <li>Peers that did not change are not touched at all.
+ * </ul>
+ *
+ * Endpoint choice is the first endpoint the peer reported; path selection (disco, relays) is
+ * magicsock's job later. Thread-safe: {@link #apply} calls are serialised.
+ */
+public final class Engine {
+  private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+
+  /** What the engine configured for one node, to compare the next map with. */
+  private record Applied(NoisePublicKey key, String endpoint, List<String> addresses) {}
+
+  /** What one {@link #apply} changed. */
+  public record Change(int added, int removed, int updated) {
+    /** Whether the device was left as it was. */
+    public boolean none() {
+      return added == 0 && removed == 0 && updated == 0;
+    }
+  }
+
+  private final Device device;
+  private final Map<Long, Applied> applied = new HashMap<>();
+
+  /** An engine configuring {@code device}, whose private key must already be set. */
+  public Engine(Device device) {
+    this.device = Objects.requireNonNull(device, "device");
+  }
+
+  /** The device this engine configures. */
+  public Device device() {
+    return device;
+  }
+
+  /** Makes the device's peers match {@code map}; returns what changed. */
+  public synchronized Change apply(NetMap map) {
+    Map<Long, Applied> wanted = wanted(map);
+    int removed = 0;
+    int added = 0;
+    int updated = 0;
+    for (var it = applied.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, Applied> e = it.next();
+      Applied now = wanted.get(e.getKey());
+      if (now == null || !now.key().equals(e.getValue().key())) {
+        device.removePeer(e.getValue().key());
+        it.remove();
+        removed++;
+      }
+    }
+    for (Map.Entry<Long, Applied> e : wanted.entrySet()) {
+      Applied want = e.getValue();
+      Applied had = applied.get(e.getKey());
+      if (had == null) {
+        Peer p = device.addPeer(want.key());
+        setAllowedIps(p, want.addresses());
+        setEndpoint(p, want.endpoint());
+        added++;
+      } else if (!had.equals(want)) {
+        Peer p = device.peer(want.key());
+        if (p == null) {
+          p = device.addPeer(want.key());
+        }
+        if (!had.addresses().equals(want.addresses())) {
+          setAllowedIps(p, want.addresses());
+        }
+        if (!Objects.equals(had.endpoint(), want.endpoint())) {
+          setEndpoint(p, want.endpoint());
+        }
+        updated++;
+      }
+      applied.put(e.getKey(), want);
+    }
+    Change c = new Change(added, removed, updated);
+    if (!c.none()) {
+      LOG.log(Level.DEBUG, "map version {0}: {1} peers added, {2} removed, {3} updated",
+          map.version(), added, removed, updated);
+    }
+    return c;
+  }
+
+  /** Removes every peer this engine added (logout, or the node was deleted). */
+  public synchronized void clear() {
+    for (Applied a : applied.values()) {
+      device.removePeer(a.key());
+    }
+    applied.clear();
+  }
+
+  /** The node ids currently configured on the device. */
+  public synchronized List<Long> nodeIds() {
+    return List.copyOf(applied.keySet());
+  }
+
+  /** The peers the map allows: none while this node is unknown or expired; never expired peers. */
+  private Map<Long, Applied> wanted(NetMap map) {
+    Map<Long, Applied> wanted = new LinkedHashMap<>();
+    Node self = map.self();
+    if (self == null || self.expired()) {
+      return wanted;
+    }
+    NoisePublicKey own = device.publicKey();
+    for (Node n : map.peers().values()) {
+      if (n.expired() || n.nodeKey() == null) {
+        continue;
+      }
+      NoisePublicKey key;
+      try {
+        key = NoisePublicKey.fromBase64(n.nodeKey());
+      } catch (IllegalArgumentException e) {
+        LOG.log(Level.WARNING, "node {0}: malformed node key, skipped", n.id());
+        continue;
+      }
+      if (key.equals(own)) {
+        continue;
+      }
+      String endpoint = n.endpoints().isEmpty() ? null : n.endpoints().getFirst();
+      wanted.put(n.id(), new Applied(key, endpoint, n.addresses()));
+    }
+    return wanted;
+  }
+
+  private void setAllowedIps(Peer p, List<String> addresses) {
+    device.clearAllowedIps(p);
+    for (String a : addresses) {
+      InetAddress ip = hostOf(a);
+      if (ip != null) {
+        device.addAllowedIp(p, ip.getAddress(), ip instanceof Inet4Address ? 32 : 128);
+      }
+    }
+  }
+
+  private void setEndpoint(Peer p, String endpoint) {
+    if (endpoint == null) {
+      return;
+    }
+    try {
+      p.setEndpoint(device.parseEndpoint(endpoint));
+    } catch (IllegalArgumentException e) {
+      LOG.log(Level.WARNING, "peer {0}: endpoint {1} ignored: {2}", p, endpoint, e.getMessage());
+    }
+  }
+
+  /** The address of {@code 100.64.0.1/32} or {@code fd7a::1/128}; null when malformed. */
+  static InetAddress hostOf(String prefix) {
+    int slash = prefix.indexOf('/');
+    String host = slash < 0 ? prefix : prefix.substring(0, slash);
+    try {
+      return InetAddress.ofLiteral(host);
+    } catch (IllegalArgumentException e) {
+      LOG.log(Level.WARNING, "address {0} ignored: not a literal", prefix);
+      return null;
+    }
+  }
+
+  /** The addresses of {@code prefixes} (host parts), skipping malformed ones. */
+  public static List<InetAddress> hosts(List<String> prefixes) {
+    List<InetAddress> out = new ArrayList<>();
+    for (String p : prefixes) {
+      InetAddress a = hostOf(p);
+      if (a != null) {
+        out.add(a);
+      }
+    }
+    return out;
+  }
+}
