@@ -1,5 +1,6 @@
 package io.weft.wg.key;
 
+import io.weft.wg.crypto.ConstantTime;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
@@ -59,11 +60,7 @@ public final class NoisePresharedKey implements Destroyable {
 
   /** Whether the key is all zero (no PSK). */
   public boolean isZero() {
-    int acc = 0;
-    for (byte b : bytes) {
-      acc |= b;
-    }
-    return acc == 0;
+    return ConstantTime.isZero(bytes, 0, bytes.length);
   }
 
   @Override

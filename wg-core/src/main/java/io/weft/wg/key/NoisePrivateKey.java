@@ -1,5 +1,6 @@
 package io.weft.wg.key;
 
+import io.weft.wg.crypto.ConstantTime;
 import io.weft.wg.crypto.X25519;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -67,11 +68,7 @@ public final class NoisePrivateKey implements Destroyable {
 
   /** Whether the key is all zero (unset). */
   public boolean isZero() {
-    int acc = 0;
-    for (byte b : bytes) {
-      acc |= b;
-    }
-    return acc == 0;
+    return ConstantTime.isZero(bytes, 0, bytes.length);
   }
 
   /** Constant-time equality with another private key. */

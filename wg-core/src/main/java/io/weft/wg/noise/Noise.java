@@ -15,6 +15,7 @@ import static io.weft.wg.wire.Messages.RESP_SENDER;
 
 import io.weft.wg.crypto.Blake2s;
 import io.weft.wg.crypto.ChaCha20Poly1305;
+import io.weft.wg.crypto.ConstantTime;
 import io.weft.wg.crypto.Kdf;
 import io.weft.wg.crypto.X25519;
 import io.weft.wg.key.NoisePrivateKey;
@@ -76,7 +77,7 @@ public final class Noise {
     byte[] ss = new byte[32];
     hs.lock.lock();
     try {
-      if (isZero(hs.precomputedStaticStatic)) {
+      if (ConstantTime.isZero(hs.precomputedStaticStatic, 0, 32)) {
         return false;
       }
       System.arraycopy(INITIAL_HASH, 0, hs.hash, 0, 32);
@@ -160,7 +161,7 @@ public final class Noise {
       }
       hs.lock.lock();
       try {
-        if (isZero(hs.precomputedStaticStatic)) {
+        if (ConstantTime.isZero(hs.precomputedStaticStatic, 0, 32)) {
           return null;
         }
         kdf.derive(ck, hs.precomputedStaticStatic, 0, 32, ck, key, null);
@@ -320,13 +321,5 @@ public final class Noise {
     } finally {
       hs.lock.unlock();
     }
-  }
-
-  private static boolean isZero(byte[] b) {
-    int acc = 0;
-    for (byte x : b) {
-      acc |= x;
-    }
-    return acc == 0;
   }
 }
