@@ -1,4 +1,4 @@
-package io.weft.agent.quickstart;
+package io.weft.dist.quickstart;
 
 import io.weft.testvectors.VectorFile;
 import io.weft.testvectors.VectorFile.Case;
@@ -14,21 +14,20 @@ import java.util.Locale;
 import java.util.function.Predicate;
 
 /**
- * Runs every primitive against the known-answer files of {@code testvectors} and times it briefly.
+ * Runs every primitive of {@code io.weft.wg.crypto} against the known-answer files of {@code
+ * testvectors} and times it briefly.
  * The timing is a rough indication; {@code bench/} holds the JMH numbers.
  */
-public final class CryptoSelfCheck {
+final class CryptoSelfCheck {
   private static final long MEASURE_NANOS = 200_000_000L;
   private final PrintWriter out;
 
-  public CryptoSelfCheck(PrintWriter out) {
+  CryptoSelfCheck(PrintWriter out) {
     this.out = out;
   }
 
   /** Prints one line per primitive; returns whether every vector matched. */
-  public boolean run() {
-    out.println();
-    out.println("Crypto primitives against published known answers (io.weft.wg.crypto):");
+  boolean run() {
     boolean ok = true;
     ok &= check("X25519", "x25519-rfc7748", CryptoSelfCheck::x25519, x25519Speed(), "ops/s");
     ok &= check("ChaCha20-Poly1305", "chacha20poly1305-rfc8439", CryptoSelfCheck::chacha, sealSpeed(), "MB/s seal, 1420 B");
@@ -37,7 +36,7 @@ public final class CryptoSelfCheck {
     ok &= check("BLAKE2s keyed", "blake2s-keyed", CryptoSelfCheck::blake2s, -1, "");
     ok &= check("HMAC-BLAKE2s", "hmac-blake2s", c -> Arrays.equals(HmacBlake2s.mac(c.bytes("key"), c.bytes("input")), c.bytes("out")), -1, "");
     ok &= check("KDF1..3", "hkdf-blake2s", CryptoSelfCheck::kdf, kdfSpeed(), "KDF3/s");
-    out.println(ok ? "All known answers match." : "SOME KNOWN ANSWERS DO NOT MATCH.");
+    out.println(ok ? "  All known answers match." : "  SOME KNOWN ANSWERS DO NOT MATCH.");
     out.flush();
     return ok;
   }
