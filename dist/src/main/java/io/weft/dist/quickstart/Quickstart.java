@@ -16,12 +16,10 @@ import picocli.CommandLine.Option;
     name = "weft quickstart",
     mixinStandardHelpOptions = true,
     versionProvider = Quickstart.Version.class,
-    description = {
-      "A tour of what Weft does today, run on this machine without root: the crypto primitives against",
-      "their known answers, then a coordination server (SQLite) and two userspace-mode nodes in this",
-      "process that join with a pre-auth key and carry an HTTP download across the WireGuard mesh.",
-      "Exits 0 only when every step passed."
-    })
+    description = "A tour of what Weft does today, run on this machine without root: the crypto primitives against"
+        + " their known answers, then a coordination server (SQLite) and two userspace-mode nodes in this process"
+        + " that join with a pre-auth key and carry an HTTP download across the WireGuard mesh."
+        + " Exits 0 only when every step passed.")
 public final class Quickstart implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

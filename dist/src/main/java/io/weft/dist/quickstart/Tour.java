@@ -43,6 +43,8 @@ final class Tour {
   private ControlServer server;
   private BlobHttp http;
   private int step;
+  private String stepTitle;
+  private String failedAt;
 
   /** Thrown by a step that did not do what it should; the message says what was expected. */
   static final class StepFailed extends Exception {
@@ -96,7 +98,7 @@ final class Tour {
     if (ok) {
       out.printf(Locale.ROOT, "quickstart: every step passed (%.1f s).%n", (System.nanoTime() - t0) / 1e9);
     } else {
-      out.println("quickstart: FAILED (see above).");
+      out.println("quickstart: FAILED at " + failedAt + "; see above.");
     }
     out.flush();
     return ok;
@@ -188,7 +190,7 @@ final class Tour {
     if (!b.awaitState(BackendState.RUNNING, stepTimeout)) {
       Backend.Status s = b.status();
       throw new StepFailed(String.format(Locale.ROOT, "%s did not reach RUNNING within %s: state %s%s", s.hostname(),
-          stepTimeout, s.state(), s.lastError() == null ? "" : ", last error: " + s.lastError()));
+          seconds(stepTimeout), s.state(), s.lastError() == null ? "" : ", last error: " + s.lastError()));
     }
     Backend.Status s = b.status();
     out.printf(Locale.ROOT, "  %-6s RUNNING after %.2f s: %s, udp/%d, node key %s...%n", s.hostname(),
@@ -202,7 +204,7 @@ final class Tour {
       on.awaitMap(m -> m.peers().containsKey(id), stepTimeout);
     } catch (TimeoutException e) {
       throw new StepFailed(on.status().hostname() + " did not see " + peer.status().hostname()
-          + " in its network map within " + stepTimeout);
+          + " in its network map within " + seconds(stepTimeout));
     }
     if (on.device().peer(peer.device().publicKey()) == null) {
       throw new StepFailed(on.status().hostname() + " has " + peer.status().hostname()
@@ -216,7 +218,7 @@ final class Tour {
     try {
       return stack.ping(to, stepTimeout);
     } catch (IOException e) {
-      throw new StepFailed("no ping reply from " + to.getHostAddress() + " within " + stepTimeout + ": " + e);
+      throw new StepFailed("no ping reply from " + to.getHostAddress() + " within " + seconds(stepTimeout) + ": " + e);
     }
   }
 
@@ -229,14 +231,22 @@ final class Tour {
         .orElseThrow(() -> new StepFailed(b.status().hostname() + " has no IPv4 address"));
   }
 
+  private static String seconds(Duration d) {
+    return String.format(Locale.ROOT, "%.3f s", d.toNanos() / 1e9);
+  }
+
   private void header(String title) {
     step++;
+    stepTitle = title;
     out.println();
     out.printf("[%d/%d] %s%n", step, STEPS, title);
     out.flush();
   }
 
   private void fail(String why) {
+    if (failedAt == null) {
+      failedAt = "step " + step + " (" + stepTitle + ")";
+    }
     out.println("  FAILED: " + why);
     out.flush();
   }
