@@ -127,11 +127,11 @@ final class Tour {
     header("Two nodes join with the pre-auth key, in userspace mode");
     out.println("  Each node is a WireGuard device whose TUN is Weft's own TCP/IP stack, so it needs no");
     out.println("  root and no kernel interface; WireGuard itself runs over UDP on loopback.");
+    // One after the other, so alpha is the first node and the second joins a mesh that exists.
     Backend alpha = join(work, "alpha", key);
+    awaitRunning(alpha);
     Backend bravo = join(work, "bravo", key);
-    for (Backend n : nodes) {
-      awaitRunning(n);
-    }
+    awaitRunning(bravo);
 
     header("Each node learns the other from the network map");
     awaitPeer(alpha, bravo);
@@ -258,16 +258,16 @@ final class Tour {
     boolean ok = true;
     if (http != null) {
       http.close();
+      out.println("  stopped bravo's HTTP server");
     }
     for (Backend b : nodes) {
       b.close();
-      if (b.state() != BackendState.STOPPED) {
+      if (b.state() == BackendState.STOPPED) {
+        out.println("  stopped node " + b.status().hostname());
+      } else {
         fail(b.status().hostname() + " is " + b.state() + " after close");
         ok = false;
       }
-    }
-    if (!nodes.isEmpty()) {
-      out.printf("  stopped %d nodes%n", nodes.size());
     }
     if (server != null) {
       server.close();

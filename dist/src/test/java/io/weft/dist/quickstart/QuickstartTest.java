@@ -68,7 +68,7 @@ class QuickstartTest {
     assertThat(status.lines().filter(l -> l.contains(alphaIp)).findFirst().orElseThrow())
         .contains("alpha").contains("RUNNING").contains("control connected");
 
-    assertThat(out).contains("stopped 2 nodes", "stopped the coordination server", "deleted ");
+    assertThat(out).contains("stopped node alpha", "stopped node bravo", "stopped the coordination server", "deleted ");
     assertThat(leftInTemp()).as("the temporary directory is deleted").isEmpty();
   }
 
@@ -78,7 +78,8 @@ class QuickstartTest {
     assertThat(r.rc()).as("output:%n%s", r.out()).isEqualTo(1);
     assertThat(r.out())
         .containsPattern("FAILED: alpha did not reach RUNNING within 0\\.001 s: state LOGGING_IN")
-        .contains("stopped 2 nodes", "stopped the coordination server")
+        .contains("stopped node alpha", "stopped the coordination server")
+        .doesNotContain("stopped node bravo")
         .contains("quickstart: FAILED at step 3 (Two nodes join with the pre-auth key, in userspace mode)")
         .doesNotContain("every step passed");
     assertThat(leftInTemp()).isEmpty();
