@@ -81,7 +81,8 @@ final class Tour {
       return false;
     }
     try {
-      ok = steps(work);
+      steps(work);
+      ok = true;
     } catch (StepFailed e) {
       fail(e.getMessage());
       ok = false;
@@ -104,7 +105,7 @@ final class Tour {
     return ok;
   }
 
-  private boolean steps(Path work) throws Exception {
+  private void steps(Path work) throws Exception {
     header("Crypto primitives against their published known answers (io.weft.wg.crypto)");
     if (cryptoCheck) {
       if (!new CryptoSelfCheck(out).run()) {
@@ -167,12 +168,14 @@ final class Tour {
     header("`weft status` on alpha");
     out.println("  This node, then each peer: where it is reached, when the last handshake was, bytes each way.");
     Backend.Status status = alpha.status();
-    status.peers().stream().filter(p -> p.id() == bravo.self().id()).findFirst()
-        .orElseThrow(() -> new StepFailed("alpha's status does not list bravo"));
     for (String line : StatusText.format(status, System.currentTimeMillis()).split("\n")) {
       out.println("  " + line);
     }
-    return true;
+    Backend.PeerStatus seen = status.peers().stream().filter(p -> p.id() == bravo.self().id()).findFirst()
+        .orElseThrow(() -> new StepFailed("alpha's status does not list bravo"));
+    if (seen.lastHandshakeEpochMillis() <= 0 || seen.rxBytes() < blobBytes) {
+      throw new StepFailed("alpha's status does not show the handshake and the download from bravo");
+    }
   }
 
   private Backend join(Path work, String name, String key) throws IOException {
