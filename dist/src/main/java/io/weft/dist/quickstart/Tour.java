@@ -1,6 +1,7 @@
 package io.weft.dist.quickstart;
 
 import io.weft.agent.backend.Backend;
+import io.weft.agent.cli.StatusPrinter;
 import io.weft.agent.backend.BackendConfig;
 import io.weft.agent.backend.BackendState;
 import io.weft.agent.engine.Engine;
@@ -168,7 +169,7 @@ final class Tour {
     header("`weft status` on alpha");
     out.println("  This node, then each peer: where it is reached, when the last handshake was, bytes each way.");
     Backend.Status status = alpha.status();
-    for (String line : StatusText.format(status, System.currentTimeMillis()).split("\n")) {
+    for (String line : StatusPrinter.format(status).split("\n")) {
       out.println("  " + line);
     }
     Backend.PeerStatus seen = status.peers().stream().filter(p -> p.id() == bravo.self().id()).findFirst()
@@ -197,7 +198,7 @@ final class Tour {
     }
     Backend.Status s = b.status();
     out.printf(Locale.ROOT, "  %-6s RUNNING after %.2f s: %s, udp/%d, node key %s...%n", s.hostname(),
-        (System.nanoTime() - t0) / 1e9, String.join(" ", StatusText.hosts(s.addresses())), s.listenPort(),
+        (System.nanoTime() - t0) / 1e9, String.join(" ", hosts(s.addresses())), s.listenPort(),
         s.nodeKey().substring(0, 10));
   }
 
@@ -214,7 +215,7 @@ final class Tour {
           + " in its map but not as a WireGuard peer");
     }
     out.printf("  %s has %s (%s) as a WireGuard peer%n", on.status().hostname(), peer.status().hostname(),
-        String.join(" ", StatusText.hosts(peer.self().addresses())));
+        String.join(" ", hosts(peer.self().addresses())));
   }
 
   private Duration ping(NetStack stack, InetAddress to) throws StepFailed {
@@ -292,5 +293,10 @@ final class Tour {
         Files.delete(p);
       }
     }
+  }
+
+  /** Addresses without their prefix length ({@code 100.64.0.1/32} reads as {@code 100.64.0.1}). */
+  private static List<String> hosts(List<String> prefixes) {
+    return prefixes.stream().map(a -> a.replaceFirst("/\\d+$", "")).toList();
   }
 }

@@ -63,10 +63,11 @@ class QuickstartTest {
     String bravoIp = only(Pattern.compile("bravo  RUNNING after [\\d.]+ s: (\\d+\\.\\d+\\.\\d+\\.\\d+) "), out);
     String status = out.substring(out.indexOf("`weft status` on alpha"), out.indexOf("Shutting down"));
     String bravoLine = status.lines().filter(l -> l.contains("bravo")).findFirst().orElseThrow();
-    assertThat(bravoLine).contains(bravoIp).contains("online").contains("handshake").doesNotContain("no handshake");
+    // Columns: PEER ADDRESSES ENDPOINT LAST-HANDSHAKE RX TX ONLINE (StatusPrinter).
+    assertThat(bravoLine).contains(bravoIp).doesNotContain("never").endsWith("yes");
     String alphaIp = only(Pattern.compile("alpha  RUNNING after [\\d.]+ s: (\\d+\\.\\d+\\.\\d+\\.\\d+) "), out);
-    assertThat(status.lines().filter(l -> l.contains(alphaIp)).findFirst().orElseThrow())
-        .contains("alpha").contains("RUNNING").contains("control connected");
+    assertThat(status.lines().filter(l -> l.contains(alphaIp)).findFirst().orElseThrow()).contains("address:");
+    assertThat(status).contains("state:    RUNNING", "hostname: alpha", "control:  connected");
 
     assertThat(out).contains("stopped node alpha", "stopped node bravo", "stopped the coordination server", "deleted ");
     assertThat(leftInTemp()).as("the temporary directory is deleted").isEmpty();
