@@ -147,6 +147,16 @@ final class Scoreboard {
         return -1;
     }
 
+    /** The first entry the peer has not SACKed (for a probe during recovery), or -1. */
+    int firstUnsacked() {
+        for (int k = 0; k < count; k++) {
+            if ((flags[slot(k)] & SACKED) == 0) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
     /** The last entry the peer has not SACKed (for a tail loss probe), or -1. */
     int lastUnsacked() {
         for (int k = count - 1; k >= 0; k--) {

@@ -39,8 +39,13 @@ public final class TcpSocket {
     private static final int DUPACK_THRESHOLD = 3;
     /** Bytes of a timestamps option with its two NOPs (RFC 7323 appendix A layout). */
     private static final int TIMESTAMPS_OPTION_LENGTH = 12;
-    /** RFC 8985 section 7.2: WCDelAckT, the worst-case delayed ACK timer a probe allows for. */
-    private static final long WORST_CASE_DELAYED_ACK_NANOS = 200_000_000L;
+    /**
+     * The delayed ACK a probe for a single outstanding segment allows for. RFC 8985 section 7.2
+     * suggests 200 ms (WCDelAckT); Linux and this stack delay ACKs by at most 40 ms, and a probe
+     * sent too early costs one segment (answered with a D-SACK, so no window reduction), while one
+     * sent at 200 ms is no better than the retransmission timer.
+     */
+    private static final long WORST_CASE_DELAYED_ACK_NANOS = 40_000_000L;
     /** RFC 8985 section 7.2: the PTO when there is no RTT sample. */
     private static final long INITIAL_PTO_NANOS = 1_000_000_000L;
 
@@ -54,6 +59,8 @@ public final class TcpSocket {
     private static final int ACK_EVERY_SEGMENTS = 2;
     /** Shortest probe timeout; the timestamps clock ticks in milliseconds (Linux uses two ticks). */
     private static final long MIN_PTO_NANOS = 2_000_000L;
+    /** Probes (each after twice the previous timeout) before the retransmission timer may expire. */
+    private static final int MAX_PROBES = 2;
 
     private final TcpConfig config;
     private final IpAddress localAddress;
@@ -102,6 +109,10 @@ public final class TcpSocket {
     private int peerFinSeq;
     private boolean finReceived;
     private int lastOutOfOrderOffset = -1;
+    /** A duplicate segment to report in the next ACK's first SACK block (RFC 2883 section 4). */
+    private boolean dsackDue;
+    private int dsackLeft;
+    private int dsackRight;
 
     // Options in force.
     private boolean timestamps;
@@ -152,6 +163,8 @@ public final class TcpSocket {
     /** The timer expired: the first lost segment goes out whatever the window (RFC 6298 section 5.4). */
     private boolean rtoRetransmitDue;
     private boolean tlpActive;
+    /** Probes sent since the last ACK that delivered data. */
+    private int probesSent;
     private boolean tlpRetransmitted;
     private int tlpEnd;
 
@@ -260,6 +273,12 @@ public final class TcpSocket {
         if (!acceptable(seq, seg.segmentLength())) {
             if (!rst) {
                 ackNow = true;
+                if (sack && seg.payloadLength() > 0 && le(seq + seg.payloadLength(), rcvNxt)) {
+                    // All of it arrived before: a D-SACK tells the sender its copy was spurious.
+                    dsackDue = true;
+                    dsackLeft = seq;
+                    dsackRight = seq + seg.payloadLength();
+                }
                 if (state == TcpState.TIME_WAIT) {
                     timeWaitDeadline = now + config.timeWaitNanos();
                 }
@@ -497,6 +516,7 @@ public final class TcpSocket {
             tlpActive = false;
         }
         if (delivered > 0 || sndMax == sndUna) {
+            probesSent = 0;
             armProbeTimer(now);
         }
     }
@@ -591,6 +611,7 @@ public final class TcpSocket {
         rttTiming = false;
         tlpDeadline = NEVER;
         tlpActive = false;
+        probesSent = 0;
     }
 
     /**
@@ -617,13 +638,18 @@ public final class TcpSocket {
     }
 
     /**
-     * Arms the tail loss probe (RFC 8985 section 7.2) while data is outstanding in the open state
-     * with SACK, no probe outstanding and no reordering timer: PTO = 2 * SRTT (plus the worst-case
-     * delayed ACK when one segment is in flight), and not after the retransmission timer.
+     * Arms the tail loss probe (RFC 8985 section 7.2) while data is outstanding with SACK, no
+     * probe outstanding and no reordering timer: PTO = 2 * SRTT (plus a delayed ACK when one
+     * segment is in flight), and not after the retransmission timer. Unlike RFC 8985 the probe is
+     * also armed during recovery, where it resends the oldest segment not SACKed: a lost
+     * retransmission with nothing sent after it (small windows under heavy random loss) is
+     * otherwise found only by the timer, which costs 200 ms and collapses the window. When a
+     * probe draws no ACK, a second one follows after twice the timeout and resends the oldest
+     * segment not SACKed; only then is the retransmission timer left to expire.
      */
     private void armProbeTimer(long now) {
         tlpDeadline = NEVER;
-        if (!sack || lossState != OPEN || tlpActive || sndMax == sndUna || rackDeadline != NEVER
+        if (!sack || probesSent >= MAX_PROBES || sndMax == sndUna || rackDeadline != NEVER
                 || !state.isSynchronized()) {
             return;
         }
@@ -631,7 +657,7 @@ public final class TcpSocket {
         if (sndMax - sndUna <= sendMss) {
             pto = Math.max(pto, rtt.srtt() * 3 / 2 + WORST_CASE_DELAYED_ACK_NANOS);
         }
-        pto = Math.max(pto, MIN_PTO_NANOS);
+        pto = Math.max(pto, MIN_PTO_NANOS) << probesSent;
         if (rtoDeadline == NEVER || now + pto < rtoDeadline) {
             tlpDeadline = now + pto;
         }
@@ -802,9 +828,12 @@ public final class TcpSocket {
         }
         if (tlpDeadline <= now) {
             tlpDeadline = NEVER;
-            if (lossState == OPEN && sndMax != sndUna && !tlpActive) {
+            if (sndMax != sndUna) {
                 tlpDue = true;
             }
+        }
+        if (tlpDeadline == NEVER && !tlpDue && rtoDeadline != NEVER) {
+            armProbeTimer(now);
         }
         if (persistDeadline <= now) {
             probeDue = true;
@@ -836,6 +865,13 @@ public final class TcpSocket {
             sendReset(sndNxt);
             enterClosed(TcpError.TIMED_OUT);
             return;
+        }
+        if (System.getenv("WEFT_DEBUG_RTO") != null) {
+            System.err.println("RTO t=" + now / 1000 + "us state=" + lossState + " out=" + (sndMax - sndUna) + " n="
+                    + scoreboard.count() + " sacked=" + scoreboard.sackedBytes() + " lost=" + scoreboard.lostBytes()
+                    + " pipe=" + pipe() + " cwnd=" + cc.window() + " prr=" + prrCwnd + " tlpActive=" + tlpActive
+                    + " rack=" + rackDeadline + " head=" + (scoreboard.count() > 0 ? scoreboard.flags(0) : -1)
+                    + " retx=" + retransmits + " rto=" + rtt.rto() / 1000 + " srtt=" + rtt.srtt() / 1000);
         }
         // RFC 5681 section 3.1 eq. 4 and RFC 6582 section 3.2 (recover = highest sent). The
         // scoreboard keeps its SACK marks (RFC 6675 section 5.1): what the peer holds is not sent
@@ -992,13 +1028,20 @@ public final class TcpSocket {
      * else the last segment not SACKed again; the retransmission timer restarts.
      */
     private int sendProbe(long now, ByteBuffer out, int dataEnd) {
-        if (lossState != OPEN || sndMax == sndUna) {
+        if (sndMax == sndUna) {
             return 0;
         }
         final int unsent = dataEnd - sndNxt;
         final int length = Math.min(unsent, sendMss);
         int n = 0;
-        if (length > 0 && sndWnd - (sndNxt - sndUna) >= length) {
+        if (lossState != OPEN || probesSent > 0) {
+            final int k = scoreboard.firstUnsacked();
+            if (k < 0) {
+                return 0;
+            }
+            n = retransmit(now, out, k);
+            tlpRetransmitted = true;
+        } else if (length > 0 && sndWnd - (sndNxt - sndUna) >= length) {
             n = sendNew(now, out, dataEnd, length);
             tlpRetransmitted = false;
         } else {
@@ -1012,8 +1055,9 @@ public final class TcpSocket {
         tailLossProbes++;
         tlpActive = true;
         tlpEnd = sndMax;
-        tlpDeadline = NEVER;
         rtoDeadline = now + rtt.rto();
+        probesSent++;
+        armProbeTimer(now);
         return n;
     }
 
@@ -1060,7 +1104,7 @@ public final class TcpSocket {
         if (rtoDeadline == NEVER) {
             rtoDeadline = now + rtt.rto();
         }
-        if (!tlpActive) {
+        if (probesSent == 0) {
             armProbeTimer(now);
         }
     }
@@ -1102,7 +1146,7 @@ public final class TcpSocket {
                 o.tsVal = tsNow(now);
                 o.tsEcr = tsRecent;
             }
-            if (sack && ack && dataLength == 0 && !outOfOrder.isEmpty()) {
+            if (sack && ack && dataLength == 0 && (dsackDue || !outOfOrder.isEmpty())) {
                 addSackBlocks(o);
             }
         }
@@ -1130,6 +1174,10 @@ public final class TcpSocket {
     /** SACK blocks from the out-of-order ranges, the most recent first (RFC 2018 section 4). */
     private void addSackBlocks(TcpOptions o) {
         final int max = timestamps ? 3 : 4;
+        if (dsackDue) {
+            dsackDue = false;
+            o.addSackBlock(dsackLeft, dsackRight);
+        }
         int first = -1;
         for (int i = 0; i < outOfOrder.rangeCount(); i++) {
             if (outOfOrder.rangeStart(i) <= lastOutOfOrderOffset && lastOutOfOrderOffset < outOfOrder.rangeEnd(i)) {
@@ -1382,6 +1430,16 @@ public final class TcpSocket {
     /** Segments sent again (fast retransmit, partial ACK, or go-back-N after a timeout). */
     public long retransmittedSegments() {
         return retransmittedSegments;
+    }
+
+    /** Tail loss probes sent (RFC 8985 section 7). */
+    public long tailLossProbes() {
+        return tailLossProbes;
+    }
+
+    /** Times fast recovery was entered (one congestion response each). */
+    public long recoveryEpisodes() {
+        return recoveryEpisodes;
     }
 
     @Override
