@@ -866,13 +866,6 @@ public final class TcpSocket {
             enterClosed(TcpError.TIMED_OUT);
             return;
         }
-        if (System.getenv("WEFT_DEBUG_RTO") != null) {
-            System.err.println("RTO t=" + now / 1000 + "us state=" + lossState + " out=" + (sndMax - sndUna) + " n="
-                    + scoreboard.count() + " sacked=" + scoreboard.sackedBytes() + " lost=" + scoreboard.lostBytes()
-                    + " pipe=" + pipe() + " cwnd=" + cc.window() + " prr=" + prrCwnd + " tlpActive=" + tlpActive
-                    + " rack=" + rackDeadline + " head=" + (scoreboard.count() > 0 ? scoreboard.flags(0) : -1)
-                    + " retx=" + retransmits + " rto=" + rtt.rto() / 1000 + " srtt=" + rtt.srtt() / 1000);
-        }
         // RFC 5681 section 3.1 eq. 4 and RFC 6582 section 3.2 (recover = highest sent). The
         // scoreboard keeps its SACK marks (RFC 6675 section 5.1): what the peer holds is not sent
         // again; the rest that has been out longer than an RTT is lost (RFC 8985 section 6.3).
