@@ -64,12 +64,17 @@ public final class NetstackIperf3Bridge {
 
     /** Completes a partial checksum the kernel left (VIRTIO_NET_HDR_F_NEEDS_CSUM) and delivers the packet. */
     static void deliver(NetStack stack, ByteBuffer frame, int length) {
+        completeChecksum(frame, length);
+        stack.deliver(frame, OffloadTun.VNET_HDR_LEN, length - OffloadTun.VNET_HDR_LEN);
+    }
+
+    /** Completes the partial checksum of a frame read from an {@link OffloadTun}, if it has one. */
+    static void completeChecksum(ByteBuffer frame, int length) {
         if ((frame.get(0) & OffloadTun.F_NEEDS_CSUM) != 0) {
             // virtio_net_hdr fields are in the machine's byte order (little-endian here).
             final int csumStart = Short.reverseBytes(frame.getShort(6)) & 0xFFFF;
             final int csumOffset = Short.reverseBytes(frame.getShort(8)) & 0xFFFF;
             Checksum.completePartial(frame, OffloadTun.VNET_HDR_LEN + csumStart, csumOffset, length);
         }
-        stack.deliver(frame, OffloadTun.VNET_HDR_LEN, length - OffloadTun.VNET_HDR_LEN);
     }
 }

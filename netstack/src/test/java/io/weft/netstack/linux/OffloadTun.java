@@ -53,6 +53,8 @@ final class OffloadTun implements AutoCloseable {
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
     private static final MethodHandle WRITE = downcall("write",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle POLL = downcall("poll",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
@@ -124,6 +126,22 @@ final class OffloadTun implements AutoCloseable {
             throw new IOException("read: errno " + errno(errnoRead));
         }
         return (int) n;
+    }
+
+    private final MemorySegment pollFd = arena.allocate(8);
+
+    /** Waits at most {@code timeoutMillis} for a frame, then reads it; returns its length or 0. */
+    int read(int timeoutMillis) throws IOException {
+        pollFd.set(ValueLayout.JAVA_INT, 0, fd);
+        pollFd.set(ValueLayout.JAVA_SHORT, 4, (short) 1); // POLLIN
+        pollFd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+        final int ready;
+        try {
+            ready = (int) POLL.invokeExact(errnoRead, pollFd, 1L, timeoutMillis);
+        } catch (Throwable t) {
+            throw new IOException(t);
+        }
+        return ready <= 0 ? 0 : read();
     }
 
     /** Writes bytes {@code [0, length)} of {@link #writeBuffer} as one frame. */
