@@ -950,10 +950,17 @@ public final class TcpSocket {
         if (unsent > 0) {
             final int inFlight = sndNxt - sndUna;
             final int usable = Math.min(sndWnd - inFlight, congestionLimit() - pipe());
-            final int length = Math.min(Math.min(unsent, sendMss), usable);
+            int length = Math.min(Math.min(unsent, sendMss), usable);
+            if (length == sendMss) {
+                // Segmentation offload: as many whole segments as the buffer, windows and data allow.
+                final int most = Math.min(Math.min(unsent, usable), maxPayload(out));
+                if (most > sendMss) {
+                    length = most == unsent ? most : most - most % sendMss;
+                }
+            }
             if (length > 0) {
                 final boolean last = length == unsent;
-                final boolean full = length == sendMss;
+                final boolean full = length >= sendMss;
                 final boolean nagleAllows = config.noDelay() || inFlight == 0;
                 final boolean swsAllows = inFlight == 0 && length >= maxSndWnd / 2;
                 if (full || (last && nagleAllows) || swsAllows) {
@@ -981,6 +988,15 @@ public final class TcpSocket {
             return n;
         }
         return 0;
+    }
+
+    /**
+     * The most payload one packet in {@code out} may carry: one MSS, or whole multiples of it when
+     * the buffer is larger than the MTU (a link with segmentation offload).
+     */
+    private int maxPayload(ByteBuffer out) {
+        final int room = out.capacity() - IpHeader.length(localAddress) - TcpPacket.MAX_HEADER_LENGTH;
+        return Math.max(sendMss, room / sendMss * sendMss);
     }
 
     /** Sends {@code length} new bytes from SND.NXT, with FIN when they are the last and a close is pending. */

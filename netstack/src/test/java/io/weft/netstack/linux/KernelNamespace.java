@@ -75,25 +75,32 @@ final class KernelNamespace implements AutoCloseable {
             }
         }
         final byte[] out = new byte[MTU];
-        final PacketSink toKernel = offload ? (b, off, len) -> {
-            offloadTun.writeBuffer().put(OffloadTun.VNET_HDR_LEN, b, off, len);
-            try {
-                offloadTun.write(OffloadTun.VNET_HDR_LEN + len);
-            } catch (IOException e) {
-                // device gone: the packet is lost like any other
-            }
-        } : (b, off, len) -> {
+        final PacketSink toKernel = offload ? new OffloadTunSink(offloadTun) : (b, off, len) -> {
             b.get(off, out, 0, len);
             tun.write(out, len);
         };
-        this.stack = new NetStack(config, (b, off, len) -> {
-            final FaultInjector f = outboundFaults;
-            if (f == null) {
-                toKernel.send(b, off, len);
-            } else {
-                // Called by the driver under the stack lock, so the injector sees one thread.
-                f.send(b, off, len);
-                f.deliver(System.nanoTime(), toKernel);
+        this.stack = new NetStack(config, new PacketSink() {
+            @Override
+            public void send(ByteBuffer b, int off, int len) {
+                final FaultInjector f = outboundFaults;
+                if (f == null) {
+                    toKernel.send(b, off, len);
+                } else {
+                    // Called by the driver under the stack lock, so the injector sees one thread.
+                    f.send(b, off, len);
+                    f.deliver(System.nanoTime(), toKernel);
+                }
+            }
+
+            @Override
+            public int maxSegmentedPacket() {
+                return toKernel.maxSegmentedPacket();
+            }
+
+            @Override
+            public void sendSegmented(ByteBuffer b, int off, int len, int segmentSize) {
+                // Super-segments from the stack skip the outbound fault injector.
+                toKernel.sendSegmented(b, off, len, segmentSize);
             }
         });
         this.reader = Thread.ofPlatform().name("tun-reader-" + tag).daemon().start(this::readLoop);

@@ -6,7 +6,6 @@ import io.weft.netstack.iface.InterfaceConfig;
 import io.weft.netstack.wire.Checksum;
 import io.weft.netstack.wire.IpAddress;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 
 /**
@@ -19,7 +18,8 @@ import java.nio.ByteBuffer;
  * <p>One reader thread makes one FFM {@code read} per frame into native memory: the kernel's TCP
  * super-segments (up to 64 KB) arrive whole, their partial checksum is completed here, and the
  * stack takes them as single large segments. The stack's driver thread writes each outgoing
- * packet behind a zeroed virtio header with one FFM {@code write}.
+ * packet with one FFM {@code write} ({@link OffloadTunSink}): its TCP segments of up to 64 KB
+ * carry a GSO header, and the kernel takes them as one super-segment.
  */
 public final class NetstackIperf3Bridge {
     private NetstackIperf3Bridge() {}
@@ -27,17 +27,9 @@ public final class NetstackIperf3Bridge {
     public static void main(String[] args) throws Exception {
         final OffloadTun tun = new OffloadTun(args[0]);
         final int mtu = Integer.parseInt(args[3]);
-        final ByteBuffer out = tun.writeBuffer();
         final NetStackConfig config = NetStackConfig.of(InterfaceConfig.of(IpAddress.parse(args[1]),
                 IpAddress.parse(args[2])).withMtu(mtu)).withReceiveQueue(256, 65535);
-        final NetStack stack = new NetStack(config, (b, off, len) -> {
-            out.put(OffloadTun.VNET_HDR_LEN, b, off, len);
-            try {
-                tun.write(OffloadTun.VNET_HDR_LEN + len);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        final NetStack stack = new NetStack(config, new OffloadTunSink(tun));
         final Iperf3Server server = new Iperf3Server(stack.listenTcp(Iperf3Protocol.DEFAULT_PORT, 16));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
