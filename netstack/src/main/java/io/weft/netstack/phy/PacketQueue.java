@@ -17,12 +17,37 @@ public final class PacketQueue implements PacketSink {
     private long dropped;
     private volatile Runnable listener;
 
+    private final boolean superSegments;
+
     public PacketQueue(int capacity, int maxPacket) {
+        this(capacity, maxPacket, false);
+    }
+
+    /**
+     * With {@code superSegments}, a sender may hand over TCP segments larger than its MTU (up to
+     * {@code maxPacket}), which the receiving stack takes whole, as after LRO/GRO: for two stacks
+     * joined in one process, where nothing on the way needs MTU-sized packets.
+     */
+    public PacketQueue(int capacity, int maxPacket, boolean superSegments) {
         this.slots = new ByteBuffer[capacity];
         this.lengths = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             slots[i] = ByteBuffer.allocate(maxPacket);
         }
+        this.superSegments = superSegments;
+    }
+
+    @Override
+    public int maxSegmentedPacket() {
+        return superSegments ? slots[0].capacity() : 0;
+    }
+
+    @Override
+    public void sendSegmented(ByteBuffer buffer, int offset, int length, int segmentSize) {
+        if (!superSegments) {
+            throw new UnsupportedOperationException("this queue takes only packets up to the MTU");
+        }
+        send(buffer, offset, length);
     }
 
     /** Runs after every accepted packet (outside the queue's lock). */
