@@ -1,5 +1,7 @@
 package io.weft.netstack.phy;
 
+import io.weft.netstack.wire.Checksum;
+import io.weft.netstack.wire.TcpPacket;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -47,7 +49,7 @@ public final class PacketQueue implements PacketSink {
         if (!superSegments) {
             throw new UnsupportedOperationException("this queue takes only packets up to the MTU");
         }
-        send(buffer, offset, length);
+        enqueue(buffer, offset, length, true);
     }
 
     /** Runs after every accepted packet (outside the queue's lock). */
@@ -57,6 +59,10 @@ public final class PacketQueue implements PacketSink {
 
     @Override
     public void send(ByteBuffer buffer, int offset, int length) {
+        enqueue(buffer, offset, length, false);
+    }
+
+    private void enqueue(ByteBuffer buffer, int offset, int length, boolean partialTcpChecksum) {
         lock.lock();
         try {
             if (count == slots.length || length > slots[0].capacity()) {
@@ -64,7 +70,13 @@ public final class PacketQueue implements PacketSink {
                 return;
             }
             final int tail = (head + count) % slots.length;
-            slots[tail].put(0, buffer, offset, length);
+            final ByteBuffer slot = slots[tail];
+            slot.put(0, buffer, offset, length);
+            if (partialTcpChecksum && length > 0) {
+                // The receiver takes the super-segment whole, so its checksum is finished here.
+                final int ipLength = (slot.get(0) & 0xF0) == 0x40 ? (slot.get(0) & 0x0F) * 4 : 40;
+                Checksum.completePartial(slot, ipLength, TcpPacket.CHECKSUM_OFFSET, length);
+            }
             lengths[tail] = length;
             count++;
         } finally {

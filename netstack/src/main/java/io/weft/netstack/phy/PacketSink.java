@@ -23,8 +23,9 @@ public interface PacketSink {
     /**
      * A TCP packet larger than the MTU (only when {@link #maxSegmentedPacket} allows it), whose
      * payload is to be cut into {@code segmentSize}-byte segments, each with copies of the IP and
-     * TCP headers, the sequence number advanced and the checksums filled in. The TCP checksum in
-     * the packet is complete for the whole packet.
+     * TCP headers, the sequence number advanced and the checksums filled in. The TCP checksum
+     * field holds only the folded pseudo-header sum (for the whole packet's length), as with
+     * CHECKSUM_PARTIAL: {@link io.weft.netstack.wire.Checksum#completePartial} finishes it.
      */
     default void sendSegmented(ByteBuffer buffer, int offset, int length, int segmentSize) {
         throw new UnsupportedOperationException("this sink takes only packets up to the MTU");

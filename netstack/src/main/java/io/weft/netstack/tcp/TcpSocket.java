@@ -1168,7 +1168,12 @@ public final class TcpSocket {
         final int segmentLength = headerLength + dataLength;
         tcp.setLength(segmentLength);
         IpHeader.emit(out, 0, localAddress, remoteAddress, IpProtocol.TCP, segmentLength, ipIdentification++);
-        tcp.fillChecksum(IpHeader.pseudoHeader(localAddress, remoteAddress, IpProtocol.TCP, segmentLength));
+        final long pseudo = IpHeader.pseudoHeader(localAddress, remoteAddress, IpProtocol.TCP, segmentLength);
+        if (dataLength > sendMss) {
+            tcp.fillPartialChecksum(pseudo); // a super-segment: its sink finishes the checksum
+        } else {
+            tcp.fillChecksum(pseudo);
+        }
         if (ack) {
             ackNow = false;
             ackPending = false;

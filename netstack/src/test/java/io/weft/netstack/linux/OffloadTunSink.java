@@ -1,16 +1,14 @@
 package io.weft.netstack.linux;
 
 import io.weft.netstack.phy.PacketSink;
-import io.weft.netstack.wire.Checksum;
-import io.weft.netstack.wire.IpProtocol;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
  * Writes a stack's packets to an {@link OffloadTun}: packets up to the MTU behind a zeroed virtio
  * header, and TCP super-segments (up to 64 KB) with a GSO header ({@code VIRTIO_NET_HDR_GSO_TCPV4}
- * or {@code _TCPV6}, the segment size, {@code NEEDS_CSUM} with the pseudo-header sum in the
- * checksum field) so the kernel cuts them into MSS-sized segments, or takes them whole.
+ * or {@code _TCPV6}, the segment size, {@code NEEDS_CSUM}: the stack leaves the pseudo-header sum
+ * in the checksum field) so the kernel cuts them into MSS-sized segments, or takes them whole.
  * Driver thread only. Write errors lose the packet, as a link would.
  */
 final class OffloadTunSink implements PacketSink {
@@ -44,9 +42,7 @@ final class OffloadTunSink implements PacketSink {
         final int ipLength = v4 ? (frame.get(h) & 0x0F) * 4 : 40;
         final int tcp = h + ipLength;
         final int tcpHeader = ((frame.get(tcp + 12) & 0xF0) >>> 4) * 4;
-        // NEEDS_CSUM: the checksum field holds the folded pseudo-header sum, the kernel finishes it.
-        final long pseudo = Checksum.pseudoHeader(frame, h, IpProtocol.TCP, length - ipLength);
-        frame.putShort(tcp + 16, (short) Checksum.fold(pseudo));
+        // NEEDS_CSUM: the stack left the folded pseudo-header sum in the checksum field; the kernel finishes it.
         frame.put(0, (byte) OffloadTun.F_NEEDS_CSUM);
         frame.put(1, (byte) (v4 ? OffloadTun.GSO_TCPV4 : OffloadTun.GSO_TCPV6));
         putLittleEndian(2, ipLength + tcpHeader); // hdr_len
