@@ -721,7 +721,8 @@ public final class TcpSocket {
             ackNow = true; // out-of-order data is acknowledged at once (RFC 5681 section 4.2)
             return;
         }
-        segmentsSinceAck++;
+        // A coalesced segment (LRO, a TUN's TSO) counts as the full-sized segments it carries.
+        segmentsSinceAck += Math.max(1, length / Math.max(1, localMss - TIMESTAMPS_OPTION_LENGTH));
         if (!outOfOrder.isEmpty() || segmentsSinceAck >= ACK_EVERY_SEGMENTS) {
             ackNow = true;
         } else if (!ackPending) {
