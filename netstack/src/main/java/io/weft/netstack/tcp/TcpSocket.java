@@ -21,11 +21,13 @@ import java.nio.ByteBuffer;
  * users call {@link #send}/{@link #recv} under one lock.
  *
  * <p>The input half ({@link #process}) follows section 3.10.7 check by check. The output half
- * ({@link #dispatch}) writes at most one segment per call into a caller buffer: a SYN, a fast
- * retransmission, new data (sender SWS avoidance and Nagle, section 3.7.4 and 3.8.6.2.1), a FIN,
- * a zero-window probe (section 3.8.6.1) or a pure ACK (delayed per section 3.8.6.3). Timers
- * ({@link #onTimer}) cover retransmission (RFC 6298 section 5; go-back-N from SND.UNA), persist,
- * delayed ACK and TIME_WAIT.
+ * ({@link #dispatch}) writes at most one segment per call into a caller buffer: a SYN, a
+ * retransmission of a segment the {@link Scoreboard} marks lost, a tail loss probe, new data
+ * (sender SWS avoidance and Nagle, section 3.7.4 and 3.8.6.2.1; several MSS at once when the
+ * buffer is larger than the MTU), a FIN, a zero-window probe (section 3.8.6.1) or a pure ACK
+ * (delayed per section 3.8.6.3). Timers ({@link #onTimer}) cover retransmission (RFC 6298
+ * section 5), RACK's reordering window and the probe timeout (RFC 8985), persist, delayed ACK and
+ * TIME_WAIT. Loss recovery is described in the package documentation.
  */
 public final class TcpSocket {
     /** Deadline value meaning "not armed". */
@@ -1442,7 +1444,7 @@ public final class TcpSocket {
         return retransmissionTimeouts;
     }
 
-    /** Segments sent again (fast retransmit, partial ACK, or go-back-N after a timeout). */
+    /** Segments sent again (marked lost by RACK, duplicate or partial ACKs, or a timeout; or probes). */
     public long retransmittedSegments() {
         return retransmittedSegments;
     }
