@@ -7,6 +7,8 @@
 # Prints a table and ends with "netstack/kernel throughput ratio: X.XX": the mean of the two
 # netstack directions over the veth figure. Needs root, iperf3, iproute2 and JDK 25; builds the
 # netstack test classes if they are missing. Everything it creates is removed on exit.
+# JAVA_OPTS is passed to the bridge's JVM (for example a JFR recording:
+# JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/bridge.jfr,settings=profile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5}
@@ -47,7 +49,7 @@ gbps() { grep -A12 '"sum_received"' | sed -n 's/.*"bits_per_second":[[:space:]]*
   | awk '{ printf "%.3f", $1 / 1e9 }'; }
 
 # kernel <-> netstack over the TUN
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -cp "$CP" \
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC ${JAVA_OPTS:-} -cp "$CP" \
   io.weft.netstack.linux.NetstackIperf3Bridge "$TUN" 10.79.0.2 fd79::2 $MTU >"$TMP/java.log" 2>&1 &
 JAVA_PID=$!
 for _ in $(seq 100); do grep -q ready "$TMP/java.log" 2>/dev/null && break; sleep 0.1; done

@@ -54,7 +54,7 @@ public final class NetStack implements AutoCloseable {
 
     /** A stack with its own inbound queue; feed it with {@link #deliver}. */
     public NetStack(NetStackConfig config, PacketSink outbound) {
-        this(config, outbound, new PacketQueue(config.queueCapacity(), config.iface().mtu()));
+        this(config, outbound, new PacketQueue(config.queueCapacity(), config.maxReceivePacket()));
     }
 
     /** A stack reading incoming packets from {@code inbound} (for example one side of a loopback pair). */
@@ -80,7 +80,7 @@ public final class NetStack implements AutoCloseable {
     // ----------------------------------------------------------------------------------------
 
     private void runDriver() {
-        final ByteBuffer rx = ByteBuffer.allocate(config.iface().mtu());
+        final ByteBuffer rx = ByteBuffer.allocate(config.maxReceivePacket());
         while (true) {
             long wait;
             // Cleared before the round, so a wake-up during the round is not lost.

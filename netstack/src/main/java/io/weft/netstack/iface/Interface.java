@@ -79,7 +79,9 @@ public final class Interface {
         this.config = config;
         this.sink = sink;
         this.random = random;
-        this.tx = ByteBuffer.allocate(config.mtu());
+        // A sink with segmentation offload gets TCP packets up to its limit (RFC 9293 allows any
+        // segment size the receiver's MSS permits after segmentation; the sink splits them).
+        this.tx = ByteBuffer.allocate(Math.max(config.mtu(), sink.maxSegmentedPacket()));
         this.reassembler = new Reassembler(config.reassemblySlots(), config.reassemblyTimeoutNanos(), stats);
         this.nextEphemeral = random.nextInt(EPHEMERAL_COUNT);
     }
@@ -457,7 +459,12 @@ public final class Interface {
             if (n == 0) {
                 return;
             }
-            transmit(n);
+            if (n > config.mtu()) {
+                stats.txPackets++;
+                sink.sendSegmented(tx, 0, n, s.sendMss());
+            } else {
+                transmit(n);
+            }
         }
         flushLimited = true;
     }

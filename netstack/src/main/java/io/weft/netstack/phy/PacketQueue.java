@@ -1,5 +1,7 @@
 package io.weft.netstack.phy;
 
+import io.weft.netstack.wire.Checksum;
+import io.weft.netstack.wire.TcpPacket;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -17,12 +19,37 @@ public final class PacketQueue implements PacketSink {
     private long dropped;
     private volatile Runnable listener;
 
+    private final boolean superSegments;
+
     public PacketQueue(int capacity, int maxPacket) {
+        this(capacity, maxPacket, false);
+    }
+
+    /**
+     * With {@code superSegments}, a sender may hand over TCP segments larger than its MTU (up to
+     * {@code maxPacket}), which the receiving stack takes whole, as after LRO/GRO: for two stacks
+     * joined in one process, where nothing on the way needs MTU-sized packets.
+     */
+    public PacketQueue(int capacity, int maxPacket, boolean superSegments) {
         this.slots = new ByteBuffer[capacity];
         this.lengths = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             slots[i] = ByteBuffer.allocate(maxPacket);
         }
+        this.superSegments = superSegments;
+    }
+
+    @Override
+    public int maxSegmentedPacket() {
+        return superSegments ? slots[0].capacity() : 0;
+    }
+
+    @Override
+    public void sendSegmented(ByteBuffer buffer, int offset, int length, int segmentSize) {
+        if (!superSegments) {
+            throw new UnsupportedOperationException("this queue takes only packets up to the MTU");
+        }
+        enqueue(buffer, offset, length, true);
     }
 
     /** Runs after every accepted packet (outside the queue's lock). */
@@ -32,6 +59,10 @@ public final class PacketQueue implements PacketSink {
 
     @Override
     public void send(ByteBuffer buffer, int offset, int length) {
+        enqueue(buffer, offset, length, false);
+    }
+
+    private void enqueue(ByteBuffer buffer, int offset, int length, boolean partialTcpChecksum) {
         lock.lock();
         try {
             if (count == slots.length || length > slots[0].capacity()) {
@@ -39,7 +70,13 @@ public final class PacketQueue implements PacketSink {
                 return;
             }
             final int tail = (head + count) % slots.length;
-            slots[tail].put(0, buffer, offset, length);
+            final ByteBuffer slot = slots[tail];
+            slot.put(0, buffer, offset, length);
+            if (partialTcpChecksum && length > 0) {
+                // The receiver takes the super-segment whole, so its checksum is finished here.
+                final int ipLength = (slot.get(0) & 0xF0) == 0x40 ? (slot.get(0) & 0x0F) * 4 : 40;
+                Checksum.completePartial(slot, ipLength, TcpPacket.CHECKSUM_OFFSET, length);
+            }
             lengths[tail] = length;
             count++;
         } finally {

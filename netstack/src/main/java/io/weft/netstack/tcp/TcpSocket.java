@@ -21,11 +21,13 @@ import java.nio.ByteBuffer;
  * users call {@link #send}/{@link #recv} under one lock.
  *
  * <p>The input half ({@link #process}) follows section 3.10.7 check by check. The output half
- * ({@link #dispatch}) writes at most one segment per call into a caller buffer: a SYN, a fast
- * retransmission, new data (sender SWS avoidance and Nagle, section 3.7.4 and 3.8.6.2.1), a FIN,
- * a zero-window probe (section 3.8.6.1) or a pure ACK (delayed per section 3.8.6.3). Timers
- * ({@link #onTimer}) cover retransmission (RFC 6298 section 5; go-back-N from SND.UNA), persist,
- * delayed ACK and TIME_WAIT.
+ * ({@link #dispatch}) writes at most one segment per call into a caller buffer: a SYN, a
+ * retransmission of a segment the {@link Scoreboard} marks lost, a tail loss probe, new data
+ * (sender SWS avoidance and Nagle, section 3.7.4 and 3.8.6.2.1; several MSS at once when the
+ * buffer is larger than the MTU), a FIN, a zero-window probe (section 3.8.6.1) or a pure ACK
+ * (delayed per section 3.8.6.3). Timers ({@link #onTimer}) cover retransmission (RFC 6298
+ * section 5), RACK's reordering window and the probe timeout (RFC 8985), persist, delayed ACK and
+ * TIME_WAIT. Loss recovery is described in the package documentation.
  */
 public final class TcpSocket {
     /** Deadline value meaning "not armed". */
@@ -39,10 +41,28 @@ public final class TcpSocket {
     private static final int DUPACK_THRESHOLD = 3;
     /** Bytes of a timestamps option with its two NOPs (RFC 7323 appendix A layout). */
     private static final int TIMESTAMPS_OPTION_LENGTH = 12;
+    /**
+     * The delayed ACK a probe for a single outstanding segment allows for. RFC 8985 section 7.2
+     * suggests 200 ms (WCDelAckT); Linux and this stack delay ACKs by at most 40 ms, and a probe
+     * sent too early costs one segment (answered with a D-SACK, so no window reduction), while one
+     * sent at 200 ms is no better than the retransmission timer.
+     */
+    private static final long WORST_CASE_DELAYED_ACK_NANOS = 40_000_000L;
+    /** RFC 8985 section 7.2: the PTO when there is no RTT sample. */
+    private static final long INITIAL_PTO_NANOS = 1_000_000_000L;
+
+    // Loss states.
+    private static final int OPEN = 0;
+    private static final int RECOVERY = 1;
+    private static final int LOSS = 2;
 
     // Implementation constants.
     /** A full-sized segment every this many triggers an immediate ACK (RFC 9293 section 3.8.6.3, SHLD-19). */
     private static final int ACK_EVERY_SEGMENTS = 2;
+    /** Shortest probe timeout; the timestamps clock ticks in milliseconds (Linux uses two ticks). */
+    private static final long MIN_PTO_NANOS = 2_000_000L;
+    /** Probes (each after twice the previous timeout) before the retransmission timer may expire. */
+    private static final int MAX_PROBES = 2;
 
     private final TcpConfig config;
     private final IpAddress localAddress;
@@ -91,6 +111,10 @@ public final class TcpSocket {
     private int peerFinSeq;
     private boolean finReceived;
     private int lastOutOfOrderOffset = -1;
+    /** A duplicate segment to report in the next ACK's first SACK block (RFC 2883 section 4). */
+    private boolean dsackDue;
+    private int dsackLeft;
+    private int dsackRight;
 
     // Options in force.
     private boolean timestamps;
@@ -104,7 +128,6 @@ public final class TcpSocket {
     private boolean ackNow;
     private boolean ackPending;
     private int segmentsSinceAck;
-    private boolean fastRetransmitDue;
     private boolean probeDue;
     private boolean rstDue;
     private int rstSeq;
@@ -123,14 +146,34 @@ public final class TcpSocket {
     private int rttSeq;
     private long rttStart;
 
-    // Loss recovery (RFC 6582), with SACK guided by a scoreboard (RFC 6675).
+    // Loss recovery: a per-segment scoreboard (RFC 6675) with RACK-TLP loss detection (RFC 8985)
+    // when SACK is in use, duplicate ACKs and NewReno partial ACKs (RFC 6582) without it, and
+    // proportional rate reduction (RFC 6937) while recovering.
+    private final Scoreboard scoreboard = new Scoreboard();
+    /** OPEN, RECOVERY (fast recovery) or LOSS (after a retransmission timeout). */
+    private int lossState = OPEN;
     private int dupAcks;
-    private boolean inRecovery;
     private int recover;
-    private final SackScoreboard scoreboard = new SackScoreboard();
+    private int prrDelivered;
+    private int prrOut;
+    private int recoverFs;
+    /** The congestion window PRR allows during recovery (pipe + sndcnt, RFC 6937 section 3.1). */
+    private int prrCwnd;
+    private long rackDeadline = NEVER;
+    private long tlpDeadline = NEVER;
+    private boolean tlpDue;
+    /** The timer expired: the first lost segment goes out whatever the window (RFC 6298 section 5.4). */
+    private boolean rtoRetransmitDue;
+    private boolean tlpActive;
+    /** Probes sent since the last ACK that delivered data. */
+    private int probesSent;
+    private boolean tlpRetransmitted;
+    private int tlpEnd;
 
     private long retransmittedSegments;
     private long retransmissionTimeouts;
+    private long tailLossProbes;
+    private long recoveryEpisodes;
     private Object attachment;
 
     private TcpSocket(TcpConfig config, IpAddress localAddress, int localPort, IpAddress remoteAddress,
@@ -232,6 +275,12 @@ public final class TcpSocket {
         if (!acceptable(seq, seg.segmentLength())) {
             if (!rst) {
                 ackNow = true;
+                if (sack && seg.payloadLength() > 0 && le(seq + seg.payloadLength(), rcvNxt)) {
+                    // All of it arrived before: a D-SACK tells the sender its copy was spurious.
+                    dsackDue = true;
+                    dsackLeft = seq;
+                    dsackRight = seq + seg.payloadLength();
+                }
                 if (state == TcpState.TIME_WAIT) {
                     timeWaitDeadline = now + config.timeWaitNanos();
                 }
@@ -285,13 +334,7 @@ public final class TcpSocket {
         final boolean duplicateCandidate = ack == sndUna && seg.payloadLength() == 0
                 && (flags & (TcpPacket.SYN | TcpPacket.FIN)) == 0 && sndMax != sndUna
                 && (seg.window() << sndShift) == sndWnd;
-        if (gt(ack, sndUna)) {
-            onNewAck(now, ack, opts);
-            recordSack(opts);
-        } else if (duplicateCandidate) {
-            recordSack(opts);
-            onDuplicateAck(now);
-        }
+        onAcknowledgment(now, ack, opts, duplicateCandidate);
         if (lt(sndWl1, seq) || (sndWl1 == seq && le(sndWl2, ack))) {
             sndWnd = seg.window() << sndShift;
             sndWl1 = seq;
@@ -440,6 +483,46 @@ public final class TcpSocket {
         return SeqNum.inWindow(seq, rcvNxt, window) || SeqNum.inWindow(seq + segLen - 1, rcvNxt, window);
     }
 
+    /**
+     * The ACK field of an acceptable segment: cumulative acknowledgment, SACK blocks, loss
+     * detection, the rate reduction of recovery and the tail loss probe's outcome.
+     */
+    private void onAcknowledgment(long now, int ack, TcpOptions opts, boolean duplicateCandidate) {
+        final int unaBefore = sndUna;
+        final int sackedBefore = scoreboard.sackedBytes();
+        final boolean dsack = sack && opts.sackBlocks > 0 && le(opts.sackRight[0], ack);
+        boolean duplicate = false;
+        if (gt(ack, sndUna)) {
+            onNewAck(now, ack, opts);
+        } else if (duplicateCandidate) {
+            duplicate = true;
+            onDuplicateAck(now);
+        }
+        if (sack && synAcked && opts.sackBlocks > 0) {
+            scoreboard.onSack(opts, sndUna, sndMax, now);
+        }
+        final int delivered = (sndUna - unaBefore) + (scoreboard.sackedBytes() - sackedBefore)
+                + (duplicate && !sack ? sendMss : 0);
+        if (sndUna != unaBefore || scoreboard.newlySacked() > 0) {
+            detectLosses(now);
+        }
+        if (lossState == RECOVERY) {
+            reduceRate(delivered);
+        }
+        if (tlpActive && ge(ack, tlpEnd)) {
+            // RFC 8985 section 7.4: a retransmitted probe that drew no D-SACK repaired a loss.
+            if (tlpRetransmitted && !dsack && lossState == OPEN) {
+                cc.onEnterRecovery(now, sndMax - sndUna);
+                cc.onExitRecovery(sndMax - sndUna);
+            }
+            tlpActive = false;
+        }
+        if (delivered > 0 || sndMax == sndUna) {
+            probesSent = 0;
+            armProbeTimer(now);
+        }
+    }
+
     private void onNewAck(long now, int ack, TcpOptions opts) {
         final int acked = ack - sndUna;
         int dataAcked = acked;
@@ -451,7 +534,7 @@ public final class TcpSocket {
             dataAcked--;
         }
         tx.discard(dataAcked);
-        scoreboard.onCumulativeAck(acked);
+        scoreboard.onCumulativeAck(ack, now);
         sndUna = ack;
         if (lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
@@ -464,34 +547,121 @@ public final class TcpSocket {
         }
         retransmits = 0;
         final int outstanding = sndMax - sndUna;
-        if (inRecovery) {
-            if (ge(ack, recover)) {
-                inRecovery = false;
-                cc.onExitRecovery(outstanding);
-            } else {
-                // Partial ACK (RFC 6582 section 3.2 step 5): retransmit the next hole, deflate.
-                cc.onPartialAck(acked);
-                fastRetransmitDue = !sack;
+        switch (lossState) {
+            case RECOVERY -> {
+                if (ge(ack, recover)) {
+                    lossState = OPEN;
+                    cc.onExitRecovery(outstanding);
+                } else if (!sack && scoreboard.count() > 0
+                        && (scoreboard.flags(0) & Scoreboard.RETRANSMITTED) == 0) {
+                    // Partial ACK (RFC 6582 section 3.2 step 5): the next segment is lost too.
+                    scoreboard.markLost(0);
+                }
             }
-        } else {
-            cc.onAck(now, acked, outstanding, rtt.srtt());
+            case LOSS -> {
+                cc.onAck(now, acked, outstanding, rtt.srtt());
+                if (ge(ack, recover)) {
+                    lossState = OPEN;
+                }
+            }
+            default -> cc.onAck(now, acked, outstanding, rtt.srtt());
         }
         dupAcks = 0;
         rtoDeadline = sndMax == sndUna ? NEVER : now + rtt.rto();
     }
 
+    /** Without SACK, duplicate ACKs signal loss (RFC 5681 section 3.2, RFC 6582 section 3.2). */
     private void onDuplicateAck(long now) {
         dupAcks++;
-        if (inRecovery) {
-            cc.onDuplicateAckInRecovery();
-        } else if (dupAcks == duplicateAckThreshold() && gt(sndUna, recover)) {
+        if (!sack && lossState == OPEN && dupAcks == duplicateAckThreshold() && gt(sndUna, recover)) {
             // RFC 6582 section 3.2 step 2: only when the ACK covers more than "recover".
-            inRecovery = true;
-            recover = sndMax;
-            cc.onEnterRecovery(now, sndMax - sndUna);
-            fastRetransmitDue = true;
-            scoreboard.startRecovery(sndUna);
-            rttTiming = false;
+            scoreboard.markLost(0);
+            enterRecovery(now);
+        }
+    }
+
+    /**
+     * RACK loss detection (RFC 8985 section 6.2) after an ACK delivered something or the
+     * reordering timer expired; the first loss outside recovery starts recovery.
+     */
+    private void detectLosses(long now) {
+        if (!sack) {
+            return;
+        }
+        final long reoWnd = scoreboard.reorderingWindow(lossState != OPEN, rtt.srtt());
+        final long timer = scoreboard.detectLoss(now, reoWnd);
+        rackDeadline = timer == Long.MAX_VALUE ? NEVER : timer;
+        if (rackDeadline != NEVER) {
+            tlpDeadline = NEVER;
+        }
+        if (scoreboard.lostBytes() > 0 && lossState == OPEN) {
+            enterRecovery(now);
+        }
+    }
+
+    /** Fast recovery begins (RFC 6675 section 5 step 4, RFC 6937 section 3.1 initialization). */
+    private void enterRecovery(long now) {
+        lossState = RECOVERY;
+        recoveryEpisodes++;
+        recover = sndMax;
+        final int flight = sndMax - sndUna;
+        cc.onEnterRecovery(now, flight);
+        prrDelivered = 0;
+        prrOut = 0;
+        recoverFs = Math.max(flight, 1);
+        prrCwnd = 0;
+        rttTiming = false;
+        tlpDeadline = NEVER;
+        tlpActive = false;
+        probesSent = 0;
+    }
+
+    /**
+     * Proportional rate reduction (RFC 6937 section 3.1, with PRR-SSRB): on each ACK during
+     * recovery, what may be sent follows what was delivered, so the window comes down to ssthresh
+     * smoothly instead of stopping and then bursting.
+     */
+    private void reduceRate(int delivered) {
+        prrDelivered += Math.max(delivered, 0);
+        final int pipe = pipe();
+        final int ssthresh = cc.ssthresh();
+        long sndcnt;
+        if (pipe > ssthresh) {
+            sndcnt = ((long) prrDelivered * ssthresh + recoverFs - 1) / recoverFs - prrOut;
+        } else {
+            final long limit = Math.max(prrDelivered - prrOut, Math.max(delivered, 0)) + (long) sendMss;
+            sndcnt = Math.min((long) ssthresh - pipe, limit);
+        }
+        sndcnt = Math.max(sndcnt, 0);
+        if (prrOut == 0) {
+            sndcnt = Math.max(sndcnt, sendMss); // the first retransmission goes out at once (RFC 6675 step 4.3)
+        }
+        prrCwnd = (int) Math.min(Integer.MAX_VALUE, pipe + sndcnt);
+    }
+
+    /**
+     * Arms the tail loss probe (RFC 8985 section 7.2) while data is outstanding with SACK, no
+     * probe outstanding and no reordering timer: PTO = 2 * SRTT (plus a delayed ACK when one
+     * segment is in flight), and not after the retransmission timer. Unlike RFC 8985 the probe is
+     * also armed during recovery, where it resends the oldest segment not SACKed: a lost
+     * retransmission with nothing sent after it (small windows under heavy random loss) is
+     * otherwise found only by the timer, which costs 200 ms and collapses the window. When a
+     * probe draws no ACK, a second one follows after twice the timeout and resends the oldest
+     * segment not SACKed; only then is the retransmission timer left to expire.
+     */
+    private void armProbeTimer(long now) {
+        tlpDeadline = NEVER;
+        if (!sack || probesSent >= MAX_PROBES || sndMax == sndUna || rackDeadline != NEVER
+                || !state.isSynchronized()) {
+            return;
+        }
+        long pto = rtt.hasSample() ? 2 * rtt.srtt() : INITIAL_PTO_NANOS;
+        if (sndMax - sndUna <= sendMss) {
+            pto = Math.max(pto, rtt.srtt() * 3 / 2 + WORST_CASE_DELAYED_ACK_NANOS);
+        }
+        pto = Math.max(pto, MIN_PTO_NANOS) << probesSent;
+        if (rtoDeadline == NEVER || now + pto < rtoDeadline) {
+            tlpDeadline = now + pto;
         }
     }
 
@@ -502,7 +672,8 @@ public final class TcpSocket {
      */
     private int duplicateAckThreshold() {
         final int outstanding = sndMax - sndUna;
-        final boolean nothingNew = sndUna + tx.length() == sndNxt || usableWindow() < sendMss;
+        final boolean nothingNew = sndUna + tx.length() == sndNxt
+                || Math.min(sndWnd - (sndNxt - sndUna), congestionLimit() - pipe()) < sendMss;
         if (nothingNew && outstanding < 4 * sendMss) {
             final int segments = (outstanding + sendMss - 1) / sendMss;
             return Math.max(1, Math.min(DUPACK_THRESHOLD, segments - 1));
@@ -552,7 +723,8 @@ public final class TcpSocket {
             ackNow = true; // out-of-order data is acknowledged at once (RFC 5681 section 4.2)
             return;
         }
-        segmentsSinceAck++;
+        // A coalesced segment (LRO, a TUN's TSO) counts as the full-sized segments it carries.
+        segmentsSinceAck += Math.max(1, length / Math.max(1, localMss - TIMESTAMPS_OPTION_LENGTH));
         if (!outOfOrder.isEmpty() || segmentsSinceAck >= ACK_EVERY_SEGMENTS) {
             ackNow = true;
         } else if (!ackPending) {
@@ -586,7 +758,9 @@ public final class TcpSocket {
         timeWaitDeadline = now + config.timeWaitNanos();
         rtoDeadline = NEVER;
         persistDeadline = NEVER;
-        fastRetransmitDue = false;
+        rackDeadline = NEVER;
+        tlpDeadline = NEVER;
+        tlpDue = false;
         probeDue = false;
     }
 
@@ -602,7 +776,9 @@ public final class TcpSocket {
         ackNow = false;
         ackPending = false;
         synDue = false;
-        fastRetransmitDue = false;
+        rackDeadline = NEVER;
+        tlpDeadline = NEVER;
+        tlpDue = false;
         probeDue = false;
     }
 
@@ -619,16 +795,17 @@ public final class TcpSocket {
     public long nextDeadline() {
         long d = Math.min(rtoDeadline, timeWaitDeadline);
         d = Math.min(d, persistDeadline);
+        d = Math.min(d, Math.min(rackDeadline, tlpDeadline));
         return ackPending ? Math.min(d, ackDeadline) : d;
     }
 
     /**
-     * True when a control segment (SYN, RST, ACK, fast retransmission, probe) is due. Queued data
+     * True when a control segment (SYN, RST, ACK, tail loss probe, window probe) is due. Queued data
      * is not counted: {@link #dispatch} sends it whenever windows allow, and what it holds back
      * waits for an ACK or a timer.
      */
     public boolean wantsToSend() {
-        return rstDue || synDue || ackNow || fastRetransmitDue || probeDue;
+        return rstDue || synDue || ackNow || tlpDue || rtoRetransmitDue || probeDue;
     }
 
     /** Fires expired timers; segments they call for go out on the next {@link #dispatch}. */
@@ -644,6 +821,22 @@ public final class TcpSocket {
         if (rtoDeadline <= now) {
             rtoDeadline = NEVER;
             onRetransmitTimeout(now);
+        }
+        if (rackDeadline <= now) {
+            rackDeadline = NEVER;
+            detectLosses(now);
+            if (lossState == RECOVERY && prrCwnd == 0) {
+                reduceRate(0);
+            }
+        }
+        if (tlpDeadline <= now) {
+            tlpDeadline = NEVER;
+            if (sndMax != sndUna) {
+                tlpDue = true;
+            }
+        }
+        if (tlpDeadline == NEVER && !tlpDue && rtoDeadline != NEVER) {
+            armProbeTimer(now);
         }
         if (persistDeadline <= now) {
             probeDue = true;
@@ -676,16 +869,19 @@ public final class TcpSocket {
             enterClosed(TcpError.TIMED_OUT);
             return;
         }
-        // RFC 5681 section 3.1 eq. 4 and RFC 6582 section 3.2 (recover = highest sent).
+        // RFC 5681 section 3.1 eq. 4 and RFC 6582 section 3.2 (recover = highest sent). The
+        // scoreboard keeps its SACK marks (RFC 6675 section 5.1): what the peer holds is not sent
+        // again; the rest that has been out longer than an RTT is lost (RFC 8985 section 6.3).
         cc.onRetransmitTimeout(now, sndMax - sndUna);
         recover = sndMax;
-        inRecovery = false;
+        lossState = LOSS;
         dupAcks = 0;
-        scoreboard.clear();
-        sndNxt = sndUna;
-        if (finSent && lt(sndUna, finSeq + 1)) {
-            finSent = false;
-        }
+        rackDeadline = NEVER;
+        tlpDeadline = NEVER;
+        tlpDue = false;
+        tlpActive = false;
+        scoreboard.markLossesOnTimeout(now, scoreboard.reorderingWindow(true, rtt.srtt()));
+        rtoRetransmitDue = true;
     }
 
     // ----------------------------------------------------------------------------------------
@@ -738,21 +934,17 @@ public final class TcpSocket {
 
     private int dispatchData(long now, ByteBuffer out) {
         final int dataEnd = sndUna + tx.length();
-        if (fastRetransmitDue) {
-            fastRetransmitDue = false;
-            final int length = Math.min(sendMss, dataEnd - sndUna);
-            retransmittedSegments++;
-            if (length > 0) {
-                final boolean fin = finSent && sndUna + length == finSeq;
-                scoreboard.retransmitted(sndUna + length);
-                return emit(out, now, sndUna, TcpPacket.ACK | (fin ? TcpPacket.FIN : 0), 0, length);
-            }
-            if (finSent) {
-                return emit(out, now, finSeq, TcpPacket.ACK | TcpPacket.FIN, 0, 0);
-            }
+        // Segments marked lost go first, as the congestion window allows (RFC 6675 NextSeg rule 1).
+        final int lost = scoreboard.firstLost();
+        if (lost >= 0 && (rtoRetransmitDue
+                || pipe() + (scoreboard.end(lost) - scoreboard.start(lost)) <= congestionLimit())) {
+            rtoRetransmitDue = false;
+            return retransmit(now, out, lost);
         }
-        if (inRecovery && sack) {
-            final int n = retransmitHole(now, out);
+        rtoRetransmitDue = false;
+        if (tlpDue) {
+            tlpDue = false;
+            final int n = sendProbe(now, out, dataEnd);
             if (n > 0) {
                 return n;
             }
@@ -760,29 +952,22 @@ public final class TcpSocket {
         final int unsent = dataEnd - sndNxt;
         if (unsent > 0) {
             final int inFlight = sndNxt - sndUna;
-            final int usable = usableWindow();
-            final int length = Math.min(Math.min(unsent, sendMss), usable);
+            final int usable = Math.min(sndWnd - inFlight, congestionLimit() - pipe());
+            int length = Math.min(Math.min(unsent, sendMss), usable);
+            if (length == sendMss) {
+                // Segmentation offload: as many whole segments as the buffer, windows and data allow.
+                final int most = Math.min(Math.min(unsent, usable), maxPayload(out));
+                if (most > sendMss) {
+                    length = most == unsent ? most : most - most % sendMss;
+                }
+            }
             if (length > 0) {
                 final boolean last = length == unsent;
-                final boolean full = length == sendMss;
+                final boolean full = length >= sendMss;
                 final boolean nagleAllows = config.noDelay() || inFlight == 0;
                 final boolean swsAllows = inFlight == 0 && length >= maxSndWnd / 2;
                 if (full || (last && nagleAllows) || swsAllows) {
-                    final boolean fin = last && closeRequested;
-                    final int seq = sndNxt;
-                    if (lt(seq, sndMax)) {
-                        retransmittedSegments++;
-                    }
-                    int flags = TcpPacket.ACK | (last ? TcpPacket.PSH : 0);
-                    if (fin) {
-                        flags |= TcpPacket.FIN;
-                        finSent = true;
-                        finEverSent = true;
-                        finSeq = dataEnd;
-                    }
-                    final int n = emit(out, now, seq, flags, seq - sndUna, length);
-                    advanceSent(now, seq, length + (fin ? 1 : 0));
-                    return n;
+                    return sendNew(now, out, dataEnd, length);
                 }
             } else if (sndWnd == 0 && inFlight == 0 && persistDeadline == NEVER) {
                 persistInterval = rtt.rto();
@@ -802,67 +987,137 @@ public final class TcpSocket {
             finEverSent = true;
             finSeq = dataEnd;
             final int n = emit(out, now, dataEnd, TcpPacket.ACK | TcpPacket.FIN, 0, 0);
-            advanceSent(now, dataEnd, 1);
+            advanceSent(now, dataEnd, 1, true);
             return n;
         }
         return 0;
     }
 
-    private int usableWindow() {
-        if (inRecovery && sack) {
-            // RFC 6675 section 5: during recovery, send while pipe < cwnd (= ssthresh).
-            return Math.min(sndWnd - (sndNxt - sndUna), Math.max(cc.ssthresh(), sendMss) - pipe());
-        }
-        // Limited Transmit (RFC 3042 section 2): each of the first two duplicate ACKs lets one
-        // new segment out beyond the congestion window, to draw more duplicate ACKs.
-        final int limitedTransmit = inRecovery ? 0 : Math.min(dupAcks, 2) * sendMss;
-        final int window = Math.min(sndWnd, cc.window() + limitedTransmit);
-        return window - (sndNxt - sndUna);
+    /**
+     * The most payload one packet in {@code out} may carry: one MSS, or whole multiples of it when
+     * the buffer is larger than the MTU (a link with segmentation offload).
+     */
+    private int maxPayload(ByteBuffer out) {
+        final int room = out.capacity() - IpHeader.length(localAddress) - TcpPacket.MAX_HEADER_LENGTH;
+        return Math.max(sendMss, room / sendMss * sendMss);
     }
 
-    private void recordSack(TcpOptions opts) {
-        if (sack) {
-            scoreboard.record(opts, sndUna, sndMax);
+    /** Sends {@code length} new bytes from SND.NXT, with FIN when they are the last and a close is pending. */
+    private int sendNew(long now, ByteBuffer out, int dataEnd, int length) {
+        final boolean last = sndNxt + length == dataEnd;
+        final boolean fin = last && closeRequested;
+        final int seq = sndNxt;
+        int flags = TcpPacket.ACK | (last ? TcpPacket.PSH : 0);
+        if (fin) {
+            flags |= TcpPacket.FIN;
+            finSent = true;
+            finEverSent = true;
+            finSeq = dataEnd;
         }
+        final int n = emit(out, now, seq, flags, seq - sndUna, length);
+        advanceSent(now, seq, length + (fin ? 1 : 0), fin);
+        return n;
     }
 
-    private int pipe() {
-        return scoreboard.pipe(sndUna, sndMax);
-    }
-
-    /** Retransmits the next hole the scoreboard reports, if the pipe leaves room (RFC 6675 section 5). */
-    private int retransmitHole(long now, ByteBuffer out) {
-        final long hole = scoreboard.nextHole(sndUna);
-        if (hole < 0) {
-            return 0;
-        }
-        final int offset = (int) (hole >>> 32);
-        final int length = Math.min(Math.min((int) hole, sendMss), tx.length() - offset);
-        if (length <= 0 || pipe() + length > Math.max(cc.ssthresh(), sendMss) + sendMss) {
-            return 0;
-        }
-        final int seq = sndUna + offset;
-        scoreboard.retransmitted(seq + length);
+    /** Sends scoreboard entry {@code k} again. */
+    private int retransmit(long now, ByteBuffer out, int k) {
+        final int seq = scoreboard.start(k);
+        final int length = scoreboard.end(k) - seq;
+        final boolean fin = (scoreboard.flags(k) & Scoreboard.FIN) != 0;
+        scoreboard.onRetransmitted(k, now);
         retransmittedSegments++;
+        if (lossState == RECOVERY) {
+            prrOut += length;
+        }
         if (rtoDeadline == NEVER) {
             rtoDeadline = now + rtt.rto();
         }
-        return emit(out, now, seq, TcpPacket.ACK, offset, length);
+        return emit(out, now, seq, TcpPacket.ACK | (fin ? TcpPacket.FIN : 0), seq - sndUna, length - (fin ? 1 : 0));
     }
 
-    private void advanceSent(long now, int seq, int length) {
-        final boolean fresh = !lt(seq, sndMax);
+    /**
+     * The tail loss probe (RFC 8985 section 7.3): one new segment if the peer's window allows,
+     * else the last segment not SACKed again; the retransmission timer restarts.
+     */
+    private int sendProbe(long now, ByteBuffer out, int dataEnd) {
+        if (sndMax == sndUna) {
+            return 0;
+        }
+        final int unsent = dataEnd - sndNxt;
+        final int length = Math.min(unsent, sendMss);
+        int n = 0;
+        if (lossState != OPEN || probesSent > 0) {
+            final int k = scoreboard.firstUnsacked();
+            if (k < 0) {
+                return 0;
+            }
+            n = retransmit(now, out, k);
+            tlpRetransmitted = true;
+        } else if (length > 0 && sndWnd - (sndNxt - sndUna) >= length) {
+            n = sendNew(now, out, dataEnd, length);
+            tlpRetransmitted = false;
+        } else {
+            final int k = scoreboard.lastUnsacked();
+            if (k < 0) {
+                return 0;
+            }
+            n = retransmit(now, out, k);
+            tlpRetransmitted = true;
+        }
+        tailLossProbes++;
+        tlpActive = true;
+        tlpEnd = sndMax;
+        rtoDeadline = now + rtt.rto();
+        probesSent++;
+        armProbeTimer(now);
+        return n;
+    }
+
+    /**
+     * Bytes the congestion state lets into the network: PRR's window in recovery; otherwise the
+     * congestion window, plus Limited Transmit without SACK (RFC 3042 section 2: each of the
+     * first two duplicate ACKs lets one new segment out; with SACK the pipe already excludes
+     * what the peer holds).
+     */
+    private int congestionLimit() {
+        if (lossState == RECOVERY) {
+            return prrCwnd;
+        }
+        if (!sack && lossState == OPEN) {
+            return cc.window() + Math.min(dupAcks, 2) * sendMss;
+        }
+        return cc.window();
+    }
+
+    /**
+     * Bytes presumed in the network (RFC 6675 section 4): outstanding, less what the peer SACKed
+     * and what is marked lost and not yet resent. Without SACK, each duplicate ACK during recovery
+     * stands for one segment that left the network.
+     */
+    private int pipe() {
+        final int p = scoreboard.pipe(sndUna, sndMax);
+        return !sack && lossState == RECOVERY ? Math.max(0, p - dupAcks * sendMss) : p;
+    }
+
+    private void advanceSent(long now, int seq, int length, boolean fin) {
         sndNxt = seq + length;
         if (gt(sndNxt, sndMax)) {
             sndMax = sndNxt;
         }
-        if (!timestamps && !rttTiming && fresh && retransmits == 0) {
+        scoreboard.onSent(seq, seq + length, now, fin);
+        if (lossState == RECOVERY) {
+            prrOut += length;
+        }
+        if (!timestamps && !rttTiming && retransmits == 0) {
             rttTiming = true;
             rttSeq = sndNxt;
             rttStart = now;
         }
         if (rtoDeadline == NEVER) {
             rtoDeadline = now + rtt.rto();
+        }
+        if (probesSent == 0) {
+            armProbeTimer(now);
         }
     }
 
@@ -903,7 +1158,7 @@ public final class TcpSocket {
                 o.tsVal = tsNow(now);
                 o.tsEcr = tsRecent;
             }
-            if (sack && ack && dataLength == 0 && !outOfOrder.isEmpty()) {
+            if (sack && ack && dataLength == 0 && (dsackDue || !outOfOrder.isEmpty())) {
                 addSackBlocks(o);
             }
         }
@@ -916,7 +1171,12 @@ public final class TcpSocket {
         final int segmentLength = headerLength + dataLength;
         tcp.setLength(segmentLength);
         IpHeader.emit(out, 0, localAddress, remoteAddress, IpProtocol.TCP, segmentLength, ipIdentification++);
-        tcp.fillChecksum(IpHeader.pseudoHeader(localAddress, remoteAddress, IpProtocol.TCP, segmentLength));
+        final long pseudo = IpHeader.pseudoHeader(localAddress, remoteAddress, IpProtocol.TCP, segmentLength);
+        if (dataLength > sendMss) {
+            tcp.fillPartialChecksum(pseudo); // a super-segment: its sink finishes the checksum
+        } else {
+            tcp.fillChecksum(pseudo);
+        }
         if (ack) {
             ackNow = false;
             ackPending = false;
@@ -931,6 +1191,10 @@ public final class TcpSocket {
     /** SACK blocks from the out-of-order ranges, the most recent first (RFC 2018 section 4). */
     private void addSackBlocks(TcpOptions o) {
         final int max = timestamps ? 3 : 4;
+        if (dsackDue) {
+            dsackDue = false;
+            o.addSackBlock(dsackLeft, dsackRight);
+        }
         int first = -1;
         for (int i = 0; i < outOfOrder.rangeCount(); i++) {
             if (outOfOrder.rangeStart(i) <= lastOutOfOrderOffset && lastOutOfOrderOffset < outOfOrder.rangeEnd(i)) {
@@ -1180,9 +1444,19 @@ public final class TcpSocket {
         return retransmissionTimeouts;
     }
 
-    /** Segments sent again (fast retransmit, partial ACK, or go-back-N after a timeout). */
+    /** Segments sent again (marked lost by RACK, duplicate or partial ACKs, or a timeout; or probes). */
     public long retransmittedSegments() {
         return retransmittedSegments;
+    }
+
+    /** Tail loss probes sent (RFC 8985 section 7). */
+    public long tailLossProbes() {
+        return tailLossProbes;
+    }
+
+    /** Times fast recovery was entered (one congestion response each). */
+    public long recoveryEpisodes() {
+        return recoveryEpisodes;
     }
 
     @Override

@@ -29,22 +29,44 @@
  *   <li>Retransmission timer: RFC 6298 sections 2 (SRTT, RTTVAR, RTO with alpha 1/8, beta 1/4,
  *       K = 4), 3 (Karn's algorithm: no samples from retransmitted segments), 5 (timer management
  *       and backoff). The minimum RTO defaults to 200 ms as in Linux rather than section 2.4's
- *       1 s; it is a {@link io.weft.netstack.tcp.TcpConfig} field. On expiry the sender goes back
- *       to SND.UNA (go-back-N), keeping SND.MAX so later ACKs above SND.NXT stay acceptable.</li>
- *   <li>Fast retransmit and NewReno fast recovery: RFC 5681 section 3.2 and RFC 6582 section 3.2
- *       (the "recover" variable, partial ACKs retransmitting the next hole, the Impatient timer
- *       reset). Limited Transmit (RFC 3042 section 2) and segment-based Early Retransmit
- *       (RFC 5827 section 3.1) let small windows recover without a timeout.</li>
+ *       1 s; it is a {@link io.weft.netstack.tcp.TcpConfig} field. On expiry the first
+ *       outstanding segment, and every other one not SACKed that has been out longer than an RTT,
+ *       is marked lost and resent as the (one-segment) window allows (RFC 8985 section 6.3);
+ *       SND.NXT never moves back.</li>
+ *   <li>The scoreboard ({@code Scoreboard}): every segment between SND.UNA and SND.MAX with its
+ *       send time and SACKED/LOST/RETRANSMITTED marks (RFC 6675 section 3). SACK marks survive a
+ *       timeout (RFC 6675 section 5.1), so SACKed data is not sent again, unless the receiver
+ *       evidently reneged (RFC 2018 section 8: the segment at SND.UNA is marked SACKed), when all
+ *       marks are dropped. The pipe is outstanding minus SACKed minus lost-not-resent (RFC 6675
+ *       section 4, in bytes).</li>
+ *   <li>With SACK, loss is detected by time (RACK, RFC 8985 section 6): a segment sent before the
+ *       most recently sent one the peer delivered, and not delivered itself within RACK.rtt plus
+ *       a reordering window (min_RTT / 4; zero in recovery or after three SACKed segments unless
+ *       the path reordered), is lost; a reordering timer covers the rest. A lost retransmission
+ *       is found the same way. Tail loss probes (RFC 8985 section 7): after PTO = 2 * SRTT (at
+ *       least 2 ms; plus 40 ms of delayed ACK when one segment is out) one new segment, or the
+ *       last one again, draws the ACK that lets RACK work; a retransmitted probe acknowledged
+ *       without a D-SACK counts as a repaired loss (one window reduction). Deviations, for small
+ *       windows under heavy random loss: probes are also sent during recovery (resending the
+ *       oldest segment not SACKed), and an unanswered probe gets a second one after twice the
+ *       timeout before the RTO may fire. The delayed-ACK allowance is 40 ms, not 200 ms.</li>
+ *   <li>Without SACK: fast retransmit on the third duplicate ACK and NewReno partial ACKs (RFC
+ *       5681 section 3.2, RFC 6582 section 3.2 with "recover"); Limited Transmit (RFC 3042
+ *       section 2) and segment-based Early Retransmit (RFC 5827 section 3.1).</li>
+ *   <li>Recovery sends by proportional rate reduction (RFC 6937 section 3.1, PRR-SSRB): each ACK
+ *       lets out as much as it reports delivered, scaled by ssthresh / RecoverFS while the pipe is
+ *       above ssthresh; the first retransmission goes at once. One window reduction per episode;
+ *       recovery ends when SND.UNA passes the highest sequence sent when it began.</li>
  *   <li>Window scaling: RFC 7323 section 2 (shift from the SYN only, never applied to SYN
  *       windows, at most 14). Timestamps: RFC 7323 section 3 (TSval/TSecr), section 4 (RTT
  *       measurement from TSecr), section 4.3 (TS.Recent update rule) and section 5 (PAWS).</li>
  *   <li>SACK: SACK-permitted negotiation RFC 2018 section 2; the receiver reports out-of-order
- *       blocks, the most recent first, on its ACKs (RFC 2018 sections 3 and 4). The sender keeps a
- *       scoreboard of SACKed ranges and, during fast recovery, retransmits each hole below the
- *       highest SACKed byte once (RFC 6675 section 4 NextSeg rule 1, HighRxt) while a byte-based
- *       pipe stays below ssthresh (section 5). Rules 2 to 4, rescue retransmissions and
- *       SACK-triggered entry into recovery are not implemented; the scoreboard is cleared on a
- *       timeout (section 5.1).</li>
+ *       blocks, the most recent first, on its ACKs (RFC 2018 sections 3 and 4), and a D-SACK
+ *       block for a segment that arrived twice (RFC 2883 section 4).</li>
+ *   <li>Segmentation offload: when the link's sink takes packets above the MTU
+ *       ({@link io.weft.netstack.phy.PacketSink#maxSegmentedPacket}), new data leaves in whole
+ *       multiples of the MSS up to that size, for the sink (a TUN with a virtio header) to cut;
+ *       incoming segments of any size up to the receive window are accepted.</li>
  * </ul>
  *
  * <p>Buffers default to 4 MiB each way (window scale 7); their arrays start at 64 KiB and double

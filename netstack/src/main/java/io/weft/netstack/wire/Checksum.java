@@ -69,4 +69,20 @@ public final class Checksum {
                 ? pseudoHeaderV4(buffer, ipOffset, protocol, upperLength)
                 : pseudoHeaderV6(buffer, ipOffset, protocol, upperLength);
     }
+
+    /**
+     * Completes a partial checksum (a TUN's {@code VIRTIO_NET_HDR_F_NEEDS_CSUM}, a NIC's
+     * CHECKSUM_PARTIAL): the 16-bit field at {@code start + fieldOffset} holds the folded
+     * pseudo-header sum, and the internet checksum of {@code [start, end)} goes there. Does
+     * nothing when the range does not fit in the buffer.
+     */
+    public static void completePartial(ByteBuffer buffer, int start, int fieldOffset, int end) {
+        if (start < 0 || fieldOffset < 0 || end > buffer.limit() || start + fieldOffset + 2 > end) {
+            return;
+        }
+        final int field = start + fieldOffset;
+        final int seed = buffer.getShort(field) & 0xFFFF;
+        buffer.putShort(field, (short) 0);
+        buffer.putShort(field, (short) finish(sum(buffer, start, end - start, seed)));
+    }
 }

@@ -284,4 +284,13 @@ public final class TcpPacket {
         buffer.putShort(offset + CHECKSUM_OFFSET, (short) 0);
         buffer.putShort(offset + CHECKSUM_OFFSET, (short) Checksum.finish(Checksum.sum(buffer, offset, length, pseudoHeader)));
     }
+
+    /**
+     * Leaves the checksum for whoever segments this packet (CHECKSUM_PARTIAL, a TUN's
+     * {@code VIRTIO_NET_HDR_F_NEEDS_CSUM}): the field holds the folded pseudo-header sum, and
+     * {@link Checksum#completePartial} over the segment finishes it.
+     */
+    public void fillPartialChecksum(long pseudoHeader) {
+        buffer.putShort(offset + CHECKSUM_OFFSET, (short) Checksum.fold(pseudoHeader));
+    }
 }

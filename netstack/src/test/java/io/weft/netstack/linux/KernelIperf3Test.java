@@ -83,7 +83,9 @@ class KernelIperf3Test {
         final Iperf3Server.Outcome o = server.outcomes().get(before);
         assertThat(o.reverse()).isEqualTo(reverse);
         if (!reverse) {
-            assertThat(o.bytes()).isEqualTo(SIZE);
+            // Exactly what the client counted as sent: iperf3 3.12 with -n sometimes sends one
+            // 128 KiB block more than asked.
+            assertThat(o.bytes()).isEqualTo(Iperf3Protocol.longMember(sent, "bytes", -1)).isGreaterThanOrEqualTo(SIZE);
         }
     }
 

@@ -34,6 +34,7 @@ final class KernelNamespace implements AutoCloseable {
     private final String namespace;
     private final String device;
     private final LinuxTun tun;
+    private final OffloadTun offloadTun;
     private final NetStack stack;
     private final Thread reader;
     private final List<Process> processes = new ArrayList<>();
@@ -43,11 +44,21 @@ final class KernelNamespace implements AutoCloseable {
 
     /** Creates namespace {@code weftns<pid><tag>} with the TUN {@code weft<pid><tag>} in it. */
     KernelNamespace(String tag, NetStackConfig config) throws IOException, InterruptedException {
+        this(tag, config, false);
+    }
+
+    /**
+     * As above; with {@code offload} the TUN runs with the virtio header, checksum offload and
+     * TSO ({@link OffloadTun}), so the kernel sends TCP super-segments of up to 64 KB (the stack's
+     * config must accept packets that large).
+     */
+    KernelNamespace(String tag, NetStackConfig config, boolean offload) throws IOException, InterruptedException {
         final long pid = ProcessHandle.current().pid();
         removeStaleNamespaces();
         this.namespace = PREFIX + pid + tag;
         this.device = "weft" + pid + tag;
-        this.tun = new LinuxTun(device);
+        this.tun = offload ? null : new LinuxTun(device);
+        this.offloadTun = offload ? new OffloadTun(device) : null;
         boolean ok = false;
         try {
             run("ip", "netns", "add", namespace);
@@ -59,23 +70,37 @@ final class KernelNamespace implements AutoCloseable {
             ok = true;
         } finally {
             if (!ok) {
-                tun.close();
+                closeTun();
                 runQuietly("ip", "netns", "del", namespace);
             }
         }
         final byte[] out = new byte[MTU];
-        final PacketSink toKernel = (b, off, len) -> {
+        final PacketSink toKernel = offload ? new OffloadTunSink(offloadTun) : (b, off, len) -> {
             b.get(off, out, 0, len);
             tun.write(out, len);
         };
-        this.stack = new NetStack(config, (b, off, len) -> {
-            final FaultInjector f = outboundFaults;
-            if (f == null) {
-                toKernel.send(b, off, len);
-            } else {
-                // Called by the driver under the stack lock, so the injector sees one thread.
-                f.send(b, off, len);
-                f.deliver(System.nanoTime(), toKernel);
+        this.stack = new NetStack(config, new PacketSink() {
+            @Override
+            public void send(ByteBuffer b, int off, int len) {
+                final FaultInjector f = outboundFaults;
+                if (f == null) {
+                    toKernel.send(b, off, len);
+                } else {
+                    // Called by the driver under the stack lock, so the injector sees one thread.
+                    f.send(b, off, len);
+                    f.deliver(System.nanoTime(), toKernel);
+                }
+            }
+
+            @Override
+            public int maxSegmentedPacket() {
+                return toKernel.maxSegmentedPacket();
+            }
+
+            @Override
+            public void sendSegmented(ByteBuffer b, int off, int len, int segmentSize) {
+                // Super-segments from the stack skip the outbound fault injector.
+                toKernel.sendSegmented(b, off, len, segmentSize);
             }
         });
         this.reader = Thread.ofPlatform().name("tun-reader-" + tag).daemon().start(this::readLoop);
@@ -92,6 +117,22 @@ final class KernelNamespace implements AutoCloseable {
         final PacketSink toStack = stack::deliver;
         try {
             while (running) {
+                if (offloadTun != null) {
+                    final ByteBuffer frame = offloadTun.readBuffer();
+                    final int n = offloadTun.read(100);
+                    if (n <= OffloadTun.VNET_HDR_LEN) {
+                        continue;
+                    }
+                    NetstackIperf3Bridge.completeChecksum(frame, n);
+                    final FaultInjector f = inboundFaults;
+                    if (f == null) {
+                        stack.deliver(frame, OffloadTun.VNET_HDR_LEN, n - OffloadTun.VNET_HDR_LEN);
+                    } else {
+                        f.send(frame, OffloadTun.VNET_HDR_LEN, n - OffloadTun.VNET_HDR_LEN);
+                        f.deliver(System.nanoTime(), toStack);
+                    }
+                    continue;
+                }
                 final int n = tun.read(in, 100);
                 if (n <= 0) {
                     continue;
@@ -180,6 +221,15 @@ final class KernelNamespace implements AutoCloseable {
         return full;
     }
 
+    private void closeTun() {
+        if (tun != null) {
+            tun.close();
+        }
+        if (offloadTun != null) {
+            offloadTun.close();
+        }
+    }
+
     @Override
     public void close() {
         running = false;
@@ -196,7 +246,7 @@ final class KernelNamespace implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         stack.close();
-        tun.close();
+        closeTun();
         runQuietly("ip", "netns", "del", namespace);
     }
 

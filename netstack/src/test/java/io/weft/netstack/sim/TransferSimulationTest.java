@@ -137,6 +137,34 @@ class TransferSimulationTest {
         transfer(size, loss, limitSeconds, seed, false, TcpConfig.defaults().withCongestionControl(Cubic::new));
     }
 
+    /**
+     * A short, fast path like a TUN to the local kernel (0.1 ms each way, 1 GB/s) with random loss
+     * each way: losses, lost retransmissions and tail losses must be repaired by RACK-TLP and
+     * fast recovery, so retransmission timeouts stay rare and the transfer is not paced by the
+     * 200 ms minimum RTO.
+     */
+    @ParameterizedTest(name = "fast path, {0} loss")
+    @CsvSource({
+        "0.01, 2, 31",
+        "0.05, 8, 32",
+        "0.10, 30, 33",
+    })
+    void shouldRecoverWithoutTimeoutsOnAFastLossyPath(double loss, long limitSeconds, long seed) {
+        Faults faults = new Faults(loss, 0, 0, 100_000L, 0, 1_000_000_000L);
+        SimulatedPair net = new SimulatedPair(faults, seed, 1420);
+        long size = 16 << 20;
+        Transfer t = new Transfer(net, size, seed, SimulatedPair.B4, TcpConfig.defaults());
+        long took = net.runUntil(t::done, t, limitSeconds * 1000 * MS);
+        assertThat(t.received).isEqualTo(size);
+        assertThat(t.receivedHash.digest()).isEqualTo(t.sentHash.digest());
+        long lost = net.towardsB.lost();
+        System.out.printf("fast path loss %.2f: %.2f s simulated, %d RTOs, %d TLPs, %d recoveries, retransmitted %d, lost %d%n",
+                loss, took / 1e9, t.client.retransmissionTimeouts(), t.client.tailLossProbes(),
+                t.client.recoveryEpisodes(), t.client.retransmittedSegments(), lost);
+        // Without RACK-TLP, every lost retransmission and every tail loss costs a 200 ms timeout.
+        assertThat(t.client.retransmissionTimeouts()).as("RTOs").isLessThanOrEqualTo(Math.max(2, lost / 50));
+    }
+
     @org.junit.jupiter.api.Test
     void shouldPaceASenderToASlowReaderThroughZeroWindows() {
         // 64 KiB receive buffer read 16 KiB every 20 ms (800 KB/s) while the link carries 12.5 MB/s.
