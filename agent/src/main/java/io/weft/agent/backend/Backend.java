@@ -34,6 +34,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -127,6 +128,9 @@ public final class Backend implements AutoCloseable {
   private volatile Engine engine;
   private volatile ControlClient client;
   private volatile Thread controlThread;
+  private volatile long lastMapNanos;
+  private final AtomicLong sessions = new AtomicLong();
+  private final AtomicLong watchdogChecks = new AtomicLong();
 
   public Backend(BackendConfig config) {
     this.config = Objects.requireNonNull(config, "config");
@@ -423,11 +427,16 @@ public final class Backend implements AutoCloseable {
         lock.unlock();
       }
       bringUp(registered);
-      c.onMapMessage(m -> onMap(c));
+      lastMapNanos = config.clock().nanoTime();
+      c.onMapMessage(m -> {
+        lastMapNanos = config.clock().nanoTime();
+        onMap(c);
+      });
       c.subscribe();
+      sessions.incrementAndGet();
       setControlConnected(true, null);
       transition(BackendState.RUNNING, null);
-      String why = c.closed().get();
+      String why = awaitEndOrSilence(c);
       setControlConnected(false, null);
       if (!stopped()) {
         setError(why);
@@ -440,6 +449,41 @@ public final class Backend implements AutoCloseable {
       client = null;
       closeQuietly(c);
     }
+  }
+
+  /**
+   * Waits until the connection ends, or drops it when the map stream has been silent (not even a
+   * keepalive) for longer than {@link BackendConfig#mapSilenceTimeout()}: a half-open TCP
+   * connection (a NAT that forgot it, a frozen server) would otherwise look attached forever.
+   */
+  private String awaitEndOrSilence(ControlClient c) throws InterruptedException, ExecutionException {
+    long limit = config.mapSilenceTimeout().toNanos();
+    long period = Math.clamp(limit / 8, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1));
+    while (true) {
+      try {
+        return c.closed().get(period, TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        long silent = config.clock().nanoTime() - lastMapNanos;
+        watchdogChecks.incrementAndGet();
+        if (silent > limit) {
+          String why = "map stream silent for " + Duration.ofNanos(silent).toMillis() + " ms (limit "
+              + config.mapSilenceTimeout().toMillis() + " ms)";
+          LOG.log(Level.INFO, "{0}: {1}; dropping the connection", config.hostname(), why);
+          closeQuietly(c);
+          return why;
+        }
+      }
+    }
+  }
+
+  /** How many times the map stream has been attached (each reconnection adds one). */
+  public long controlSessions() {
+    return sessions.get();
+  }
+
+  /** How many times the silence watchdog has looked at the map stream (tests wait on it). */
+  public long watchdogChecks() {
+    return watchdogChecks.get();
   }
 
   private void onMap(ControlClient c) {

@@ -3,6 +3,7 @@ package io.weft.agent.backend;
 import io.weft.agent.userspace.NetstackTun;
 import io.weft.wg.conn.Bind;
 import io.weft.wg.conn.UdpBind;
+import io.weft.wg.time.NanoClock;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -27,6 +28,10 @@ import java.util.function.Supplier;
  * @param backoffMax longest reconnection delay
  * @param requestTimeout how long one request to the server may take
  * @param loginTimeout how long an interactive login may take
+ * @param mapSilenceTimeout how long the map stream may stay silent (no map message, not even a
+ *     keepalive) before the connection is dropped and re-established; the server sends a
+ *     keepalive after 60 s of idleness by default, so the default is 2.5 of those
+ * @param clock the clock the silence is measured on (a manual one in tests)
  */
 public record BackendConfig(
     Path stateDir,
@@ -40,15 +45,33 @@ public record BackendConfig(
     Duration backoffInitial,
     Duration backoffMax,
     Duration requestTimeout,
-    Duration loginTimeout) {
+    Duration loginTimeout,
+    Duration mapSilenceTimeout,
+    NanoClock clock) {
+
+  /** The default {@link #mapSilenceTimeout}: 2.5 times the server's default keepalive interval. */
+  public static final Duration DEFAULT_MAP_SILENCE_TIMEOUT = Duration.ofSeconds(150);
 
   public BackendConfig {
     Objects.requireNonNull(stateDir, "stateDir");
+    Objects.requireNonNull(mapSilenceTimeout, "mapSilenceTimeout");
+    Objects.requireNonNull(clock, "clock");
+    if (mapSilenceTimeout.isNegative() || mapSilenceTimeout.isZero()) {
+      throw new IllegalArgumentException("map silence timeout must be positive: " + mapSilenceTimeout);
+    }
     Objects.requireNonNull(controlUrl, "controlUrl");
     Objects.requireNonNull(hostname, "hostname");
     Objects.requireNonNull(tun, "tun");
     Objects.requireNonNull(bind, "bind");
     advertise = advertise == null ? null : List.copyOf(advertise);
+  }
+
+  /** Without the watchdog settings: {@link #DEFAULT_MAP_SILENCE_TIMEOUT} on the system clock. */
+  public BackendConfig(Path stateDir, URI controlUrl, String authKey, String hostname, TunFactory tun,
+      Supplier<Bind> bind, int listenPort, List<InetAddress> advertise, Duration backoffInitial, Duration backoffMax,
+      Duration requestTimeout, Duration loginTimeout) {
+    this(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise, backoffInitial, backoffMax,
+        requestTimeout, loginTimeout, DEFAULT_MAP_SILENCE_TIMEOUT, NanoClock.SYSTEM);
   }
 
   /** Userspace mode (no root) on plain UDP, with the default timeouts. */
@@ -59,21 +82,32 @@ public record BackendConfig(
 
   public BackendConfig withAdvertise(List<InetAddress> addresses) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, addresses,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout);
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
   }
 
   public BackendConfig withBackoff(Duration initial, Duration max) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
-        initial, max, requestTimeout, loginTimeout);
+        initial, max, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
   }
 
   public BackendConfig withTun(TunFactory factory) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, factory, bind, listenPort, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout);
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
   }
 
   public BackendConfig withListenPort(int port) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, port, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout);
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
+  }
+
+  /** Drops a map stream silent for longer than {@code timeout}, measured on {@code clock}. */
+  public BackendConfig withMapSilenceTimeout(Duration timeout, NanoClock clock) {
+    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, timeout, clock);
+  }
+
+  public BackendConfig withLoginTimeout(Duration timeout) {
+    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
+        backoffInitial, backoffMax, requestTimeout, timeout, mapSilenceTimeout, clock);
   }
 }

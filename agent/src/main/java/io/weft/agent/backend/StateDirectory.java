@@ -69,6 +69,11 @@ public final class StateDirectory {
     writePrivate(dir.resolve(NODE_KEY), key.toBase64() + "\n");
   }
 
+  /** Deletes the node key ({@code weft logout}): the next start creates a new one. */
+  public synchronized void forgetNodeKey() throws IOException {
+    Files.deleteIfExists(dir.resolve(NODE_KEY));
+  }
+
   /** Whether a registration succeeded and has not been undone (logout, deletion). */
   public boolean registered() {
     return Files.exists(dir.resolve(REGISTERED));

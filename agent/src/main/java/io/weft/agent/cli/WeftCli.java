@@ -26,11 +26,21 @@ import picocli.CommandLine.Command;
       WeftCli.GenPsk.class,
       WeftCli.Quickstart.class,
       io.weft.agent.wg.WgCommand.class,
+      NodeCommands.DaemonCommand.class,
+      NodeCommands.Up.class,
+      NodeCommands.Status.class,
+      NodeCommands.Ip.class,
+      NodeCommands.Ping.class,
+      NodeCommands.Down.class,
+      NodeCommands.Logout.class,
       CommandLine.HelpCommand.class
     })
 public final class WeftCli implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Option(names = "--socket", description = "The daemon's local API socket (default: $WEFT_SOCKET, else /var/run/weft/weftd.sock).")
+  java.nio.file.Path socket;
 
   /** Runs the CLI and exits with its status. */
   public static void main(String[] args) {

@@ -1,0 +1,60 @@
+package io.weft.agent.kernel;
+
+import io.weft.agent.backend.TunFactory;
+import io.weft.tun.linux.IpRoute2;
+import io.weft.tun.linux.LinuxTun;
+import io.weft.wg.tun.Tun;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * Kernel mode ({@code weft up --tun=kernel}): a Linux TUN interface carrying the node's mesh
+ * addresses as host routes ({@code /32}, {@code /128}), MTU {@value #MTU}, with the whole mesh
+ * range routed into it. The interface is not persistent: closing the TUN (on {@code weft down}, or
+ * when the process dies) makes the kernel delete it with its addresses and routes. Needs
+ * {@code CAP_NET_ADMIN}; runs in the calling thread's network namespace.
+ */
+public final class KernelTunFactory implements TunFactory {
+  /** The MTU: leaves room for WireGuard's and the outer IPv6/UDP headers on a 1360-byte path. */
+  public static final int MTU = 1280;
+  /** The default interface name. */
+  public static final String DEFAULT_NAME = "weft0";
+  /** The mesh's IPv4 range (RFC 6598 shared address space). */
+  public static final String MESH_V4 = "100.64.0.0/10";
+  /** The mesh's IPv6 range. */
+  public static final String MESH_V6 = "fd7a:115c:a1e0::/48";
+
+  private final String name;
+
+  public KernelTunFactory(String name) {
+    this.name = name == null || name.isEmpty() ? DEFAULT_NAME : name;
+  }
+
+  @Override
+  public Tun open(String hostname, List<InetAddress> addresses) throws IOException {
+    LinuxTun tun = LinuxTun.open(name, MTU);
+    try {
+      boolean v6 = false;
+      for (InetAddress a : addresses) {
+        String host = a.getHostAddress();
+        if (a instanceof Inet4Address) {
+          IpRoute2.addAddress(tun.name(), host + "/32");
+        } else {
+          // A TUN has no link to collide on: skip duplicate address detection.
+          IpRoute2.run("-6", "addr", "add", host + "/128", "dev", tun.name(), "nodad");
+          v6 = true;
+        }
+      }
+      IpRoute2.addRoute(tun.name(), MESH_V4);
+      if (v6) {
+        IpRoute2.run("-6", "route", "add", MESH_V6, "dev", tun.name());
+      }
+      return tun;
+    } catch (IOException | RuntimeException e) {
+      tun.close();
+      throw e;
+    }
+  }
+}
