@@ -19,7 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,12 +96,14 @@ class MeshNamespaceIT {
     long t = System.nanoTime();
     List<Node> nodes = new ArrayList<>();
     for (String name : List.of("n1", "n2", "n3")) {
-      Node n = mesh.addNode(name);
-      n.up(authKey);
-      nodes.add(n);
+      nodes.add(mesh.addNode(name));
     }
+    MeshNet.eachInParallel(nodes, n -> {
+      n.startDaemon();
+      n.up(authKey);
+    });
     report("3 daemons started and up", System.nanoTime() - t);
-    for (Node n : nodes) {
+    MeshNet.eachInParallel(nodes, n -> {
       Backend.Status s = awaitPeers(n, names(nodes, n));
       assertThat(s.state()).isEqualTo(BackendState.RUNNING);
       assertThat(s.controlConnected()).as("%s attached to the map stream", n).isTrue();
@@ -110,7 +111,7 @@ class MeshNamespaceIT {
       assertThat(s.nodeKey()).as("%s's node key", n).isNotBlank();
       learnAddresses(n, s);
       assertKernelTun(n);
-    }
+    });
     t = System.nanoTime();
     for (int i = 0; i < nodes.size(); i++) {
       for (int j = i + 1; j < nodes.size(); j++) {
@@ -126,7 +127,7 @@ class MeshNamespaceIT {
     }
     report("pings and 6 x 10 MB among 3 nodes", System.nanoTime() - t);
     // The daemons' counters saw it: every peer has a handshake and at least 10 MB each way.
-    for (Node n : nodes) {
+    MeshNet.eachInParallel(nodes, n -> {
       Backend.Status s = n.status();
       for (Backend.PeerStatus p : s.peers()) {
         assertThat(p.lastHandshakeEpochMillis()).as("%s: handshake with %s", n, p.name()).isPositive();
@@ -134,7 +135,7 @@ class MeshNamespaceIT {
         assertThat(p.txBytes()).as("%s: bytes to %s", n, p.name()).isGreaterThan(MeshTraffic.TRANSFER_BYTES);
         assertThat(p.endpoint()).as("%s: endpoint of %s on the bridge", n, p.name()).startsWith(MeshNet.UNDERLAY);
       }
-    }
+    });
     return nodes;
   }
 
@@ -142,6 +143,7 @@ class MeshNamespaceIT {
 
   Node aLateJoinerIsReachableFromAllWithinTwoSeconds(List<Node> others) throws Exception {
     Node n4 = mesh.addNode("n4");
+    n4.startDaemon();
     long upStarted = System.nanoTime();
     n4.up(authKey);
     long joined = System.nanoTime();
@@ -170,9 +172,7 @@ class MeshNamespaceIT {
     Backend.Status s = awaitPeers(n4, names(others, null));
     learnAddresses(n4, s);
     assertThat(ip4.get("n4")).isEqualTo(n4Ip);
-    for (Node o : others) {
-      awaitPeers(o, union(names(others, o), Set.of("n4")));
-    }
+    MeshNet.eachInParallel(others, o -> awaitPeers(o, union(names(others, o), Set.of("n4"))));
     traffic.ping(n4, others.getFirst(), ip6.get(others.getFirst().name));
     traffic.transfer(n4, others.getFirst(), ip4.get(others.getFirst().name));
     return n4;
@@ -182,53 +182,18 @@ class MeshNamespaceIT {
 
   void rotatingOneKeyDoesNotBreakTheOthersTransfers(Node a, Node b, Node rotated) throws Exception {
     Backend.Status before = rotated.status();
-    AtomicBoolean rotating = new AtomicBoolean(true);
-    List<long[]> intervals = new ArrayList<>();
-    long rotationStart;
-    long rotationEnd;
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      // a <-> b move data back to back, from before the rotation until after it.
-      Future<Integer> load = pool.submit(() -> {
-        int done = 0;
-        for (int i = 0; i < 200 && (rotating.get() || done < 2); i++) {
-          boolean forward = i % 2 == 0;
-          MeshTraffic.Transfer tr = forward ? traffic.start(a, b, ip4.get(b.name)) : traffic.start(b, a, ip4.get(a.name));
-          tr.finish();
-          synchronized (intervals) {
-            intervals.add(new long[] {tr.startedNanos, tr.finishedNanos()});
-          }
-          done = rotating.get() ? 0 : done + 1;
-        }
-        return intervals.size();
-      });
-      MeshNet.await("a transfer under way before the rotation", Duration.ofSeconds(30), () -> {
-        synchronized (intervals) {
-          return !intervals.isEmpty() || load.isDone();
-        }
-      });
-      rotationStart = System.nanoTime();
-      rotateNodeKey(rotated);
-      rotationEnd = System.nanoTime();
-      rotating.set(false);
-      int transfers = load.get();
-      report("key rotation of " + rotated + " (" + transfers + " transfers between " + a + " and " + b + ")",
-          rotationEnd - rotationStart);
-    }
-    long overlapping;
-    synchronized (intervals) {
-      overlapping = intervals.stream().filter(iv -> iv[0] < rotationEnd && iv[1] > rotationStart).count();
-    }
-    assertThat(overlapping).as("transfers in flight during the rotation (each checked by hash)").isPositive();
-
+    MeshTraffic.Across across = traffic.transfersAcross(a, ip4.get(a.name), b, ip4.get(b.name), () -> rotateNodeKey(rotated));
+    report("key rotation of " + rotated + " (" + across.transfers() + " transfers " + a + " <-> " + b + ", "
+        + across.overlapping() + " during it)", across.disruption().toNanos());
     Backend.Status after = rotated.status();
     assertThat(after.nodeKey()).as("%s's new node key", rotated).isNotEqualTo(before.nodeKey());
     assertThat(after.addresses()).as("addresses survive a rotation").isEqualTo(before.addresses());
-    for (Node o : List.of(a, b)) {
+    MeshNet.eachInParallel(List.of(a, b), o -> {
       o.awaitStatus("peer " + rotated + " with the new key", STATUS_TIMEOUT,
           st -> st.peers().stream().anyMatch(p -> p.name().equals(rotated.name) && after.nodeKey().equals(p.nodeKey())));
       traffic.ping(o, rotated, ip4.get(rotated.name));
       traffic.ping(rotated, o, ip4.get(o.name));
-    }
+    });
     traffic.transfer(rotated, a, ip4.get(a.name));
   }
 
@@ -244,31 +209,32 @@ class MeshNamespaceIT {
   void trafficKeepsFlowingWhileTheServerIsDown(List<Node> nodes) throws Exception {
     Node a = nodes.get(0);
     Node b = nodes.get(1);
-    MeshTraffic.Transfer inFlight = traffic.start(a, b, ip4.get(b.name));
     long killed = System.nanoTime();
-    mesh.killControl();
-    inFlight.finish();
-    for (Node n : nodes) {
-      Backend.Status s = n.awaitStatus("control connection lost", STATUS_TIMEOUT, st -> !st.controlConnected());
-      assertThat(s.state()).as("%s keeps running without the server", n).isEqualTo(BackendState.RUNNING);
-      assertThat(s.peers()).as("%s keeps its peers", n).hasSize(nodes.size() - 1);
-    }
-    for (Node x : nodes) {
+    // a <-> b keep moving data through the kill and until every node has noticed the server is gone.
+    MeshTraffic.Across across = traffic.transfersAcross(a, ip4.get(a.name), b, ip4.get(b.name), () -> {
+      mesh.killControl();
+      MeshNet.eachInParallel(nodes, n -> {
+        Backend.Status s = n.awaitStatus("control connection lost", STATUS_TIMEOUT, st -> !st.controlConnected());
+        assertThat(s.state()).as("%s keeps running without the server", n).isEqualTo(BackendState.RUNNING);
+        assertThat(s.peers()).as("%s keeps its peers", n).hasSize(nodes.size() - 1);
+      });
+    });
+    report("server kill until all nodes noticed (" + across.transfers() + " transfers " + a + " <-> " + b + ", "
+        + across.overlapping() + " during it)", across.disruption().toNanos());
+    MeshNet.eachInParallel(nodes, x -> {
       for (Node y : nodes) {
         if (x != y) {
           traffic.ping(x, y, ip4.get(y.name));
         }
       }
-    }
+    });
     traffic.transfer(nodes.get(2), nodes.get(3), ip4.get(nodes.get(3).name));
-    traffic.transfer(nodes.get(3), a, ip4.get(a.name));
-    report("server down: in-flight transfer, all-pairs ping, 2 x 10 MB", System.nanoTime() - killed);
+    report("server down: transfers, all-pairs ping, one more 10 MB", System.nanoTime() - killed);
 
     long restart = System.nanoTime();
     mesh.startControl();
-    for (Node n : nodes) {
-      n.awaitStatus("reconnected to the restarted server", Duration.ofSeconds(60), Backend.Status::controlConnected);
-    }
+    MeshNet.eachInParallel(nodes,
+        n -> n.awaitStatus("reconnected to the restarted server", Duration.ofSeconds(60), Backend.Status::controlConnected));
     report("server restart to all nodes reconnected", System.nanoTime() - restart);
     // The restarted server has them all online, each advertising only its bridge address (never a mesh one).
     JsonNode listed = new ObjectMapper().readTree(mesh.admin("nodes", "--json").stdout());
@@ -292,31 +258,28 @@ class MeshNamespaceIT {
 
   void theRestartedServerDeliversADeletion(List<Node> others, Node deleted) throws Exception {
     String target = ip4.get(deleted.name);
-    for (Node o : others) {
-      traffic.ping(o, deleted, target);
-    }
+    MeshNet.eachInParallel(others, o -> traffic.ping(o, deleted, target));
     mesh.admin("delete", deleted.name);
     long gone = System.nanoTime();
-    for (Node o : others) {
-      MeshNet.await(o + " no longer reaches the deleted " + deleted, Duration.ofSeconds(10), () -> {
-        try {
-          return !traffic.answers(o, target);
-        } catch (Exception e) {
-          throw new AssertionError(e);
-        }
-      });
-    }
+    MeshNet.eachInParallel(others, o -> MeshNet.await(o + " no longer reaches the deleted " + deleted,
+        Duration.ofSeconds(10), () -> {
+          try {
+            return !traffic.answers(o, target);
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        }));
     report("deletion to unreachable from all", System.nanoTime() - gone);
     Backend.Status s = deleted.awaitStatus("logged out by the deletion", STATUS_TIMEOUT,
         st -> st.state() == BackendState.NOT_LOGGED_IN);
     assertThat(s.peers()).as("the deleted node has no peers left").isEmpty();
-    for (Node o : others) {
+    MeshNet.eachInParallel(others, o -> {
       Backend.Status os = awaitPeers(o, names(others, o));
       assertThat(os.peers()).extracting(Backend.PeerStatus::nodeKey).doesNotContain(s.nodeKey());
       assertThat(traffic.answers(deleted, ip4.get(o.name))).as("the deleted node reaches %s", o).isFalse();
       Output again = o.inNs("ping", "-c", "3", "-i", "0.2", "-w", "2", target);
       assertThat(again.exit()).as("%s still cannot reach the deleted node:%n%s", o, again.stdout()).isNotZero();
-    }
+    });
     Output tcp = others.getFirst().inNs("socat", "-u", "OPEN:/dev/null", "TCP:" + target + ":7,connect-timeout=2");
     assertThat(tcp.exit()).as("TCP to the deleted node:%n%s", tcp.both()).isNotZero();
   }
@@ -324,14 +287,16 @@ class MeshNamespaceIT {
   // ---- 5 ----
 
   void aUserspaceNodeReachesAndIsReachedByTheKernelNodes(List<Node> kernel) throws Exception {
+    long t = System.nanoTime();
     Node u = mesh.addNode("n5");
+    u.startDaemon();
     u.up(authKey, "--tun=userspace");
     Backend.Status s = awaitPeers(u, names(kernel, null));
     learnAddresses(u, s);
     Output links = u.inNs("ip", "-d", "-o", "link", "show");
     assertThat(links.stdout()).as("no TUN device in the userspace node's namespace").doesNotContain("weft0")
         .doesNotContain("tun type");
-    for (Node k : kernel) {
+    MeshNet.eachInParallel(kernel, k -> {
       awaitPeers(k, union(names(kernel, k), Set.of(u.name)));
       traffic.ping(k, u, ip4.get(u.name));
       traffic.ping(k, u, ip6.get(u.name));
@@ -341,11 +306,12 @@ class MeshNamespaceIT {
       Output syn = k.inNs("socat", "-u", "OPEN:/dev/null", "TCP:" + ip4.get(u.name) + ":9,connect-timeout=5");
       assertThat(syn.exit()).isNotZero();
       assertThat(syn.stderr()).as("%s -> %s TCP: refused by the netstack", k, u).contains("Connection refused");
-    }
+    });
+    report("userspace node: join, pings both ways, TCP RST", System.nanoTime() - t);
   }
 
   void assertWeftPing(Node from, Node to) throws Exception {
-    Output o = from.cliOk("ping", "-c", "3", "--timeout", "5s", to.name);
+    Output o = from.cliOk("ping", "-c", "3", "--interval", "200ms", "--timeout", "5s", to.name);
     assertThat(o.stdout()).as("weft ping %s -> %s", from, to)
         .containsPattern("pong from " + to.name + " \\(" + java.util.regex.Pattern.quote(ip4.get(to.name)) + "\\) via "
             + java.util.regex.Pattern.quote(MeshNet.UNDERLAY) + "\\d+:\\d+ in \\d+\\.\\d\\dms");

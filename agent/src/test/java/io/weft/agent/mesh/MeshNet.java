@@ -12,6 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -68,7 +72,7 @@ final class MeshNet implements AutoCloseable {
   /** Starts the coordination server (again, after a kill: same data directory) and waits until it listens. */
   void startControl() throws Exception {
     String log = "control-" + logs.incrementAndGet() + ".log";
-    control = net.start(log, Map.of(), "ip", "netns", "exec", bridgeNs, java(), "-Xmx256m", "-jar",
+    control = start(log, "ip", "netns", "exec", bridgeNs, java(), "-Xmx256m", "-jar",
         controlJar().toString(), "serve", "--listen", CONTROL_IP + ":" + CONTROL_PORT, "--data-dir", controlDir.toString());
     Process p = control;
     await("the coordination server listens (log " + log + ")", Duration.ofSeconds(60),
@@ -99,7 +103,7 @@ final class MeshNet implements AutoCloseable {
 
   // ---- nodes ----
 
-  /** Creates node {@code name}'s namespace on the bridge and starts its daemon. */
+  /** Creates node {@code name}'s namespace on the bridge (its daemon is not started yet). */
   Node addNode(String name) throws Exception {
     int i = nodes.size() + 1;
     String ns = net.namespace("wm" + i);
@@ -113,8 +117,14 @@ final class MeshNet implements AutoCloseable {
     net.run("ip", "-n", ns, "link", "set", inNode, "up");
     Node n = new Node(name, ns, underlay, dir.resolve(name + "-state"), dir.resolve(name + ".sock"));
     nodes.add(n);
-    n.startDaemon();
     return n;
+  }
+
+  /** Starts a long-running command (stopped on close); safe from several threads. */
+  Process start(String logName, String... cmd) throws IOException {
+    synchronized (net) {
+      return net.start(logName, Map.of(), cmd);
+    }
   }
 
   /** One node: its namespace, its daemon and the CLI that talks to it. */
@@ -139,7 +149,7 @@ final class MeshNet implements AutoCloseable {
     void startDaemon() throws Exception {
       daemonLog = name + "-daemon-" + logs.incrementAndGet() + ".log";
       String log = daemonLog;
-      daemon = net.start(log, Map.of(), "ip", "netns", "exec", ns, java(), "--enable-native-access=ALL-UNNAMED",
+      daemon = start(log, "ip", "netns", "exec", ns, java(), "--enable-native-access=ALL-UNNAMED",
           "-Xmx256m", "-jar", weftJar().toString(), "daemon", "--state-dir", stateDir.toString(), "--socket", socket.toString());
       Process p = daemon;
       await(name + "'s daemon listens", Duration.ofSeconds(60),
@@ -252,6 +262,43 @@ final class MeshNet implements AutoCloseable {
     while (!condition.getAsBoolean()) {
       assertThat(System.nanoTime() - deadline).as("%s (within %s)", what, timeout).isNegative();
       LockSupport.parkNanos(20_000_000L);
+    }
+  }
+
+  /** A node-wise step. */
+  @FunctionalInterface
+  interface NodeStep {
+    void run(Node n) throws Exception;
+  }
+
+  /** Runs {@code step} for every node at once (CLI calls start a JVM each: this saves wall time). */
+  static void eachInParallel(List<Node> nodes, NodeStep step) throws Exception {
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> running = new ArrayList<>();
+      for (Node n : nodes) {
+        running.add(pool.submit(() -> {
+          step.run(n);
+          return null;
+        }));
+      }
+      for (Future<?> f : running) {
+        join(f);
+      }
+    }
+  }
+
+  /** Waits for {@code f}; its failure is rethrown as it was (an AssertionError stays one). */
+  static <T> T join(Future<T> f) throws Exception {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception x) {
+        throw x;
+      }
+      if (e.getCause() instanceof Error x) {
+        throw x;
+      }
+      throw e;
     }
   }
 

@@ -11,10 +11,16 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
-import java.util.Map;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -72,7 +78,7 @@ final class MeshTraffic {
     int port = ports.incrementAndGet();
     Path received = mesh.dir().resolve("received-" + files.incrementAndGet() + ".bin");
     String tag = from + "-to-" + to + "-" + port;
-    Process receiver = mesh.net.start("socat-recv-" + tag + ".log", Map.of(), "ip", "netns", "exec", to.ns, "socat", "-u",
+    Process receiver = mesh.start("socat-recv-" + tag + ".log", "ip", "netns", "exec", to.ns, "socat", "-u",
         "TCP-LISTEN:" + port + ",bind=" + toIp + ",reuseaddr", "OPEN:" + received + ",creat,trunc");
     MeshNet.await("socat listens on " + toIp + ":" + port + " in " + to, Duration.ofSeconds(10), () -> {
       try {
@@ -83,7 +89,7 @@ final class MeshTraffic {
     });
     assertThat(receiver.isAlive()).as("socat listener %s:%n%s", tag, mesh.net.log("socat-recv-" + tag + ".log")).isTrue();
     long started = System.nanoTime();
-    Process sender = mesh.net.start("socat-send-" + tag + ".log", Map.of(), "ip", "netns", "exec", from.ns, "socat", "-u",
+    Process sender = mesh.start("socat-send-" + tag + ".log", "ip", "netns", "exec", from.ns, "socat", "-u",
         "FILE:" + source, "TCP:" + toIp + ":" + port + ",connect-timeout=10");
     return new Transfer(tag, sender, receiver, received, started);
   }
@@ -125,6 +131,58 @@ final class MeshTraffic {
     long finishedNanos() {
       return finishedNanos;
     }
+  }
+
+  /** Something done to the mesh while traffic flows. */
+  @FunctionalInterface
+  interface Disruption {
+    void run() throws Exception;
+  }
+
+  /** How many transfers ran across a disruption, how many were in flight during it, and how long it took. */
+  record Across(int transfers, long overlapping, Duration disruption) {}
+
+  /**
+   * Moves 10 MB between {@code a} and {@code b} back to back (alternating direction, each checked
+   * by hash) from before {@code disruption} starts until two transfers that began after it ended
+   * have completed; asserts that at least one transfer was in flight while it ran.
+   */
+  Across transfersAcross(Node a, String aIp, Node b, String bIp, Disruption disruption) throws Exception {
+    AtomicBoolean disrupting = new AtomicBoolean(true);
+    List<long[]> intervals = Collections.synchronizedList(new ArrayList<>());
+    long start;
+    long end;
+    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<?> load = pool.submit(() -> {
+        int after = 0;
+        for (int i = 0; i < 200 && after < 2; i++) {
+          boolean startedDuring = disrupting.get();
+          Transfer t = i % 2 == 0 ? start(a, b, bIp) : start(b, a, aIp);
+          t.finish();
+          intervals.add(new long[] {t.startedNanos, t.finishedNanos()});
+          after += startedDuring ? 0 : 1;
+        }
+        return null;
+      });
+      MeshNet.await("a first transfer between " + a + " and " + b, Duration.ofSeconds(60),
+          () -> !intervals.isEmpty() || load.isDone());
+      start = System.nanoTime();
+      try {
+        disruption.run();
+      } finally {
+        end = System.nanoTime();
+        disrupting.set(false);
+      }
+      MeshNet.join(load);
+    }
+    long s0 = start;
+    long e0 = end;
+    long overlapping;
+    synchronized (intervals) {
+      overlapping = intervals.stream().filter(iv -> iv[0] < e0 && iv[1] > s0).count();
+    }
+    assertThat(overlapping).as("transfers between %s and %s in flight during the disruption", a, b).isPositive();
+    return new Across(intervals.size(), overlapping, Duration.ofNanos(end - start));
   }
 
   static String sha256(Path file) throws IOException {
