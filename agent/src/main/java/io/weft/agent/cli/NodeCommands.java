@@ -247,7 +247,7 @@ final class NodeCommands {
           String name = p.name() == null ? "" : p.name();
           int dot = name.indexOf('.');
           boolean byName = peer.equalsIgnoreCase(name) || (dot > 0 && peer.equalsIgnoreCase(name.substring(0, dot)));
-          boolean byIp = Engine.hosts(p.addresses()).stream().anyMatch(a -> a.getHostAddress().equals(peer)
+          boolean byIp = Engine.hosts(p.addresses()).stream().anyMatch(a -> Engine.text(a).equals(peer)
               || sameAddress(a, peer));
           if (byName || byIp) {
             prefixes = p.addresses();
@@ -268,7 +268,7 @@ final class NodeCommands {
         if ((v4 && !(a instanceof Inet4Address)) || (v6 && !(a instanceof Inet6Address))) {
           continue;
         }
-        out().println(a.getHostAddress());
+        out().println(Engine.text(a));
       }
       return 0;
     }

@@ -331,7 +331,7 @@ public final class Daemon implements AutoCloseable {
         LockSupport.parkNanos(interval.toNanos()); // pacing between probes, as ping(8)
       }
       ObjectNode ev = LocalApiServer.JSON.createObjectNode().put("seq", i + 1).put("name", target.name())
-          .put("ip", dst.getHostAddress());
+          .put("ip", Engine.text(dst));
       try {
         Duration rtt = tun.echo(src, dst, timeout);
         replied++;

@@ -63,8 +63,18 @@ public final class LocalApiClient implements AutoCloseable {
 
   /** Sends one raw request line (tests send malformed ones) and returns the final answer. */
   public JsonNode callRaw(String line, Consumer<JsonNode> events) throws IOException {
-    out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
+    try {
+      out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    } catch (IOException e) {
+      // The daemon may have answered and closed before reading (a refused caller): its answer
+      // is still waiting to be read.
+      String answer = in.readLine(); // the write failed because the daemon closed: this cannot block
+      if (answer == null) {
+        throw e;
+      }
+      return LocalApiServer.JSON.readTree(answer);
+    }
     while (true) {
       String answer = in.readLine();
       if (answer == null) {
