@@ -120,6 +120,25 @@ final class MeshNet implements AutoCloseable {
     return n;
   }
 
+  /**
+   * The daemons' java.util.logging set-up: the agent and the device at DEBUG (map changes, failed
+   * handshakes and sends; nothing per packet), one line per record.
+   */
+  private synchronized Path loggingConfig() throws IOException {
+    Path p = dir.resolve("daemon-logging.properties");
+    if (!Files.exists(p)) {
+      Files.writeString(p, """
+          handlers=java.util.logging.ConsoleHandler
+          java.util.logging.ConsoleHandler.level=ALL
+          java.util.logging.SimpleFormatter.format=%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n
+          .level=INFO
+          io.weft.agent.level=FINE
+          weft.device.level=FINE
+          """);
+    }
+    return p;
+  }
+
   /** Starts a long-running command (stopped on close); safe from several threads. */
   Process start(String logName, String... cmd) throws IOException {
     synchronized (net) {
@@ -150,7 +169,7 @@ final class MeshNet implements AutoCloseable {
       daemonLog = name + "-daemon-" + logs.incrementAndGet() + ".log";
       String log = daemonLog;
       daemon = start(log, "ip", "netns", "exec", ns, java(), "--enable-native-access=ALL-UNNAMED",
-          "-Xmx256m", "-jar", weftJar().toString(), "daemon", "--state-dir", stateDir.toString(), "--socket", socket.toString());
+          "-Xmx256m", "-Djava.util.logging.config.file=" + loggingConfig(), "-jar", weftJar().toString(), "daemon", "--state-dir", stateDir.toString(), "--socket", socket.toString());
       Process p = daemon;
       await(name + "'s daemon listens", Duration.ofSeconds(60),
           () -> net.log(log).contains("weft daemon: listening on " + socket) || !p.isAlive());
@@ -331,6 +350,27 @@ final class MeshNet implements AutoCloseable {
     Path jar = repo().resolve("control/target/weft-control.jar");
     assertThat(jar).as("the coordination server's jar (built in control's package phase)").exists();
     return jar;
+  }
+
+  /** Copies the processes' logs (server, daemons, socat) to {@code target} for a look after the run. */
+  void keepLogs(Path target) throws IOException {
+    if (Files.isDirectory(target)) {
+      try (var old = Files.list(target)) {
+        for (Path p : old.toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    Files.createDirectories(target);
+    try (var logs = Files.list(dir)) {
+      for (Path p : logs.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+        Files.copy(p, target.resolve(p.getFileName()));
+      }
+    }
+  }
+
+  String bridgeNs() {
+    return bridgeNs;
   }
 
   List<Node> nodes() {

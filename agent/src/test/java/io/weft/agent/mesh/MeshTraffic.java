@@ -50,17 +50,22 @@ final class MeshTraffic {
   /** Pings {@code to} from {@code from}'s namespace (a few echoes, all within 5 s); asserts a reply. */
   void ping(Node from, Node to, String toIp) throws Exception {
     Output o = from.inNs("ping", "-c", "3", "-i", "0.2", "-w", "5", toIp);
-    assertThat(o.exit()).as("ping %s -> %s (%s):%n%s", from, to, toIp, o.both()).isZero();
+    assertThat(o.exit()).as("ping %s -> %s (%s):%n%s%n--- %s's daemon:%n%s%n--- %s's daemon:%n%s", from, to, toIp, o.both(),
+        from, MeshNet.tail(from.daemonLog()), to, MeshNet.tail(to.daemonLog())).isZero();
   }
+
+  /** The first echo reply: when it came (since the caller's instant) and which request it answered (1 = the first). */
+  record FirstReply(long nanos, int seq) {}
 
   /**
    * Pings {@code toIp} every 50 ms until the first reply; returns when that came, in nanoseconds
-   * since {@code sinceNanos} ({@link System#nanoTime()}), or -1 without a reply within {@code limit}.
+   * since {@code sinceNanos} ({@link System#nanoTime()}), or null without a reply within {@code limit}.
    */
-  long firstReplyNanos(Node from, String toIp, long sinceNanos, Duration limit) throws Exception {
+  FirstReply firstReply(Node from, String toIp, long sinceNanos, Duration limit) throws Exception {
     Output o = from.inNs("ping", "-c", "1", "-i", "0.05", "-w", Long.toString(limit.toSeconds()), toIp);
     long at = System.nanoTime() - sinceNanos;
-    return o.exit() == 0 ? at : -1;
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("icmp_seq=(\\d+)").matcher(o.stdout());
+    return o.exit() == 0 ? new FirstReply(at, m.find() ? Integer.parseInt(m.group(1)) : -1) : null;
   }
 
   /** Whether a single echo to {@code toIp} gets a reply within 300 ms. */
