@@ -312,10 +312,12 @@ final class NodeCommands {
         if (e.path("event").asText().equals("pong")) {
           out().printf(Locale.ROOT, "pong from %s (%s) via %s in %.2fms%n", name, ip,
               e.path("endpoint").asText("?"), e.path("rttNanos").asLong() / 1e6);
+          out().flush();
         } else {
-          out().printf(Locale.ROOT, "timeout waiting for %s (%s) after %dms%n", name, ip, e.path("timeoutMillis").asLong());
+          // Only replies go to standard output (one line each); timeouts are diagnostics.
+          err().printf(Locale.ROOT, "timeout waiting for %s (%s) after %dms%n", name, ip, e.path("timeoutMillis").asLong());
+          err().flush();
         }
-        out().flush();
       });
       if (!ok(answer)) {
         return 1;

@@ -76,6 +76,7 @@ public final class Daemon implements AutoCloseable {
   private volatile Backend backend;
   private volatile PingTun pingTun;
   private volatile String hostname;
+  private volatile String tunError;
 
   /** A daemon keeping its keys in {@code stateDir} and listening on {@code socket}. */
   public Daemon(Path stateDir, Path socket) {
@@ -211,6 +212,7 @@ public final class Daemon implements AutoCloseable {
       stopBackend();
       storePrefs(prefs);
       hostname = name;
+      tunError = null;
       b = new Backend(cfg);
       b.start();
       backend = b;
@@ -245,6 +247,20 @@ public final class Daemon implements AutoCloseable {
           return;
         }
         default -> { }
+      }
+      String tunFailed = tunError;
+      if (tunFailed != null) {
+        // Without its plaintext side the node is useless: stop rather than retry forever.
+        lifecycle.lock();
+        try {
+          if (backend == b) {
+            stopBackend();
+          }
+        } finally {
+          lifecycle.unlock();
+        }
+        replies.error("cannot open the TUN: " + tunFailed + " (kernel mode needs root; or use --tun=userspace)");
+        return;
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
@@ -376,7 +392,13 @@ public final class Daemon implements AutoCloseable {
   /** Wraps {@code inner} so that the TUN it opens can carry {@code weft ping}. */
   private TunFactory pinging(TunFactory inner) {
     return (host, addresses) -> {
-      Tun t = inner.open(host, addresses);
+      Tun t;
+      try {
+        t = inner.open(host, addresses);
+      } catch (IOException | RuntimeException e) {
+        tunError = LocalApiServer.message(e);
+        throw e;
+      }
       PingTun p = new PingTun(t);
       if (t instanceof NetstackTun n) {
         UdpEndpoint u = n.stack().openUdp(0);

@@ -23,6 +23,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 
@@ -109,8 +110,8 @@ public final class LocalApiServer implements AutoCloseable {
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
   private final Thread acceptor;
   private volatile boolean closed;
-  private volatile long refused;
-  private volatile long malformed;
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong malformed = new AtomicLong();
 
   private LocalApiServer(Path path, ServerSocketChannel server, Handler handler, UserPrincipal owner,
       UserPrincipal root) {
@@ -174,12 +175,12 @@ public final class LocalApiServer implements AutoCloseable {
 
   /** Connections refused because of the caller's user. */
   public long refused() {
-    return refused;
+    return refused.get();
   }
 
   /** Requests answered with an error because they were not a valid request. */
   public long malformed() {
-    return malformed;
+    return malformed.get();
   }
 
   private void acceptLoop() {
@@ -213,7 +214,7 @@ public final class LocalApiServer implements AutoCloseable {
         return;
       }
       if (!allowed(peer.user())) {
-        refused++;
+        refused.incrementAndGet();
         LOG.log(Level.WARNING, "local API: refused a connection from user {0}: only root and {1} may use {2}",
             peer.user().getName(), owner.getName(), path);
         first.error("permission denied: user " + peer.user().getName() + " may not use the weft daemon (only root and "
@@ -228,7 +229,7 @@ public final class LocalApiServer implements AutoCloseable {
         }
         Replies replies = new Replies(out);
         if (line.length > MAX_LINE) {
-          malformed++;
+          malformed.incrementAndGet();
           replies.error("request longer than " + MAX_LINE + " bytes; closing the connection");
           return;
         }
@@ -264,12 +265,12 @@ public final class LocalApiServer implements AutoCloseable {
     try {
       n = JSON.readTree(line);
     } catch (JsonProcessingException e) {
-      malformed++;
+      malformed.incrementAndGet();
       replies.error("malformed request: not a JSON object (" + e.getOriginalMessage() + ")");
       return null;
     }
     if (!(n instanceof ObjectNode o) || !o.path("op").isTextual()) {
-      malformed++;
+      malformed.incrementAndGet();
       replies.error("malformed request: expected a JSON object with a string \"op\"");
       return null;
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link Tun} in front of the node's plaintext side (kernel TUN or netstack) that lets the
@@ -49,7 +50,7 @@ public final class PingTun implements Tun {
   private final Map<Integer, Pending> waiting = new ConcurrentHashMap<>();
   private volatile Runnable waker = () -> {};
   private volatile AutoCloseable wakerResource;
-  private volatile long intercepted;
+  private final AtomicLong intercepted = new AtomicLong();
 
   private record Pending(long sentNanos, CompletableFuture<Long> reply) {}
 
@@ -73,7 +74,7 @@ public final class PingTun implements Tun {
 
   /** Echo replies taken out of the write path. */
   public long intercepted() {
-    return intercepted;
+    return intercepted.get();
   }
 
   /**
@@ -173,7 +174,7 @@ public final class PingTun implements Tun {
       Pending p = seq < 0 ? null : waiting.get(seq);
       if (p != null) {
         p.reply().complete(now);
-        intercepted++;
+        intercepted.incrementAndGet();
         if (rest == null) {
           rest = new ByteBuffer[count];
           System.arraycopy(bufs, 0, rest, 0, i);
