@@ -31,18 +31,26 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <ol>
  *   <li>three nodes join with a pre-auth key; every pair pings (IPv4 and IPv6) and moves 10 MB of
- *       TCP each way, checked by SHA-256;
+ *       TCP each way, checked by SHA-256; the TUN has the /32, MTU 1280 and both mesh routes; the
+ *       status shows a handshake and more than 10 MB each way per peer;
  *   <li>a fourth node joins later and is reachable from all within 2 s of {@code weft up}
- *       returning (measured);
- *   <li>one node's key is rotated while two others move data: their transfers complete intact,
- *       and the peers learn the new key;
- *   <li>the coordination server is killed (SIGKILL): pings and transfers keep flowing, including
- *       one in flight during the kill; restarted on the same database, every node reconnects and
- *       a new change flows: the admin deletes the fourth node, which becomes unreachable, drops to
- *       NOT_LOGGED_IN with no peers, and disappears from the others' peers;
+ *       returning (measured from that instant to the first echo reply);
+ *   <li>one node's key is rotated while two others move data back to back: every transfer
+ *       completes intact (at least one was in flight during the rotation), the rotated node keeps
+ *       its addresses and its peers learn the new key. The CLI contract has no rotate command, so
+ *       the rotation is {@code weft logout} then {@code weft up --auth-key} (a new node key for the
+ *       same node);
+ *   <li>the coordination server is killed (SIGKILL): transfers in flight complete, every node
+ *       stays RUNNING with its peers, all pairs ping, another 10 MB moves; restarted on the same
+ *       database, every node reconnects (the server lists each online, advertising only its bridge
+ *       address) and a new change flows: the admin deletes the fourth node, which becomes
+ *       unreachable both ways (TCP too), drops to NOT_LOGGED_IN with no peers, and leaves the
+ *       others' peer lists;
  *   <li>a node in userspace mode ({@code --tun=userspace}, no TUN device in its namespace) joins:
  *       the kernel nodes' {@code ping} reaches its netstack (IPv4 and IPv6), their TCP SYN gets the
- *       netstack's RST, and {@code weft ping} works from it to each of them and from them to it.
+ *       netstack's RST ("connection refused": TCP segments cross the tunnel both ways), and
+ *       {@code weft ping} works from it to each of them and from them to it. Not covered: a TCP
+ *       data transfer to or from the userspace node (the CLI has no listener or connector).
  * </ol>
  */
 class MeshNamespaceIT {
