@@ -16,21 +16,21 @@ import java.util.concurrent.TimeUnit;
  * Network namespaces, veth links and processes a privileged test creates, all removed on close
  * (processes by PID, then the namespaces), even when the test failed. Traffic stays inside them.
  */
-final class TestNet implements AutoCloseable {
-  final String id = HexFormat.of().formatHex(SecureRandom.getSeed(2));
+public final class TestNet implements AutoCloseable {
+  public final String id = HexFormat.of().formatHex(SecureRandom.getSeed(2));
   private final List<String> namespaces = new ArrayList<>();
   private final List<Process> processes = new ArrayList<>();
   private final Path dir;
 
-  TestNet(Path dir) {
+  public TestNet(Path dir) {
     this.dir = dir;
   }
 
   /** The outcome of a command. */
-  record Result(int exit, String output) {}
+  public record Result(int exit, String output) {}
 
   /** Creates namespace {@code prefix-id} with loopback up; returns its name. */
-  String namespace(String prefix) throws Exception {
+  public String namespace(String prefix) throws Exception {
     String name = prefix + "-" + id;
     run("ip", "netns", "add", name);
     namespaces.add(name);
@@ -39,7 +39,7 @@ final class TestNet implements AutoCloseable {
   }
 
   /** Joins two namespaces with a veth pair and addresses each end (CIDR notation). */
-  void link(String nsA, String addrA, String nsB, String addrB) throws Exception {
+  public void link(String nsA, String addrA, String nsB, String addrB) throws Exception {
     String a = "va" + id;
     String b = "vb" + id;
     run("ip", "link", "add", a, "netns", nsA, "type", "veth", "peer", "name", b, "netns", nsB);
@@ -50,7 +50,7 @@ final class TestNet implements AutoCloseable {
   }
 
   /** Runs a command, waits up to 120 s, returns exit status and output. */
-  Result tryRun(Map<String, String> env, String... cmd) throws Exception {
+  public Result tryRun(Map<String, String> env, String... cmd) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);
     Process p = pb.start();
@@ -63,12 +63,12 @@ final class TestNet implements AutoCloseable {
     return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
   }
 
-  Result tryRun(String... cmd) throws Exception {
+  public Result tryRun(String... cmd) throws Exception {
     return tryRun(Map.of(), cmd);
   }
 
   /** Runs a command that must succeed; returns its output. */
-  String run(String... cmd) throws Exception {
+  public String run(String... cmd) throws Exception {
     Result r = tryRun(cmd);
     if (r.exit() != 0) {
       throw new AssertionError("'" + String.join(" ", cmd) + "' exited " + r.exit() + ": " + r.output());
@@ -77,7 +77,7 @@ final class TestNet implements AutoCloseable {
   }
 
   /** Starts a long-running command with output to {@code <dir>/<logName>}; stopped on close. */
-  Process start(String logName, Map<String, String> env, String... cmd) throws IOException {
+  public Process start(String logName, Map<String, String> env, String... cmd) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);
     pb.redirectOutput(dir.resolve(logName).toFile());
@@ -88,7 +88,7 @@ final class TestNet implements AutoCloseable {
   }
 
   /** The log of a started process, for failure messages. */
-  String log(String logName) {
+  public String log(String logName) {
     try {
       return Files.readString(dir.resolve(logName));
     } catch (IOException e) {
@@ -96,7 +96,7 @@ final class TestNet implements AutoCloseable {
     }
   }
 
-  Path dir() {
+  public Path dir() {
     return dir;
   }
 
