@@ -518,7 +518,7 @@ public final class Backend implements AutoCloseable {
     engine = new Engine(d);
     device = d;
     LOG.log(Level.INFO, "{0}: up as {1}, node key {2}, udp/{3}", config.hostname(), registered.addresses(),
-        nodePublic, port);
+        nodePublic, Integer.toString(port));
   }
 
   private HostInfo hostInfo() {
