@@ -38,6 +38,8 @@ public final class WgCommand implements Callable<Integer> {
   public static final String REKEY_ENV = "WEFT_REKEY_AFTER_SECONDS";
   /** {@code batch} for the batched Linux bind (recvmmsg/sendmmsg, UDP GSO); default the plain one. */
   public static final String BIND_ENV = "WEFT_BIND";
+  /** {@code 0} opens the TUN without TCP segmentation/receive offloads (default: on where supported). */
+  public static final String OFFLOAD_ENV = "WEFT_TUN_OFFLOAD";
   /** Crypto worker threads per direction (default: 0 on two cores or fewer). */
   public static final String WORKERS_ENV = "WEFT_CRYPTO_WORKERS";
 
@@ -73,7 +75,7 @@ public final class WgCommand implements Callable<Integer> {
     System.Logger log = System.getLogger("weft.wg." + name);
     Tun tun;
     try {
-      tun = Tuns.open(name, mtu);
+      tun = Tuns.open(name, mtu, !"0".equals(System.getenv(OFFLOAD_ENV)));
     } catch (IOException e) {
       err.println("weft wg: cannot create TUN device '" + name + "': " + e.getMessage());
       err.flush();
@@ -102,7 +104,12 @@ public final class WgCommand implements Callable<Integer> {
       device.close();
       return 1;
     }
-    log.log(System.Logger.Level.INFO, "interface {0} up, UAPI at {1}", tun.name(), uapi.path());
+    log.log(
+        System.Logger.Level.INFO,
+        "interface {0} up, UAPI at {1}, TUN offloads {2}",
+        tun.name(),
+        uapi.path(),
+        tun instanceof io.weft.tun.linux.LinuxTun l && l.offloads() ? "on" : "off");
     Thread hook =
         new Thread(
             () -> {
