@@ -83,8 +83,13 @@ public final class WgCommand implements Callable<Integer> {
     }
     // The plain DatagramChannel bind measured faster through the tunnel than the batched
     // recvmmsg/sendmmsg+GSO bind on this machine (bench/README.md); WEFT_BIND=batch selects it.
-    io.weft.wg.conn.Bind bind = "batch".equals(System.getenv(BIND_ENV))
-        ? io.weft.wg.conn.Binds.defaultBind() : new io.weft.wg.conn.UdpBind();
+    // WEFT_BIND=batch-nogso: recvmmsg/sendmmsg without UDP GSO.
+    String bindChoice = System.getenv(BIND_ENV);
+    io.weft.wg.conn.Bind bind = "batch".equals(bindChoice)
+        ? io.weft.wg.conn.Binds.defaultBind()
+        : "batch-nogso".equals(bindChoice) && io.weft.wg.conn.linux.LinuxBatchUdpBind.isSupported()
+            ? new io.weft.wg.conn.linux.LinuxBatchUdpBind(io.weft.wg.conn.linux.LinuxBatchUdpBind.DEFAULT_BATCH_SIZE, false)
+            : new io.weft.wg.conn.UdpBind();
     Device device = new Device(tun, bind, NanoClock.SYSTEM, log);
     String rekey = System.getenv(REKEY_ENV);
     if (rekey != null) {

@@ -20,7 +20,8 @@ import java.lang.foreign.MemorySegment;
  *       sequence number advanced by the bytes before; FIN and PSH only on the last segment, CWR
  *       only on the first; and the TCP checksum computed in full.
  *   <li>A packet with {@code NEEDS_CSUM} and no GSO gets its checksum completed: the sum from
- *       {@code csum_start} to the end, stored at {@code csum_start + csum_offset}.
+ *       {@code csum_start} to the end, stored at {@code csum_start + csum_offset} (0xffff for a
+ *       result of 0, which UDP would read as "no checksum").
  *   <li>Anything else is passed on as it is.
  * </ul>
  *
@@ -176,8 +177,9 @@ public final class GsoSplitter {
     if (start >= packetLen || field + 2 > packetLen) {
       return false;
     }
-    final long sum = InetChecksum.sum(src, ip + start, packetLen - start, 0);
-    put16(src, ip + field, InetChecksum.checksum(sum));
+    final int checksum = InetChecksum.checksum(InetChecksum.sum(src, ip + start, packetLen - start, 0));
+    // 0 is the same value as 0xffff in ones' complement, but to UDP it means "no checksum".
+    put16(src, ip + field, checksum == 0 ? 0xffff : checksum);
     return true;
   }
 }

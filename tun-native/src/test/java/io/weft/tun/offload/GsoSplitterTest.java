@@ -75,6 +75,18 @@ class GsoSplitterTest {
   }
 
   @Test
+  void aCompletedChecksumOfZeroIsWrittenAsAllOnes() {
+    // 20 bytes "IP header", then a "UDP" part whose words sum to 0xffff with the field at 0.
+    byte[] framed = new byte[10 + 28];
+    framed[10] = 0x45;
+    framed[10 + 20] = (byte) 0xff;
+    framed[10 + 21] = (byte) 0xff;
+    VirtioNetHdr.set(MemorySegment.ofArray(framed), 0, VirtioNetHdr.F_NEEDS_CSUM, VirtioNetHdr.GSO_NONE, 0, 0, 20, 6);
+    byte[] out = TcpSegments.split(framed).get(0);
+    assertThat(TcpSegments.u16(out, 26)).isEqualTo(0xffff);
+  }
+
+  @Test
   void passesAPlainPacketOnUnchanged() {
     byte[] packet = TcpSegments.packet(new TcpSegments.Flow(true, 1, 1, 1, new byte[0], 1), 1, 1, ACK, data(10));
     byte[] framed = new byte[10 + packet.length];
