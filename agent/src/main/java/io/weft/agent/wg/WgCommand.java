@@ -118,7 +118,7 @@ public final class WgCommand implements Callable<Integer> {
     Thread hook =
         new Thread(
             () -> {
-              log.log(System.Logger.Level.INFO, "shutting down {0}", tun.name());
+              log.log(System.Logger.Level.INFO, "shutting down {0}{1}", tun.name(), offloadStats(tun));
               closeQuietly(uapi);
               device.close();
             });
@@ -127,6 +127,14 @@ public final class WgCommand implements Callable<Integer> {
     log.log(System.Logger.Level.INFO, "interface {0} is gone; stopping", tun.name());
     closeQuietly(uapi);
     return 0;
+  }
+
+  private static String offloadStats(Tun tun) {
+    if (tun instanceof io.weft.tun.linux.LinuxTun l && l.offloads()) {
+      return "; TUN offloads: " + l.coalescedSegments() + " segments coalesced, "
+          + l.offloadDrops() + " dropped, " + l.offloadRejects() + " refused by the kernel";
+    }
+    return "";
   }
 
   private static void closeQuietly(UapiServer s) {

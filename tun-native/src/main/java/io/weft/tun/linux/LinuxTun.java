@@ -188,6 +188,11 @@ public final class LinuxTun extends PosixTun {
     return offload == null ? 0 : offload.drops();
   }
 
+  /** Packets in frames the kernel refused ({@code EINVAL}); 0 without offloads. */
+  public long offloadRejects() {
+    return offload == null ? 0 : offload.rejects();
+  }
+
   /** Segments written as part of a super-packet after its first; 0 without offloads. */
   public long coalescedSegments() {
     return offload == null ? 0 : offload.merged();
@@ -279,6 +284,7 @@ public final class LinuxTun extends PosixTun {
           } else if (r == -Errno.EINTR) {
             continue;
           } else if (rejectsPacket((int) -r)) {
+            o.reject(k);
             break;
           } else {
             throw failure("write", (int) -r);

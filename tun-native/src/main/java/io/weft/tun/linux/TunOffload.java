@@ -90,6 +90,16 @@ final class TunOffload {
     java.util.Arrays.fill(segments, 0, Math.min(count, segments.length), null);
   }
 
+  private final LongAdder rejects = new LongAdder();
+
+  void reject(int packets) {
+    rejects.add(packets);
+  }
+
+  long rejects() {
+    return rejects.sum();
+  }
+
   void drop() {
     drops.increment();
   }
