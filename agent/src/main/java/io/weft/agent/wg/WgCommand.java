@@ -87,7 +87,15 @@ public final class WgCommand implements Callable<Integer> {
       return 1;
     }
     boolean offloads = tun instanceof io.weft.tun.linux.LinuxTun l && l.offloads();
-    io.weft.wg.conn.Bind bind = bind(System.getenv(BIND_ENV), offloads);
+    io.weft.wg.conn.Bind bind;
+    try {
+      bind = bind(System.getenv(BIND_ENV), offloads);
+    } catch (IllegalArgumentException e) {
+      err.println("weft wg: " + e.getMessage());
+      err.flush();
+      closeQuietly(tun);
+      return 1;
+    }
     Device device = new Device(tun, bind, NanoClock.SYSTEM, log);
     String rekey = System.getenv(REKEY_ENV);
     if (rekey != null) {
@@ -144,7 +152,10 @@ public final class WgCommand implements Callable<Integer> {
               ? new io.weft.wg.conn.linux.LinuxBatchUdpBind(
                   io.weft.wg.conn.linux.LinuxBatchUdpBind.DEFAULT_BATCH_SIZE, false)
               : new io.weft.wg.conn.UdpBind();
-      default -> new io.weft.wg.conn.UdpBind();
+      case "plain" -> new io.weft.wg.conn.UdpBind();
+      default ->
+          throw new IllegalArgumentException(
+              BIND_ENV + "='" + choice + "': expected plain, batch or batch-nogso");
     };
   }
 
@@ -154,6 +165,14 @@ public final class WgCommand implements Callable<Integer> {
           + l.offloadDrops() + " dropped, " + l.offloadRejects() + " refused by the kernel";
     }
     return "";
+  }
+
+  private static void closeQuietly(Tun t) {
+    try {
+      t.close();
+    } catch (IOException e) {
+      // best effort on the way out
+    }
   }
 
   private static void closeQuietly(UapiServer s) {

@@ -1,6 +1,7 @@
 package io.weft.agent.wg;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.weft.wg.conn.Bind;
 import io.weft.wg.conn.UdpBind;
@@ -37,5 +38,13 @@ class WgCommandBindTest {
       assertThat(plain).isInstanceOf(UdpBind.class);
       assertThat(batch).isInstanceOf(batched());
     }
+  }
+
+  @Test
+  void anUnknownChoiceIsAClearError() {
+    assertThatThrownBy(() -> WgCommand.bind("batched", true))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("WEFT_BIND='batched'")
+        .hasMessageContaining("plain, batch or batch-nogso");
   }
 }
