@@ -3,6 +3,7 @@
 # each between two network namespaces joined by a veth pair, plus the bare veth as a baseline.
 # Measures iperf3 TCP with 1 and 4 streams (DURATION seconds each) and ping RTT; prints a table and
 # ends with "weft/wireguard-go throughput ratio: X.XX" (weft<->weft 1 stream over wg-go<->wg-go).
+# WARMUP=<seconds> runs an untimed iperf3 before each pair's measurement (default 0).
 # Needs root, wireguard-go, wireguard-tools, iperf3, iproute2 and a built agent/target/weft.jar.
 # Traffic stays inside the namespaces it creates; everything is removed on exit.
 set -euo pipefail
@@ -73,6 +74,9 @@ measure() { # label server-address -> "gbit1 gbit4 rtt"
   local addr=$1
   ip netns exec "$NSB" iperf3 -s -D -B "$addr" -I "$TMP/iperf.pid" >/dev/null
   sleep 0.5
+  # WARMUP=<seconds>: an untimed iperf3 first, for every pair alike (a JVM compiles its hot code
+  # in the first seconds; the default 0 measures from a cold start, as before).
+  if [ "${WARMUP:-0}" -gt 0 ]; then ip netns exec "$NSA" iperf3 -c "$addr" -t "$WARMUP" >/dev/null 2>&1 || true; fi
   local g1 g4 rtt
   g1=$(ip netns exec "$NSA" iperf3 -c "$addr" -t "$DURATION" -J | grep -A12 '"sum_received"' | sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | head -1)
   g4=$(ip netns exec "$NSA" iperf3 -c "$addr" -t "$DURATION" -P 4 -J | grep -A12 '"sum_received"' | sed -n 's/.*"bits_per_second":[[:space:]]*\([0-9.e+]*\).*/\1/p' | head -1)

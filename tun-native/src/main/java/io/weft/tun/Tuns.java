@@ -20,8 +20,17 @@ public final class Tuns {
    *     here
    */
   public static Tun open(String name, int mtu) throws IOException {
+    return open(name, mtu, false);
+  }
+
+  /**
+   * {@link #open(String, int)}, asking for TCP segmentation and receive offloads where the
+   * platform has them (Linux: {@link LinuxTun#open(String, int, int, boolean)}, which falls back
+   * to a plain TUN when the kernel refuses); elsewhere {@code offloads} is ignored.
+   */
+  public static Tun open(String name, int mtu, boolean offloads) throws IOException {
     return switch (Os.CURRENT) {
-      case LINUX -> LinuxTun.open(name, mtu);
+      case LINUX -> LinuxTun.open(name, mtu, LinuxTun.DEFAULT_BATCH_SIZE, offloads);
       case DARWIN -> MacUtun.open(name, mtu);
       case WINDOWS -> WindowsWintun.open(name, mtu);
       case OTHER ->

@@ -36,8 +36,15 @@ public final class WgCommand implements Callable<Integer> {
   static final String DAEMON_ENV = "WEFT_WG_DAEMON";
   /** Test and benchmark setting: REKEY_AFTER_TIME in seconds (default 120). */
   public static final String REKEY_ENV = "WEFT_REKEY_AFTER_SECONDS";
-  /** {@code batch} for the batched Linux bind (recvmmsg/sendmmsg, UDP GSO); default the plain one. */
+  /**
+   * The UDP bind: {@code plain} (a {@code DatagramChannel}, one datagram per call), {@code batch}
+   * (recvmmsg/sendmmsg with UDP GSO) or {@code batch-nogso} (recvmmsg/sendmmsg without GSO).
+   * Default: {@code batch-nogso} when the TUN has offloads (its writes coalesce only what one
+   * receive batch holds), {@code plain} otherwise.
+   */
   public static final String BIND_ENV = "WEFT_BIND";
+  /** {@code 0} opens the TUN without TCP segmentation/receive offloads (default: on where supported). */
+  public static final String OFFLOAD_ENV = "WEFT_TUN_OFFLOAD";
   /** Crypto worker threads per direction (default: 0 on two cores or fewer). */
   public static final String WORKERS_ENV = "WEFT_CRYPTO_WORKERS";
 
@@ -73,16 +80,22 @@ public final class WgCommand implements Callable<Integer> {
     System.Logger log = System.getLogger("weft.wg." + name);
     Tun tun;
     try {
-      tun = Tuns.open(name, mtu);
+      tun = Tuns.open(name, mtu, !"0".equals(System.getenv(OFFLOAD_ENV)));
     } catch (IOException e) {
       err.println("weft wg: cannot create TUN device '" + name + "': " + e.getMessage());
       err.flush();
       return 1;
     }
-    // The plain DatagramChannel bind measured faster through the tunnel than the batched
-    // recvmmsg/sendmmsg+GSO bind on this machine (bench/README.md); WEFT_BIND=batch selects it.
-    io.weft.wg.conn.Bind bind = "batch".equals(System.getenv(BIND_ENV))
-        ? io.weft.wg.conn.Binds.defaultBind() : new io.weft.wg.conn.UdpBind();
+    boolean offloads = tun instanceof io.weft.tun.linux.LinuxTun l && l.offloads();
+    io.weft.wg.conn.Bind bind;
+    try {
+      bind = bind(System.getenv(BIND_ENV), offloads);
+    } catch (IllegalArgumentException e) {
+      err.println("weft wg: " + e.getMessage());
+      err.flush();
+      closeQuietly(tun);
+      return 1;
+    }
     Device device = new Device(tun, bind, NanoClock.SYSTEM, log);
     String rekey = System.getenv(REKEY_ENV);
     if (rekey != null) {
@@ -102,11 +115,17 @@ public final class WgCommand implements Callable<Integer> {
       device.close();
       return 1;
     }
-    log.log(System.Logger.Level.INFO, "interface {0} up, UAPI at {1}", tun.name(), uapi.path());
+    log.log(
+        System.Logger.Level.INFO,
+        "interface {0} up, UAPI at {1}, TUN offloads {2}, {3}",
+        tun.name(),
+        uapi.path(),
+        offloads ? "on" : "off",
+        bind.getClass().getSimpleName() + " (batch " + bind.batchSize() + ")");
     Thread hook =
         new Thread(
             () -> {
-              log.log(System.Logger.Level.INFO, "shutting down {0}", tun.name());
+              log.log(System.Logger.Level.INFO, "shutting down {0}{1}", tun.name(), offloadStats(tun));
               closeQuietly(uapi);
               device.close();
             });
@@ -115,6 +134,45 @@ public final class WgCommand implements Callable<Integer> {
     log.log(System.Logger.Level.INFO, "interface {0} is gone; stopping", tun.name());
     closeQuietly(uapi);
     return 0;
+  }
+
+  /**
+   * The bind {@code choice} names (see {@link #BIND_ENV}). Without offloads the plain bind measured
+   * faster through the tunnel than the batched one; with offloads the batched bind without GSO
+   * measured fastest, because the receive loop hands the TUN whole batches to coalesce
+   * (bench/README.md).
+   */
+  static io.weft.wg.conn.Bind bind(String choice, boolean offloads) {
+    String c = choice == null || choice.isBlank() ? (offloads ? "batch-nogso" : "plain") : choice;
+    boolean batched = io.weft.wg.conn.linux.LinuxBatchUdpBind.isSupported();
+    return switch (c) {
+      case "batch" -> io.weft.wg.conn.Binds.defaultBind();
+      case "batch-nogso" ->
+          batched
+              ? new io.weft.wg.conn.linux.LinuxBatchUdpBind(
+                  io.weft.wg.conn.linux.LinuxBatchUdpBind.DEFAULT_BATCH_SIZE, false)
+              : new io.weft.wg.conn.UdpBind();
+      case "plain" -> new io.weft.wg.conn.UdpBind();
+      default ->
+          throw new IllegalArgumentException(
+              BIND_ENV + "='" + choice + "': expected plain, batch or batch-nogso");
+    };
+  }
+
+  private static String offloadStats(Tun tun) {
+    if (tun instanceof io.weft.tun.linux.LinuxTun l && l.offloads()) {
+      return "; TUN offloads: " + l.coalescedSegments() + " segments coalesced, "
+          + l.offloadDrops() + " dropped, " + l.offloadRejects() + " refused by the kernel";
+    }
+    return "";
+  }
+
+  private static void closeQuietly(Tun t) {
+    try {
+      t.close();
+    } catch (IOException e) {
+      // best effort on the way out
+    }
   }
 
   private static void closeQuietly(UapiServer s) {

@@ -11,6 +11,13 @@
  * down fail with {@code EIO}; both are reported as an {@code IOException} saying so, and a blocked
  * reader is woken by the deletion.
  *
+ * <p>With offloads ({@code LinuxTun.open(name, mtu, batch, true)}) the device is created with
+ * {@code IFF_VNET_HDR}, {@code TUNSETVNETHDRSZ} 10 and {@code TUNSETOFFLOAD} (checksum, TSO4,
+ * TSO6): the kernel's TCP then hands over segments of up to 64 KB, which reads cut back to MTU-sized
+ * packets ({@link io.weft.tun.offload.GsoSplitter}, keeping what does not fit a batch for the next
+ * read), and writes merge runs of a flow's segments into one ({@link
+ * io.weft.tun.offload.GroCoalescer}). A kernel that refuses the ioctls gets a plain TUN.
+ *
  * <p>{@link io.weft.tun.linux.IpRoute2} adds addresses and routes by running {@code ip(8)};
  * {@link io.weft.tun.linux.NetworkNamespace} runs code on a thread inside a network namespace,
  * which is how tests and benchmarks keep their traffic off the host's interfaces.

@@ -135,6 +135,17 @@ public final class NativeIo {
     return r >= 0 ? r : -errno(s);
   }
 
+  /** {@code write(fd, src, len)}: the first {@code len} bytes of {@code src}; bytes written, or {@code -errno}. */
+  public static long write(int fd, MemorySegment src, long len, Scratch s) {
+    final long r;
+    try {
+      r = (long) WRITE.invokeExact(s.callState, fd, src, len);
+    } catch (Throwable t) {
+      throw unexpected(t);
+    }
+    return r >= 0 ? r : -errno(s);
+  }
+
   /** {@code readv} over {@code count} iovecs in {@code s.iovecs}: bytes read, or {@code -errno}. */
   public static long readv(int fd, int count, Scratch s) {
     final long r;

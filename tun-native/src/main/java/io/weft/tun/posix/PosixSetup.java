@@ -75,6 +75,15 @@ public final class PosixSetup {
     }
   }
 
+  /** {@code ioctl(fd, request, value)} for requests whose argument is a number, not a pointer. */
+  public static void ioctlValue(int fd, long request, long value, String what) throws IOException {
+    try {
+      C_LIB.ioctl(fd, new NativeLong(request), new NativeLong(value));
+    } catch (LastErrorException e) {
+      throw failed(what, e);
+    }
+  }
+
   /** {@code socket(domain, type, protocol)}. */
   public static int socket(int domain, int type, int protocol, String what) throws IOException {
     try {

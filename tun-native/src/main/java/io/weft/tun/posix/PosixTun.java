@@ -87,65 +87,7 @@ public abstract class PosixTun implements Tun {
     final CloseGate g = gate;
     g.enter();
     try {
-      final int fd = this.fd;
-      final int max = Math.min(bufs.length, batchSize);
-      final NativeIo.Scratch s = NativeIo.scratch();
-      int n = 0;
-      short revents = 0;
-      while (n < max) {
-        final MemorySegment whole = BufferViews.whole(bufs[n]);
-        final long r = readPacket(fd, whole.asSlice(offset), s);
-        if (r > 0) {
-          sizes[n++] = (int) r;
-        } else if (r == -Errno.EAGAIN) {
-          if (n > 0) {
-            break;
-          }
-          if ((revents & POLL_FAILURE) != 0) {
-            throw gone("poll reported events 0x" + Integer.toHexString(revents) + " but no packet");
-          }
-          revents = await(NativeIo.POLLIN, s);
-        } else if (r == 0) {
-          throw gone("end of stream");
-        } else if (r != -Errno.EINTR) {
-          throw failure("read", (int) -r);
-        }
-      }
-      return n;
-    } finally {
-      if (g.exit()) {
-        release();
-      }
-    }
-  }
-
-  @Override
-  public final int write(ByteBuffer[] bufs, int count, int offset) throws IOException {
-    final CloseGate g = gate;
-    g.enter();
-    try {
-      final int fd = this.fd;
-      final NativeIo.Scratch s = NativeIo.scratch();
-      int written = 0;
-      int i = 0;
-      while (i < count) {
-        final ByteBuffer b = bufs[i];
-        final MemorySegment packet = BufferViews.whole(b).asSlice(offset, b.limit() - offset);
-        final long r = writePacket(fd, packet, s);
-        if (r >= 0) {
-          written++;
-          i++;
-        } else if (r == -Errno.EAGAIN) {
-          await(NativeIo.POLLOUT, s);
-        } else if (r == -Errno.EINTR) {
-          continue;
-        } else if (rejectsPacket((int) -r)) {
-          i++;
-        } else {
-          throw failure("write", (int) -r);
-        }
-      }
-      return written;
+      return readBatch(fd, bufs, sizes, offset, Math.min(bufs.length, batchSize), NativeIo.scratch());
     } finally {
       if (g.exit()) {
         release();
@@ -154,12 +96,95 @@ public abstract class PosixTun implements Tun {
   }
 
   /**
+   * {@link #read}'s loop, inside the close protocol: reads packets into {@code bufs[0..max)} until
+   * {@code EAGAIN} after at least one, waiting with {@link #await} while there is none. Subclasses
+   * whose reads return something other than one packet each override it.
+   */
+  protected int readBatch(int fd, ByteBuffer[] bufs, int[] sizes, int offset, int max, NativeIo.Scratch s)
+      throws IOException {
+    int n = 0;
+    short revents = 0;
+    while (n < max) {
+      final MemorySegment whole = BufferViews.whole(bufs[n]);
+      final long r = readPacket(fd, whole.asSlice(offset), s);
+      if (r > 0) {
+        sizes[n++] = (int) r;
+      } else if (r == -Errno.EAGAIN) {
+        if (n > 0) {
+          break;
+        }
+        revents = awaitReadable(revents, s);
+      } else if (r == 0) {
+        throw gone("end of stream");
+      } else if (r != -Errno.EINTR) {
+        throw failure("read", (int) -r);
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Waits for the device to become readable after a read found nothing; {@code revents} is what
+   * the previous wait returned (0 at first), so a device that polls as failed but has nothing to
+   * read is reported as gone instead of spinning.
+   */
+  protected final short awaitReadable(short revents, NativeIo.Scratch s) throws IOException {
+    if ((revents & POLL_FAILURE) != 0) {
+      throw gone("poll reported events 0x" + Integer.toHexString(revents) + " but no packet");
+    }
+    return await(NativeIo.POLLIN, s);
+  }
+
+  @Override
+  public final int write(ByteBuffer[] bufs, int count, int offset) throws IOException {
+    final CloseGate g = gate;
+    g.enter();
+    try {
+      return writeBatch(fd, bufs, count, offset, NativeIo.scratch());
+    } finally {
+      if (g.exit()) {
+        release();
+      }
+    }
+  }
+
+  /**
+   * {@link #write}'s loop, inside the close protocol: one {@link #writePacket} per packet.
+   * Subclasses that frame several packets into one write override it.
+   *
+   * @return the number of packets the OS accepted
+   */
+  protected int writeBatch(int fd, ByteBuffer[] bufs, int count, int offset, NativeIo.Scratch s)
+      throws IOException {
+    int written = 0;
+    int i = 0;
+    while (i < count) {
+      final ByteBuffer b = bufs[i];
+      final MemorySegment packet = BufferViews.whole(b).asSlice(offset, b.limit() - offset);
+      final long r = writePacket(fd, packet, s);
+      if (r >= 0) {
+        written++;
+        i++;
+      } else if (r == -Errno.EAGAIN) {
+        await(NativeIo.POLLOUT, s);
+      } else if (r == -Errno.EINTR) {
+        continue;
+      } else if (rejectsPacket((int) -r)) {
+        i++;
+      } else {
+        throw failure("write", (int) -r);
+      }
+    }
+    return written;
+  }
+
+  /**
    * Blocks until the device has {@code events} or the device is closed.
    *
    * @return the device's {@code revents}
    * @throws AsynchronousCloseException if the device was closed
    */
-  private short await(short events, NativeIo.Scratch s) throws IOException {
+  protected final short await(short events, NativeIo.Scratch s) throws IOException {
     NativeIo.pollFd(s, 0, fd, events);
     NativeIo.pollFd(s, 1, wakeReadFd, NativeIo.POLLIN);
     int r;
@@ -175,7 +200,7 @@ public abstract class PosixTun implements Tun {
     return NativeIo.revents(s, 0);
   }
 
-  private IOException gone(String why) {
+  protected final IOException gone(String why) {
     return new IOException("read on " + name + " failed: " + why + "; the interface is gone");
   }
 

@@ -61,7 +61,7 @@ class LinuxTunTest extends TunContract {
             () -> {
               // No IPv6 on new interfaces: no router solicitations or MLD reports in the reads.
               Files.writeString(Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6"), "1");
-              final LinuxTun t = LinuxTun.open("wt%d", MTU);
+              final LinuxTun t = LinuxTun.open("wt%d", MTU, LinuxTun.DEFAULT_BATCH_SIZE, offloads());
               IpRoute2.addAddress(t.name(), LOCAL + "/24");
               return t;
             });
@@ -89,6 +89,11 @@ class LinuxTunTest extends TunContract {
         ns.close();
       }
     }
+  }
+
+  /** Whether the TUN under test is opened with offloads ({@link LinuxTunWithOffloadsTest}). */
+  boolean offloads() {
+    return false;
   }
 
   @Override
