@@ -95,6 +95,12 @@ public record BackendConfig(
         backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
   }
 
+  /** The datagram side ({@code weft up --tun=kernel} picks a batched bind to match the TUN's offloads). */
+  public BackendConfig withBind(Supplier<Bind> factory) {
+    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, factory, listenPort, advertise,
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
+  }
+
   public BackendConfig withListenPort(int port) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, port, advertise,
         backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);

@@ -9,6 +9,7 @@ import io.weft.agent.backend.StateDirectory;
 import io.weft.agent.backend.TunFactory;
 import io.weft.agent.engine.Engine;
 import io.weft.agent.kernel.KernelTunFactory;
+import io.weft.agent.wg.WgCommand;
 import io.weft.agent.ping.PingTun;
 import io.weft.agent.userspace.NetstackTun;
 import io.weft.control.protocol.Node;
@@ -192,10 +193,23 @@ public final class Daemon implements AutoCloseable {
     String authKey = r.hasNonNull("authKey") ? r.get("authKey").asText() : null;
     Duration timeout = Duration.ofMillis(r.path("timeoutMillis").asLong(60_000));
 
-    TunFactory tun = pinging(mode.equals("userspace") ? NetstackTun::forNode
-        : new KernelTunFactory(prefs.path("tunName").asText(KernelTunFactory.DEFAULT_NAME)));
+    boolean kernel = !mode.equals("userspace");
+    // Kernel mode takes weft wg's data-path defaults: TUN offloads (WEFT_TUN_OFFLOAD=0 turns them
+    // off) with the batched bind that lets the receive loop hand the TUN whole runs to coalesce.
+    boolean offloads = kernel && !"0".equals(System.getenv(WgCommand.OFFLOAD_ENV));
+    String bindChoice = System.getenv(WgCommand.BIND_ENV);
+    if (kernel && !WgCommand.isBindChoice(bindChoice)) {
+      replies.error(WgCommand.BIND_ENV + "='" + bindChoice + "': expected plain, batch or batch-nogso");
+      return;
+    }
+    TunFactory tun = pinging(kernel
+        ? new KernelTunFactory(prefs.path("tunName").asText(KernelTunFactory.DEFAULT_NAME), offloads)
+        : NetstackTun::forNode);
     BackendConfig cfg = BackendConfig.userspace(stateDir, url, authKey, name).withTun(tun)
         .withListenPort(prefs.path("port").asInt(0));
+    if (kernel) {
+      cfg = cfg.withBind(() -> WgCommand.bind(bindChoice, offloads));
+    }
     if (advertise != null) {
       cfg = cfg.withAdvertise(advertise);
     }

@@ -27,14 +27,30 @@ public final class KernelTunFactory implements TunFactory {
   public static final String MESH_V6 = "fd7a:115c:a1e0::/48";
 
   private final String name;
+  private final boolean offloads;
 
+  /** A factory for TUNs named {@code name} (null or empty: {@value #DEFAULT_NAME}), without offloads. */
   public KernelTunFactory(String name) {
+    this(name, false);
+  }
+
+  /**
+   * As {@link #KernelTunFactory(String)}; with {@code offloads} the TUN asks the kernel for TCP
+   * segmentation and receive offloads (as {@code weft wg} does), falling back to a plain TUN.
+   */
+  public KernelTunFactory(String name, boolean offloads) {
     this.name = name == null || name.isEmpty() ? DEFAULT_NAME : name;
+    this.offloads = offloads;
+  }
+
+  /** Whether TUNs from this factory ask for offloads. */
+  public boolean offloads() {
+    return offloads;
   }
 
   @Override
   public Tun open(String hostname, List<InetAddress> addresses) throws IOException {
-    LinuxTun tun = LinuxTun.open(name, MTU);
+    LinuxTun tun = LinuxTun.open(name, MTU, LinuxTun.DEFAULT_BATCH_SIZE, offloads);
     try {
       boolean v6 = false;
       for (InetAddress a : addresses) {

@@ -136,13 +136,18 @@ public final class WgCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Whether {@code choice} names a bind (null or blank: the default). */
+  public static boolean isBindChoice(String choice) {
+    return choice == null || choice.isBlank() || List.of("plain", "batch", "batch-nogso").contains(choice);
+  }
+
   /**
    * The bind {@code choice} names (see {@link #BIND_ENV}). Without offloads the plain bind measured
    * faster through the tunnel than the batched one; with offloads the batched bind without GSO
    * measured fastest, because the receive loop hands the TUN whole batches to coalesce
    * (bench/README.md).
    */
-  static io.weft.wg.conn.Bind bind(String choice, boolean offloads) {
+  public static io.weft.wg.conn.Bind bind(String choice, boolean offloads) {
     String c = choice == null || choice.isBlank() ? (offloads ? "batch-nogso" : "plain") : choice;
     boolean batched = io.weft.wg.conn.linux.LinuxBatchUdpBind.isSupported();
     return switch (c) {
