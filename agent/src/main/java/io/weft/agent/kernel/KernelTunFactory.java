@@ -17,6 +17,7 @@ import java.util.List;
  * {@code CAP_NET_ADMIN}; runs in the calling thread's network namespace.
  */
 public final class KernelTunFactory implements TunFactory {
+  private static final System.Logger LOG = System.getLogger(KernelTunFactory.class.getName());
   /** The MTU: leaves room for WireGuard's and the outer IPv6/UDP headers on a 1360-byte path. */
   public static final int MTU = 1280;
   /** The default interface name. */
@@ -67,6 +68,8 @@ public final class KernelTunFactory implements TunFactory {
       if (v6) {
         IpRoute2.run("-6", "route", "add", MESH_V6, "dev", tun.name());
       }
+      LOG.log(System.Logger.Level.INFO, "{0} up for {1}, MTU {2}, TCP offloads {3}", tun.name(), hostname,
+          Integer.toString(MTU), tun.offloads() ? "on" : "off");
       return tun;
     } catch (IOException | RuntimeException e) {
       tun.close();
