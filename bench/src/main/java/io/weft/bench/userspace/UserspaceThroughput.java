@@ -33,9 +33,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
  *     -cp bench/target/benchmarks.jar io.weft.bench.userspace.UserspaceThroughput \
- *     [--bytes=256m] [--runs=3] [--bind=plain|batch] [--mtu=1420]
+ *     [--bytes=256m] [--runs=3] [--warmups=2] [--bind=plain|batch] [--mtu=1420]
  * </pre>
  *
+ * {@code --warmups=0 --runs=1 --bytes=8m} is what {@code weft quickstart} sees: a cold JVM.
  * {@code --bind=plain} is the JDK {@link UdpBind} (what {@code BackendConfig} uses today);
  * {@code batch} is {@link Binds#defaultBind()} (recvmmsg/sendmmsg on Linux with native access).
  */
@@ -81,6 +82,7 @@ public final class UserspaceThroughput {
     int runs = 3;
     boolean batch = false;
     int mtu = 1420;
+    int warmups = 2;
     for (String a : args) {
       if (a.startsWith("--bytes=")) {
         bytes = parseSize(a.substring(8));
@@ -92,6 +94,8 @@ public final class UserspaceThroughput {
           case "batch" -> true;
           default -> throw new IllegalArgumentException("--bind=plain|batch");
         };
+      } else if (a.startsWith("--warmups=")) {
+        warmups = Integer.parseInt(a.substring(10));
       } else if (a.startsWith("--mtu=")) {
         mtu = Integer.parseInt(a.substring(6));
       } else {
@@ -101,12 +105,14 @@ public final class UserspaceThroughput {
     try (Node a = new Node(1, mtu, batch); Node b = new Node(2, mtu, batch)) {
       a.peerWith(b);
       b.peerWith(a);
-      // The handshake, and a first warm-up run at a tenth of the size.
+      // The handshake, then warm-up runs (not reported) so that the JIT has compiled the path.
       a.tun.stack().ping(InetAddress.getByName(b.v4), Duration.ofSeconds(10));
       System.out.printf(Locale.ROOT, "userspace: %s bind, MTU %d, %d MiB per run, %d cores%n",
           batch ? b.device.getClass().getSimpleName() + " batch" : "plain", mtu, bytes >> 20,
           Runtime.getRuntime().availableProcessors());
-      transfer(a, b, Math.max(CHUNK, bytes / 10));
+      for (int w = 0; w < warmups; w++) {
+        transfer(a, b, Math.max(CHUNK, bytes / 2));
+      }
       double sum = 0;
       double cpuSum = 0;
       for (int r = 0; r < runs; r++) {
