@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
  *     -cp bench/target/benchmarks.jar io.weft.bench.userspace.UserspaceThroughput \
- *     [--bytes=256m] [--runs=3] [--warmups=2] [--bind=plain|batch] [--mtu=1420]
+ *     [--bytes=256m] [--runs=3] [--warmups=2] [--bind=plain|batch] [--mtu=1420] [--tcp-buffer=4m]
  * </pre>
  *
  * {@code --warmups=0 --runs=1 --bytes=8m} is what {@code weft quickstart} sees: a cold JVM.
@@ -54,10 +54,13 @@ public final class UserspaceThroughput {
     final Device device;
     final String v4;
 
-    Node(int id, int mtu, boolean batchBind) throws IOException {
+    Node(int id, int mtu, boolean batchBind, int tcpBuffer) throws IOException {
       v4 = "100.64.0." + id;
       NetStackConfig config = NetStackConfig.of(
           InterfaceConfig.of(IpAddress.parse(v4), IpAddress.parse("fd7a:115c:a1e0::" + id)).withMtu(mtu));
+      if (tcpBuffer > 0) {
+        config = config.withTcp(config.tcp().withBuffers(tcpBuffer, tcpBuffer));
+      }
       tun = new NetstackTun("node" + id, config, NetstackTun.DEFAULT_QUEUE);
       Bind bind = batchBind ? Binds.defaultBind() : new UdpBind();
       device = new Device(tun, bind, NanoClock.SYSTEM, System.getLogger("bench.userspace.node" + id));
@@ -83,6 +86,7 @@ public final class UserspaceThroughput {
     boolean batch = false;
     int mtu = 1420;
     int warmups = 2;
+    int tcpBuffer = 0;
     for (String a : args) {
       if (a.startsWith("--bytes=")) {
         bytes = parseSize(a.substring(8));
@@ -96,19 +100,21 @@ public final class UserspaceThroughput {
         };
       } else if (a.startsWith("--warmups=")) {
         warmups = Integer.parseInt(a.substring(10));
+      } else if (a.startsWith("--tcp-buffer=")) {
+        tcpBuffer = (int) parseSize(a.substring(13));
       } else if (a.startsWith("--mtu=")) {
         mtu = Integer.parseInt(a.substring(6));
       } else {
         throw new IllegalArgumentException("unknown option " + a);
       }
     }
-    try (Node a = new Node(1, mtu, batch); Node b = new Node(2, mtu, batch)) {
+    try (Node a = new Node(1, mtu, batch, tcpBuffer); Node b = new Node(2, mtu, batch, tcpBuffer)) {
       a.peerWith(b);
       b.peerWith(a);
       // The handshake, then warm-up runs (not reported) so that the JIT has compiled the path.
       a.tun.stack().ping(InetAddress.getByName(b.v4), Duration.ofSeconds(10));
-      System.out.printf(Locale.ROOT, "userspace: %s bind, MTU %d, %d MiB per run, %d cores%n",
-          batch ? b.device.getClass().getSimpleName() + " batch" : "plain", mtu, bytes >> 20,
+      System.out.printf(Locale.ROOT, "userspace: %s bind, MTU %d, TCP buffers %s, %d MiB per run, %d cores%n",
+          batch ? "batch" : "plain", mtu, tcpBuffer > 0 ? (tcpBuffer >> 10) + " KiB" : "default", bytes >> 20,
           Runtime.getRuntime().availableProcessors());
       for (int w = 0; w < warmups; w++) {
         transfer(a, b, Math.max(CHUNK, bytes / 2));
