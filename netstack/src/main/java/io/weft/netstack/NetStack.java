@@ -86,7 +86,9 @@ public final class NetStack implements AutoCloseable {
      * copy and no driver wake-up per packet, and what the packets cause to be sent (ACKs, new data
      * the ACKs let out) is sent on this thread too. For a link whose reader can afford to run the
      * stack, such as a WireGuard device's receive thread. Packet {@code i} is
-     * {@code packets[i]} from {@code offset} to its limit; the buffers are not kept.
+     * {@code packets[i]} from {@code offset} to its limit; the buffers are not kept. Not from a
+     * {@link PacketSink} call of this stack, or of a stack whose sink calls this one directly: the
+     * sink runs under the lock, in the middle of the interface's output (queue between them).
      */
     public void receive(ByteBuffer[] packets, int count, int offset) {
         lock.lock();
