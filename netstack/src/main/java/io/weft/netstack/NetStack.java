@@ -50,6 +50,12 @@ public final class NetStack implements AutoCloseable {
     private final PingSocket pinger;
     private volatile boolean workPending;
     private volatile boolean closed;
+    /**
+     * When the parked driver wakes by itself; {@code RUNNING} while it works a round. Written and
+     * read under the lock, so {@link #receive} knows whether packets it handled need the driver sooner.
+     */
+    private long driverWakesAt = RUNNING;
+    private static final long RUNNING = Long.MIN_VALUE;
     private int pingSequence;
 
     /** A stack with its own inbound queue; feed it with {@link #deliver}. */
@@ -75,6 +81,38 @@ public final class NetStack implements AutoCloseable {
         inbound.send(packet, offset, length);
     }
 
+    /**
+     * Handles incoming IP packets on the calling thread, under the stack's lock: no queue, no
+     * copy and no driver wake-up per packet, and what the packets cause to be sent (ACKs, new data
+     * the ACKs let out) is sent on this thread too. For a link whose reader can afford to run the
+     * stack, such as a WireGuard device's receive thread. Packet {@code i} is
+     * {@code packets[i]} from {@code offset} to its limit; the buffers are not kept. Not from a
+     * {@link PacketSink} call of this stack, or of a stack whose sink calls this one directly: the
+     * sink runs under the lock, in the middle of the interface's output (queue between them).
+     */
+    public void receive(ByteBuffer[] packets, int count, int offset) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            final long now = clock.getAsLong();
+            for (int i = 0; i < count; i++) {
+                final ByteBuffer p = packets[i];
+                iface.receive(now, p, offset, p.limit() - offset);
+            }
+            changed.signalAll();
+            // A delayed ACK or a retransmission timer may now be due before the parked driver wakes.
+            final long wakesAt = driverWakesAt;
+            final long due = iface.nextDeadline();
+            if (wakesAt != RUNNING && due != Long.MAX_VALUE && due < wakesAt) {
+                wakeDriver();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ----------------------------------------------------------------------------------------
     // Driver
     // ----------------------------------------------------------------------------------------
@@ -87,6 +125,7 @@ public final class NetStack implements AutoCloseable {
             workPending = false;
             lock.lock();
             try {
+                driverWakesAt = RUNNING;
                 if (closed) {
                     changed.signalAll();
                     return;
@@ -100,8 +139,10 @@ public final class NetStack implements AutoCloseable {
                 iface.poll(now);
                 changed.signalAll();
                 final long deadline = iface.nextDeadline();
+                final long end = clock.getAsLong();
                 wait = deadline == Long.MIN_VALUE ? 0
-                        : deadline == Long.MAX_VALUE ? IDLE_WAIT_NANOS : deadline - clock.getAsLong();
+                        : deadline == Long.MAX_VALUE ? IDLE_WAIT_NANOS : deadline - end;
+                driverWakesAt = wait > 0 ? end + wait : RUNNING;
             } finally {
                 lock.unlock();
             }

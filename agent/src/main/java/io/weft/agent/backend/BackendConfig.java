@@ -2,7 +2,7 @@ package io.weft.agent.backend;
 
 import io.weft.agent.userspace.NetstackTun;
 import io.weft.wg.conn.Bind;
-import io.weft.wg.conn.UdpBind;
+import io.weft.wg.conn.Binds;
 import io.weft.wg.time.NanoClock;
 import java.net.InetAddress;
 import java.net.URI;
@@ -74,9 +74,9 @@ public record BackendConfig(
         requestTimeout, loginTimeout, DEFAULT_MAP_SILENCE_TIMEOUT, NanoClock.SYSTEM);
   }
 
-  /** Userspace mode (no root) on plain UDP, with the default timeouts. */
+  /** Userspace mode (no root) on the platform's best plain UDP bind (batched on Linux), with the default timeouts. */
   public static BackendConfig userspace(Path stateDir, URI controlUrl, String authKey, String hostname) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, NetstackTun::forNode, UdpBind::new, 0, null,
+    return new BackendConfig(stateDir, controlUrl, authKey, hostname, NetstackTun::forNode, Binds::defaultBind, 0, null,
         Duration.ofMillis(250), Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofMinutes(10));
   }
 

@@ -33,6 +33,28 @@ public final class Checksum {
         return acc;
     }
 
+    private static final java.lang.invoke.VarHandle INT_BE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+    /** Adds bytes {@code [offset, offset + length)} of {@code bytes} to {@code acc}. */
+    public static long sum(byte[] bytes, int offset, int length, long acc) {
+        int i = offset;
+        final int end = offset + length;
+        final int end4 = end - 3;
+        while (i < end4) {
+            acc += (int) INT_BE.get(bytes, i) & 0xFFFF_FFFFL;
+            i += 4;
+        }
+        if (i + 1 < end) {
+            acc += ((bytes[i] & 0xFF) << 8) | (bytes[i + 1] & 0xFF);
+            i += 2;
+        }
+        if (i < end) {
+            acc += (bytes[i] & 0xFF) << 8;
+        }
+        return acc;
+    }
+
     /** Folds an accumulated sum to 16 bits (end-around carry). */
     public static int fold(long acc) {
         while ((acc >>> 16) != 0) {
