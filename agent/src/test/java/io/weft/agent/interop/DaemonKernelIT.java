@@ -5,17 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.weft.agent.backend.Backend;
 import io.weft.agent.backend.BackendState;
 import io.weft.agent.cli.WeftCli;
-import io.weft.control.server.ControlConfig;
-import io.weft.control.server.ControlServer;
 import io.weft.testvectors.Prerequisites;
-import io.weft.tun.linux.IpRoute2;
 import io.weft.tun.linux.NetworkNamespace;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -30,12 +26,18 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code weft daemon} as a process in a network namespace: kernel mode puts the node's addresses
  * and the mesh routes on a TUN and removes it on down and on SIGTERM; ping works through it both
  * ways; and a caller of another user is turned away by the socket.
+ *
+ * <p>The coordination server runs as a process in the namespace ({@code ip netns exec}), not in
+ * this JVM: threads it started from a thread inside the namespace would stay there for good, and
+ * virtual threads of later tests mounted on them would open their sockets in a deleted namespace.
  */
 class DaemonKernelIT {
   @TempDir Path tmp;
   TestNet net;
-  NetworkNamespace ns;
-  ControlServer server;
+  static final String CONTROL_URL = "http://127.0.0.1:8080";
+  String ns;
+  Process control;
+  Path controlDir;
   Path run;
 
   record Run(int exit, String out, String err) {}
@@ -51,24 +53,44 @@ class DaemonKernelIT {
 
   @AfterEach
   void tearDown() throws Exception {
-    if (net != null) {
-      net.close(); // daemons first (by PID), then namespaces
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (ns != null) {
-      ns.close();
+    try {
+      if (net != null) {
+        net.close(); // daemons and the server first (by PID), then namespaces
+      }
+    } finally {
+      // No thread of this JVM may stay in a test namespace: a virtual thread mounted on such a
+      // carrier would open its sockets there, and later tests in the JVM fail to reach 127.0.0.1.
+      assertThat(NetworkNamespace.threadsOutsideTheJvmNamespace()).as("threads left in a test namespace").isEmpty();
     }
   }
 
-  /** A namespace with loopback up and a coordination server listening inside it. */
+  /** A namespace with loopback up and a coordination server (a {@code weft-control} process) listening inside it. */
   void namespaceWithServer() throws Exception {
-    ns = NetworkNamespace.create("wd-" + net.id);
-    server = ns.call(() -> {
-      IpRoute2.run("link", "set", "lo", "up");
-      return ControlServer.start(ControlConfig.defaults(tmp.resolve("control")).withAdminToken("admin"));
-    });
+    ns = net.namespace("wd");
+    controlDir = tmp.resolve("control");
+    control = net.start("control.log", Map.of(), "ip", "netns", "exec", ns, WeftWgLifecycleIT.java(), "-Xmx256m",
+        "-jar", controlJar().toString(), "serve", "--listen", "127.0.0.1:8080", "--data-dir", controlDir.toString());
+    Process p = control;
+    await("the coordination server listens; log: " + net.log("control.log"),
+        () -> net.log("control.log").contains("weft control: listening on") || !p.isAlive());
+    assertThat(p.isAlive()).as("coordination server running; log:%n%s", net.log("control.log")).isTrue();
+  }
+
+  /** A new reusable pre-auth key of domain mesh, made with the server's admin CLI. */
+  String authKey() throws Exception {
+    TestNet.Result r = net.tryRun("ip", "netns", "exec", ns, WeftWgLifecycleIT.java(), "-jar", controlJar().toString(),
+        "authkey", "create", "--domain", "mesh", "--reusable", "--expiry", "1h", "--server", CONTROL_URL,
+        "--token-file", controlDir.resolve("admin.token").toString());
+    assertThat(r.exit()).as("weft-control authkey create: %s", r.output()).isZero();
+    return r.output().lines().map(String::strip).filter(l -> l.startsWith("weft-auth-")).findFirst()
+        .orElseThrow(() -> new AssertionError("no key in: " + r.output()));
+  }
+
+  static Path controlJar() {
+    Path jar = WireGuardGoInteropIT.weftJar().getParent().getParent().getParent()
+        .resolve("control/target/weft-control.jar").normalize();
+    assertThat(jar).as("the coordination server's jar (built in control's package phase)").exists();
+    return jar;
   }
 
   Process daemon(String name, String namespace) throws Exception {
@@ -118,7 +140,7 @@ class DaemonKernelIT {
   }
 
   String up(String name, String key, String... more) {
-    List<String> args = new java.util.ArrayList<>(List.of("up", "--login-server", server.url().toString(),
+    List<String> args = new java.util.ArrayList<>(List.of("up", "--login-server", CONTROL_URL,
         "--auth-key", key, "--hostname", name, "--advertise", "127.0.0.1", "--timeout", "60s"));
     args.addAll(List.of(more));
     return ok(name, args.toArray(String[]::new)).out();
@@ -128,10 +150,9 @@ class DaemonKernelIT {
   void shouldPutAddressesAndRoutesOnTheTunPingThroughItAndRemoveIt() throws Exception {
     namespaceWithServer();
     String tun = "wk" + net.id;
-    Process kernel = daemon("kern", ns.name());
-    daemon("user", ns.name());
-    String key = server.admin().createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
-        .secret();
+    Process kernel = daemon("kern", ns);
+    daemon("user", ns);
+    String key = authKey();
     up("kern", key, "--tun=kernel", "--tun-name", tun);
     up("user", key, "--tun=userspace");
     Backend.Status k = status("kern");
@@ -141,10 +162,10 @@ class DaemonKernelIT {
     assertThat(v4).endsWith("/32");
     assertThat(v6).endsWith("/128");
 
-    String addr = net.run("ip", "-n", ns.name(), "addr", "show", "dev", tun);
+    String addr = net.run("ip", "-n", ns, "addr", "show", "dev", tun);
     assertThat(addr).contains("mtu 1280").contains("inet " + v4).contains("inet6 " + v6).contains("UP");
-    assertThat(net.run("ip", "-n", ns.name(), "route", "show", "dev", tun)).contains("100.64.0.0/10");
-    assertThat(net.run("ip", "-n", ns.name(), "-6", "route", "show", "dev", tun)).contains("fd7a:115c:a1e0::/48");
+    assertThat(net.run("ip", "-n", ns, "route", "show", "dev", tun)).contains("100.64.0.0/10");
+    assertThat(net.run("ip", "-n", ns, "-6", "route", "show", "dev", tun)).contains("fd7a:115c:a1e0::/48");
 
     await("peers", () -> {
       try {
@@ -155,7 +176,7 @@ class DaemonKernelIT {
     });
     String userV4 = ok("kern", "ip", "-4", "user").out().strip();
     // The kernel's own ping reaches the userspace node through the TUN and the tunnel.
-    assertThat(net.tryRun("ip", "netns", "exec", ns.name(), "ping", "-c", "1", "-W", "10", userV4).exit()).isZero();
+    assertThat(net.tryRun("ip", "netns", "exec", ns, "ping", "-c", "1", "-W", "10", userV4).exit()).isZero();
     // weft ping from the kernel node (injected past the kernel) and to it (answered by the kernel).
     assertThat(ok("kern", "ping", "-c", "2", "--interval", "50ms", "user").out())
         .containsPattern("pong from user\\S* \\(" + userV4.replace(".", "\\.") + "\\) via 127\\.0\\.0\\.1:\\d+ in \\d+\\.\\d\\dms");
@@ -167,16 +188,16 @@ class DaemonKernelIT {
 
     ok("kern", "down");
     assertThat(status("kern").state()).isEqualTo(BackendState.STOPPED);
-    assertThat(net.tryRun("ip", "-n", ns.name(), "link", "show", tun).exit()).as("TUN removed on down").isNotZero();
+    assertThat(net.tryRun("ip", "-n", ns, "link", "show", tun).exit()).as("TUN removed on down").isNotZero();
 
     ok("kern", "up", "--timeout", "60s");
-    assertThat(net.run("ip", "-n", ns.name(), "addr", "show", "dev", tun)).contains("inet " + v4);
+    assertThat(net.run("ip", "-n", ns, "addr", "show", "dev", tun)).contains("inet " + v4);
 
     kernel.destroy(); // SIGTERM
     assertThat(kernel.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(kernel.exitValue()).as("exit status on SIGTERM; log:%n%s", net.log("kern.log")).isZero();
     assertThat(run.resolve("kern.sock")).doesNotExist();
-    assertThat(net.tryRun("ip", "-n", ns.name(), "link", "show", tun).exit()).as("TUN removed on SIGTERM").isNotZero();
+    assertThat(net.tryRun("ip", "-n", ns, "link", "show", tun).exit()).as("TUN removed on SIGTERM").isNotZero();
   }
 
   @Test
