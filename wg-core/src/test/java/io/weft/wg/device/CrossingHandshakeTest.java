@@ -150,4 +150,25 @@ class CrossingHandshakeTest {
     assertThat(bOnA.currentKeypair()).isSameAs(current);
     assertThat(a.stats().handshakesCompleted.sum()).isEqualTo(1);
   }
+
+  @Test
+  void shouldRefuseAResponseAfterRekeyTimeoutAndCompleteTheRetry() throws Exception {
+    network.hold();
+    byte[] p = udp(IP_A, IP_B, "late");
+    tunA.inject(p);
+    Await.until("A's initiation sent", WAIT,
+        () -> network.deliver(d -> d.type() == Messages.TYPE_INITIATION) == 1);
+    Await.until("B answered A's initiation", WAIT,
+        () -> network.countHeld(d -> d.type() == Messages.TYPE_RESPONSE) == 1);
+    clock.advanceNanos(Constants.REKEY_TIMEOUT_NANOS);
+    network.deliverAllAndStopHolding();
+    Await.until("A refuses the late response", WAIT, () -> a.stats().handshakeRejected.sum() == 1);
+    assertThat(bOnA.currentKeypair()).isNull();
+    assertThat(tunB.pending()).isZero();
+
+    clock.advanceNanos(Constants.REKEY_TIMEOUT_JITTER_MAX_NANOS + 1);
+    a.pollTimers(); // the retry, with a fresh index and ephemeral
+    assertThat(tunB.take(10)).isEqualTo(p);
+    assertThat(a.stats().handshakesCompleted.sum()).isEqualTo(1);
+  }
 }
