@@ -71,6 +71,12 @@ class WireGuardGoInteropIT {
 
   /** Starts wireguard-go in A and weft in B, configures both; PSKs may differ or be null. */
   void start(NoisePresharedKey pskA, NoisePresharedKey pskB, Map<String, String> weftEnv) throws Exception {
+    start(pskA, pskB, weftEnv, NET_B + ":51821", NET_A + ":51820");
+  }
+
+  /** As above, with the endpoint each side is given for the other. */
+  void start(NoisePresharedKey pskA, NoisePresharedKey pskB, Map<String, String> weftEnv,
+      String endpointOfB, String endpointOfA) throws Exception {
     net.start("wireguard-go.log", Map.of("LOG_LEVEL", "verbose"), "ip", "netns", "exec", nsA, "wireguard-go", "-f", wgA);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     var env = new java.util.HashMap<String, String>(weftEnv);
@@ -79,8 +85,8 @@ class WireGuardGoInteropIT {
         "-cp", weftJar().toString(), "io.weft.agent.cli.WeftCli", "wg", "-f", wgB);
     waitForSocket(wgA, "wireguard-go.log");
     waitForSocket(wgB, "weft.log");
-    configure(wgA, nsA, keyA, keyB, pskA, 51820, NET_B + ":51821", TUN_A, TUN_B);
-    configure(wgB, nsB, keyB, keyA, pskB, 51821, NET_A + ":51820", TUN_B, TUN_A);
+    configure(wgA, nsA, keyA, keyB, pskA, 51820, endpointOfB, TUN_A, TUN_B);
+    configure(wgB, nsB, keyB, keyA, pskB, 51821, endpointOfA, TUN_B, TUN_A);
   }
 
   void waitForSocket(String iface, String log) {
@@ -230,5 +236,44 @@ class WireGuardGoInteropIT {
     long second = latestHandshake(wgB);
     assertThat(second).as("a new handshake after REKEY_AFTER_TIME").isGreaterThan(first);
     transfer(nsB, nsA, TUN_A, 10 << 20, null);
+  }
+
+  /**
+   * Both sides initiate at once and the initiations cross: a relay in B's namespace delays every
+   * datagram by 300 ms (netem is not available everywhere), so each side's initiation arrives
+   * before the response to the other's. wireguard-go then refuses Weft's response (its pending
+   * initiation was overwritten); Weft accepts wireguard-go's, sends on that session, and
+   * wireguard-go confirms it with the first packet. Both first pings must be answered well before
+   * the 5 s REKEY_TIMEOUT retry that the old behaviour waited for.
+   */
+  @Test
+  void shouldNotStallWhenBothSidesInitiateAtOnce() throws Exception {
+    String relayClasses = Path.of(DelayRelay.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    net.start("relay.log", Map.of(), "ip", "netns", "exec", nsB, java, "-cp", relayClasses,
+        DelayRelay.class.getName(), "300", "120",
+        NET_B + ":40000", NET_A + ":51820", "127.0.0.1:40001", "127.0.0.1:51821");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!net.log("relay.log").contains("ready")) {
+      assertThat(System.nanoTime() - deadline).as("relay up; log:%n%s", net.log("relay.log")).isNegative();
+      LockSupport.parkNanos(20_000_000L);
+    }
+    start(null, null, Map.of(), NET_B + ":40000", "127.0.0.1:40001");
+
+    // One ping each way, started together; a reply must come within 3 s (the RTT is 0.6 s).
+    long t0 = System.nanoTime();
+    Process fromA = net.start("ping-a.log", Map.of(), "ip", "netns", "exec", nsA, "ping", "-c", "1", "-W", "3", TUN_B);
+    Process fromB = net.start("ping-b.log", Map.of(), "ip", "netns", "exec", nsB, "ping", "-c", "1", "-W", "3", TUN_A);
+    assertThat(fromA.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(fromB.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+    String logs = String.format("%nping A:%n%s%nping B:%n%s%nweft log:%n%s%nwireguard-go log:%n%s",
+        net.log("ping-a.log"), net.log("ping-b.log"), net.log("weft.log"), net.log("wireguard-go.log"));
+    String wgLog = net.log("wireguard-go.log");
+    assertThat(wgLog).as("both sides initiated: %s", logs)
+        .contains("Sending handshake initiation").contains("Received handshake initiation");
+    assertThat(fromA.exitValue()).as("wireguard-go's first ping answered within 3 s: %s", logs).isZero();
+    assertThat(fromB.exitValue()).as("Weft's first ping answered within 3 s: %s", logs).isZero();
+    assertThat(seconds).as("no REKEY_TIMEOUT stall").isLessThan(5);
   }
 }

@@ -17,7 +17,7 @@ public final class Constants {
   /** Give up retrying a handshake after this long. */
   public static final long REKEY_ATTEMPT_TIME_NANOS = 90_000_000_000L;
   /** Retry an unanswered handshake initiation after this long (plus jitter). */
-  public static final long REKEY_TIMEOUT_NANOS = 5_000_000_000L;
+  public static final long REKEY_TIMEOUT_NANOS = io.weft.wg.noise.Noise.REKEY_TIMEOUT_NANOS;
   /** Send a keepalive when we received data but sent nothing for this long. */
   public static final long KEEPALIVE_TIMEOUT_NANOS = 10_000_000_000L;
 

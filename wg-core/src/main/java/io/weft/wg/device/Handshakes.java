@@ -92,8 +92,8 @@ final class Handshakes {
     Timers.anyAuthenticatedPacketTraversal(peer);
     Timers.anyAuthenticatedPacketReceived(peer);
 
+    // Our own pending initiation, if any, keeps its index: its response may still arrive (crossing).
     byte[] resp = new byte[Messages.RESPONSE_SIZE];
-    d.indexTable.remove(hs.localIndex());
     int index = d.indexTable.newIndexForHandshake(peer);
     if (!d.noise.createResponse(hs, index, resp, 0)) {
       d.indexTable.remove(index);

@@ -352,7 +352,7 @@ public final class Peer {
       lastSentHandshakeValid = true;
     }
     byte[] msg = new byte[Messages.INITIATION_SIZE];
-    device.indexTable.remove(handshake.localIndex());
+    device.indexTable.remove(handshake.initiationIndex());
     int index = device.indexTable.newIndexForHandshake(this);
     if (!device.noise.createInitiation(device.privateKey(), handshake, index, msg, 0)) {
       device.indexTable.remove(index);
@@ -372,7 +372,13 @@ public final class Peer {
 
   // ---- Keypair rotation ------------------------------------------------------------------
 
-  /** Installs a freshly derived keypair (wireguard-go BeginSymmetricSession's rotation). */
+  /**
+   * Installs a freshly derived keypair (wireguard-go BeginSymmetricSession's rotation). Ours as
+   * initiator is confirmed by the response and becomes current at once; an unconfirmed {@code
+   * next} (the peer's crossing initiation) then moves to previous, where it still opens what the
+   * peer sends under it, and the old current is dropped. Ours as responder waits in next until
+   * the first packet under it confirms it ({@link #receivedWithKeypair}).
+   */
   void installKeypair(Keypair kp) {
     keypairLock.lock();
     try {
@@ -436,7 +442,7 @@ public final class Peer {
     }
     handshake.lock.lock();
     try {
-      device.indexTable.remove(handshake.localIndex());
+      device.indexTable.remove(handshake.initiationIndex());
       handshake.clear();
     } finally {
       handshake.lock.unlock();

@@ -45,6 +45,12 @@ public final class Noise {
       Blake2s.hash(INITIAL_CHAIN_KEY, IDENTIFIER.getBytes(StandardCharsets.US_ASCII));
   private static final byte[] ZERO_NONCE = new byte[12];
 
+  /**
+   * REKEY_TIMEOUT (paper §6.1): how long our initiation waits for its response; the device retries
+   * after it (plus jitter), and a response arriving later is refused.
+   */
+  public static final long REKEY_TIMEOUT_NANOS = 5_000_000_000L;
+
   /** Minimum interval between two consumed initiations of one peer (wireguard-go: 1 s / 50). */
   public static final long HANDSHAKE_INITIATION_RATE_NANOS = 20_000_000L;
 
@@ -65,8 +71,9 @@ public final class Noise {
   }
 
   /**
-   * Writes a handshake initiation (all but the MACs) to {@code out[off, off+148)} and moves the
-   * handshake to {@code INITIATION_CREATED}.
+   * Writes a handshake initiation (all but the MACs) to {@code out[off, off+148)} and makes it our
+   * pending initiation ({@code INITIATION_CREATED}), replacing any earlier one; the responder's
+   * state is not touched.
    *
    * @return false when it cannot be made (no private key, or a DH result is zero)
    */
@@ -77,40 +84,44 @@ public final class Noise {
     byte[] ss = new byte[32];
     hs.lock.lock();
     try {
+      final Handshake.Initiation in = hs.initiation;
+      in.zero();
+      in.localIndex = 0; // the caller freed the replaced initiation's index already
       if (ConstantTime.isZero(hs.precomputedStaticStatic, 0, 32)) {
         return false;
       }
-      System.arraycopy(INITIAL_HASH, 0, hs.hash, 0, 32);
-      System.arraycopy(INITIAL_CHAIN_KEY, 0, hs.chainKey, 0, 32);
+      System.arraycopy(INITIAL_HASH, 0, in.hash, 0, 32);
+      System.arraycopy(INITIAL_CHAIN_KEY, 0, in.chainKey, 0, 32);
       byte[] eph = X25519.generatePrivateKey(random);
-      System.arraycopy(eph, 0, hs.localEphemeral, 0, 32);
+      System.arraycopy(eph, 0, in.ephemeral, 0, 32);
       Arrays.fill(eph, (byte) 0);
       byte[] remote = hs.remoteStatic.toBytes();
-      mixHash(hs.hash, remote, 0, 32);
+      mixHash(in.hash, remote, 0, 32);
 
       Messages.putType(out, off, Messages.TYPE_INITIATION);
       Messages.putIntLE(out, off + INIT_SENDER, senderIndex);
-      X25519.publicKey(hs.localEphemeral, 0, out, off + INIT_EPHEMERAL);
-      mixKey(kdf, hs.chainKey, out, off + INIT_EPHEMERAL, 32);
-      mixHash(hs.hash, out, off + INIT_EPHEMERAL, 32);
+      X25519.publicKey(in.ephemeral, 0, out, off + INIT_EPHEMERAL);
+      mixKey(kdf, in.chainKey, out, off + INIT_EPHEMERAL, 32);
+      mixHash(in.hash, out, off + INIT_EPHEMERAL, 32);
 
-      if (!X25519.sharedSecret(hs.localEphemeral, 0, remote, 0, ss, 0)) {
-        hs.clear();
+      if (!X25519.sharedSecret(in.ephemeral, 0, remote, 0, ss, 0)) {
+        in.zero();
         return false;
       }
-      kdf.derive(hs.chainKey, ss, 0, 32, hs.chainKey, key, null);
+      kdf.derive(in.chainKey, ss, 0, 32, in.chainKey, key, null);
       localPrivate.publicKey().copyTo(out, off + INIT_STATIC);
-      new ChaCha20Poly1305(key).sealWithNonce(ZERO_NONCE, hs.hash, out, off + INIT_STATIC, 32, out, off + INIT_STATIC);
-      mixHash(hs.hash, out, off + INIT_STATIC, 48);
+      new ChaCha20Poly1305(key).sealWithNonce(ZERO_NONCE, in.hash, out, off + INIT_STATIC, 32, out, off + INIT_STATIC);
+      mixHash(in.hash, out, off + INIT_STATIC, 48);
 
-      kdf.derive(hs.chainKey, hs.precomputedStaticStatic, 0, 32, hs.chainKey, key, null);
+      kdf.derive(in.chainKey, hs.precomputedStaticStatic, 0, 32, in.chainKey, key, null);
       Tai64n.write(clock.epochNanos(), out, off + INIT_TIMESTAMP);
-      new ChaCha20Poly1305(key).sealWithNonce(ZERO_NONCE, hs.hash, out, off + INIT_TIMESTAMP, 12, out, off + INIT_TIMESTAMP);
-      mixHash(hs.hash, out, off + INIT_TIMESTAMP, 28);
+      new ChaCha20Poly1305(key).sealWithNonce(ZERO_NONCE, in.hash, out, off + INIT_TIMESTAMP, 12, out, off + INIT_TIMESTAMP);
+      mixHash(in.hash, out, off + INIT_TIMESTAMP, 28);
 
       Arrays.fill(out, off + INIT_MAC1, off + INITIATION_SIZE, (byte) 0);
-      hs.localIndex = senderIndex;
-      hs.state = Handshake.State.INITIATION_CREATED;
+      in.localIndex = senderIndex;
+      in.createdNanos = clock.nanoTime();
+      in.state = Handshake.State.INITIATION_CREATED;
       return true;
     } finally {
       hs.lock.unlock();
@@ -244,8 +255,11 @@ public final class Noise {
   }
 
   /**
-   * Consumes a handshake response for the handshake {@code hs} (found by the receiver index) and
-   * moves it to {@code RESPONSE_CONSUMED}.
+   * Consumes a handshake response to our pending initiation: its receiver index must be that
+   * initiation's sender index and it must arrive within {@link #REKEY_TIMEOUT_NANOS} of creating
+   * it. Whether we consumed the peer's own initiation meanwhile (crossing handshakes) does not
+   * matter. On success our initiation moves to {@code RESPONSE_CONSUMED}; an expired one is zeroed;
+   * a response that fails authentication leaves it pending.
    */
   public boolean consumeResponse(NoisePrivateKey localPrivate, Handshake hs, byte[] msg, int off) {
     Kdf kdf = new Kdf();
@@ -256,14 +270,22 @@ public final class Noise {
     byte[] key = new byte[32];
     hs.lock.lock();
     try {
-      if (hs.state != Handshake.State.INITIATION_CREATED || localPrivate == null) {
+      final Handshake.Initiation in = hs.initiation;
+      if (in.state != Handshake.State.INITIATION_CREATED || localPrivate == null) {
         return false;
       }
-      System.arraycopy(hs.hash, 0, hash, 0, 32);
-      System.arraycopy(hs.chainKey, 0, ck, 0, 32);
+      if (clock.nanoTime() - in.createdNanos >= REKEY_TIMEOUT_NANOS) {
+        in.zero();
+        return false;
+      }
+      if (Messages.getIntLE(msg, off + RESP_RECEIVER) != in.localIndex) {
+        return false;
+      }
+      System.arraycopy(in.hash, 0, hash, 0, 32);
+      System.arraycopy(in.chainKey, 0, ck, 0, 32);
       mixHash(hash, msg, off + RESP_EPHEMERAL, 32);
       mixKey(kdf, ck, msg, off + RESP_EPHEMERAL, 32);
-      X25519.sharedSecret(hs.localEphemeral, 0, msg, off + RESP_EPHEMERAL, ss, 0);
+      X25519.sharedSecret(in.ephemeral, 0, msg, off + RESP_EPHEMERAL, ss, 0);
       mixKey(kdf, ck, ss, 0, 32);
       X25519.sharedSecret(localPrivate.rawForCrypto(), 0, msg, off + RESP_EPHEMERAL, ss, 0);
       mixKey(kdf, ck, ss, 0, 32);
@@ -274,10 +296,11 @@ public final class Noise {
         return false;
       }
       mixHash(hash, msg, off + RESP_EMPTY, 16);
-      System.arraycopy(hash, 0, hs.hash, 0, 32);
-      System.arraycopy(ck, 0, hs.chainKey, 0, 32);
-      hs.remoteIndex = Messages.getIntLE(msg, off + RESP_SENDER);
-      hs.state = Handshake.State.RESPONSE_CONSUMED;
+      System.arraycopy(hash, 0, in.hash, 0, 32);
+      System.arraycopy(ck, 0, in.chainKey, 0, 32);
+      Arrays.fill(in.ephemeral, (byte) 0); // not needed any more
+      in.remoteIndex = Messages.getIntLE(msg, off + RESP_SENDER);
+      in.state = Handshake.State.RESPONSE_CONSUMED;
       return true;
     } finally {
       hs.lock.unlock();
@@ -290,34 +313,31 @@ public final class Noise {
   }
 
   /**
-   * Derives the transport keys (paper §5.4.5) once the handshake reached {@code
-   * RESPONSE_CONSUMED} (initiator) or {@code RESPONSE_CREATED} (responder), then zeroes the
-   * handshake. Returns null in any other state.
+   * Derives the transport keys (paper §5.4.5) of the handshake just completed, on the thread that
+   * completed it: our initiation once its response was consumed ({@code RESPONSE_CONSUMED}), else
+   * an initiation we answered ({@code RESPONSE_CREATED}); then zeroes that role's state (its index
+   * now belongs to the session). Returns null when neither is complete.
    */
   public Session beginSession(Handshake hs) {
     hs.lock.lock();
     try {
-      byte[] first = new byte[32];
-      byte[] second = new byte[32];
-      boolean initiator;
-      if (hs.state == Handshake.State.RESPONSE_CONSUMED) {
-        initiator = true;
-      } else if (hs.state == Handshake.State.RESPONSE_CREATED) {
-        initiator = false;
-      } else {
-        return null;
+      final byte[] first = new byte[32];
+      final byte[] second = new byte[32];
+      final Handshake.Initiation in = hs.initiation;
+      if (in.state == Handshake.State.RESPONSE_CONSUMED) {
+        new Kdf().derive(in.chainKey, new byte[0], 0, 0, first, second, null);
+        Session s = new Session(first, second, true, in.localIndex, in.remoteIndex);
+        in.zero();
+        in.localIndex = 0;
+        return s;
       }
-      new Kdf().derive(hs.chainKey, new byte[0], 0, 0, first, second, null);
-      Session s =
-          initiator
-              ? new Session(first, second, true, hs.localIndex, hs.remoteIndex)
-              : new Session(second, first, false, hs.localIndex, hs.remoteIndex);
-      Arrays.fill(hs.chainKey, (byte) 0);
-      Arrays.fill(hs.hash, (byte) 0);
-      Arrays.fill(hs.localEphemeral, (byte) 0);
-      hs.localIndex = 0;
-      hs.state = Handshake.State.ZEROED;
-      return s;
+      if (hs.state == Handshake.State.RESPONSE_CREATED) {
+        new Kdf().derive(hs.chainKey, new byte[0], 0, 0, first, second, null);
+        Session s = new Session(second, first, false, hs.localIndex, hs.remoteIndex);
+        hs.clearResponder();
+        return s;
+      }
+      return null;
     } finally {
       hs.lock.unlock();
     }
