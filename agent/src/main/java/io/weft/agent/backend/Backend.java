@@ -113,6 +113,7 @@ public final class Backend implements AutoCloseable {
   private NetMap map = new NetMap();
   private Node self;
   private boolean controlConnected;
+  private long mapsApplied;
 
   // Owned by the control thread after start(); published through volatile for status and close.
   private StateDirectory stateDir;
@@ -435,6 +436,7 @@ public final class Backend implements AutoCloseable {
       c.subscribe();
       sessions.incrementAndGet();
       setControlConnected(true, null);
+      awaitFirstMap(c);
       transition(BackendState.RUNNING, null);
       String why = awaitEndOrSilence(c);
       setControlConnected(false, null);
@@ -448,6 +450,29 @@ public final class Backend implements AutoCloseable {
     } finally {
       client = null;
       closeQuietly(c);
+    }
+  }
+
+  /**
+   * Before the node's first map is applied it knows no peers, and would drop their handshakes
+   * until the next retry (5 s): so RUNNING waits, bounded by the request timeout, for that map
+   * (on a reconnection the last map is already in place and nothing waits).
+   */
+  private void awaitFirstMap(ControlClient c) throws InterruptedException {
+    long deadline = System.nanoTime() + config.requestTimeout().toNanos();
+    lock.lock();
+    try {
+      while (mapsApplied == 0 && !c.closed().isDone() && !halted) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          LOG.log(Level.WARNING, "{0}: no network map within {1} ms of subscribing", config.hostname(),
+              Long.toString(config.requestTimeout().toMillis()));
+          return;
+        }
+        changed.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -498,6 +523,7 @@ public final class Backend implements AutoCloseable {
       if (m.self() != null) {
         self = m.self();
       }
+      mapsApplied++;
       changed.signalAll();
     } finally {
       lock.unlock();
