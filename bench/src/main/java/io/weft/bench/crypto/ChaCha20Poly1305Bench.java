@@ -18,8 +18,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * ChaCha20-Poly1305 seal and open: Weft's choice (the JDK cipher, in place, reused) against
- * BouncyCastle's. Report bytes/s with {@code size} and B/op with {@code -prof gc}.
+ * ChaCha20-Poly1305 seal and open in place through Weft's façade, on each engine ({@code
+ * engine}: the JDK cipher or OpenSSL's libcrypto through FFM), against BouncyCastle's. Report
+ * bytes/s with {@code size} and B/op with {@code -prof gc}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -28,14 +29,17 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class ChaCha20Poly1305Bench {
-  @Param({"64", "1420", "65535"})
+  @Param({"64", "512", "1420"})
   int size;
+
+  @Param({"JDK", "OPENSSL"})
+  ChaCha20Poly1305.Engine engine;
 
   private final byte[] key = new byte[32];
   private byte[] buf;
   private byte[] sealed;
   private int sealedLen;
-  private ChaCha20Poly1305 jdk;
+  private ChaCha20Poly1305 aead;
   private org.bouncycastle.crypto.modes.ChaCha20Poly1305 bc;
   private long counter;
   private final byte[] nonce = new byte[12];
@@ -46,21 +50,21 @@ public class ChaCha20Poly1305Bench {
       key[i] = (byte) i;
     }
     buf = new byte[size + 16];
-    jdk = new ChaCha20Poly1305(key);
+    aead = new ChaCha20Poly1305(key, engine);
     sealed = new byte[size + 16];
-    sealedLen = jdk.seal(7, null, sealed, 0, size);
+    sealedLen = aead.seal(7, null, sealed, 0, size);
     bc = new org.bouncycastle.crypto.modes.ChaCha20Poly1305();
   }
 
   @Benchmark
-  public int jdkSeal() {
-    return jdk.seal(++counter, null, buf, 0, size);
+  public int seal() {
+    return aead.seal(++counter, null, buf, 0, size);
   }
 
   @Benchmark
-  public int jdkOpen() {
+  public int open() {
     System.arraycopy(sealed, 0, buf, 0, sealedLen);
-    return jdk.open(7, null, buf, 0, sealedLen);
+    return aead.open(7, null, buf, 0, sealedLen);
   }
 
   @Benchmark

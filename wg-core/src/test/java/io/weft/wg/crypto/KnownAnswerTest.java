@@ -79,16 +79,21 @@ class KnownAnswerTest {
   @ParameterizedTest
   @MethodSource("chacha")
   void shouldMatchRfc8439(Case c) {
-    byte[] pt = c.bytes("plaintext");
-    byte[] expected = concat(c.bytes("ciphertext"), c.bytes("tag"));
-    byte[] buf = Arrays.copyOf(pt, pt.length + 16);
-    var aead = new ChaCha20Poly1305(c.bytes("key"));
-    int n = aead.sealWithNonce(c.bytes("nonce"), c.bytes("aad"), buf, 0, pt.length, buf, 0);
-    assertThat(n).isEqualTo(expected.length);
-    assertThat(buf).isEqualTo(expected);
-    int m = aead.openWithNonce(c.bytes("nonce"), c.bytes("aad"), buf, 0, n, buf, 0);
-    assertThat(m).isEqualTo(pt.length);
-    assertThat(Arrays.copyOf(buf, m)).isEqualTo(pt);
+    for (ChaCha20Poly1305.Engine engine : ChaCha20Poly1305.Engine.values()) {
+      AeadEngines.require(engine);
+      byte[] pt = c.bytes("plaintext");
+      byte[] expected = concat(c.bytes("ciphertext"), c.bytes("tag"));
+      byte[] buf = Arrays.copyOf(pt, pt.length + 16);
+      var aead = new ChaCha20Poly1305(c.bytes("key"), engine);
+      assertThat(aead.engine()).isEqualTo(engine);
+      int n = aead.sealWithNonce(c.bytes("nonce"), c.bytes("aad"), buf, 0, pt.length, buf, 0);
+      assertThat(n).as(engine.name()).isEqualTo(expected.length);
+      assertThat(buf).as(engine.name()).isEqualTo(expected);
+      int m = aead.openWithNonce(c.bytes("nonce"), c.bytes("aad"), buf, 0, n, buf, 0);
+      assertThat(m).as(engine.name()).isEqualTo(pt.length);
+      assertThat(Arrays.copyOf(buf, m)).as(engine.name()).isEqualTo(pt);
+      aead.destroy();
+    }
   }
 
   @ParameterizedTest
