@@ -195,6 +195,31 @@ public final class ChaCha20Poly1305 {
   }
 
   /**
+   * {@link #sealWithNonce} with a cipher used once and destroyed at once, so no copy of {@code
+   * key} outlives the call (handshake and cookie messages).
+   */
+  public static int sealOnce(
+      byte[] key, byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+    ChaCha20Poly1305 aead = new ChaCha20Poly1305(key);
+    try {
+      return aead.sealWithNonce(nonce12, aad, in, inOff, len, out, outOff);
+    } finally {
+      aead.destroy();
+    }
+  }
+
+  /** {@link #openWithNonce} with a cipher used once and destroyed at once (see {@link #sealOnce}). */
+  public static int openOnce(
+      byte[] key, byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+    ChaCha20Poly1305 aead = new ChaCha20Poly1305(key);
+    try {
+      return aead.openWithNonce(nonce12, aad, in, inOff, len, out, outOff);
+    } finally {
+      aead.destroy();
+    }
+  }
+
+  /**
    * Seals {@code in[inOff, inOff + len)} with an explicit 12-byte nonce into {@code out} at
    * {@code outOff} (may be the same region, or overlap it).
    */

@@ -30,13 +30,11 @@ public final class XChaCha20Poly1305 {
     byte[] nonce = new byte[12];
     derive(key, nonce24, sub, nonce);
     try {
-      ChaCha20Poly1305 aead = reuse;
-      if (aead == null) {
-        aead = new ChaCha20Poly1305(sub);
-      } else {
-        aead.rekey(sub, 0);
+      if (reuse == null) {
+        return ChaCha20Poly1305.sealOnce(sub, nonce, aad, in, inOff, len, out, outOff);
       }
-      return aead.sealWithNonce(nonce, aad, in, inOff, len, out, outOff);
+      reuse.rekey(sub, 0);
+      return reuse.sealWithNonce(nonce, aad, in, inOff, len, out, outOff);
     } finally {
       Arrays.fill(sub, (byte) 0);
     }
@@ -49,7 +47,7 @@ public final class XChaCha20Poly1305 {
     byte[] nonce = new byte[12];
     derive(key, nonce24, sub, nonce);
     try {
-      return new ChaCha20Poly1305(sub).openWithNonce(nonce, aad, in, inOff, len, out, outOff);
+      return ChaCha20Poly1305.openOnce(sub, nonce, aad, in, inOff, len, out, outOff);
     } finally {
       Arrays.fill(sub, (byte) 0);
     }

@@ -110,12 +110,12 @@ public final class Noise {
       }
       kdf.derive(in.chainKey, ss, 0, 32, in.chainKey, key, null);
       localPrivate.publicKey().copyTo(out, off + INIT_STATIC);
-      new ChaCha20Poly1305(key).sealWithNonce(ZERO_NONCE, in.hash, out, off + INIT_STATIC, 32, out, off + INIT_STATIC);
+      ChaCha20Poly1305.sealOnce(key, ZERO_NONCE, in.hash, out, off + INIT_STATIC, 32, out, off + INIT_STATIC);
       mixHash(in.hash, out, off + INIT_STATIC, 48);
 
       kdf.derive(in.chainKey, hs.precomputedStaticStatic, 0, 32, in.chainKey, key, null);
       Tai64n.write(clock.epochNanos(), out, off + INIT_TIMESTAMP);
-      new ChaCha20Poly1305(key).sealWithNonce(ZERO_NONCE, in.hash, out, off + INIT_TIMESTAMP, 12, out, off + INIT_TIMESTAMP);
+      ChaCha20Poly1305.sealOnce(key, ZERO_NONCE, in.hash, out, off + INIT_TIMESTAMP, 12, out, off + INIT_TIMESTAMP);
       mixHash(in.hash, out, off + INIT_TIMESTAMP, 28);
 
       Arrays.fill(out, off + INIT_MAC1, off + INITIATION_SIZE, (byte) 0);
@@ -162,7 +162,7 @@ public final class Noise {
         return null;
       }
       kdf.derive(ck, ss, 0, 32, ck, key, null);
-      if (new ChaCha20Poly1305(key).openWithNonce(ZERO_NONCE, hash, msg, off + INIT_STATIC, 48, plain, 0) != 32) {
+      if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + INIT_STATIC, 48, plain, 0) != 32) {
         return null;
       }
       mixHash(hash, msg, off + INIT_STATIC, 48);
@@ -177,7 +177,7 @@ public final class Noise {
         }
         kdf.derive(ck, hs.precomputedStaticStatic, 0, 32, ck, key, null);
         byte[] ts = new byte[12];
-        if (new ChaCha20Poly1305(key).openWithNonce(ZERO_NONCE, hash, msg, off + INIT_TIMESTAMP, 28, ts, 0) != 12) {
+        if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + INIT_TIMESTAMP, 28, ts, 0) != 12) {
           return null;
         }
         mixHash(hash, msg, off + INIT_TIMESTAMP, 28);
@@ -239,7 +239,7 @@ public final class Noise {
 
       kdf.derive(hs.chainKey, hs.presharedKey.rawForCrypto(), 0, 32, hs.chainKey, tau, key);
       mixHash(hs.hash, tau, 0, 32);
-      new ChaCha20Poly1305(key).sealWithNonce(ZERO_NONCE, hs.hash, out, off + RESP_EMPTY, 0, out, off + RESP_EMPTY);
+      ChaCha20Poly1305.sealOnce(key, ZERO_NONCE, hs.hash, out, off + RESP_EMPTY, 0, out, off + RESP_EMPTY);
       mixHash(hs.hash, out, off + RESP_EMPTY, 16);
 
       Arrays.fill(out, off + RESP_MAC1, off + RESPONSE_SIZE, (byte) 0);
@@ -292,7 +292,7 @@ public final class Noise {
       kdf.derive(ck, hs.presharedKey.rawForCrypto(), 0, 32, ck, tau, key);
       mixHash(hash, tau, 0, 32);
       byte[] empty = new byte[0];
-      if (new ChaCha20Poly1305(key).openWithNonce(ZERO_NONCE, hash, msg, off + RESP_EMPTY, 16, empty, 0) != 0) {
+      if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + RESP_EMPTY, 16, empty, 0) != 0) {
         return false;
       }
       mixHash(hash, msg, off + RESP_EMPTY, 16);
