@@ -184,7 +184,9 @@ class AeadEngineProperties {
     } catch (IndexOutOfBoundsException e) {
       inBounds = false;
     }
-    long need = (long) off + len + (call % 2 == 0 ? 16 : 0);
+    // Sealing in place needs room for the tag after the plaintext; sealing out of place (call 4)
+    // reads only the plaintext, and the tag's room is checked on the output below.
+    long need = (long) off + len + (call % 2 == 0 && call != 4 ? 16 : 0);
     boolean legal = off >= 0 && len >= 0 && need <= (call == 6 ? size - 1 : size);
     if (call == 4) {
       legal &= outOff >= 0 && (long) outOff + len + 16 <= size;
