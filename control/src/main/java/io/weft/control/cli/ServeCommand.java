@@ -79,6 +79,26 @@ final class ServeCommand implements Callable<Integer> {
       description = "Domain of users who log in through OIDC (default ${DEFAULT-VALUE}).")
   String oidcDomain;
 
+  @Option(names = "--oidc-allowed-users", paramLabel = "EMAIL", split = ",",
+      description = "Accounts admitted by verified email (comma-separated).")
+  java.util.List<String> oidcAllowedUsers;
+
+  @Option(names = "--oidc-allowed-domains", paramLabel = "DOMAIN", split = ",",
+      description = "Accounts admitted by the domain of their verified email, like example.com (comma-separated).")
+  java.util.List<String> oidcAllowedDomains;
+
+  @Option(names = "--oidc-allowed-groups", paramLabel = "GROUP", split = ",",
+      description = "Accounts admitted by membership of a group in the ID token (comma-separated).")
+  java.util.List<String> oidcAllowedGroups;
+
+  @Option(names = "--oidc-groups-claim", paramLabel = "CLAIM", defaultValue = OidcConfig.DEFAULT_GROUPS_CLAIM,
+      description = "ID-token claim listing the account's groups (default ${DEFAULT-VALUE}).")
+  String oidcGroupsClaim;
+
+  @Option(names = "--oidc-allow-any", description = "Admit every account of the provider (without it, one of the"
+      + " --oidc-allowed-* options is required).")
+  boolean oidcAllowAny;
+
   /** {@code ~/.weft-control}. */
   static Path defaultDataDir() {
     return Path.of(System.getProperty("user.home"), ".weft-control");
@@ -106,7 +126,14 @@ final class ServeCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer and --oidc-client-id go together");
       }
       String secret = oidcClientSecretFile == null ? null : readSecret(oidcClientSecretFile, "--oidc-client-secret-file");
-      config = config.withOidc(new OidcConfig(oidcIssuer, oidcClientId, secret, null, oidcDomain));
+      OidcConfig oidc = new OidcConfig(oidcIssuer, oidcClientId, secret, null, oidcDomain, oidcAllowedUsers,
+          oidcAllowedDomains, oidcAllowedGroups, oidcGroupsClaim, oidcAllowAny);
+      if (!oidc.admitsAnyone()) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer admits nobody without"
+            + " --oidc-allowed-users, --oidc-allowed-domains or --oidc-allowed-groups (or, to admit every account"
+            + " of the provider, --oidc-allow-any)");
+      }
+      config = config.withOidc(oidc);
     }
     Path tokenFile = adminTokenFile != null ? adminTokenFile : dir.resolve(TOKEN_FILE);
     boolean generated = false;

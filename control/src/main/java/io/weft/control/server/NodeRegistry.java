@@ -14,7 +14,9 @@ import io.weft.control.store.PreAuthKeys;
 import io.weft.control.store.UserRecord;
 import io.weft.control.store.Users;
 import io.weft.wg.key.NoisePublicKey;
+import io.weft.control.text.UntrustedText;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -36,11 +38,20 @@ public final class NodeRegistry {
   private static final System.Logger LOG = System.getLogger(NodeRegistry.class.getName());
   private static final int MAX_HOSTNAME = 63;
   private static final int MAX_ENDPOINTS = 64;
+  private static final int MAX_OS = 64;
 
   /** Starts an interactive login for a machine; returns the URL the user must open. */
   @FunctionalInterface
   public interface LoginStarter {
-    String begin(String machineKey, Message.Register request);
+    /** The login URL, or null when no more logins may be pending (from {@code source}). */
+    String begin(String machineKey, Message.Register request, InetAddress source);
+  }
+
+  /** A login or registration refused for a reason the user can act on. */
+  public static final class Refused extends RuntimeException {
+    Refused(String reason) {
+      super(reason, null, false, false);
+    }
   }
 
   private final Database db;
@@ -85,7 +96,11 @@ public final class NodeRegistry {
     }
     LoginStarter starter = login;
     if (starter != null) {
-      return new Message.RegisterResult(r.id(), RegisterStatus.NEEDS_LOGIN, starter.begin(machineKey, r), null, null);
+      String url = starter.begin(machineKey, r, session == null ? null : session.source());
+      if (url == null) {
+        return rejected(r.id(), "too many logins are pending; try again later");
+      }
+      return new Message.RegisterResult(r.id(), RegisterStatus.NEEDS_LOGIN, url, null, null);
     }
     return rejected(
         r.id(),
@@ -170,7 +185,14 @@ public final class NodeRegistry {
         db.inTransaction(
             c -> {
               Optional<UserRecord> u = Users.byOidc(c, issuer, subject);
-              return u.isPresent() ? u.get() : Users.create(c, domain.id(), loginName, displayName, issuer, subject, now());
+              if (u.isPresent()) {
+                return u.get();
+              }
+              if (Users.byLogin(c, domain.id(), loginName).isPresent()) {
+                throw new Refused("another account already has the login name " + UntrustedText.escape(loginName, 100)
+                    + " in this domain; an admin must remove or rename it first");
+              }
+              return Users.create(c, domain.id(), loginName, displayName, issuer, subject, now());
             });
     Optional<NodeRecord> existing = db.inTransaction(c -> Nodes.byMachineKey(c, machineKey));
     NodeRecord prior = existing.orElse(null);
@@ -193,7 +215,7 @@ public final class NodeRegistry {
     if (s != null) {
       s.send(new Message.LoginComplete(view));
     }
-    LOG.log(Level.INFO, "node {0} logged in as {1}", view.id(), loginName);
+    LOG.log(Level.INFO, "node {0} logged in as {1}", view.id(), UntrustedText.escape(loginName, 255));
     return view;
   }
 
@@ -496,6 +518,9 @@ public final class NodeRegistry {
   private static String validateHost(HostInfo h) {
     if (h.hostname() != null && h.hostname().length() > 255) {
       return "hostname longer than 255 characters";
+    }
+    if (h.os() != null && h.os().length() > MAX_OS) {
+      return "os longer than " + MAX_OS + " characters";
     }
     if (h.endpoints().size() > MAX_ENDPOINTS) {
       return "more than " + MAX_ENDPOINTS + " endpoints";

@@ -214,6 +214,10 @@ class ControlCliTest {
     Run oidc = cli("serve", "--data-dir", dir.resolve("other").toString(), "--oidc-issuer", "http://127.0.0.1:1/");
     assertThat(oidc.exit()).isEqualTo(ControlCli.EXIT_USAGE);
     assertThat(oidc.err()).contains("--oidc-issuer and --oidc-client-id go together");
+    Run open = cli("serve", "--data-dir", dir.resolve("other").toString(), "--oidc-issuer", "http://127.0.0.1:1/",
+        "--oidc-client-id", "weft");
+    assertThat(open.exit()).as("an OIDC provider without an allow-list").isEqualTo(ControlCli.EXIT_USAGE);
+    assertThat(open.err()).contains("--oidc-allowed-users").contains("--oidc-allow-any");
     Run db = cli("serve", "--data-dir", dir.resolve("other").toString(), "--db", "jdbc:mysql://x/y");
     assertThat(db.exit()).isEqualTo(ControlCli.EXIT_USAGE);
   }
