@@ -4,6 +4,7 @@ import io.weft.control.oidc.OidcConfig;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
 import io.weft.control.server.PrivateFile;
+import io.weft.control.server.Quotas;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -99,6 +100,15 @@ final class ServeCommand implements Callable<Integer> {
       + " --oidc-allowed-* options is required).")
   boolean oidcAllowAny;
 
+  @Option(names = "--max-nodes-per-domain", paramLabel = "N", defaultValue = "" + Quotas.DEFAULT_MAX_NODES_PER_DOMAIN,
+      description = "Nodes one domain may hold (default ${DEFAULT-VALUE}; a full map of the largest domain must fit"
+          + " in one message).")
+  int maxNodesPerDomain;
+
+  @Option(names = "--max-nodes-per-key", paramLabel = "N", defaultValue = "" + Quotas.DEFAULT_MAX_NODES_PER_KEY,
+      description = "Nodes registered with one pre-auth key that may exist at once (default ${DEFAULT-VALUE}).")
+  int maxNodesPerKey;
+
   /** {@code ~/.weft-control}. */
   static Path defaultDataDir() {
     return Path.of(System.getProperty("user.home"), ".weft-control");
@@ -115,6 +125,12 @@ final class ServeCommand implements Callable<Integer> {
             .withPublicUrl(publicUrl == null ? null : publicUrl.replaceAll("/+$", ""))
             .withRequireApproval(requireApproval)
             .withKeyExpiry(keyExpiry);
+    try {
+      config = config.withQuotas(
+          config.quotas().withMaxNodesPerDomain(maxNodesPerDomain).withMaxNodesPerKey(maxNodesPerKey));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-nodes-per-*: " + e.getMessage());
+    }
     if (dbUrl != null) {
       if (!dbUrl.startsWith("jdbc:sqlite:") && !dbUrl.startsWith("jdbc:postgresql:")) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--db must be a jdbc:sqlite: or jdbc:postgresql: URL");

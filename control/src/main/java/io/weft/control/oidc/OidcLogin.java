@@ -17,6 +17,7 @@ import io.weft.control.http.HttpResponse;
 import io.weft.control.protocol.HostInfo;
 import io.weft.control.protocol.Message;
 import io.weft.control.server.NodeRegistry;
+import io.weft.control.server.SourceAddress;
 import io.weft.control.text.UntrustedText;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -104,7 +105,7 @@ public final class OidcLogin {
     String id = token(24);
     if (pending.add(id, machineKey, request, source) == null) {
       LOG.log(Level.WARNING, "interactive login refused for {0}: too many pending logins",
-          PendingLogins.sourceKey(source));
+          SourceAddress.key(source));
       return null;
     }
     return publicUrl + LOGIN_PATH + id;

@@ -1,7 +1,7 @@
 package io.weft.control.oidc;
 
 import io.weft.control.protocol.Message;
-import java.net.Inet6Address;
+import io.weft.control.server.SourceAddress;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.HashMap;
@@ -56,22 +56,6 @@ final class PendingLogins {
     this.clock = clock;
   }
 
-  /** The counting key of a source address: IPv4 as is, IPv6 by its /64. */
-  static String sourceKey(InetAddress a) {
-    if (a == null) {
-      return "unknown";
-    }
-    if (a instanceof Inet6Address) {
-      byte[] b = a.getAddress();
-      StringBuilder s = new StringBuilder();
-      for (int i = 0; i < 8; i += 2) {
-        s.append(Integer.toHexString(((b[i] & 0xff) << 8) | (b[i + 1] & 0xff))).append(':');
-      }
-      return s.append(":/64").toString();
-    }
-    return a.getHostAddress();
-  }
-
   /**
    * Adds a login for {@code machineKey} (replacing its previous one); null when a cap is reached.
    */
@@ -82,7 +66,7 @@ final class PendingLogins {
     if (old != null) {
       remove(old);
     }
-    String src = sourceKey(source);
+    String src = SourceAddress.key(source);
     if (byId.size() >= maxTotal || perSource.getOrDefault(src, 0) >= maxPerSource) {
       return null;
     }
