@@ -18,6 +18,7 @@ import io.weft.control.protocol.HostInfo;
 import io.weft.control.protocol.Message;
 import io.weft.control.server.NodeRegistry;
 import io.weft.control.server.SourceAddress;
+import io.weft.control.store.StoreException;
 import io.weft.control.text.UntrustedText;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -293,6 +294,10 @@ public final class OidcLogin {
           who.login(), who.display());
     } catch (NodeRegistry.Refused e) {
       return HttpResponse.error(409, e.getMessage());
+    } catch (StoreException e) {
+      LOG.log(Level.WARNING, "login of machine {0} failed in the store: {1}", p.machineKey,
+          UntrustedText.escape(e.getMessage(), 300));
+      return HttpResponse.error(503, "the server could not store this login; try again later");
     }
     return page(200, "<p>Logged in. You may close this window.</p>");
   }

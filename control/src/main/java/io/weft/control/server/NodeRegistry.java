@@ -387,7 +387,8 @@ public final class NodeRegistry {
         db.inTransaction(c -> Nodes.byMachineKey(c, machineKey)).ifPresent(n -> writeHost(n, u));
       }
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "coalesced host-info update of machine {0} failed: {1}", machineKey, e.toString());
+      LOG.log(Level.WARNING, "coalesced host-info update of machine {0} failed: {1}", machineKey,
+          UntrustedText.escape(e.toString(), 300));
     }
   }
 
@@ -403,6 +404,16 @@ public final class NodeRegistry {
 
   /** Attaches a map stream for the machine's node; returns an error reason or null. */
   String subscribe(String machineKey, MapStream stream, String sinceEpoch, long sinceVersion) {
+    try {
+      return subscribeChecked(machineKey, stream, sinceEpoch, sinceVersion);
+    } catch (StoreException e) {
+      LOG.log(Level.WARNING, "map subscription of machine {0} failed in the store: {1}", machineKey,
+          UntrustedText.escape(e.getMessage(), 300));
+      return "the server could not start the map stream; try again later";
+    }
+  }
+
+  private String subscribeChecked(String machineKey, MapStream stream, String sinceEpoch, long sinceVersion) {
     Optional<NodeRecord> n = db.inTransaction(c -> Nodes.byMachineKey(c, machineKey));
     if (n.isEmpty()) {
       return "node is not registered";
