@@ -152,7 +152,7 @@ public final class OidcLogin {
       p.browser = sha256(cookie);
       p.csrf = csrf;
     }
-    pending.setState(p, token(24)); // any state handed out before this page is void
+    pending.clearState(p); // a provider URL handed out before this page no longer completes
     HostInfo h = p.request.hostInfo();
     String html =
         "<h1>Add this machine to your network?</h1>"
@@ -179,7 +179,7 @@ public final class OidcLogin {
       return HttpResponse.error(404, "unknown or expired login");
     }
     String origin = req.header("origin");
-    if (origin != null && !origin.equals("null") && !publicUrl.startsWith(origin)) {
+    if (origin != null && !origin.equals("null") && !origin.equalsIgnoreCase(publicOrigin())) {
       return HttpResponse.error(403, "the confirmation came from another site");
     }
     if (req.body().length > 4 * MAX_PARAM) {
@@ -438,6 +438,12 @@ public final class OidcLogin {
     return config.scopes().contains("openid")
         ? config.scopes()
         : java.util.stream.Stream.concat(java.util.stream.Stream.of("openid"), config.scopes().stream()).toList();
+  }
+
+  /** {@code scheme://host[:port]} of the public URL, as a browser's {@code Origin} names it. */
+  private String publicOrigin() {
+    URI u = URI.create(publicUrl);
+    return u.getScheme() + "://" + u.getRawAuthority();
   }
 
   private String redirectUri() {

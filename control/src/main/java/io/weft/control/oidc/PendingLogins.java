@@ -94,6 +94,14 @@ final class PendingLogins {
     }
   }
 
+  /** Forgets {@code p}'s state, so that no callback completes it until it is confirmed again. */
+  synchronized void clearState(Pending p) {
+    if (p.state != null) {
+      byState.remove(p.state, p);
+      p.state = null;
+    }
+  }
+
   /** The live login whose state is {@code state}, which can then not be used again; or null. */
   synchronized Pending takeByState(String state) {
     expire(clock.millis());

@@ -86,11 +86,18 @@ class OidcLoginTest {
   }
 
   HttpResponse<String> confirm(String loginUrl, String csrf, String cookie) throws Exception {
+    return confirm(loginUrl, csrf, cookie, null);
+  }
+
+  HttpResponse<String> confirm(String loginUrl, String csrf, String cookie, String origin) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(loginUrl))
         .header("Content-Type", "application/x-www-form-urlencoded")
         .POST(HttpRequest.BodyPublishers.ofString("csrf=" + csrf));
     if (cookie != null) {
       b.header("Cookie", cookie);
+    }
+    if (origin != null) {
+      b.header("Origin", origin);
     }
     return browser.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -184,6 +191,9 @@ class OidcLoginTest {
     assertThat(confirm(url, "forged", o.cookie()).statusCode()).isEqualTo(403);
     assertThat(confirm(url, o.csrf(), null).statusCode()).isEqualTo(403);
     assertThat(confirm(url, o.csrf(), o.cookie().replaceFirst("=.*", "=forged")).statusCode()).isEqualTo(403);
+    String origin = server.url().getScheme() + "://" + server.url().getRawAuthority();
+    assertThat(confirm(url, o.csrf(), o.cookie(), origin + "9").statusCode()).as("another site's form").isEqualTo(403);
+    assertThat(confirm(url, o.csrf(), o.cookie(), origin).statusCode()).isEqualTo(302);
     assertThat(server.registry().nodes()).isEmpty();
   }
 
