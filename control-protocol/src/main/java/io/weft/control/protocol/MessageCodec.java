@@ -50,9 +50,18 @@ public final class MessageCodec {
     }
   }
 
-  /** Writes one framed message (without flushing). */
+  /**
+   * Writes one framed message (without flushing).
+   *
+   * @throws IOException without writing anything when the message exceeds {@link
+   *     Protocol#MAX_MESSAGE_BYTES}, which the peer would refuse
+   */
   public static void write(OutputStream out, Message m) throws IOException {
     byte[] json = encode(m);
+    if (json.length > Protocol.MAX_MESSAGE_BYTES) {
+      throw new IOException("a " + m.getClass().getSimpleName() + " of " + json.length
+          + " bytes exceeds the frame limit of " + Protocol.MAX_MESSAGE_BYTES);
+    }
     out.write(new byte[] {(byte) (json.length >>> 24), (byte) (json.length >>> 16), (byte) (json.length >>> 8), (byte) json.length});
     out.write(json);
   }

@@ -114,6 +114,15 @@ class MessageCodecFuzzTest {
     }
   }
 
+  @Test
+  void shouldNeverWriteAFrameOverTheLimit() {
+    var out = new java.io.ByteArrayOutputStream();
+    Message big = new Message.Goodbye("x".repeat(Protocol.MAX_MESSAGE_BYTES));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> MessageCodec.write(out, big))
+        .isInstanceOf(IOException.class).hasMessageContaining("frame limit");
+    assertThat(out.size()).isZero();
+  }
+
   static byte[] mutate(byte[] base, Random r) {
     byte[] b = base.clone();
     int edits = 1 + r.nextInt(4);
