@@ -206,27 +206,35 @@ public final class NodeRegistry {
       return rejected(r.id(), "too many registrations from this node; try again in "
           + Math.max(1, (updates.millisUntilAvailable(n.machineKey()) + 999) / 1000) + " s");
     }
-    return broker.inDomain(
-        n.domainId(),
-        d -> {
-          Optional<NodeRecord> updated =
-              db.inTransaction(
-                  c -> {
-                    Optional<NodeRecord> cur = Nodes.byId(c, n.id());
-                    if (cur.isEmpty()) {
-                      return cur;
-                    }
-                    checkNodeKeyFree(c, n.machineKey(), r.nodeKey());
-                    NodeRecord next = withHost(cur.get(), r.nodeKey(), r.discoKey(), r.hostInfo());
-                    Nodes.update(c, next);
-                    return Optional.of(next);
-                  });
-          if (updated.isEmpty()) {
-            return rejected(r.id(), "node was removed");
-          }
-          Node view = publish(d, updated.get());
-          return new Message.RegisterResult(r.id(), RegisterStatus.AUTHORIZED, null, view, null);
-        });
+    synchronized (nodeLock(n.machineKey())) {
+      // This registration carries the whole host info and disco key: a coalesced update is older.
+      coalesced.remove(n.machineKey());
+      try {
+        return broker.inDomain(
+            n.domainId(),
+            d -> {
+              Optional<NodeRecord> updated =
+                  db.inTransaction(
+                      c -> {
+                        Optional<NodeRecord> cur = Nodes.byId(c, n.id());
+                        if (cur.isEmpty()) {
+                          return cur;
+                        }
+                        checkNodeKeyFree(c, n.machineKey(), r.nodeKey());
+                        NodeRecord next = withHost(cur.get(), r.nodeKey(), r.discoKey(), r.hostInfo());
+                        Nodes.update(c, next);
+                        return Optional.of(next);
+                      });
+              if (updated.isEmpty()) {
+                return rejected(r.id(), "node was removed");
+              }
+              Node view = publish(d, updated.get());
+              return new Message.RegisterResult(r.id(), RegisterStatus.AUTHORIZED, null, view, null);
+            });
+      } catch (Rejection e) {
+        return rejected(r.id(), e.getMessage());
+      }
+    }
   }
 
   /**

@@ -16,7 +16,7 @@ import java.time.Duration;
  * @param maxNodesPerKey nodes registered with one pre-auth key that may exist at once
  * @param updateBurst host-info updates (and key rotations) a node may make back to back
  * @param updateInterval then one more per interval; updates in between are coalesced (the latest
- *     is applied when the interval has passed)
+ *     is applied when the interval has passed); zero: no limit
  * @param wrongKeyBurst wrong pre-auth keys one source address may present back to back
  * @param wrongKeyInterval then one more attempt per interval
  */

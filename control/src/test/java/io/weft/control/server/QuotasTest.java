@@ -192,6 +192,12 @@ class QuotasTest {
     assertThat(r.reason()).contains("registered to another machine");
     // The connection still serves.
     assertThat(register(b, List.of(), k).status()).isEqualTo(RegisterStatus.AUTHORIZED);
+    // A rotation onto another machine's node key is refused the same way.
+    Message.RegisterResult rotation = b.client.register(a.node.publicKey(), b.node.publicKey(), b.disco.publicKey(),
+        new HostInfo("b", "linux", List.of()), null, TIMEOUT);
+    assertThat(rotation.status()).isEqualTo(RegisterStatus.REJECTED);
+    assertThat(rotation.reason()).contains("registered to another machine");
+    assertThat(register(b, List.of("192.0.2.1:3"), null).status()).isEqualTo(RegisterStatus.AUTHORIZED);
   }
 
   @Test
