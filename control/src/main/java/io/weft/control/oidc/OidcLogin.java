@@ -161,7 +161,7 @@ public final class OidcLogin {
             + "<table>"
             + "<tr><th>Hostname</th><td>" + UntrustedText.html(cut(h.hostname())) + "</td></tr>"
             + "<tr><th>Operating system</th><td>" + UntrustedText.html(cut(h.os())) + "</td></tr>"
-            + "<tr><th>Connected from</th><td>" + UntrustedText.html(p.source) + "</td></tr>"
+            + "<tr><th>Connected from</th><td>" + UntrustedText.html(p.address) + "</td></tr>"
             + "<tr><th>Requested at</th><td>" + Instant.ofEpochMilli(p.created) + " (UTC)</td></tr>"
             + "<tr><th>Machine key</th><td><code>" + UntrustedText.html(p.machineKey) + "</code></td></tr>"
             + "</table>"

@@ -22,7 +22,10 @@ final class PendingLogins {
     final String id;
     final String machineKey;
     final Message.Register request;
+    /** The counting key of the source ({@link SourceAddress#key}). */
     final String source;
+    /** The source address as shown to the user. */
+    final String address;
     final long created;
     /** SHA-256 of the cookie set on the confirmation page, or null before it was shown. */
     byte[] browser;
@@ -31,11 +34,12 @@ final class PendingLogins {
     String nonce;
     String verifier;
 
-    Pending(String id, String machineKey, Message.Register request, String source, long created) {
+    Pending(String id, String machineKey, Message.Register request, String source, String address, long created) {
       this.id = id;
       this.machineKey = machineKey;
       this.request = request;
       this.source = source;
+      this.address = address;
       this.created = created;
     }
   }
@@ -70,7 +74,7 @@ final class PendingLogins {
     if (byId.size() >= maxTotal || perSource.getOrDefault(src, 0) >= maxPerSource) {
       return null;
     }
-    Pending p = new Pending(id, machineKey, request, src, now);
+    Pending p = new Pending(id, machineKey, request, src, source == null ? "unknown" : source.getHostAddress(), now);
     byId.put(id, p);
     byMachine.put(machineKey, p);
     perSource.merge(src, 1, Integer::sum);
