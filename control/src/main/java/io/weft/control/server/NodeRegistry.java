@@ -64,6 +64,10 @@ public final class NodeRegistry {
   private final Quotas quotas;
   /** Host-info updates and key rotations per machine key. */
   private final RateLimiter<String> updates;
+  /** Online/offline changes (streams attached and ended) per machine key. */
+  private final RateLimiter<String> presence;
+  /** Nodes whose online state waits for {@link #syncPresence}. */
+  private final java.util.Set<Long> presencePending = ConcurrentHashMap.newKeySet();
   /** Wrong pre-auth keys per source address. */
   private final RateLimiter<String> wrongKeys;
   /** Updates waiting for their node's next allowed write, latest merged in; under {@link #nodeLock}. */
@@ -79,6 +83,7 @@ public final class NodeRegistry {
     this.scheduler = scheduler;
     this.quotas = config.quotas();
     this.updates = new RateLimiter<>(quotas.updateBurst(), quotas.updateInterval().toMillis(), 1 << 20, config.clock());
+    this.presence = new RateLimiter<>(quotas.updateBurst(), quotas.updateInterval().toMillis(), 1 << 20, config.clock());
     this.wrongKeys =
         new RateLimiter<>(quotas.wrongKeyBurst(), quotas.wrongKeyInterval().toMillis(), 1 << 16, config.clock());
     for (int i = 0; i < nodeLocks.length; i++) {
@@ -430,11 +435,17 @@ public final class NodeRegistry {
     return broker.inDomain(
         node.domainId(),
         d -> {
-          Optional<NodeRecord> cur = setOnline(node.id(), true);
-          if (cur.isEmpty()) {
+          if (presence.tryAcquire(machineKey)) {
+            Optional<NodeRecord> cur = setOnline(node.id(), true);
+            if (cur.isEmpty()) {
+              return "node was removed";
+            }
+            publish(d, cur.get());
+          } else if (d.node(node.id()) == null) {
             return "node was removed";
+          } else {
+            schedulePresence(node.id(), machineKey);
           }
-          publish(d, cur.get());
           d.attach(node.id(), stream, sinceEpoch, sinceVersion);
           return null;
         });
@@ -455,7 +466,11 @@ public final class NodeRegistry {
               if (!d.detach(node.id(), stream)) {
                 return false;
               }
-              setOnline(node.id(), false).ifPresent(r -> publish(d, r));
+              if (presence.tryAcquire(machineKey)) {
+                setOnline(node.id(), false).ifPresent(r -> publish(d, r));
+              } else {
+                schedulePresence(node.id(), machineKey);
+              }
               return true;
             });
     if (wasCurrent && node.ephemeral()) {
@@ -465,6 +480,38 @@ public final class NodeRegistry {
       } else {
         scheduler.schedule(() -> removeIfOffline(node.id()), grace, TimeUnit.MILLISECONDS);
       }
+    }
+  }
+
+  /** Publishes node {@code nodeId}'s online state once its next change is allowed. */
+  private void schedulePresence(long nodeId, String machineKey) {
+    if (presencePending.add(nodeId)) {
+      scheduler.schedule(() -> syncPresence(nodeId, machineKey), Math.max(1, presence.millisUntilAvailable(machineKey)),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Makes the stored and published online state that of the node's stream, if they differ. */
+  private void syncPresence(long nodeId, String machineKey) {
+    presencePending.remove(nodeId);
+    try {
+      db.inTransaction(c -> Nodes.byId(c, nodeId))
+          .ifPresent(
+              node ->
+                  broker.inDomain(
+                      node.domainId(),
+                      d -> {
+                        Node cur = d.node(nodeId);
+                        boolean streaming = d.streaming(nodeId);
+                        if (cur != null && cur.online() != streaming) {
+                          presence.acquire(machineKey);
+                          setOnline(nodeId, streaming).ifPresent(r -> publish(d, r));
+                        }
+                        return null;
+                      }));
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "online state of node {0} not updated: {1}", nodeId,
+          UntrustedText.escape(e.toString(), 300));
     }
   }
 

@@ -14,7 +14,9 @@ import java.time.Duration;
  *
  * @param maxNodesPerDomain nodes a domain may hold
  * @param maxNodesPerKey nodes registered with one pre-auth key that may exist at once
- * @param updateBurst host-info updates (and key rotations) a node may make back to back
+ * @param updateBurst host-info updates (and key rotations) a node may make back to back; the
+ *     same limit applies apart to its online/offline changes (streams attached and ended), whose
+ *     latest state is published when the interval has passed
  * @param updateInterval then one more per interval; updates in between are coalesced (the latest
  *     is applied when the interval has passed); zero: no limit
  * @param wrongKeyBurst wrong pre-auth keys one source address may present back to back

@@ -150,6 +150,36 @@ class QuotasTest {
     assertThat(server.registry().hostInfoWrites.get()).isEqualTo(before + 1);
   }
 
+  @Test
+  void shouldCoalesceAReconnectFloodIntoBoundedOnlineChanges() throws Exception {
+    Quotas q = Quotas.defaults().withUpdates(3, Duration.ofSeconds(1));
+    start(q);
+    String k = key("churn");
+    TestNode churner = connect("churner", "192.0.2.1:1");
+    Message.RegisterResult registered = register(churner, List.of(), k);
+    long churnerId = registered.self().id();
+    TestNode peer = connect("peer", "192.0.2.1:2");
+    assertThat(register(peer, List.of(), k).status()).isEqualTo(RegisterStatus.AUTHORIZED);
+    peer.client.subscribe();
+    peer.client.awaitMap(m -> m.peers().containsKey(churnerId), TIMEOUT);
+    churner.close();
+    long messagesBefore = peer.client.mapMessageCounts()[0];
+    int reconnects = 40;
+    long started = System.nanoTime();
+    for (int i = 0; i < reconnects; i++) {
+      churner.connect(server);
+      churner.client.subscribe();
+      churner.client.awaitMap(m -> m.self() != null, TIMEOUT);
+      churner.close();
+    }
+    long elapsedSeconds = (System.nanoTime() - started) / 1_000_000_000L;
+    // The last state (offline) is published, although the test's clock never moved.
+    peer.client.awaitMap(m -> !m.peers().get(churnerId).online(), TIMEOUT);
+    long fanOuts = peer.client.mapMessageCounts()[0] - messagesBefore;
+    assertThat(fanOuts).as("deltas to the peer for %d reconnects in %d s", reconnects, elapsedSeconds)
+        .isLessThanOrEqualTo(q.updateBurst() + elapsedSeconds + 3);
+  }
+
   /** A node with every field at the longest the server lets it have. */
   static Node longestNode(long id) {
     String key = "A".repeat(43) + "=";
