@@ -2,7 +2,7 @@ package io.weft.wg.uapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import io.weft.wg.conn.UdpBind;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
