@@ -2,8 +2,9 @@ package io.weft.wg.conn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.weft.testing.NativeThreads;
+import io.weft.testing.Prerequisites;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.Inet4Address;
@@ -12,9 +13,13 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -151,7 +156,9 @@ public abstract class BindContractTest {
   @EnumSource(Buffers.class)
   void shouldDeliverABatchOverIpv6LoopbackWithExactContentsAndSource(Buffers kind)
       throws Exception {
-    assumeThat(ipv6LoopbackWorks()).as("IPv6 loopback").isTrue();
+    if (!ipv6LoopbackWorks()) {
+      Prerequisites.unmet("IPv6 loopback (::1)");
+    }
     shouldDeliverBatch("::1", kind);
   }
 
@@ -202,9 +209,9 @@ public abstract class BindContractTest {
   void shouldContinueOnTheNewPortWhenReopenedDuringAReceive() throws Exception {
     final Bind receiver = opened(0);
     final int oldPort = portOf(receiver);
-    final CompletableFuture<List<Received>> pending =
-        CompletableFuture.supplyAsync(() -> receiveUnchecked(receiver, 1));
-    Thread.sleep(200); // let it block on the old socket
+    final PendingReceive receive = new PendingReceive(receiver);
+    final CompletableFuture<List<Received>> pending = receive.result;
+    receive.awaitBlocked(); // in the kernel, on the old socket
     assertThat(pending).isNotDone();
 
     final int newPort = receiver.open(0);
@@ -226,9 +233,9 @@ public abstract class BindContractTest {
   @Test
   void shouldWakeABlockedReceiverWithClosedChannelExceptionOnClose() throws Exception {
     final Bind receiver = opened(0);
-    final CompletableFuture<List<Received>> pending =
-        CompletableFuture.supplyAsync(() -> receiveUnchecked(receiver, 1));
-    Thread.sleep(200);
+    final PendingReceive receive = new PendingReceive(receiver);
+    final CompletableFuture<List<Received>> pending = receive.result;
+    receive.awaitBlocked();
     assertThat(pending).isNotDone();
 
     receiver.close();
@@ -314,11 +321,40 @@ public abstract class BindContractTest {
     assertThat(perDatagram).as("bytes allocated per datagram").isLessThanOrEqualTo(1);
   }
 
-  private static List<Received> receiveUnchecked(Bind b, int count) {
-    try {
-      return receive(b, count, Buffers.HEAP);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  /**
+   * One receive on its own platform thread, whose kernel thread id lets the test wait until it is
+   * asleep in the kernel waiting for input (a thread blocked in native code is RUNNABLE to the JVM).
+   */
+  private static final class PendingReceive {
+    final CompletableFuture<List<Received>> result = new CompletableFuture<>();
+    private volatile int tid;
+
+    PendingReceive(Bind b) throws InterruptedException {
+      if (!Files.isDirectory(Path.of("/proc/self/task"))) {
+        Prerequisites.unmet("/proc, to see a thread blocked in a receive");
+      }
+      final CountDownLatch started = new CountDownLatch(1);
+      Thread.ofPlatform()
+          .name("bind-receiver")
+          .daemon()
+          .start(
+              () -> {
+                tid = NativeThreads.gettid();
+                started.countDown();
+                try {
+                  result.complete(receive(b, 1, Buffers.HEAP));
+                } catch (IOException e) {
+                  result.completeExceptionally(new UncheckedIOException(e));
+                } catch (Throwable t) {
+                  result.completeExceptionally(t);
+                }
+              });
+      started.await();
+    }
+
+    /** Returns once the receive is asleep in poll, select, a read or a receive (bounded). */
+    void awaitBlocked() throws IOException {
+      NativeThreads.awaitBlockedWaitingForInput(tid, Duration.ofSeconds(10));
     }
   }
 
