@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weft.testing.Prerequisites;
 import io.weft.wg.conn.Bind;
-import io.weft.wg.conn.BindContractTest;
+import io.weft.wg.conn.UdpBindContractTest;
 import io.weft.wg.conn.Binds;
 import io.weft.wg.conn.Endpoint;
 import io.weft.wg.conn.UdpBind;
@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@link LinuxBatchUdpBind} against the {@link Bind} contract, and what only it does. */
-class LinuxBatchUdpBindTest extends BindContractTest {
+class LinuxBatchUdpBindTest extends UdpBindContractTest {
   private boolean gso = true;
 
   @BeforeEach
