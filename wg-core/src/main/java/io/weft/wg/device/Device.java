@@ -57,6 +57,9 @@ public final class Device implements Closeable {
   final ArrayBlockingQueue<Handshakes.Message> handshakeQueue =
       new ArrayBlockingQueue<>(Constants.HANDSHAKE_QUEUE_SIZE);
   final ReentrantLock configLock = new ReentrantLock();
+  /** Serialises TUN writes when more than one receive loop runs ({@link #sharedTunWrites}). */
+  final ReentrantLock tunWriteLock = new ReentrantLock();
+  volatile boolean sharedTunWrites;
 
   private volatile NoisePrivateKey privateKey;
   private volatile NoisePublicKey publicKey;
@@ -330,9 +333,17 @@ public final class Device implements Closeable {
       listenPort = bind.open(listenPort);
       up = true;
       SendLoop send = new SendLoop();
-      ReceiveLoop receive = new ReceiveLoop();
+      List<Bind.Receiver> receivers = bind.receivers();
+      List<ReceiveLoop> loops = new ArrayList<>();
+      for (int i = 0; i < receivers.size(); i++) {
+        // Parallel crypto on the first source only: the others (relay streams) are slow paths.
+        loops.add(new ReceiveLoop(receivers.get(i), i == 0 ? cryptoWorkers : 0));
+      }
+      sharedTunWrites = loops.size() > 1;
       start("weft-tun-reader", send::loop);
-      start("weft-receiver", receive::loop);
+      for (int i = 0; i < loops.size(); i++) {
+        start(i == 0 ? "weft-receiver" : "weft-receiver-" + (i + 1), loops.get(i)::loop);
+      }
       start("weft-handshake", this::handshakeLoop);
       if (withTimerThread) {
         timerThread = start("weft-timers", this::timerLoop);
@@ -555,6 +566,7 @@ public final class Device implements Closeable {
 
   /** The network side: receive a batch, open transport messages (in parallel), deliver in order. */
   private final class ReceiveLoop implements CryptoPool.Task {
+    final Bind.Receiver receiver;
     final int batch = Math.max(1, bind.batchSize());
     final ByteBuffer[] bufs = new ByteBuffer[batch];
     final int[] sizes = new int[batch];
@@ -562,10 +574,13 @@ public final class Device implements Closeable {
     final Keypair[] keypairs = new Keypair[batch];
     final int[] plain = new int[batch];
     final ByteBuffer[] toTun = new ByteBuffer[batch];
-    final CryptoPool pool = new CryptoPool("weft-open", cryptoWorkers);
-    final CipherSlots slots = new CipherSlots(pool.participants(), false);
+    final CryptoPool pool;
+    final CipherSlots slots;
 
-    ReceiveLoop() {
+    ReceiveLoop(Bind.Receiver receiver, int workers) {
+      this.receiver = receiver;
+      this.pool = new CryptoPool("weft-open", workers);
+      this.slots = new CipherSlots(pool.participants(), false);
       for (int i = 0; i < batch; i++) {
         bufs[i] = ByteBuffer.allocate(BUFFER_SIZE);
       }
@@ -585,7 +600,7 @@ public final class Device implements Closeable {
             b.clear();
           }
           try {
-            n = bind.receive(bufs, sizes, sources);
+            n = receiver.receive(bufs, sizes, sources);
           } catch (ClosedChannelException e) {
             break;
           } catch (IOException e) {

@@ -3,18 +3,17 @@ package io.weft.wg.device;
 import io.weft.wg.conn.Endpoint;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.key.NoisePublicKey;
-import io.weft.wg.noise.CookieChecker;
 import io.weft.wg.noise.Handshake;
 import io.weft.wg.noise.Session;
 import io.weft.wg.wire.Messages;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
  * The handshake flow (paper §5.3 and §5.4; wireguard-go {@code RoutineHandshake}): every message
  * needs a valid mac1; under load a message without a valid mac2 is answered with a cookie reply
- * and dropped, and the rest are rate-limited per source address; then initiations are answered
+ * and dropped, and the rest are rate-limited per source address (per source identity on a path
+ * without one, {@link Endpoint#identity()}); then initiations are answered
  * and responses complete our handshakes.
  */
 final class Handshakes {
@@ -39,8 +38,8 @@ final class Handshakes {
     }
     final long now = d.clock.nanoTime();
     if (d.underLoad(now)) {
-      InetSocketAddress src = m.source().destination();
-      byte[] srcBytes = CookieChecker.sourceBytes(src);
+      final Endpoint source = m.source();
+      final byte[] srcBytes = source.identity();
       if (!d.cookieChecker.checkMac2(msg, 0, msg.length, srcBytes)) {
         int sender = Messages.getIntLE(msg, type == Messages.TYPE_INITIATION ? Messages.INIT_SENDER : Messages.RESP_SENDER);
         byte[] reply = new byte[Messages.COOKIE_REPLY_SIZE];
@@ -53,8 +52,11 @@ final class Handshakes {
         }
         return;
       }
-      byte[] ip = src.getAddress().getAddress();
-      if (!d.rateLimiter.allow(ip, 0, ip.length, now)) {
+      final byte[] ip = source.sourceAddress();
+      final boolean allowed = ip != null
+          ? d.rateLimiter.allow(ip, 0, ip.length, now)
+          : d.rateLimiter.allowIdentity(srcBytes, now);
+      if (!allowed) {
         d.stats.handshakeRateLimited.increment();
         return;
       }

@@ -91,8 +91,9 @@ final class Receive {
     }
     final Peer peer = kp.peer;
     final long now = d.clock.nanoTime();
-    if (d.roaming && source != peer.endpoint()) {
-      peer.setEndpoint(source);
+    final Endpoint current = peer.endpoint();
+    if (d.roaming && source != current && !source.sameIdentity(current)) {
+      peer.setEndpoint(source); // roaming: a new identity, not merely another endpoint object
     }
     if (peer.receivedWithKeypair(kp)) {
       Timers.handshakeComplete(peer);
@@ -159,6 +160,10 @@ final class Receive {
 
   /** Writes decrypted packets to the TUN in one call; a failure is counted, never thrown. */
   static void toTun(Device d, ByteBuffer[] bufs, int count) {
+    final boolean shared = d.sharedTunWrites;
+    if (shared) {
+      d.tunWriteLock.lock(); // several receive loops (one per bind source) share the TUN
+    }
     try {
       int written = d.tun.write(bufs, count, Device.HEADROOM);
       if (written < count) {
@@ -166,6 +171,10 @@ final class Receive {
       }
     } catch (IOException ex) {
       d.stats.tunWriteErrors.add(count);
+    } finally {
+      if (shared) {
+        d.tunWriteLock.unlock();
+      }
     }
   }
 }
