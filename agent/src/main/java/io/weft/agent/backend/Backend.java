@@ -11,8 +11,12 @@ import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
 import io.weft.control.protocol.RegisterStatus;
 import io.weft.wg.conn.Bind;
+import io.weft.wg.conn.BindFactory;
+import io.weft.wg.conn.RelayMap;
+import io.weft.wg.conn.UdpEndpoint;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
+import io.weft.wg.key.DiscoPrivateKey;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.key.NoisePublicKey;
 import io.weft.wg.time.NanoClock;
@@ -21,6 +25,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.security.SecureRandom;
@@ -120,7 +125,8 @@ public final class Backend implements AutoCloseable {
   private NoisePrivateKey machineKey;
   private NoisePrivateKey nodeKey; // handed to the device, which owns (and finally zeroes) it
   private volatile NoisePublicKey nodePublic;
-  private NoisePrivateKey discoKey;
+  private DiscoPrivateKey discoKey;
+  private volatile List<InetSocketAddress> bindEndpoints = List.of();
   private NoisePublicKey serverKey;
   private volatile Bind bind;
   private volatile int port;
@@ -256,7 +262,8 @@ public final class Backend implements AutoCloseable {
       nodeKey = stateDir.nodeKey();
       nodePublic = nodeKey.publicKey();
       discoKey = stateDir.discoKey();
-      Bind b = config.bind().get();
+      Bind b = config.bind().create(new BindFactory.NodeKeys(nodeKey, nodePublic, discoKey, discoKey.publicKey()),
+          RelayMap.EMPTY, this::localEndpointsChanged);
       port = b.open(config.listenPort());
       bind = b;
       controlThread = Thread.ofVirtual().name("weft-backend-" + config.hostname()).unstarted(this::controlLoop);
@@ -326,7 +333,7 @@ public final class Backend implements AutoCloseable {
     NoisePrivateKey next = NoisePrivateKey.generate(random);
     Message.RegisterResult r;
     try {
-      r = c.register(next.publicKey(), nodePublic, discoKey.publicKey(), hostInfo(), null, config.requestTimeout());
+      r = c.register(next.publicKey(), nodePublic, discoKey.publicKey().key(), hostInfo(), null, config.requestTimeout());
     } catch (IOException e) {
       next.destroy();
       throw e;
@@ -409,7 +416,7 @@ public final class Backend implements AutoCloseable {
         return false;
       }
       boolean known = stateDir.registered();
-      Message.RegisterResult r = c.register(nodePublic, null, discoKey.publicKey(), hostInfo(),
+      Message.RegisterResult r = c.register(nodePublic, null, discoKey.publicKey().key(), hostInfo(),
           known ? null : config.authKey(), config.requestTimeout());
       Node registered = switch (r.status()) {
         case AUTHORIZED -> r.self();
@@ -547,8 +554,17 @@ public final class Backend implements AutoCloseable {
         nodePublic, Integer.toString(port));
   }
 
+  /** The bind learned its local endpoints (STUN, port mapping): reported from the next registration. */
+  private void localEndpointsChanged(List<InetSocketAddress> endpoints) {
+    bindEndpoints = List.copyOf(endpoints);
+    LOG.log(Level.DEBUG, "{0}: bind endpoints {1}", config.hostname(), endpoints);
+  }
+
   private HostInfo hostInfo() {
     List<String> endpoints = new ArrayList<>();
+    for (InetSocketAddress a : bindEndpoints) {
+      endpoints.add(new UdpEndpoint(a).destinationString());
+    }
     for (InetAddress a : advertised()) {
       String host = a.getHostAddress();
       int zone = host.indexOf('%');

@@ -1,5 +1,6 @@
 package io.weft.agent.backend;
 
+import io.weft.wg.key.DiscoPrivateKey;
 import io.weft.wg.key.NoisePrivateKey;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -60,8 +61,8 @@ public final class StateDirectory {
   }
 
   /** The disco key (magicsock's discovery messages). */
-  public NoisePrivateKey discoKey() throws IOException {
-    return loadOrCreate(DISCO_KEY);
+  public DiscoPrivateKey discoKey() throws IOException {
+    return new DiscoPrivateKey(loadOrCreate(DISCO_KEY));
   }
 
   /** Replaces the node key after the server accepted a rotation. */

@@ -208,7 +208,7 @@ public final class Daemon implements AutoCloseable {
     BackendConfig cfg = BackendConfig.userspace(stateDir, url, authKey, name).withTun(tun)
         .withListenPort(prefs.path("port").asInt(0));
     if (kernel) {
-      cfg = cfg.withBind(() -> WgCommand.bind(bindChoice, offloads));
+      cfg = cfg.withBind((keys, relays, listener) -> WgCommand.bind(bindChoice, offloads));
     }
     if (advertise != null) {
       cfg = cfg.withAdvertise(advertise);

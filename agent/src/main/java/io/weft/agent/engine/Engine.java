@@ -2,12 +2,18 @@ package io.weft.agent.engine;
 
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
+import io.weft.wg.conn.Bind;
+import io.weft.wg.conn.Endpoint;
+import io.weft.wg.conn.PeerPaths;
+import io.weft.wg.conn.UdpBind;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
+import io.weft.wg.key.DiscoPublicKey;
 import io.weft.wg.key.NoisePublicKey;
 import java.lang.System.Logger.Level;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,21 +26,22 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>A peer new to the map is added with its addresses as allowed IPs (IPv4 /32, IPv6 /128)
- *       and its first reported endpoint.
+ *       and the endpoint the bind chooses for its {@link PeerPaths} (keys, candidate endpoints,
+ *       home relay): the plain UDP bind takes the first candidate.
  *   <li>A peer gone from the map, or now expired, is removed (its sessions end, keys zeroed).
  *   <li>A peer whose node key rotated is removed under the old key and added under the new one.
  *   <li>A changed endpoint or address list is updated in place: the peer's sessions survive.
  *   <li>Peers that did not change are not touched at all.
  * </ul>
  *
- * Endpoint choice is the first endpoint the peer reported; path selection (disco, relays) is
- * magicsock's job later. Thread-safe: {@link #apply} calls are serialised.
+ * Path choice is the bind's ({@link Bind#endpointFor}); after each map the bind also gets the
+ * whole peer set ({@link Bind#setPeers}). Thread-safe: {@link #apply} calls are serialised.
  */
 public final class Engine {
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
 
   /** What the engine configured for one node, to compare the next map with. */
-  private record Applied(NoisePublicKey key, String endpoint, List<String> addresses) {}
+  private record Applied(NoisePublicKey key, PeerPaths paths, List<String> addresses) {}
 
   /** What one {@link #apply} changed. */
   public record Change(int added, int removed, int updated) {
@@ -78,7 +85,7 @@ public final class Engine {
       if (had == null) {
         Peer p = device.addPeer(want.key());
         setAllowedIps(p, want.addresses());
-        setEndpoint(p, want.endpoint());
+        setEndpoint(p, want.paths());
         added++;
       } else if (!had.equals(want)) {
         Peer p = device.peer(want.key());
@@ -88,13 +95,18 @@ public final class Engine {
         if (!had.addresses().equals(want.addresses())) {
           setAllowedIps(p, want.addresses());
         }
-        if (!Objects.equals(had.endpoint(), want.endpoint())) {
-          setEndpoint(p, want.endpoint());
+        if (!had.paths().equals(want.paths())) {
+          setEndpoint(p, want.paths());
         }
         updated++;
       }
       applied.put(e.getKey(), want);
     }
+    List<PeerPaths> all = new ArrayList<>(applied.size());
+    for (Applied a : applied.values()) {
+      all.add(a.paths());
+    }
+    device.bind().setPeers(all);
     Change c = new Change(added, removed, updated);
     if (!c.none()) {
       LOG.log(Level.DEBUG, "map version {0}: {1} peers added, {2} removed, {3} updated",
@@ -138,8 +150,7 @@ public final class Engine {
       if (key.equals(own)) {
         continue;
       }
-      String endpoint = n.endpoints().isEmpty() ? null : n.endpoints().getFirst();
-      wanted.put(n.id(), new Applied(key, endpoint, n.addresses()));
+      wanted.put(n.id(), new Applied(key, paths(n, key), n.addresses()));
     }
     return wanted;
   }
@@ -154,14 +165,35 @@ public final class Engine {
     }
   }
 
-  private void setEndpoint(Peer p, String endpoint) {
-    if (endpoint == null) {
-      return;
+  /** What the map says about reaching {@code n}: malformed endpoints and disco keys are skipped. */
+  private static PeerPaths paths(Node n, NoisePublicKey key) {
+    List<InetSocketAddress> candidates = new ArrayList<>(n.endpoints().size());
+    for (String e : n.endpoints()) {
+      try {
+        candidates.add(UdpBind.parseSocketAddress(e));
+      } catch (IllegalArgumentException ex) {
+        LOG.log(Level.WARNING, "node {0}: endpoint {1} ignored: {2}", n.id(), e, ex.getMessage());
+      }
     }
+    DiscoPublicKey disco = null;
+    if (n.discoKey() != null) {
+      try {
+        disco = DiscoPublicKey.fromBase64(n.discoKey());
+      } catch (IllegalArgumentException ex) {
+        LOG.log(Level.WARNING, "node {0}: malformed disco key ignored", n.id());
+      }
+    }
+    return new PeerPaths(key, disco, candidates, 0);
+  }
+
+  private void setEndpoint(Peer p, PeerPaths paths) {
     try {
-      p.setEndpoint(device.parseEndpoint(endpoint));
+      Endpoint e = device.bind().endpointFor(paths);
+      if (e != null) {
+        p.setEndpoint(e);
+      }
     } catch (IllegalArgumentException e) {
-      LOG.log(Level.WARNING, "peer {0}: endpoint {1} ignored: {2}", p, endpoint, e.getMessage());
+      LOG.log(Level.WARNING, "peer {0}: no endpoint from {1}: {2}", p, paths.candidates(), e.getMessage());
     }
   }
 

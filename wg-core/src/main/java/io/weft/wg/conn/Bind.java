@@ -3,6 +3,7 @@ package io.weft.wg.conn;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -60,4 +61,22 @@ public interface Bind extends Closeable {
   default List<Receiver> receivers() {
     return List.of(this::receive);
   }
+
+  /**
+   * The endpoint the device sends to for {@code peer}, or null while there is no path. By default
+   * (plain UDP) the first candidate address; a mesh bind returns one endpoint per peer whose path
+   * it chooses itself.
+   */
+  default Endpoint endpointFor(PeerPaths peer) {
+    if (peer.candidates().isEmpty()) {
+      return null;
+    }
+    return parseEndpoint(new UdpEndpoint(peer.candidates().getFirst()).destinationString());
+  }
+
+  /**
+   * The whole peer set after each network map, so a mesh bind can start and stop path discovery.
+   * A plain UDP bind ignores it.
+   */
+  default void setPeers(Collection<PeerPaths> peers) {}
 }

@@ -296,6 +296,11 @@ public final class Device implements Closeable {
     }
   }
 
+  /** The bind this device sends through and receives from. */
+  public Bind bind() {
+    return bind;
+  }
+
   /** Parses an endpoint in the bind's syntax. */
   public Endpoint parseEndpoint(String hostPort) {
     return bind.parseEndpoint(hostPort);
