@@ -2,6 +2,7 @@ package io.weft.agent.backend;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.weft.agent.engine.Engine;
+import io.weft.agent.netmap.NetMapBus;
 import io.weft.control.client.ControlClient;
 import io.weft.control.client.ControlException;
 import io.weft.control.protocol.HostInfo;
@@ -62,8 +63,8 @@ import java.util.function.Predicate;
  * <p>One virtual thread runs the control loop: connect (Noise IK, machine key), register (with the
  * pre-auth key only until a registration has succeeded once; then as the known machine), bring the
  * device up on the first success (its addresses come from the server), report the endpoints
- * (advertised addresses with the bind's port), subscribe to the map and apply each map message
- * through the {@link Engine}. When the connection ends it reconnects with {@link Backoff} and
+ * (advertised addresses with the bind's port), subscribe to the map and publish each map on the
+ * {@link NetMapBus}, where the {@link Engine} is one subscriber. When the connection ends it reconnects with {@link Backoff} and
  * resumes the map stream from the last map; meanwhile the device keeps running on that map. A
  * refusal (deleted, logged out, key expired) ends the loop in {@link BackendState#NOT_LOGGED_IN}
  * with the peers removed.
@@ -138,10 +139,20 @@ public final class Backend implements AutoCloseable {
   private volatile long lastMapNanos;
   private final AtomicLong sessions = new AtomicLong();
   private final AtomicLong watchdogChecks = new AtomicLong();
+  private final NetMapBus netMaps;
 
   public Backend(BackendConfig config) {
     this.config = Objects.requireNonNull(config, "config");
     this.backoff = new Backoff(config.backoffInitial(), config.backoffMax(), random);
+    this.netMaps = new NetMapBus(config.hostname());
+  }
+
+  /**
+   * The network maps this node runs on: subscribe to follow them (the engine is one subscriber).
+   * Subscribers never modify the maps.
+   */
+  public NetMapBus netMaps() {
+    return netMaps;
   }
 
   // ---- observing ----
@@ -301,6 +312,7 @@ public final class Backend implements AutoCloseable {
         LOG.log(Level.DEBUG, "closing bind: {0}", e.getMessage());
       }
     }
+    netMaps.close();
     setControlConnected(false, null);
     transition(BackendState.STOPPED, null);
   }
@@ -518,8 +530,13 @@ public final class Backend implements AutoCloseable {
     return watchdogChecks.get();
   }
 
+  /** Publishes the client's map; the engine (a subscriber) applies it on its own thread. */
   private void onMap(ControlClient c) {
-    NetMap m = c.netMap();
+    netMaps.publish(c.netMap());
+  }
+
+  /** The engine's subscription: apply, then record the map as the one the device runs on. */
+  private void applyMap(NetMap m) {
     Engine e = engine;
     if (e != null) {
       e.apply(m);
@@ -550,6 +567,7 @@ public final class Backend implements AutoCloseable {
     tun = t;
     engine = new Engine(d);
     device = d;
+    netMaps.subscribe("engine", this::applyMap);
     LOG.log(Level.INFO, "{0}: up as {1}, node key {2}, udp/{3}", config.hostname(), registered.addresses(),
         nodePublic, Integer.toString(port));
   }
@@ -622,6 +640,7 @@ public final class Backend implements AutoCloseable {
     if (e != null) {
       e.clear();
     }
+    netMaps.publish(new NetMap()); // subscribers drop their peers too
     lock.lock();
     try {
       map = new NetMap();
