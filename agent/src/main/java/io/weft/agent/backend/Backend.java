@@ -3,6 +3,8 @@ package io.weft.agent.backend;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.weft.agent.engine.Engine;
 import io.weft.agent.netmap.NetMapBus;
+import io.weft.agent.pipeline.PacketPipeline;
+import io.weft.agent.userspace.NetstackTun;
 import io.weft.control.client.ControlClient;
 import io.weft.control.client.ControlException;
 import io.weft.control.protocol.HostInfo;
@@ -11,6 +13,7 @@ import io.weft.control.protocol.MessageCodec;
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
 import io.weft.control.protocol.RegisterStatus;
+import io.weft.netstack.NetStack;
 import io.weft.wg.conn.Bind;
 import io.weft.wg.conn.BindFactory;
 import io.weft.wg.conn.RelayMap;
@@ -35,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -132,6 +136,7 @@ public final class Backend implements AutoCloseable {
   private volatile Bind bind;
   private volatile int port;
   private volatile Tun tun;
+  private volatile PacketPipeline pipeline;
   private volatile Device device;
   private volatile Engine engine;
   private volatile ControlClient client;
@@ -221,6 +226,19 @@ public final class Backend implements AutoCloseable {
   /** The plaintext side (a {@code NetstackTun} in userspace mode), or null before registration. */
   public Tun tun() {
     return tun;
+  }
+
+  /**
+   * The packet pipeline around {@link #tun()} that the device runs on (hooks for the filter, flow
+   * accounting, ping; packet injection), or null before registration.
+   */
+  public PacketPipeline pipeline() {
+    return pipeline;
+  }
+
+  /** The userspace TCP/IP stack of a node in userspace mode; empty in kernel mode or before registration. */
+  public Optional<NetStack> netstack() {
+    return tun instanceof NetstackTun n ? Optional.of(n.stack()) : Optional.empty();
   }
 
   /** The WireGuard device, or null before registration. */
@@ -560,11 +578,13 @@ public final class Backend implements AutoCloseable {
       return;
     }
     Tun t = config.tun().open(config.hostname(), Engine.hosts(registered.addresses()));
-    Device d = new Device(t, bind, NanoClock.SYSTEM, System.getLogger("weft.device." + config.hostname()));
+    PacketPipeline p = new PacketPipeline(t);
+    Device d = new Device(p, bind, NanoClock.SYSTEM, System.getLogger("weft.device." + config.hostname()));
     d.setPrivateKey(nodeKey);
     d.setListenPort(port);
     d.up();
     tun = t;
+    pipeline = p;
     engine = new Engine(d);
     device = d;
     netMaps.subscribe("engine", this::applyMap);

@@ -3,7 +3,6 @@ package io.weft.agent.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.weft.agent.userspace.NetstackTun;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
 import io.weft.netstack.NetStack;
@@ -94,7 +93,7 @@ class UserspaceMeshTest {
   }
 
   static NetStack stack(Backend b) {
-    return ((NetstackTun) b.tun()).stack();
+    return b.netstack().orElseThrow();
   }
 
   static long id(Backend b) {
