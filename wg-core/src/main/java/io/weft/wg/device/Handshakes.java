@@ -8,6 +8,8 @@ import io.weft.wg.noise.Session;
 import io.weft.wg.wire.Messages;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The handshake flow (paper §5.3 and §5.4; wireguard-go {@code RoutineHandshake}): every message
@@ -149,5 +151,35 @@ final class Handshakes {
     Timers.handshakeComplete(peer);
     peer.rxBytes.addAndGet(msg.length);
     peer.sendKeepalive();
+  }
+
+  /** Queues a copy of a handshake message for the handshake thread; counts a full queue. */
+  static void enqueue(Device d, ByteBuffer buf, int len, Endpoint source) {
+    byte[] copy = Arrays.copyOf(buf.array(), len);
+    if (!d.handshakeQueue.offer(new Handshakes.Message(copy, source))) {
+      d.stats.droppedHandshakeQueueFull.increment();
+    }
+    if (d.handshakeQueue.size() >= Constants.UNDER_LOAD_QUEUE_LENGTH) {
+      d.underLoadUntilNanos = d.clock.nanoTime() + Constants.UNDER_LOAD_AFTER_NANOS;
+    }
+  }
+
+  /** The handshake thread: takes queued messages until the device closes. */
+  static void loop(Device d) {
+    while (!d.closed) {
+      Handshakes.Message m;
+      try {
+        m = d.handshakeQueue.poll(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        break;
+      }
+      if (m != null) {
+        try {
+          process(d, m);
+        } catch (RuntimeException e) {
+          d.log.log(System.Logger.Level.WARNING, "handshake processing failed", e);
+        }
+      }
+    }
   }
 }
