@@ -141,7 +141,7 @@ public final class Device implements Closeable {
           continue;
         }
         p.handshake.setLocalPrivateKey(k);
-        p.zeroKeyMaterial();
+        Keypairs.zeroAll(p);
       }
       if (old != null && old != k && (k == null || !old.sameKey(k))) {
         old.destroy();
@@ -258,7 +258,7 @@ public final class Device implements Closeable {
       if (p != null) {
         Timers.stopAll(p);
         allowedIps.removeByPeer(p);
-        p.zeroKeyMaterial();
+        Keypairs.zeroAll(p);
         p.clearStaged();
       }
     } finally {
@@ -293,7 +293,7 @@ public final class Device implements Closeable {
     int old = peer.persistentKeepaliveSeconds;
     peer.persistentKeepaliveSeconds = seconds;
     if (old == 0 && seconds > 0 && up) {
-      peer.sendKeepalive();
+      Send.keepalive(peer);
     }
   }
 
@@ -415,7 +415,7 @@ public final class Device implements Closeable {
     }
     for (Peer p : peers.values()) {
       Timers.stopAll(p);
-      p.zeroKeyMaterial();
+      Keypairs.zeroAll(p);
     }
     NoisePrivateKey k = privateKey;
     if (k != null) {

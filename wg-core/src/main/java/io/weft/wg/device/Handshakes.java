@@ -111,7 +111,7 @@ final class Handshakes {
     }
     Keypair kp = new Keypair(peer, s, d.clock.nanoTime());
     d.indexTable.setKeypair(index, kp);
-    peer.installKeypair(kp);
+    Keypairs.install(peer, kp);
     Timers.sessionDerived(peer);
     Timers.anyAuthenticatedPacketTraversal(peer);
     Timers.anyAuthenticatedPacketSent(peer);
@@ -145,12 +145,12 @@ final class Handshakes {
     }
     Keypair kp = new Keypair(peer, s, d.clock.nanoTime());
     d.indexTable.setKeypair(kp.localIndex, kp);
-    peer.installKeypair(kp);
+    Keypairs.install(peer, kp);
     d.stats.handshakesCompleted.increment();
     Timers.sessionDerived(peer);
     Timers.handshakeComplete(peer);
     peer.rxBytes.addAndGet(msg.length);
-    peer.sendKeepalive();
+    Send.keepalive(peer);
   }
 
   /** Queues a copy of a handshake message for the handshake thread; counts a full queue. */

@@ -95,9 +95,9 @@ final class Receive {
     if (d.roaming && source != current && !source.sameIdentity(current)) {
       peer.setEndpoint(source); // roaming: a new identity, not merely another endpoint object
     }
-    if (peer.receivedWithKeypair(kp)) {
+    if (Keypairs.receivedWith(peer, kp)) {
       Timers.handshakeComplete(peer);
-      peer.sendStaged();
+      Send.staged(peer);
     }
     keepKeyFreshReceiving(peer, now);
     Timers.anyAuthenticatedPacketTraversal(peer);
@@ -154,7 +154,7 @@ final class Receive {
     }
     if (now - kp.createdNanos > REJECT_AFTER_TIME_NANOS - KEEPALIVE_TIMEOUT_NANOS - REKEY_TIMEOUT_NANOS
         && Timers.takeLastMinuteHandshake(peer)) {
-      peer.sendHandshakeInitiation(false);
+      Send.handshakeInitiation(peer, false);
     }
   }
 

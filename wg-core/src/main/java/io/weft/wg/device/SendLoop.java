@@ -88,8 +88,8 @@ final class SendLoop implements CryptoPool.Task {
             continue;
           }
           final Keypair kp = p.current;
-          if (p.hasStaged() || p.endpoint() == null || p.prepareInPlace(kp, buf, len) < 0) {
-            p.send(buf, len); // the slow path: stage, flush staged, or start a handshake
+          if (p.hasStaged() || p.endpoint() == null || Send.prepareInPlace(p, kp, buf, len) < 0) {
+            Send.packet(p, buf, len); // the slow path: stage, flush staged, or start a handshake
             continue;
           }
           ready[count] = buf;
@@ -121,7 +121,7 @@ final class SendLoop implements CryptoPool.Task {
         keypairs[i] = null;
         i++;
       }
-      p.afterSend(kp, data); // before sending, so a quick answer finds the timers armed
+      Send.afterSend(p, kp, data); // before sending, so a quick answer finds the timers armed
       try {
         d.bind.send(run, k, p.endpoint());
       } catch (IOException e) {

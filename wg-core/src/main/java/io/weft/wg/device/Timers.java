@@ -239,17 +239,17 @@ final class Timers {
       p.clearStaged();
     }
     if ((fire & RETRANSMIT) != 0) {
-      p.sendHandshakeInitiation(true);
+      Send.handshakeInitiation(p, true);
     }
     if ((fire & KEEPALIVE) != 0 || (fire & PERSISTENT) != 0 && p.persistentKeepaliveSeconds > 0) {
-      p.sendKeepalive();
+      Send.keepalive(p);
     }
     if ((fire & NEW_HANDSHAKE) != 0) {
       p.device.log.log(System.Logger.Level.DEBUG, "{0}: no reply to sent data, new handshake", p);
-      p.sendHandshakeInitiation(false);
+      Send.handshakeInitiation(p, false);
     }
     if ((fire & ZERO) != 0) {
-      p.zeroKeyMaterial();
+      Keypairs.zeroAll(p);
     }
     return earliest(t);
   }
