@@ -254,12 +254,9 @@ public final class Backend implements AutoCloseable {
     try {
       for (Node n : map.peers().values()) {
         Peer p = null;
-        if (d != null && n.nodeKey() != null && !n.expired()) {
-          try {
-            p = d.peer(NoisePublicKey.fromBase64(n.nodeKey()));
-          } catch (IllegalArgumentException e) {
-            p = null;
-          }
+        NoisePublicKey key = n.nodePublicKey();
+        if (d != null && key != null && !n.expired()) {
+          p = d.peer(key);
         }
         peers.add(new PeerStatus(n.id(), n.name(), n.nodeKey(), n.addresses(),
             p == null || p.endpoint() == null ? null : p.endpoint().destinationString(), n.online(),

@@ -5,15 +5,12 @@ import io.weft.control.protocol.Node;
 import io.weft.wg.conn.Bind;
 import io.weft.wg.conn.Endpoint;
 import io.weft.wg.conn.PeerPaths;
-import io.weft.wg.conn.UdpBind;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
-import io.weft.wg.key.DiscoPublicKey;
 import io.weft.wg.key.NoisePublicKey;
 import java.lang.System.Logger.Level;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -140,10 +137,8 @@ public final class Engine {
       if (n.expired() || n.nodeKey() == null) {
         continue;
       }
-      NoisePublicKey key;
-      try {
-        key = NoisePublicKey.fromBase64(n.nodeKey());
-      } catch (IllegalArgumentException e) {
+      NoisePublicKey key = n.nodePublicKey();
+      if (key == null) {
         LOG.log(Level.WARNING, "node {0}: malformed node key, skipped", n.id());
         continue;
       }
@@ -165,25 +160,9 @@ public final class Engine {
     }
   }
 
-  /** What the map says about reaching {@code n}: malformed endpoints and disco keys are skipped. */
+  /** What the map says about reaching {@code n} (its typed views skip malformed entries). */
   private static PeerPaths paths(Node n, NoisePublicKey key) {
-    List<InetSocketAddress> candidates = new ArrayList<>(n.endpoints().size());
-    for (String e : n.endpoints()) {
-      try {
-        candidates.add(UdpBind.parseSocketAddress(e));
-      } catch (IllegalArgumentException ex) {
-        LOG.log(Level.WARNING, "node {0}: endpoint {1} ignored: {2}", n.id(), e, ex.getMessage());
-      }
-    }
-    DiscoPublicKey disco = null;
-    if (n.discoKey() != null) {
-      try {
-        disco = DiscoPublicKey.fromBase64(n.discoKey());
-      } catch (IllegalArgumentException ex) {
-        LOG.log(Level.WARNING, "node {0}: malformed disco key ignored", n.id());
-      }
-    }
-    return new PeerPaths(key, disco, candidates, 0);
+    return new PeerPaths(key, n.discoPublicKey(), n.endpointAddresses(), 0);
   }
 
   private void setEndpoint(Peer p, PeerPaths paths) {
@@ -199,26 +178,16 @@ public final class Engine {
 
   /** The address of {@code 100.64.0.1/32} or {@code fd7a::1/128}; null when malformed. */
   static InetAddress hostOf(String prefix) {
-    int slash = prefix.indexOf('/');
-    String host = slash < 0 ? prefix : prefix.substring(0, slash);
-    try {
-      return InetAddress.ofLiteral(host);
-    } catch (IllegalArgumentException e) {
+    InetAddress a = Node.host(prefix);
+    if (a == null) {
       LOG.log(Level.WARNING, "address {0} ignored: not a literal", prefix);
-      return null;
     }
+    return a;
   }
 
   /** The addresses of {@code prefixes} (host parts), skipping malformed ones. */
   public static List<InetAddress> hosts(List<String> prefixes) {
-    List<InetAddress> out = new ArrayList<>();
-    for (String p : prefixes) {
-      InetAddress a = hostOf(p);
-      if (a != null) {
-        out.add(a);
-      }
-    }
-    return out;
+    return Node.hostsOf(prefixes);
   }
 
   /**
