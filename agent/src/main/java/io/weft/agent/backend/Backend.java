@@ -17,21 +17,17 @@ import io.weft.netstack.NetStack;
 import io.weft.wg.conn.Bind;
 import io.weft.wg.conn.BindFactory;
 import io.weft.wg.conn.RelayMap;
-import io.weft.wg.conn.UdpEndpoint;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
 import io.weft.wg.key.DiscoPrivateKey;
+import io.weft.wg.key.MachinePrivateKey;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.key.NoisePublicKey;
 import io.weft.wg.time.NanoClock;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,11 +123,10 @@ public final class Backend implements AutoCloseable {
 
   // Owned by the control thread after start(); published through volatile for status and close.
   private StateDirectory stateDir;
-  private NoisePrivateKey machineKey;
+  private MachinePrivateKey machineKey;
   private NoisePrivateKey nodeKey; // handed to the device, which owns (and finally zeroes) it
   private volatile NoisePublicKey nodePublic;
   private DiscoPrivateKey discoKey;
-  private volatile List<InetSocketAddress> bindEndpoints = List.of();
   private NoisePublicKey serverKey;
   private volatile Bind bind;
   private volatile int port;
@@ -145,11 +140,13 @@ public final class Backend implements AutoCloseable {
   private final AtomicLong sessions = new AtomicLong();
   private final AtomicLong watchdogChecks = new AtomicLong();
   private final NetMapBus netMaps;
+  private final LocalEndpoints localEndpoints;
 
   public Backend(BackendConfig config) {
     this.config = Objects.requireNonNull(config, "config");
     this.backoff = new Backoff(config.backoffInitial(), config.backoffMax(), random);
     this.netMaps = new NetMapBus(config.hostname());
+    this.localEndpoints = new LocalEndpoints(config.hostname(), config.advertise());
   }
 
   /**
@@ -289,7 +286,7 @@ public final class Backend implements AutoCloseable {
       nodePublic = nodeKey.publicKey();
       discoKey = stateDir.discoKey();
       Bind b = config.bind().create(new BindFactory.NodeKeys(nodeKey, nodePublic, discoKey, discoKey.publicKey()),
-          RelayMap.EMPTY, this::localEndpointsChanged);
+          RelayMap.EMPTY, localEndpoints);
       port = b.open(config.listenPort());
       bind = b;
       controlThread = Thread.ofVirtual().name("weft-backend-" + config.hostname()).unstarted(this::controlLoop);
@@ -430,7 +427,7 @@ public final class Backend implements AutoCloseable {
     }
     ControlClient c;
     try {
-      c = ControlClient.connect(config.controlUrl(), machineKey, serverKey, netMap());
+      c = ControlClient.connect(config.controlUrl(), machineKey.key(), serverKey, netMap());
     } catch (ControlException e) {
       if (e.getMessage() != null && e.getMessage().contains("wrong server key")) {
         serverKey = null; // the server was replaced: learn its key again
@@ -589,62 +586,9 @@ public final class Backend implements AutoCloseable {
         nodePublic, Integer.toString(port));
   }
 
-  /** The bind learned its local endpoints (STUN, port mapping): reported from the next registration. */
-  private void localEndpointsChanged(List<InetSocketAddress> endpoints) {
-    bindEndpoints = List.copyOf(endpoints);
-    LOG.log(Level.DEBUG, "{0}: bind endpoints {1}", config.hostname(), endpoints);
-  }
-
   private HostInfo hostInfo() {
-    List<String> endpoints = new ArrayList<>();
-    for (InetSocketAddress a : bindEndpoints) {
-      endpoints.add(new UdpEndpoint(a).destinationString());
-    }
-    for (InetAddress a : advertised()) {
-      String host = a.getHostAddress();
-      int zone = host.indexOf('%');
-      if (zone >= 0) {
-        host = host.substring(0, zone);
-      }
-      endpoints.add((a instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port);
-    }
     return new HostInfo(config.hostname(), System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT),
-        endpoints);
-  }
-
-  private List<InetAddress> advertised() {
-    if (config.advertise() != null) {
-      return config.advertise();
-    }
-    List<InetAddress> out = new ArrayList<>();
-    try {
-      for (NetworkInterface ni : NetworkInterface.networkInterfaces().toList()) {
-        if (!ni.isUp() || ni.isLoopback()) {
-          continue;
-        }
-        for (InetAddress a : ni.inetAddresses().toList()) {
-          if (!a.isLinkLocalAddress() && !a.isLoopbackAddress() && !isMesh(a)) {
-            out.add(a);
-          }
-        }
-      }
-    } catch (SocketException e) {
-      LOG.log(Level.WARNING, "cannot list interfaces: {0}", e.getMessage());
-    }
-    if (out.isEmpty()) {
-      out.add(InetAddress.getLoopbackAddress());
-    }
-    return out;
-  }
-
-  /** An address inside the mesh (100.64.0.0/10, fd7a:115c:a1e0::/48): never a WireGuard endpoint. */
-  static boolean isMesh(InetAddress a) {
-    byte[] b = a.getAddress();
-    if (b.length == 4) {
-      return (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
-    }
-    return (b[0] & 0xff) == 0xfd && (b[1] & 0xff) == 0x7a && (b[2] & 0xff) == 0x11 && (b[3] & 0xff) == 0x5c
-        && (b[4] & 0xff) == 0xa1 && (b[5] & 0xff) == 0xe0;
+        localEndpoints.report(port));
   }
 
   private void loggedOut(String why) {

@@ -1,6 +1,7 @@
 package io.weft.agent.backend;
 
 import io.weft.wg.key.DiscoPrivateKey;
+import io.weft.wg.key.MachinePrivateKey;
 import io.weft.wg.key.NoisePrivateKey;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -51,8 +52,8 @@ public final class StateDirectory {
   }
 
   /** The machine key (identifies this machine to the coordination server). */
-  public NoisePrivateKey machineKey() throws IOException {
-    return loadOrCreate(MACHINE_KEY);
+  public MachinePrivateKey machineKey() throws IOException {
+    return new MachinePrivateKey(loadOrCreate(MACHINE_KEY));
   }
 
   /** The node key (the WireGuard identity peers see). */
