@@ -14,7 +14,12 @@
  *       io.weft.wg.conn.RelayMap} and a listener for its local endpoints.
  * </ul>
  *
- * {@link io.weft.wg.conn.UdpBind} runs on {@link java.nio.channels.DatagramChannel}; {@link
+ * <p>Facts from wireguard-go (commit f333402): {@code conn/conn.go:28} ({@code ReceiveFunc}),
+ * {@code :38} ({@code Open} returns one per source), {@code :82} ({@code DstToBytes}, the mac2
+ * input); {@code device/receive.go:72} (one {@code RoutineReceiveIncoming} per receive function),
+ * {@code :329} and {@code :336} (mac2 over {@code DstToBytes}, rate limiting by {@code DstIP}).
+ *
+ * <p>{@link io.weft.wg.conn.UdpBind} runs on {@link java.nio.channels.DatagramChannel}; {@link
  * io.weft.wg.conn.Binds#defaultBind()} picks the batched Linux bind ({@link io.weft.wg.conn.linux})
  * where it works.
  */
