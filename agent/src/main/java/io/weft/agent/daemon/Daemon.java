@@ -17,7 +17,6 @@ import io.weft.control.protocol.Node;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
 import io.weft.wg.key.NoisePublicKey;
-import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.Inet4Address;
