@@ -73,39 +73,6 @@ public final class IcmpEcho {
     return p.array();
   }
 
-  /**
-   * The sequence number when {@code packet[offset..]} is an echo reply carrying
-   * {@code identifier}, else -1. Reads only a few bytes; never throws on a short packet.
-   */
-  public static int replySequence(ByteBuffer packet, int offset, int length, int identifier) {
-    if (length < IPV4_HEADER + ICMP_HEADER) {
-      return -1;
-    }
-    int version = (packet.get(offset) >> 4) & 0xf;
-    int icmp;
-    if (version == 4) {
-      if (packet.get(offset + 9) != PROTO_ICMP) {
-        return -1;
-      }
-      icmp = offset + (packet.get(offset) & 0xf) * 4;
-      if (icmp + ICMP_HEADER > offset + length || packet.get(icmp) != ECHO_REPLY_V4) {
-        return -1;
-      }
-    } else if (version == 6) {
-      icmp = offset + IPV6_HEADER;
-      if (length < IPV6_HEADER + ICMP_HEADER || packet.get(offset + 6) != PROTO_ICMPV6
-          || (packet.get(icmp) & 0xff) != ECHO_REPLY_V6) {
-        return -1;
-      }
-    } else {
-      return -1;
-    }
-    if (packet.get(icmp + 1) != 0 || (packet.getShort(icmp + 4) & 0xffff) != identifier) {
-      return -1;
-    }
-    return packet.getShort(icmp + 6) & 0xffff;
-  }
-
   /** The Internet checksum (RFC 1071) of {@code b[off, off+len)} plus a pseudo-header sum. */
   static int checksum(byte[] b, int off, int len, long pseudo) {
     long s = pseudo + sum(b, off, len);

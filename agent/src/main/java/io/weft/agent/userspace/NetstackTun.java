@@ -77,6 +77,7 @@ public final class NetstackTun implements Tun {
   private final byte[] scratch;
 
   private volatile Thread parkedReader;
+  private volatile boolean wakeRequested;
   private volatile boolean closed;
   private volatile long dropped;
 
@@ -224,7 +225,9 @@ public final class NetstackTun implements Tun {
    */
   @Override
   public int read(ByteBuffer[] bufs, int[] sizes, int offset) throws IOException {
-    awaitPacket();
+    if (!awaitPacket()) {
+      return 0; // woken
+    }
     final int max = Math.min(bufs.length, sizes.length);
     final long end = tail;
     long h = head;
@@ -262,18 +265,25 @@ public final class NetstackTun implements Tun {
     return n;
   }
 
-  /** Waits until the ring has a record; throws when the TUN is closed. */
-  private void awaitPacket() throws ClosedChannelException {
+  /**
+   * Waits until the ring has a record (true) or {@link #wakeup()} was called (false); throws when
+   * the TUN is closed.
+   */
+  private boolean awaitPacket() throws ClosedChannelException {
     while (true) {
       if (closed) {
         throw new ClosedChannelException();
       }
       if (tail != head) {
-        return;
+        return true;
+      }
+      if (wakeRequested) {
+        wakeRequested = false;
+        return false;
       }
       parkedReader = Thread.currentThread();
       // Checked again after announcing the park: the producer publishes, then looks for a reader.
-      if (tail == head && !closed) {
+      if (tail == head && !closed && !wakeRequested) {
         LockSupport.parkNanos(this, PARK_NANOS);
       }
       parkedReader = null;
@@ -377,6 +387,17 @@ public final class NetstackTun implements Tun {
   @Override
   public String name() {
     return name;
+  }
+
+  /** Makes a reader blocked in {@link #read} return 0 packets. */
+  @Override
+  public boolean wakeup() {
+    wakeRequested = true;
+    final Thread reader = parkedReader;
+    if (reader != null) {
+      LockSupport.unpark(reader);
+    }
+    return true;
   }
 
   /** Stops the stack and wakes a reader blocked in {@link #read}, which then throws. */

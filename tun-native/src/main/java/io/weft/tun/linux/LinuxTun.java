@@ -246,6 +246,9 @@ public final class LinuxTun extends PosixTun {
             break;
           }
           revents = awaitReadable(revents, s);
+          if (revents == WOKEN) {
+            return 0;
+          }
         } else if (r == 0) {
           throw gone("end of stream");
         } else if (r != -Errno.EINTR) {

@@ -78,7 +78,7 @@ public final class NativeIo {
   public static final class Scratch {
     final MemorySegment callState;
 
-    /** Two {@code struct pollfd}. */
+    /** Three {@code struct pollfd}. */
     public final MemorySegment pollFds;
 
     /** Two {@code struct iovec}. */
@@ -92,7 +92,7 @@ public final class NativeIo {
     Scratch() {
       final Arena arena = Arena.ofAuto();
       callState = arena.allocate(CALL_STATE);
-      pollFds = arena.allocate(2L * POLLFD_SIZE, 8);
+      pollFds = arena.allocate(3L * POLLFD_SIZE, 8);
       iovecs = arena.allocate(2L * IOVEC_SIZE, 8);
       header = arena.allocate(4, 4);
     }

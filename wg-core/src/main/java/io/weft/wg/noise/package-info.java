@@ -57,7 +57,7 @@
  * </ul>
  *
  * <p><b>Keypair slots</b> (wireguard-go {@code BeginSymmetricSession}, kept unchanged in {@code
- * Peer.installKeypair}): a responder keypair goes to {@code next} (replacing and deleting an older
+ * Keypairs.install} of the device): a responder keypair goes to {@code next} (replacing and deleting an older
  * unconfirmed {@code next}) and drops {@code previous}; it becomes current on the first packet
  * under it. An initiator keypair becomes current at once; if {@code next} holds an unconfirmed
  * responder keypair (the crossing case), that one moves to previous and the old current is

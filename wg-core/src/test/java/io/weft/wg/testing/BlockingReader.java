@@ -51,6 +51,17 @@ public final class BlockingReader implements AutoCloseable {
     return tid;
   }
 
+  /** What {@code read} returned, waiting up to {@code timeout}; fails if it threw or hangs. */
+  public int result(Duration timeout) throws InterruptedException {
+    try {
+      return outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new AssertionError("read failed instead of returning", e.getCause());
+    } catch (TimeoutException e) {
+      throw new AssertionError("read still blocked after " + timeout);
+    }
+  }
+
   /** What {@code read} threw, waiting up to {@code timeout}; fails if it returned or hangs. */
   public Throwable failure(Duration timeout) throws InterruptedException {
     try {

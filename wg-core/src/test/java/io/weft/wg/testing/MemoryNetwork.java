@@ -122,7 +122,11 @@ public final class MemoryNetwork {
     return endpoints.computeIfAbsent(port, p -> new MemoryEndpoint(new InetSocketAddress(LOOPBACK, p)));
   }
 
-  private record MemoryEndpoint(InetSocketAddress destination) implements Endpoint {}
+  private record MemoryEndpoint(InetSocketAddress destination, byte[] identity) implements Endpoint {
+    MemoryEndpoint(InetSocketAddress destination) {
+      this(destination, Endpoint.socketIdentity(destination));
+    }
+  }
 
   private static final Datagram CLOSED = new Datagram(0, 0, new byte[0]);
 

@@ -156,6 +156,24 @@ public abstract class TunContract {
   }
 
   @Test
+  void shouldReturnNoPacketsToABlockedReaderOnWakeupAndThenReadAgain() throws Exception {
+    try (BlockingReader reader = new BlockingReader(device(), 4, OFFSET)) {
+      awaitBlocked(reader);
+      if (!device().wakeup()) {
+        // Not supported: the reader keeps waiting for a packet, and close still wakes it.
+        device().close();
+        assertThat(reader.failure(TIMEOUT)).isInstanceOf(ClosedChannelException.class);
+        return;
+      }
+      assertThat(reader.result(TIMEOUT)).as("a woken read returns no packets").isZero();
+    }
+    final ByteBuffer[] bufs = directBuffers(4);
+    final int[] sizes = new int[4];
+    peer().send(0, 1);
+    assertThat(device().read(bufs, sizes, OFFSET)).as("the next read waits for a packet again").isEqualTo(1);
+  }
+
+  @Test
   void shouldRefuseReadAndWriteAfterCloseAndAllowCloseAgain() throws Exception {
     device().close();
     device().close();
