@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weft.wg.conn.Endpoint;
 import io.weft.wg.key.NoisePrivateKey;
-import io.weft.wg.testing.Await;
+import io.weft.testing.Await;
 import io.weft.wg.testing.MemoryTun;
 import io.weft.wg.testing.Packets;
 import io.weft.wg.testing.TwoSourceNetwork;
