@@ -5,6 +5,7 @@ import io.weft.agent.engine.Engine;
 import io.weft.control.client.ControlClient;
 import io.weft.control.client.ControlException;
 import io.weft.control.protocol.HostInfo;
+import io.weft.control.protocol.MeshPrefixes;
 import io.weft.control.protocol.Message;
 import io.weft.control.protocol.MessageCodec;
 import io.weft.control.protocol.NetMap;
@@ -588,12 +589,7 @@ public final class Backend implements AutoCloseable {
 
   /** An address inside the mesh (100.64.0.0/10, fd7a:115c:a1e0::/48): never a WireGuard endpoint. */
   static boolean isMesh(InetAddress a) {
-    byte[] b = a.getAddress();
-    if (b.length == 4) {
-      return (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
-    }
-    return (b[0] & 0xff) == 0xfd && (b[1] & 0xff) == 0x7a && (b[2] & 0xff) == 0x11 && (b[3] & 0xff) == 0x5c
-        && (b[4] & 0xff) == 0xa1 && (b[5] & 0xff) == 0xe0;
+    return MeshPrefixes.contains(a);
   }
 
   private void loggedOut(String why) {
