@@ -2,11 +2,12 @@ package io.weft.netstack.wire;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -27,28 +28,24 @@ public final class Checksum {
     private Checksum() {
     }
 
-    private static final ValueLayout.OfLong BE64 = JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt BE32 = JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfShort BE16 = JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     /**
-     * Adds bytes {@code [offset, offset + length)} of {@code m} to {@code acc}: eight bytes a step,
-     * as two 32-bit words. Safe for any {@code acc} below 2<sup>62</sup> and {@code length} up to
-     * 2<sup>28</sup>. The one summing loop; the other overloads view their memory as a segment.
+     * Adds bytes {@code [offset, offset + length)} of {@code m} to {@code acc}, a 32-bit word a
+     * step as the array and buffer overloads do: one loop shape over three kinds of memory.
+     * (Summing 64-bit words as two halves measured about five times slower on C2, and viewing
+     * arrays and buffers as segments per call a third slower, so each kind keeps its own access.)
      */
     public static long sum(MemorySegment m, long offset, long length, long acc) {
         long i = offset;
         final long end = offset + length;
-        while (end - i >= 8) {
-            final long v = m.get(BE64, i);
-            acc += (v >>> 32) + (v & 0xFFFF_FFFFL);
-            i += 8;
-        }
-        if (end - i >= 4) {
+        final long end4 = end - 3;
+        while (i < end4) {
             acc += m.get(BE32, i) & 0xFFFF_FFFFL;
             i += 4;
         }
-        if (end - i >= 2) {
+        if (i + 1 < end) {
             acc += m.get(BE16, i) & 0xFFFF;
             i += 2;
         }
@@ -58,24 +55,44 @@ public final class Checksum {
         return acc;
     }
 
-    /**
-     * Adds bytes {@code [offset, offset + length)} of {@code buffer} (absolute indexes, whatever its
-     * position) to {@code acc}.
-     */
+    /** Adds bytes {@code [offset, offset + length)} of {@code buffer} to {@code acc}. */
     public static long sum(ByteBuffer buffer, int offset, int length, long acc) {
-        if (buffer.hasArray()) {
-            return sum(buffer.array(), buffer.arrayOffset() + offset, length, acc);
+        int i = offset;
+        final int end = offset + length;
+        final int end4 = end - 3;
+        while (i < end4) {
+            acc += buffer.getInt(i) & 0xFFFF_FFFFL;
+            i += 4;
         }
-        final int position = buffer.position();
-        if (offset >= position && offset + length <= buffer.limit()) {
-            return sum(MemorySegment.ofBuffer(buffer), offset - position, length, acc);
+        if (i + 1 < end) {
+            acc += buffer.getShort(i) & 0xFFFF;
+            i += 2;
         }
-        return sum(MemorySegment.ofBuffer(buffer.duplicate().clear()), offset, length, acc);
+        if (i < end) {
+            acc += (buffer.get(i) & 0xFF) << 8;
+        }
+        return acc;
     }
+
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     /** Adds bytes {@code [offset, offset + length)} of {@code bytes} to {@code acc}. */
     public static long sum(byte[] bytes, int offset, int length, long acc) {
-        return sum(MemorySegment.ofArray(bytes), offset, length, acc);
+        int i = offset;
+        final int end = offset + length;
+        final int end4 = end - 3;
+        while (i < end4) {
+            acc += (int) INT_BE.get(bytes, i) & 0xFFFF_FFFFL;
+            i += 4;
+        }
+        if (i + 1 < end) {
+            acc += ((bytes[i] & 0xFF) << 8) | (bytes[i + 1] & 0xFF);
+            i += 2;
+        }
+        if (i < end) {
+            acc += (bytes[i] & 0xFF) << 8;
+        }
+        return acc;
     }
 
     /** Folds an accumulated sum to 16 bits (end-around carry). */
