@@ -2,6 +2,7 @@ package io.weft.agent.engine;
 
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
+import io.weft.wg.allowedips.Prefix;
 import io.weft.wg.conn.Bind;
 import io.weft.wg.conn.Endpoint;
 import io.weft.wg.conn.PeerPaths;
@@ -195,43 +196,6 @@ public final class Engine {
    * groups as {@code ::}) as the map writes addresses, not Java's uncompressed form.
    */
   public static String text(InetAddress a) {
-    byte[] b = a.getAddress();
-    if (b.length == 4) {
-      return a.getHostAddress();
-    }
-    int[] g = new int[8];
-    for (int i = 0; i < 8; i++) {
-      g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-    }
-    int bestStart = -1;
-    int bestLen = 1;
-    for (int i = 0; i < 8; ) {
-      if (g[i] != 0) {
-        i++;
-        continue;
-      }
-      int j = i;
-      while (j < 8 && g[j] == 0) {
-        j++;
-      }
-      if (j - i > bestLen) {
-        bestStart = i;
-        bestLen = j - i;
-      }
-      i = j;
-    }
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < 8; i++) {
-      if (i == bestStart) {
-        sb.append("::");
-        i += bestLen - 1;
-        continue;
-      }
-      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-        sb.append(':');
-      }
-      sb.append(Integer.toHexString(g[i]));
-    }
-    return sb.toString();
+    return Prefix.addressText(a.getAddress());
   }
 }

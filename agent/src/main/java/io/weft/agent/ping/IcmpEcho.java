@@ -1,5 +1,6 @@
 package io.weft.agent.ping;
 
+import io.weft.netstack.wire.Checksum;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -68,29 +69,13 @@ public final class IcmpEcho {
     p.put((byte) ECHO_REQUEST_V6).put((byte) 0).putShort((short) 0);
     p.putShort((short) identifier).putShort((short) sequence).put(PAYLOAD);
     // The ICMPv6 checksum covers a pseudo-header: addresses, upper-layer length, next header.
-    long pseudo = sum(src, 0, 16) + sum(dst, 0, 16) + icmpLength + PROTO_ICMPV6;
+    long pseudo = Checksum.sum(src, 0, 16, 0) + Checksum.sum(dst, 0, 16, 0) + icmpLength + PROTO_ICMPV6;
     p.putShort(IPV6_HEADER + 2, (short) checksum(p.array(), IPV6_HEADER, icmpLength, pseudo));
     return p.array();
   }
 
   /** The Internet checksum (RFC 1071) of {@code b[off, off+len)} plus a pseudo-header sum. */
   static int checksum(byte[] b, int off, int len, long pseudo) {
-    long s = pseudo + sum(b, off, len);
-    while ((s >>> 16) != 0) {
-      s = (s & 0xffff) + (s >>> 16);
-    }
-    return (int) (~s & 0xffff);
-  }
-
-  private static long sum(byte[] b, int off, int len) {
-    long s = 0;
-    int i = 0;
-    for (; i + 1 < len; i += 2) {
-      s += ((b[off + i] & 0xff) << 8) | (b[off + i + 1] & 0xff);
-    }
-    if (i < len) {
-      s += (b[off + i] & 0xff) << 8;
-    }
-    return s;
+    return Checksum.finish(Checksum.sum(b, off, len, pseudo));
   }
 }

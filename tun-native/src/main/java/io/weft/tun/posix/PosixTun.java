@@ -1,7 +1,7 @@
 package io.weft.tun.posix;
 
 import io.weft.tun.io.BufferViews;
-import io.weft.tun.io.CloseGate;
+import io.weft.wg.nativeio.CloseGate;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -128,21 +128,34 @@ public abstract class PosixTun implements Tun {
       final long r = readPacket(fd, whole.asSlice(offset), s);
       if (r > 0) {
         sizes[n++] = (int) r;
-      } else if (r == -Errno.EAGAIN) {
-        if (n > 0) {
-          break;
-        }
-        revents = awaitReadable(revents, s);
+      } else if (r == -Errno.EAGAIN && n > 0) {
+        break;
+      } else {
+        revents = readFailed(r, revents, s);
         if (revents == WOKEN) {
           return 0;
         }
-      } else if (r == 0) {
-        throw gone("end of stream");
-      } else if (r != -Errno.EINTR) {
-        throw failure("read", (int) -r);
       }
     }
     return n;
+  }
+
+  /**
+   * What a read that returned {@code r} (0 or {@code -errno}) means when no packet is left to
+   * return: waits on {@code EAGAIN} ({@link #awaitReadable}), retries on {@code EINTR}, and
+   * throws for the end of the stream or any other error. Returns the new {@code revents}.
+   */
+  protected final short readFailed(long r, short revents, NativeIo.Scratch s) throws IOException {
+    if (r == -Errno.EAGAIN) {
+      return awaitReadable(revents, s);
+    }
+    if (r == 0) {
+      throw gone("end of stream");
+    }
+    if (r != -Errno.EINTR) {
+      throw failure("read", (int) -r);
+    }
+    return revents;
   }
 
   /**

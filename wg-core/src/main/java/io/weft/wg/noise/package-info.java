@@ -4,7 +4,9 @@
  * protection and the 20 ms per-peer flood limit; {@link io.weft.wg.noise.CookieChecker} and {@link
  * io.weft.wg.noise.CookieGenerator} implement mac1, mac2 and cookie replies (§5.3, §5.4.7). The
  * reference for details not in the paper is wireguard-go's {@code noise-protocol.go} and {@code
- * cookie.go}.
+ * cookie.go}. {@link io.weft.wg.noise.SymmetricState} holds the Noise SymmetricState primitives
+ * (MixHash, MixKey, Split; Noise rev. 34 §5.2), shared with the control channel's {@code Noise_IK}
+ * in control-protocol.
  *
  * <h2>Crossing handshakes</h2>
  *

@@ -1,4 +1,4 @@
-package io.weft.netstack.tcp;
+package io.weft.netstack.tcp.recovery;
 
 import static io.weft.netstack.tcp.SeqNum.ge;
 import static io.weft.netstack.tcp.SeqNum.gt;

@@ -1,4 +1,4 @@
-package io.weft.tun.io;
+package io.weft.wg.nativeio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

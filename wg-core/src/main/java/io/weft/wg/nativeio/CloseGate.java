@@ -1,11 +1,13 @@
-package io.weft.tun.io;
+package io.weft.wg.nativeio;
 
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Admits calls until the device is closed and says which party must release its native
- * resources: the closer if no call is inside, otherwise the last call to leave.
+ * Admits calls until a native resource (a TUN device, a socket) is closed and says which party
+ * must release it: the closer if no call is inside, otherwise the last call to leave (the JDK's
+ * scheme for channels), so a descriptor is never closed, and its number reused, under a call
+ * still using it.
  *
  * <p>One atomic word: the sign bit is "closed", the rest counts calls inside. A call costs two
  * atomic operations, paid once per batch.
@@ -26,14 +28,21 @@ public final class CloseGate {
 
   /** Admits a call, or throws if the device is closed. */
   public void enter() throws ClosedChannelException {
+    if (!tryEnter()) {
+      throw new ClosedChannelException();
+    }
+  }
+
+  /** Admits a call; false once closed (for callers that report closure without an exception). */
+  public boolean tryEnter() {
     final AtomicInteger s = state;
     for (; ; ) {
       final int v = s.get();
       if (v < 0) {
-        throw new ClosedChannelException();
+        return false;
       }
       if (s.compareAndSet(v, v + 1)) {
-        return;
+        return true;
       }
     }
   }
