@@ -17,6 +17,7 @@ import io.weft.derp.wire.FrameType;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.time.NanoClock;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +60,7 @@ public final class DerpServer implements AutoCloseable {
   private final Map<Channel, Long> pending = new ConcurrentHashMap<>();
   private final Set<ClientConn> running = ConcurrentHashMap.newKeySet();
   private final List<Channel> listeners = new CopyOnWriteArrayList<>();
+  private final List<MeshLink> meshLinks = new CopyOnWriteArrayList<>();
   private final EventLoopGroup group;
   private final boolean ownsGroup;
   private volatile SslContext ssl;
@@ -298,6 +300,19 @@ public final class DerpServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Joins the relay at {@code peer} ({@code http(s)://host:port/derp}) to this one's region: a
+   * {@link MeshLink} authenticated with this server's key and mesh key. Closed with the server.
+   */
+  public MeshLink meshWith(URI peer) {
+    if (meshKey == null) {
+      throw new IllegalStateException("mesh needs a mesh key");
+    }
+    MeshLink l = new MeshLink(this, peer, privateKey, meshKey);
+    meshLinks.add(l);
+    return l;
+  }
+
   /** Routes packets for {@code key} through {@code fwd} while it is not connected here. */
   public void addPacketForwarder(NodeKey key, PacketForwarder fwd) {
     meshForwarders.put(key, fwd);
@@ -354,6 +369,9 @@ public final class DerpServer implements AutoCloseable {
 
   @Override
   public void close() {
+    for (MeshLink m : meshLinks) {
+      m.close();
+    }
     for (Channel l : listeners) {
       l.close().awaitUninterruptibly();
     }

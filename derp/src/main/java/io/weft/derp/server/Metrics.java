@@ -73,6 +73,11 @@ public final class Metrics {
     return currentClients.get();
   }
 
+  /** Mesh peers watching this relay's connections. */
+  public long currentWatchers() {
+    return currentWatchers.get();
+  }
+
   /** Prometheus text exposition format 0.0.4. */
   public String render() {
     StringBuilder sb = new StringBuilder(4096);
