@@ -7,6 +7,7 @@ import io.weft.derp.NodeKey;
 import io.weft.derp.TestClients;
 import io.weft.derp.TestClients.Recorder;
 import io.weft.derp.client.DerpClient;
+import io.weft.derp.server.RelayMain;
 import io.weft.derp.wire.FrameType;
 import io.weft.wg.key.NoisePrivateKey;
 import java.nio.file.Files;
@@ -34,6 +35,9 @@ class RealDerperInteropTest {
           DerpClient b = TestClients.connect(d.url(), rb)) {
         assertThat(a.serverInfo().version()).isEqualTo(2);
         assertThat(a.serverKey()).isEqualTo(b.serverKey());
+        // derper's own key file reads as the key it serves
+        assertThat(NodeKey.of(RelayMain.loadOrCreateKey(dir.resolve("derper.key")).publicKey()))
+            .isEqualTo(a.serverKey());
         long seed = System.nanoTime();
         Random r = new Random(seed);
         int sent = 0;
