@@ -46,6 +46,11 @@ public final class NodeKey {
     put(dst, off + 24, d);
   }
 
+  /** Writes the 32 bytes to {@code b} (no intermediate array). */
+  public void writeTo(io.netty.buffer.ByteBuf b) {
+    b.writeLong(a).writeLong(this.b).writeLong(c).writeLong(d);
+  }
+
   public byte[] toBytes() {
     byte[] out = new byte[LENGTH];
     copyTo(out, 0);

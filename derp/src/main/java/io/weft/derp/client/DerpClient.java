@@ -92,8 +92,10 @@ public final class DerpClient implements AutoCloseable {
   private final NodeKey publicKey;
   private final Listener listener;
   private final FrameDecoder decoder = new FrameDecoder(FrameDecoder.CLIENT);
-  private final byte[] readBuf = new byte[64 << 10];
-  private final byte[] writeBuf = new byte[HEADER_LENGTH + 2 * KEY_LENGTH + MAX_PACKET_SIZE];
+  private final byte[] readBuf = new byte[16 << 10];
+  private final Object writeLock = new Object();
+  /** Grows to the largest frame sent; 2 KiB covers WireGuard packets. */
+  private byte[] writeBuf = new byte[2048];
   private final AtomicBoolean closed = new AtomicBoolean();
   private final LongAdder unknownFrames = new LongAdder();
   private NodeKey serverKey;
@@ -342,7 +344,8 @@ public final class DerpClient implements AutoCloseable {
     if (len > MAX_PACKET_SIZE) {
       throw new IllegalArgumentException("packet over 64 KiB");
     }
-    synchronized (writeBuf) {
+    synchronized (writeLock) {
+      ensureWriteBuf(HEADER_LENGTH + KEY_LENGTH + len);
       dst.copyTo(writeBuf, HEADER_LENGTH);
       Frames.header(writeBuf, 0, SEND_PACKET, KEY_LENGTH + len);
       System.arraycopy(p, off, writeBuf, HEADER_LENGTH + KEY_LENGTH, len);
@@ -355,12 +358,19 @@ public final class DerpClient implements AutoCloseable {
     if (len > MAX_PACKET_SIZE) {
       throw new IllegalArgumentException("packet over 64 KiB");
     }
-    synchronized (writeBuf) {
+    synchronized (writeLock) {
+      ensureWriteBuf(HEADER_LENGTH + 2 * KEY_LENGTH + len);
       Frames.header(writeBuf, 0, FORWARD_PACKET, 2 * KEY_LENGTH + len);
       src.copyTo(writeBuf, HEADER_LENGTH);
       dst.copyTo(writeBuf, HEADER_LENGTH + KEY_LENGTH);
       System.arraycopy(p, off, writeBuf, HEADER_LENGTH + 2 * KEY_LENGTH, len);
       write(writeBuf, HEADER_LENGTH + 2 * KEY_LENGTH + len);
+    }
+  }
+
+  private void ensureWriteBuf(int n) {
+    if (writeBuf.length < n) {
+      writeBuf = new byte[Math.max(n, 2 * writeBuf.length)];
     }
   }
 

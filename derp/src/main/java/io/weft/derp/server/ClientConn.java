@@ -276,9 +276,8 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
     }
     ByteBuf b = ch.alloc().buffer(HEADER_LENGTH + KEY_LENGTH + len);
     b.writeByte(RECV_PACKET).writeInt(KEY_LENGTH + len);
-    byte[] k = new byte[KEY_LENGTH];
-    src.copyTo(k, 0);
-    b.writeBytes(k).writeBytes(p, off, len);
+    src.writeTo(b);
+    b.writeBytes(p, off, len);
     MpmcArrayQueue<ByteBuf> q = looksLikeDisco(p, off, len) ? disco : data;
     offer(q, b);
   }
