@@ -70,9 +70,10 @@ class DerpprobeAgainstWeftTest {
           new RelayMap.Region(900, "weft", "Weft loopback", nodes)), false);
       Path mapFile = dir.resolve("derpmap.json");
       Files.writeString(mapFile, map.toJson());
+      // 15 s intervals: each probe may take 0.8 of its interval (prober.go:148), room for a loaded CI
       Process p = new ProcessBuilder(probe.toString(), "-derp-map", "file://" + mapFile,
-          "-once", "-spread=false", "-tls-interval", "0", "-stun-interval", "1s",
-          "-mesh-interval", "1s", "-interval", "1s")
+          "-once", "-spread=false", "-tls-interval", "0", "-stun-interval", "15s",
+          "-mesh-interval", "15s", "-interval", "15s")
           .redirectErrorStream(true).redirectOutput(dir.resolve("probe.log").toFile()).start();
       boolean done = p.waitFor(120, TimeUnit.SECONDS);
       if (!done) {
