@@ -14,6 +14,23 @@ import javax.net.ssl.KeyManagerFactory;
 final class TestTls {
   private TestTls() {}
 
+  /** A client context that trusts only the certificate {@link #selfSigned} wrote to {@code dir}. */
+  static javax.net.ssl.SSLContext trusting(Path dir) throws Exception {
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(dir.resolve("relay.p12"))) {
+      store.load(in, "changeit".toCharArray());
+    }
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("relay", store.getCertificate("relay"));
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+        javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
+  }
+
   static SslContext selfSigned(Path dir) throws Exception {
     Path ks = dir.resolve("relay.p12");
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
