@@ -1,5 +1,6 @@
 package io.weft.derp;
 
+import io.netty.buffer.ByteBuf;
 import io.weft.wg.key.NoisePublicKey;
 import java.util.HexFormat;
 
@@ -47,7 +48,7 @@ public final class NodeKey {
   }
 
   /** Writes the 32 bytes to {@code b} (no intermediate array). */
-  public void writeTo(io.netty.buffer.ByteBuf b) {
+  public void writeTo(ByteBuf b) {
     b.writeLong(a).writeLong(this.b).writeLong(c).writeLong(d);
   }
 

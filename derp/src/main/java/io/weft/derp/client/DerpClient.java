@@ -13,12 +13,15 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -289,10 +292,10 @@ public final class DerpClient implements AutoCloseable {
       case PEER_PRESENT -> {
         InetSocketAddress ep = null;
         if (f.hasEndpoint()) {
-          byte[] ip = java.util.Arrays.copyOfRange(f.buffer(), f.ipOffset(), f.ipOffset() + 16);
+          byte[] ip = Arrays.copyOfRange(f.buffer(), f.ipOffset(), f.ipOffset() + 16);
           try {
-            ep = new InetSocketAddress(java.net.InetAddress.getByAddress(ip), f.port());
-          } catch (java.net.UnknownHostException e) {
+            ep = new InetSocketAddress(InetAddress.getByAddress(ip), f.port());
+          } catch (UnknownHostException e) {
             ep = null;
           }
         }

@@ -11,6 +11,7 @@ import io.weft.derp.NodeKey;
 import io.weft.derp.server.Metrics.Counter;
 import io.weft.derp.wire.Frame;
 import io.weft.derp.wire.FrameDecoder;
+import io.weft.derp.wire.Frames;
 import io.weft.derp.wire.Info;
 import io.weft.derp.wire.NaclBox;
 import java.net.InetSocketAddress;
@@ -50,6 +51,7 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
   final Set<NodeKey> receivedFrom = ConcurrentHashMap.newKeySet();
   final boolean idealNodeMismatch;
   private ChannelHandlerContext ctx;
+  private long unknownCounted;
 
   volatile State state = State.AWAIT_CLIENT_INFO;
   volatile NodeKey key;
@@ -95,7 +97,7 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
   /** The ServerKey frame, written by the HTTP front before it hands the channel over. */
   ByteBuf serverKeyFrame() {
     byte[] b = new byte[HEADER_LENGTH + MAGIC.length + KEY_LENGTH];
-    io.weft.derp.wire.Frames.serverKey(b, 0, server.publicKeyBytes());
+    Frames.serverKey(b, 0, server.publicKeyBytes());
     return ch.alloc().buffer(b.length).writeBytes(b);
   }
 
@@ -124,6 +126,11 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
             break;
           }
         }
+      }
+      long unknown = decoder.unknownSkipped();
+      if (unknown != unknownCounted) {
+        metrics.add(Counter.FRAMES_UNKNOWN, unknown - unknownCounted);
+        unknownCounted = unknown;
       }
       if (r == FrameDecoder.TOO_LARGE) {
         metrics.inc(Counter.FRAMES_MALFORMED);
@@ -183,7 +190,7 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
         metrics.inc(Counter.PINGS);
         if (ch.isWritable()) {
           byte[] b = new byte[HEADER_LENGTH + PING_LENGTH];
-          io.weft.derp.wire.Frames.ping(b, 0, PONG, f.pingData());
+          Frames.ping(b, 0, PONG, f.pingData());
           ctx.writeAndFlush(ctx.alloc().buffer(b.length).writeBytes(b), ch.voidPromise());
         } else {
           metrics.inc(Counter.PONGS_DROPPED);
@@ -243,7 +250,7 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
     state = State.RUNNING;
     server.register(this);
     byte[] b = new byte[HEADER_LENGTH + sealed.length];
-    io.weft.derp.wire.Frames.serverInfo(b, 0, sealed);
+    Frames.serverInfo(b, 0, sealed);
     ctx.writeAndFlush(ctx.alloc().buffer(b.length).writeBytes(b), ch.voidPromise());
     return true;
   }
@@ -368,7 +375,7 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
         : Counter.PEER_GONE_DISCONNECTED);
     byte[] b = new byte[HEADER_LENGTH + KEY_LENGTH + 1];
     byte[] k = peer.toBytes();
-    io.weft.derp.wire.Frames.peerGone(b, 0, k, 0, reason);
+    Frames.peerGone(b, 0, k, 0, reason);
     enqueueControl(ch.alloc().buffer(b.length).writeBytes(b));
   }
 
@@ -387,7 +394,7 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
       port = addr.getPort();
     }
     byte[] b = new byte[HEADER_LENGTH + PEER_PRESENT_LENGTH];
-    io.weft.derp.wire.Frames.peerPresent(b, 0, peer.toBytes(), 0, ip16, port, flags);
+    Frames.peerPresent(b, 0, peer.toBytes(), 0, ip16, port, flags);
     enqueueControl(ch.alloc().buffer(b.length).writeBytes(b));
   }
 

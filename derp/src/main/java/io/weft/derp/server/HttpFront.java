@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -19,6 +20,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.util.ReferenceCountUtil;
 import io.weft.derp.server.Metrics.Counter;
 import io.weft.derp.wire.FrameType;
 import java.net.InetSocketAddress;
@@ -44,7 +46,7 @@ final class HttpFront extends SimpleChannelInboundHandler<HttpObject> {
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
     if (!(msg instanceof HttpRequest req)) {
-      io.netty.util.ReferenceCountUtil.release(msg);
+      ReferenceCountUtil.release(msg);
       return;
     }
     server.metrics().inc(Counter.HTTP_REQUESTS);
@@ -139,7 +141,7 @@ final class HttpFront extends SimpleChannelInboundHandler<HttpObject> {
         scheme + "://" + host + "/derp", "derp", false, FrameType.CLIENT_MAX_FRAME + 64);
     DefaultFullHttpRequest full = new DefaultFullHttpRequest(req.protocolVersion(), req.method(),
         req.uri(), Unpooled.EMPTY_BUFFER, req.headers(),
-        io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+        EmptyHttpHeaders.INSTANCE);
     WebSocketServerHandshaker hs = f.newHandshaker(full);
     if (hs == null) {
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());

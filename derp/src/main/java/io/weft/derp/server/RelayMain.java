@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -173,7 +174,7 @@ public final class RelayMain {
     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(
         PosixFilePermissions.fromString("rw-------")));
     Files.writeString(tmp, "{\n\t\"PrivateKey\": \"privkey:" + k.toHex() + "\"\n}\n");
-    Files.move(tmp, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);
     return k;
   }
 }

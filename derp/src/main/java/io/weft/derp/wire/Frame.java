@@ -2,6 +2,8 @@ package io.weft.derp.wire;
 
 import static io.weft.derp.wire.FrameType.*;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * A flyweight over one DERP frame body (the bytes after the 5-byte header) in a caller's array.
  *
@@ -163,7 +165,7 @@ public final class Frame {
   }
 
   public String healthText() {
-    return new String(buf, off, len, java.nio.charset.StandardCharsets.UTF_8);
+    return new String(buf, off, len, StandardCharsets.UTF_8);
   }
 
   private int u16(int at) {
