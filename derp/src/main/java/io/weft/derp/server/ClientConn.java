@@ -3,6 +3,8 @@ package io.weft.derp.server;
 import static io.weft.derp.wire.FrameType.*;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -20,6 +22,7 @@ import java.security.MessageDigest;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jctools.queues.MpmcArrayQueue;
 
@@ -52,6 +55,11 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
   final boolean idealNodeMismatch;
   private ChannelHandlerContext ctx;
   private long unknownCounted;
+  private RateConfig rate = RateConfig.NONE;
+  private double tokens;
+  private long refilled;
+  private volatile boolean pausedForRate;
+  private ByteBuf pendingIn;
 
   volatile State state = State.AWAIT_CLIENT_INFO;
   volatile NodeKey key;
@@ -112,21 +120,25 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
       ReferenceCountUtil.release(msg); // the HTTP codec's trailing empty content
       return;
     }
+    if (state == State.CLOSED) {
+      buf.release();
+      return;
+    }
+    if (pausedForRate) {
+      // a read already in flight when reading paused: keep it behind the pending bytes
+      pendingIn = pendingIn == null ? buf : Unpooled.wrappedBuffer(pendingIn, buf);
+      return;
+    }
+    process(buf);
+  }
+
+  /** Decodes {@code buf} (and releases it); keeps the rest when the rate limit pauses reading. */
+  private void process(ByteBuf buf) {
     try {
-      if (state == State.CLOSED) {
-        return;
-      }
-      int r = FrameDecoder.OK;
-      if (buf.nioBufferCount() == 1) {
-        r = decoder.feed(buf.nioBuffer(), this);
-      } else {
-        for (ByteBuffer bb : buf.nioBuffers()) {
-          r = decoder.feed(bb, this);
-          if (r != FrameDecoder.OK) {
-            break;
-          }
-        }
-      }
+      ByteBuffer bb = buf.nioBufferCount() == 1 ? buf.nioBuffer()
+          : ByteBuffer.wrap(ByteBufUtil.getBytes(buf));
+      int start = bb.position();
+      int r = decoder.feed(bb, this);
       long unknown = decoder.unknownSkipped();
       if (unknown != unknownCounted) {
         metrics.add(Counter.FRAMES_UNKNOWN, unknown - unknownCounted);
@@ -135,9 +147,76 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
       if (r == FrameDecoder.TOO_LARGE) {
         metrics.inc(Counter.FRAMES_MALFORMED);
         close();
+      } else if (r == FrameDecoder.STOPPED && pausedForRate && state != State.CLOSED) {
+        int consumed = bb.position() - start;
+        pendingIn = buf.retainedSlice(buf.readerIndex() + consumed, buf.readableBytes() - consumed);
+        ch.config().setAutoRead(false);
+        metrics.inc(Counter.RATE_LIMITED);
+        scheduleResume();
       }
     } finally {
       buf.release();
+    }
+  }
+
+  // ---- receive rate limit (derpserver.go:1368-1438), on the server clock
+
+  /** Applies {@code rc} (on this connection's event loop); mesh peers are exempt. */
+  void setRate(RateConfig rc) {
+    ch.eventLoop().execute(() -> {
+      rate = canMesh || !rc.enabled() ? RateConfig.NONE : rc;
+      tokens = rate.burstBytes();
+      refilled = server.clock().nanoTime();
+      if (!rate.enabled() && pausedForRate) {
+        resumeIfDue();
+      }
+    });
+  }
+
+  private void refill(long now) {
+    tokens = Math.min(rate.burstBytes(), tokens + (now - refilled) * (rate.bytesPerSecond() / 1e9));
+    refilled = now;
+  }
+
+  /** Debits a frame; true when the bucket is overdrawn and reading must pause after it. */
+  private boolean debit(int frameLength) {
+    if (!rate.enabled()) {
+      return false;
+    }
+    refill(server.clock().nanoTime());
+    tokens -= Math.min(frameLength, RateConfig.MIN_BURST);
+    return tokens < 0;
+  }
+
+  private void scheduleResume() {
+    long delay = rate.enabled() ? (long) (-tokens / rate.bytesPerSecond() * 1e9) : 0;
+    ch.eventLoop().schedule(this::resumeIfDue, Math.max(delay, 1_000_000L), TimeUnit.NANOSECONDS);
+  }
+
+  boolean pausedForRate() {
+    return pausedForRate;
+  }
+
+  /** Resumes reading once the bucket is no longer overdrawn (event loop; timer or housekeeping). */
+  void resumeIfDue() {
+    if (!pausedForRate || state == State.CLOSED) {
+      return;
+    }
+    if (rate.enabled()) {
+      refill(server.clock().nanoTime());
+      if (tokens < 0) {
+        scheduleResume();
+        return;
+      }
+    }
+    pausedForRate = false;
+    ByteBuf p = pendingIn;
+    pendingIn = null;
+    if (p != null) {
+      process(p);
+    }
+    if (!pausedForRate && state != State.CLOSED) {
+      ch.config().setAutoRead(true);
     }
   }
 
@@ -151,6 +230,16 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
       close();
       return false;
     }
+    boolean overdrawn = debit(f.length());
+    boolean go = handle(f);
+    if (go && overdrawn && state != State.CLOSED) {
+      pausedForRate = true;
+      return false;
+    }
+    return go;
+  }
+
+  private boolean handle(Frame f) {
     switch (f.type()) {
       case SEND_PACKET -> {
         metrics.inc(Counter.PACKETS_RECV);
@@ -418,6 +507,10 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
   }
 
   private void releaseQueues() {
+    if (pendingIn != null) {
+      pendingIn.release();
+      pendingIn = null;
+    }
     ByteBuf b;
     while ((b = data.poll()) != null) {
       b.release();

@@ -64,6 +64,11 @@ public final class DerpServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final boolean ownsGroup;
   private volatile SslContext ssl;
+  private volatile RateConfig rateConfig = RateConfig.NONE;
+  private final double acceptPerSecond;
+  private final double acceptBurst;
+  private double acceptTokens;
+  private long acceptRefilled;
 
   private DerpServer(Builder b) {
     this.privateKey = b.privateKey;
@@ -78,6 +83,10 @@ public final class DerpServer implements AutoCloseable {
     this.keepAliveNanos = b.keepAlive.toNanos();
     this.queueDepth = b.queueDepth;
     this.tick = b.tick;
+    this.acceptPerSecond = b.acceptPerSecond;
+    this.acceptBurst = b.acceptBurst;
+    this.acceptTokens = b.acceptBurst;
+    this.acceptRefilled = b.clock.nanoTime();
     if (b.group != null) {
       this.group = b.group;
       this.ownsGroup = false;
@@ -109,6 +118,11 @@ public final class DerpServer implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             metrics.inc(Counter.ACCEPTS);
+            if (!allowAccept()) {
+              metrics.inc(Counter.ACCEPT_LIMITED);
+              ch.close();
+              return;
+            }
             pending.put(ch, clock.nanoTime());
             ch.closeFuture().addListener(f -> pending.remove(ch));
             if (sslOrNull != null) {
@@ -121,6 +135,43 @@ public final class DerpServer implements AutoCloseable {
     Channel ch = sb.bind(addr).sync().channel();
     listeners.add(ch);
     return (InetSocketAddress) ch.localAddress();
+  }
+
+  /** The accept-rate token bucket (derper's --accept-connection-limit/-burst). */
+  private synchronized boolean allowAccept() {
+    if (acceptPerSecond <= 0) {
+      return true;
+    }
+    long now = clock.nanoTime();
+    acceptTokens = Math.min(acceptBurst, acceptTokens + (now - acceptRefilled) * acceptPerSecond / 1e9);
+    acceptRefilled = now;
+    if (acceptTokens >= 1) {
+      acceptTokens -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Sets every client's receive rate limit (derper's UpdateRateLimits); existing connections
+   * get the new bucket at once. Mesh peers are exempt.
+   */
+  public void updateRateLimits(RateConfig rc) {
+    rateConfig = rc;
+    for (ClientConn c : running) {
+      c.setRate(rc);
+    }
+  }
+
+  /** Clients whose reading is paused by the receive rate limit. */
+  public int rateLimitedClients() {
+    int n = 0;
+    for (ClientConn c : running) {
+      if (c.pausedForRate()) {
+        n++;
+      }
+    }
+    return n;
   }
 
   boolean isTls() {
@@ -182,6 +233,7 @@ public final class DerpServer implements AutoCloseable {
 
   void register(ClientConn c) {
     pending.remove(c.ch);
+    c.setRate(rateConfig);
     running.add(c);
     clients.compute(c.key, (k, l) -> {
       List<ClientConn> n = l == null ? new ArrayList<>(1) : new ArrayList<>(l);
@@ -345,6 +397,9 @@ public final class DerpServer implements AutoCloseable {
         c.close();
         continue;
       }
+      if (c.pausedForRate()) {
+        c.ch.eventLoop().execute(c::resumeIfDue);
+      }
       if (now - c.nextKeepAlive >= 0) {
         c.sendKeepAlive(now);
       }
@@ -398,6 +453,8 @@ public final class DerpServer implements AutoCloseable {
     private int queueDepth = 32;
     private Duration tick = Duration.ofMillis(500);
     private int ioThreads = 0;
+    private double acceptPerSecond;
+    private double acceptBurst;
     private EventLoopGroup group;
 
     private Builder(NoisePrivateKey privateKey) {
@@ -450,6 +507,13 @@ public final class DerpServer implements AutoCloseable {
     /** How often the timer runs {@link DerpServer#housekeeping()}; zero for none (tests). */
     public Builder housekeepingTick(Duration d) {
       this.tick = d;
+      return this;
+    }
+
+    /** At most {@code perSecond} new connections per second with {@code burst}; 0 for none. */
+    public Builder acceptRate(double perSecond, int burst) {
+      this.acceptPerSecond = perSecond;
+      this.acceptBurst = Math.max(1, burst);
       return this;
     }
 

@@ -33,6 +33,8 @@ public final class Metrics {
     WRITE_TIMEOUTS("write_timeouts_total", "clients closed because writes to them stalled"),
     FORWARDED_IN("packets_forwarded_in_total", "packets received from mesh peers"),
     FORWARDED_OUT("packets_forwarded_out_total", "packets forwarded to mesh peers"),
+    RATE_LIMITED("rate_limited_total", "times a client's reading paused for its receive rate limit"),
+    ACCEPT_LIMITED("accept_limited_total", "connections closed at once by the accept rate limit"),
     STUN_REQUESTS("stun_requests_total", "STUN binding requests answered"),
     STUN_BAD("stun_bad_total", "UDP datagrams that were not STUN binding requests");
 

@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code weft relay serve}: runs a relay until interrupted. Flags:
@@ -35,6 +36,8 @@ import java.util.concurrent.CountDownLatch;
  *   --allow-keys PATH         admit the node keys listed (hex or nodekey:hex, one per line)
  *   --mesh-psk-file PATH      64 hex characters: the region's mesh key
  *   --mesh-with URL[,URL]     the other relays of the region (http(s)://host:port/derp)
+ *   --rate-config PATH        derper's per-client rate JSON; re-read when the file changes
+ *   --accept-rate N           at most N new connections per second (burst --accept-burst, 10)
  * </pre>
  *
  * Without {@code --accept-any} or {@code --allow-keys} the relay admits only mesh peers.
@@ -58,13 +61,17 @@ public final class RelayMain {
     Path allow = null;
     Path psk = null;
     List<URI> meshWith = new ArrayList<>();
+    Path rateFile = null;
+    double acceptRate = 0;
+    int acceptBurst = 10;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String v = i + 1 < args.length ? args[i + 1] : null;
       switch (a) {
         case "--accept-any" -> acceptAny = true;
         case "--listen", "--tls-cert", "--tls-key", "--stun", "--key-file", "--allow-keys",
-            "--mesh-psk-file", "--mesh-with" -> {
+            "--mesh-psk-file", "--mesh-with", "--rate-config", "--accept-rate",
+            "--accept-burst" -> {
           if (v == null) {
             err.println("weft relay serve: " + a + " needs a value");
             return 2;
@@ -78,6 +85,9 @@ public final class RelayMain {
             case "--key-file" -> keyFile = Path.of(v);
             case "--allow-keys" -> allow = Path.of(v);
             case "--mesh-psk-file" -> psk = Path.of(v);
+            case "--rate-config" -> rateFile = Path.of(v);
+            case "--accept-rate" -> acceptRate = Double.parseDouble(v);
+            case "--accept-burst" -> acceptBurst = Integer.parseInt(v);
             default -> {
               for (String u : v.split(",")) {
                 if (!u.isBlank()) {
@@ -116,6 +126,9 @@ public final class RelayMain {
       err.println("weft relay serve: no --accept-any or --allow-keys: admitting mesh peers only");
     }
     DerpServer.Builder b = DerpServer.builder(key).admission(admission);
+    if (acceptRate > 0) {
+      b.acceptRate(acceptRate, acceptBurst);
+    }
     if (psk != null) {
       b.meshKey(HexFormat.of().parseHex(Files.readString(psk).strip()));
     }
@@ -132,6 +145,24 @@ public final class RelayMain {
       }
       for (URI u : meshWith) {
         s.meshWith(u);
+      }
+      if (rateFile != null) {
+        Path rf = rateFile;
+        s.updateRateLimits(RateConfig.load(rf));
+        long[] seen = {Files.getLastModifiedTime(rf).toMillis()};
+        s.eventLoopGroup().next().scheduleWithFixedDelay(() -> {
+          try {
+            long m = Files.getLastModifiedTime(rf).toMillis();
+            if (m != seen[0]) {
+              seen[0] = m;
+              RateConfig rc = RateConfig.load(rf);
+              s.updateRateLimits(rc);
+              out.println("rate config reloaded: " + rc);
+            }
+          } catch (IOException | RuntimeException e) {
+            err.println("weft relay serve: rate config " + rf + ": " + e.getMessage());
+          }
+        }, 2, 2, TimeUnit.SECONDS);
       }
       if (stop == null) {
         new CountDownLatch(1).await();

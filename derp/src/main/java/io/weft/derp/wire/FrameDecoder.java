@@ -18,7 +18,7 @@ public final class FrameDecoder {
   public static final int OK = 0;
   /** A frame declared more than its type allows; the stream is no longer decodable. */
   public static final int TOO_LARGE = -1;
-  /** The handler asked to stop. */
+  /** The handler asked to stop; the input's position is just past the frame it was given. */
   public static final int STOPPED = -2;
 
   /** Receives each complete frame; the frame is only valid during the call. */
@@ -130,8 +130,7 @@ public final class FrameDecoder {
         buf = new byte[INITIAL];
       }
       if (!go) {
-        in.position(in.limit());
-        return STOPPED;
+        return STOPPED; // the bytes after this frame stay in {@code in} for a later feed
       }
     }
     return OK;

@@ -70,17 +70,30 @@ class DerpprobeAgainstWeftTest {
           new RelayMap.Region(900, "weft", "Weft loopback", nodes)), false);
       Path mapFile = dir.resolve("derpmap.json");
       Files.writeString(mapFile, map.toJson());
-      // 15 s intervals: each probe may take 0.8 of its interval (prober.go:148), room for a loaded CI
-      Process p = new ProcessBuilder(probe.toString(), "-derp-map", "file://" + mapFile,
-          "-once", "-spread=false", "-tls-interval", "0", "-stun-interval", "15s",
-          "-mesh-interval", "15s", "-interval", "15s")
-          .redirectErrorStream(true).redirectOutput(dir.resolve("probe.log").toFile()).start();
-      boolean done = p.waitFor(120, TimeUnit.SECONDS);
-      if (!done) {
-        p.destroyForcibly();
-        p.waitFor();
+      // 15 s intervals: each probe may take 0.8 of its interval (prober.go:148). derpprobe gives
+      // the mesh only 100 ms to learn of the receiving client (prober/derp.go:757); on a
+      // saturated machine one run can lose that race, so up to three runs, each one reported.
+      String log = "";
+      Process p = null;
+      boolean done = false;
+      for (int run = 1; run <= 3; run++) {
+        Path logFile = dir.resolve("probe-" + run + ".log");
+        p = new ProcessBuilder(probe.toString(), "-derp-map", "file://" + mapFile,
+            "-once", "-spread=false", "-tls-interval", "0", "-stun-interval", "15s",
+            "-mesh-interval", "15s", "-interval", "15s")
+            .redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+        done = p.waitFor(120, TimeUnit.SECONDS);
+        if (!done) {
+          p.destroyForcibly();
+          p.waitFor();
+        }
+        log = Files.readString(logFile);
+        if (done && p.exitValue() == 0) {
+          break;
+        }
+        System.out.println("derpprobe run " + run + " failed:\n" + log.lines()
+            .filter(l -> l.contains("bad:")).reduce("", (x, y) -> x + y + "\n"));
       }
-      String log = Files.readString(dir.resolve("probe.log"));
       assertThat(done).as("derpprobe finished: %s", log).isTrue();
       StringBuilder m = new StringBuilder();
       for (DerpServer r : relays) {
