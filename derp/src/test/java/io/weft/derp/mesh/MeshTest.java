@@ -137,4 +137,23 @@ class MeshTest {
     });
     assertThat(ry.packets.peek().src()).isEqualTo(xk);
   }
+
+  @Test
+  void aSenderLeavingTheRegionShouldBeReportedGoneOnTheOtherRelays() throws Exception {
+    Recorder rx = new Recorder();
+    Recorder ry = new Recorder();
+    DerpClient x = client(0, rx);
+    DerpClient y = client(1, ry);
+    Await.until("y reaches x through the mesh", () -> {
+      try {
+        y.send(x.publicKey(), new byte[] {1}, 0, 1);
+      } catch (java.io.IOException e) {
+        throw new AssertionError(e);
+      }
+      return !rx.packets.isEmpty();
+    });
+    y.close();
+    Await.until("PeerGone(disconnected) for y at x, via relay 0's mesh link",
+        () -> rx.events.contains("gone " + y.publicKey() + " 0"));
+  }
 }
