@@ -50,6 +50,7 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
   private final MpmcArrayQueue<ByteBuf> data;
   private final MpmcArrayQueue<ByteBuf> disco;
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Runnable drainTask = this::drain;
   /** The sources this client received packets from: it hears when they go away. */
   final Set<NodeKey> receivedFrom = ConcurrentHashMap.newKeySet();
   final boolean idealNodeMismatch;
@@ -408,7 +409,7 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
 
   private void scheduleDrain() {
     if (drainScheduled.compareAndSet(false, true)) {
-      ch.eventLoop().execute(this::drain);
+      ch.eventLoop().execute(drainTask);
     }
   }
 
