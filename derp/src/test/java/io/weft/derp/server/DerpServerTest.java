@@ -277,4 +277,54 @@ class DerpServerTest {
         () -> server.metrics().get(Counter.WRITE_TIMEOUTS) == 1);
     release.countDown();
   }
+
+  /** Opens a raw connection, upgrades, reads the 101 head and ServerKey; returns the socket. */
+  private Socket rawUpgrade() throws IOException {
+    Socket s = new Socket("127.0.0.1", addr.getPort());
+    s.setSoTimeout(10_000);
+    s.getOutputStream().write("GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n"
+        .getBytes(StandardCharsets.US_ASCII));
+    InputStream in = s.getInputStream();
+    int crlf = 0;
+    while (crlf < 4) {
+      int c = in.read();
+      crlf = (c == '\r' || c == '\n') ? crlf + 1 : 0;
+    }
+    byte[] sk = in.readNBytes(5 + 40);
+    assertThat(sk[0]).isEqualTo((byte) FrameType.SERVER_KEY);
+    return s;
+  }
+
+  @Test
+  void badHandshakesShouldBeCountedAndClosed() throws Exception {
+    long seed = new SecureRandom().nextLong();
+    Random rnd = new Random(seed);
+    byte[] f = new byte[5 + 32 + 24 + 200];
+    // a ClientInfo whose box does not open
+    try (Socket s = rawUpgrade()) {
+      Frames.header(f, 0, FrameType.CLIENT_INFO, f.length - 5);
+      for (int i = 5; i < f.length; i++) {
+        f[i] = (byte) rnd.nextInt();
+      }
+      s.getOutputStream().write(f);
+      assertThat(readToEnd(s)).as("closed without ServerInfo (seed %d)", seed).isZero();
+    }
+    // a packet before ClientInfo
+    try (Socket s = rawUpgrade()) {
+      int n = Frames.packet(f, 0, FrameType.SEND_PACKET, new byte[32], 0, new byte[4], 0, 4);
+      s.getOutputStream().write(f, 0, n);
+      assertThat(readToEnd(s)).isZero();
+    }
+    assertThat(server.metrics().get(Counter.HANDSHAKE_FAILURES)).isEqualTo(2);
+    // a ClientInfo declared over 256 KiB: closed before any of it is buffered
+    try (Socket s = rawUpgrade()) {
+      Frames.header(f, 0, FrameType.CLIENT_INFO, (256 << 10) + 1);
+      s.getOutputStream().write(f, 0, 5);
+      assertThat(readToEnd(s)).isZero();
+    }
+    assertThat(server.metrics().get(Counter.FRAMES_MALFORMED)).isEqualTo(1);
+    Recorder r = new Recorder();
+    client(r).ping(3);
+    Await.until("the relay still serves", () -> r.events.contains("pong 3"));
+  }
 }
