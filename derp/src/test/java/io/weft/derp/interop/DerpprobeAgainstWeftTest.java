@@ -91,8 +91,8 @@ class DerpprobeAgainstWeftTest {
         if (done && p.exitValue() == 0) {
           break;
         }
-        System.out.println("derpprobe run " + run + " failed:\n" + log.lines()
-            .filter(l -> l.contains("bad:")).reduce("", (x, y) -> x + y + "\n"));
+        System.out.println("derpprobe run " + run + " failed (exit "
+            + (done ? p.exitValue() : "timeout") + "):\n" + log);
       }
       assertThat(done).as("derpprobe finished: %s", log).isTrue();
       StringBuilder m = new StringBuilder();
