@@ -2,7 +2,7 @@ package io.weft.bench.tun;
 
 import io.weft.tun.linux.IpRoute2;
 import io.weft.tun.linux.LinuxTun;
-import io.weft.tun.linux.NetworkNamespace;
+import io.weft.testing.netns.NetworkNamespace;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;

@@ -1,6 +1,7 @@
 package io.weft.control.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.weft.control.text.UntrustedText;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -411,7 +412,9 @@ final class AdminCommands {
 
   private static int printJson(PrintWriter out, JsonNode doc) {
     try {
-      out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+      // Every non-ASCII character as \\uXXXX: no C1 control or bidi override reaches the terminal.
+      out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter()
+          .with(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII).writeValueAsString(doc));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -422,7 +425,13 @@ final class AdminCommands {
     return epochMillis <= 0 ? "-" : TIME.format(Instant.ofEpochMilli(epochMillis));
   }
 
+  /** Prints rows in aligned columns; what nodes and the provider chose is escaped for the terminal. */
   private static void printTable(PrintWriter out, List<String[]> rows) {
+    for (String[] r : rows) {
+      for (int i = 0; i < r.length; i++) {
+        r[i] = UntrustedText.escape(r[i]);
+      }
+    }
     int[] width = new int[rows.getFirst().length];
     for (String[] r : rows) {
       for (int i = 0; i < r.length; i++) {

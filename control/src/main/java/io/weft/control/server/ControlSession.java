@@ -7,6 +7,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -28,17 +29,24 @@ final class ControlSession implements MapStream {
   private final String machineKey;
   private final NodeRegistry registry;
   private final long keepAliveNanos;
+  private final InetAddress source;
   private final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private volatile boolean streaming;
   private volatile boolean closed;
   private volatile long lastVersion;
   private long seq;
 
-  ControlSession(NoiseStream stream, String machineKey, NodeRegistry registry, long keepAliveNanos) {
+  ControlSession(NoiseStream stream, String machineKey, NodeRegistry registry, long keepAliveNanos, InetAddress source) {
     this.stream = stream;
+    this.source = source;
     this.machineKey = machineKey;
     this.registry = registry;
     this.keepAliveNanos = keepAliveNanos;
+  }
+
+  /** The address the connection came from (for per-source limits), or null. */
+  InetAddress source() {
+    return source;
   }
 
   /** Serves the connection until it closes. */

@@ -21,10 +21,10 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.jctools.queues.MpmcArrayQueue;
 
 /**
  * One DERP connection on the server, after the HTTP upgrade: the handshake, then the read side
@@ -47,8 +47,8 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
   private final Metrics metrics;
   final Channel ch;
   private final FrameDecoder decoder = new FrameDecoder(FrameDecoder.SERVER);
-  private final MpmcArrayQueue<ByteBuf> data;
-  private final MpmcArrayQueue<ByteBuf> disco;
+  private final ArrayBlockingQueue<ByteBuf> data;
+  private final ArrayBlockingQueue<ByteBuf> disco;
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = this::drain;
   /** The sources this client received packets from: it hears when they go away. */
@@ -79,8 +79,8 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
     this.metrics = server.metrics();
     this.ch = ch;
     this.idealNodeMismatch = idealNodeMismatch;
-    this.data = new MpmcArrayQueue<>(server.queueDepth());
-    this.disco = new MpmcArrayQueue<>(server.queueDepth());
+    this.data = new ArrayBlockingQueue<>(server.queueDepth());
+    this.disco = new ArrayBlockingQueue<>(server.queueDepth());
     this.peerGoneRefilled = server.clock().nanoTime();
   }
 
@@ -375,7 +375,7 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
     b.writeByte(RECV_PACKET).writeInt(KEY_LENGTH + len);
     src.writeTo(b);
     b.writeBytes(p, off, len);
-    MpmcArrayQueue<ByteBuf> q = looksLikeDisco(p, off, len) ? disco : data;
+    ArrayBlockingQueue<ByteBuf> q = looksLikeDisco(p, off, len) ? disco : data;
     offer(q, b);
   }
 
@@ -390,7 +390,7 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
     });
   }
 
-  private void offer(MpmcArrayQueue<ByteBuf> q, ByteBuf b) {
+  private void offer(ArrayBlockingQueue<ByteBuf> q, ByteBuf b) {
     for (int attempt = 0; attempt < 3; attempt++) {
       if (q.offer(b)) {
         scheduleDrain();

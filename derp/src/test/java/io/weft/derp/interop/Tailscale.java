@@ -1,6 +1,6 @@
 package io.weft.derp.interop;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;

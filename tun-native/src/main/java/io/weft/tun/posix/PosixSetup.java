@@ -50,8 +50,6 @@ public final class PosixSetup {
 
     NativeLong write(int fd, byte[] buf, NativeLong count) throws LastErrorException;
 
-    int setns(int fd, int nstype) throws LastErrorException;
-
     String strerror(int errnum);
   }
 
@@ -152,15 +150,6 @@ public final class PosixSetup {
       C_LIB.write(fd, new byte[] {1}, new NativeLong(1));
     } catch (LastErrorException e) {
       // EAGAIN: the pipe is full, and so already readable.
-    }
-  }
-
-  /** {@code setns(fd, nstype)} for the calling thread (Linux). */
-  public static void setns(int fd, int nstype, String what) throws IOException {
-    try {
-      C_LIB.setns(fd, nstype);
-    } catch (LastErrorException e) {
-      throw failed(what, e);
     }
   }
 

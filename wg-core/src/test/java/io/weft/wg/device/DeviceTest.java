@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.weft.wg.conn.UdpBind;
 import io.weft.wg.key.NoisePresharedKey;
 import io.weft.wg.key.NoisePrivateKey;
-import io.weft.wg.testing.Await;
+import io.weft.testing.Await;
 import io.weft.wg.testing.MemoryTun;
 import io.weft.wg.testing.Packets;
 import io.weft.wg.time.ManualClock;

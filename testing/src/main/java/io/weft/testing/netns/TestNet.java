@@ -1,4 +1,4 @@
-package io.weft.agent.interop;
+package io.weft.testing.netns;
 
 import java.io.File;
 import java.io.IOException;

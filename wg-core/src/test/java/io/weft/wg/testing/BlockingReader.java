@@ -1,5 +1,6 @@
-package io.weft.tun;
+package io.weft.wg.testing;
 
+import io.weft.testing.NativeThreads;
 import io.weft.wg.tun.Tun;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -38,6 +39,11 @@ public final class BlockingReader implements AutoCloseable {
                   }
                 });
     started.await();
+  }
+
+  /** The reading thread. */
+  public Thread thread() {
+    return thread;
   }
 
   /** The reader's kernel thread id. */

@@ -1,4 +1,4 @@
-package io.weft.tun;
+package io.weft.wg.testing;
 
 import java.nio.ByteBuffer;
 

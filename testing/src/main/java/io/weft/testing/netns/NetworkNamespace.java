@@ -1,19 +1,19 @@
-package io.weft.tun.linux;
+package io.weft.testing.netns;
 
-import io.weft.tun.posix.PosixSetup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * A named network namespace ({@code ip netns add}) and one platform thread that has entered it
@@ -28,11 +28,13 @@ import java.util.function.Predicate;
  * open its sockets in a dead namespace). Opening sockets and TUN devices, and running commands, is
  * fine. Run a service that needs threads as a separate process ({@code ip netns exec}), or in the
  * JVM's own namespace reached through a veth pair. {@link #close} enforces this: it fails when a
- * thread other than the JDK's process reapers is still in the namespace.
+ * thread other than the JDK's process reapers and JNA's cleaner is still in the namespace.
  */
 public final class NetworkNamespace implements AutoCloseable {
-  private static final int CLONE_NEWNET = 0x4000_0000;
   private static final long STOP_SECONDS = 10;
+  /** Threads that open no sockets, by their kernel name (comm, at most 15 characters). */
+  private static final Set<String> HARMLESS = Set.of("process reaper", "JNA Cleaner");
+  private static final long COMMAND_SECONDS = 30;
 
   private final String name;
   private final ExecutorService inside;
@@ -52,17 +54,12 @@ public final class NetworkNamespace implements AutoCloseable {
 
   /** Creates namespace {@code name} (needs root) and a thread inside it. */
   public static NetworkNamespace create(String name) throws IOException {
-    IpRoute2.run("netns", "add", name);
+    ip("netns", "add", name);
     final NetworkNamespace ns = new NetworkNamespace(name);
     try {
       ns.call(
           () -> {
-            final int fd = PosixSetup.open("/run/netns/" + name, PosixSetup.O_RDONLY | PosixSetup.O_CLOEXEC);
-            try {
-              PosixSetup.setns(fd, CLONE_NEWNET, "setns into network namespace " + name);
-            } finally {
-              PosixSetup.close(fd);
-            }
+            Setns.enter("/run/netns/" + name);
             final Path self = Files.readSymbolicLink(Path.of("/proc/thread-self"));
             ns.insideThread = self.getFileName().toString();
             ns.namespaceLink = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
@@ -112,7 +109,7 @@ public final class NetworkNamespace implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      IpRoute2.run("netns", "delete", name);
+      ip("netns", "delete", name);
     }
     if (namespaceLink != null) {
       final List<String> left = threads(namespaceLink::equals, insideThread);
@@ -127,8 +124,9 @@ public final class NetworkNamespace implements AutoCloseable {
 
   /**
    * The threads of this JVM that are not in the JVM's own network namespace (that of its main
-   * thread), as {@code "tid name"}, the JDK's process reapers left out (they only wait for
-   * children and open no sockets): none, unless a {@link NetworkNamespace} is open or a thread was
+   * thread), as {@code "tid name"}, the JDK's process reapers and JNA's cleaner left out (they
+   * only wait for children or free native memory, and open no sockets; JNA starts its cleaner on
+   * demand, so it may start inside a namespace and outlive it): none, unless a {@link NetworkNamespace} is open or a thread was
    * started inside one.
    */
   public static List<String> threadsOutsideTheJvmNamespace() throws IOException {
@@ -146,7 +144,7 @@ public final class NetworkNamespace implements AutoCloseable {
             continue;
           }
           final String comm = Files.readString(task.resolve("comm")).strip();
-          if (!comm.equals("process reaper")) {
+          if (!HARMLESS.contains(comm)) {
             found.add(tid + " " + comm);
           }
         } catch (IOException | UncheckedIOException e) {
@@ -155,6 +153,42 @@ public final class NetworkNamespace implements AutoCloseable {
       }
     }
     return found;
+  }
+
+  /**
+   * Runs {@code ip args...} (iproute2) and returns what it printed; fails with its output if it
+   * exits non-zero or takes longer than {@value #COMMAND_SECONDS} s.
+   */
+  public static String ip(String... args) throws IOException {
+    final List<String> command = new ArrayList<>();
+    command.add(ipCommand());
+    command.addAll(List.of(args));
+    final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try {
+      if (!p.waitFor(COMMAND_SECONDS, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", command) + ": no exit within " + COMMAND_SECONDS + " s");
+      }
+      final String out = new String(p.getInputStream().readAllBytes());
+      if (p.exitValue() != 0) {
+        throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + out.strip());
+      }
+      return out;
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted: " + String.join(" ", command), e);
+    }
+  }
+
+  private static String ipCommand() throws IOException {
+    for (String dir : List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin")) {
+      final Path p = Path.of(dir, "ip");
+      if (Files.isExecutable(p)) {
+        return p.toString();
+      }
+    }
+    throw new IOException("the 'ip' command (iproute2) is not installed");
   }
 
   @Override

@@ -1,4 +1,4 @@
-package io.weft.testvectors;
+package io.weft.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,8 +9,7 @@ import org.opentest4j.TestAbortedException;
 
 /**
  * What privileged and interop tests need from the machine (root, /dev/net/tun, network namespaces,
- * external tools), checked in one place. This lives here because every module's tests depend on
- * {@code testvectors}.
+ * external tools), checked in one place.
  *
  * <p>On a developer machine a missing prerequisite skips the test with the reason; under
  * {@code CI=true} it fails the test, so CI can never pass by skipping.

@@ -1,8 +1,9 @@
-package io.weft.tun;
+package io.weft.wg.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weft.testing.NativeThreads;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,7 +30,10 @@ public abstract class TunContract {
   /** The other side of the device. */
   protected abstract Peer peer();
 
-  /** Waits (bounded) until {@code reader} is blocked waiting for a packet. */
+  /**
+   * Waits (bounded) until {@code reader} is blocked waiting for a packet: by default asleep in
+   * {@code poll(2)}; a device that parks in Java overrides this with {@code Await.untilParked}.
+   */
   protected void awaitBlocked(BlockingReader reader) throws Exception {
     NativeThreads.awaitBlockedInPoll(reader.tid(), TIMEOUT);
   }

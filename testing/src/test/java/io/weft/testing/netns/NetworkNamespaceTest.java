@@ -1,9 +1,9 @@
-package io.weft.tun.linux;
+package io.weft.testing.netns;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -40,7 +40,7 @@ class NetworkNamespaceTest {
     final String outside = netnsOfThisThread();
     try (NetworkNamespace ns = NetworkNamespace.create(name)) {
       final String inside = ns.call(() -> {
-        IpRoute2.run("link", "set", "lo", "up");
+        NetworkNamespace.ip("link", "set", "lo", "up");
         return netnsOfThisThread();
       });
       assertThat(inside).isNotEqualTo(outside);
