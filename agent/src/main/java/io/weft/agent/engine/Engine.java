@@ -2,6 +2,7 @@ package io.weft.agent.engine;
 
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
+import io.weft.control.protocol.Printable;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
 import io.weft.wg.key.NoisePublicKey;
@@ -10,10 +11,12 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Applies {@link NetMap}s to a {@link Device} as a difference against the last map applied.
@@ -28,10 +31,15 @@ import java.util.Objects;
  * </ul>
  *
  * Endpoint choice is the first endpoint the peer reported; path selection (disco, relays) is
- * magicsock's job later. Thread-safe: {@link #apply} calls are serialised.
+ * magicsock's job later. A peer address outside the mesh prefixes ({@link #MESH_PREFIXES}) is
+ * never made an allowed IP (a server could otherwise route a LAN or the internet into a peer):
+ * it is dropped and logged once. Thread-safe: {@link #apply} calls are serialised.
  */
 public final class Engine {
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+
+  /** Where node addresses come from: Tailscale's CGNAT range and its IPv6 ULA prefix. */
+  public static final String MESH_PREFIXES = "100.64.0.0/10, fd7a:115c:a1e0::/48";
 
   /** What the engine configured for one node, to compare the next map with. */
   private record Applied(NoisePublicKey key, String endpoint, List<String> addresses) {}
@@ -46,6 +54,7 @@ public final class Engine {
 
   private final Device device;
   private final Map<Long, Applied> applied = new HashMap<>();
+  private final Set<String> refusedLogged = new HashSet<>();
 
   /** An engine configuring {@code device}, whose private key must already be set. */
   public Engine(Device device) {
@@ -139,9 +148,58 @@ public final class Engine {
         continue;
       }
       String endpoint = n.endpoints().isEmpty() ? null : n.endpoints().getFirst();
-      wanted.put(n.id(), new Applied(key, endpoint, n.addresses()));
+      wanted.put(n.id(), new Applied(key, endpoint, meshOnly(n)));
     }
     return wanted;
+  }
+
+  /** {@code n}'s addresses inside the mesh prefixes; each one outside is logged once. */
+  private List<String> meshOnly(Node n) {
+    List<String> out = new ArrayList<>(n.addresses().size());
+    for (String a : n.addresses()) {
+      if (isMeshPrefix(a)) {
+        out.add(a);
+      } else if (refusedLogged.size() < 4096 && refusedLogged.add(n.id() + " " + a)) {
+        LOG.log(Level.WARNING, "node {0}: address {1} is outside the mesh prefixes {2}: not routed to it",
+            n.id(), Printable.strip(a), MESH_PREFIXES);
+      }
+    }
+    return out.size() == n.addresses().size() ? n.addresses() : List.copyOf(out);
+  }
+
+  /** Whether {@code a} is inside 100.64.0.0/10 or fd7a:115c:a1e0::/48. */
+  public static boolean isMeshAddress(InetAddress a) {
+    byte[] b = a.getAddress();
+    if (b.length == 4) {
+      return (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
+    }
+    return (b[0] & 0xff) == 0xfd && (b[1] & 0xff) == 0x7a && (b[2] & 0xff) == 0x11 && (b[3] & 0xff) == 0x5c
+        && (b[4] & 0xff) == 0xa1 && (b[5] & 0xff) == 0xe0;
+  }
+
+  /**
+   * Whether the prefix {@code text} ({@code 100.64.0.1/32}, or a bare address) lies wholly inside
+   * the mesh prefixes: its address inside, its length no shorter than the mesh prefix's.
+   */
+  public static boolean isMeshPrefix(String text) {
+    int slash = text.indexOf('/');
+    String host = slash < 0 ? text : text.substring(0, slash);
+    InetAddress a;
+    try {
+      a = InetAddress.ofLiteral(host);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    int max = a instanceof Inet4Address ? 32 : 128;
+    int len = max;
+    if (slash >= 0) {
+      String l = text.substring(slash + 1);
+      if (!l.matches("[0-9]{1,3}")) {
+        return false;
+      }
+      len = Integer.parseInt(l);
+    }
+    return len <= max && len >= (max == 32 ? 10 : 48) && isMeshAddress(a);
   }
 
   private void setAllowedIps(Peer p, List<String> addresses) {
@@ -161,7 +219,8 @@ public final class Engine {
     try {
       p.setEndpoint(device.parseEndpoint(endpoint));
     } catch (IllegalArgumentException e) {
-      LOG.log(Level.WARNING, "peer {0}: endpoint {1} ignored: {2}", p, endpoint, e.getMessage());
+      LOG.log(Level.WARNING, "peer {0}: endpoint {1} ignored: {2}", p, Printable.strip(endpoint),
+          Printable.strip(e.getMessage()));
     }
   }
 
@@ -172,7 +231,7 @@ public final class Engine {
     try {
       return InetAddress.ofLiteral(host);
     } catch (IllegalArgumentException e) {
-      LOG.log(Level.WARNING, "address {0} ignored: not a literal", prefix);
+      LOG.log(Level.WARNING, "address {0} ignored: not a literal", Printable.strip(prefix));
       return null;
     }
   }
