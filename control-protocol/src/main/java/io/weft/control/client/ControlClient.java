@@ -387,13 +387,13 @@ public final class ControlClient implements AutoCloseable {
           case Message.Ack a -> complete(a.id(), a);
           case Message.Error e -> {
             if (e.id() == 0) {
-              why = "server error " + e.code() + ": " + e.reason();
+              why = "server error " + e.code() + ": " + Printable.strip(e.reason());
             } else {
               complete(e.id(), e);
             }
           }
           case Message.LoginComplete l -> login.complete(l.self());
-          case Message.Goodbye g -> why = "server said goodbye: " + g.reason();
+          case Message.Goodbye g -> why = "server said goodbye: " + Printable.strip(g.reason());
           default -> {
             // A request type from the server: ignore.
           }
@@ -465,7 +465,7 @@ public final class ControlClient implements AutoCloseable {
 
   private static ControlException refusal(Message reply) {
     return reply instanceof Message.Error e
-        ? new ControlException(e.code(), e.reason())
+        ? new ControlException(e.code(), Printable.strip(e.reason()))
         : new ControlException(502, "unexpected reply " + reply.getClass().getSimpleName());
   }
 
