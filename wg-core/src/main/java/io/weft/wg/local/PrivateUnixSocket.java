@@ -55,6 +55,8 @@ public final class PrivateUnixSocket {
         Files.createLink(socket, staged); // link(2) fails rather than replace what appeared meanwhile
       } catch (FileAlreadyExistsException e) {
         throw new IOException(socket + " appeared while binding: refusing to replace it");
+      } catch (IOException | UnsupportedOperationException e) {
+        Files.move(staged, socket); // no hard links here: a rename that checks for a target first
       }
       ok = true;
       return ch;
