@@ -157,7 +157,7 @@ final class NodeCommands {
     String authKey;
 
     @Option(names = "--server-key", paramLabel = "KEY", description = "The coordination server's public key"
-        + " (weft-control's `key` output): pinned at once, replacing an earlier pin; GET /key is never trusted.")
+        + " (printed by `weft control serve` as \"server key\"): pinned at once, replacing an earlier pin; GET /key is never trusted.")
     String serverKey;
 
     @Option(names = "--ca-file", paramLabel = "PEM", description = "CA certificates an https:// login server's"
