@@ -6,12 +6,14 @@ import io.weft.agent.netmap.NetMapBus;
 import io.weft.agent.pipeline.PacketPipeline;
 import io.weft.agent.userspace.NetstackTun;
 import io.weft.control.client.ControlClient;
-import io.weft.control.client.ControlException;
+import io.weft.control.client.ControlTls;
+import io.weft.control.client.ServerHandshakeException;
 import io.weft.control.protocol.HostInfo;
 import io.weft.control.protocol.Message;
 import io.weft.control.protocol.MessageCodec;
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
+import io.weft.control.protocol.Printable;
 import io.weft.control.protocol.RegisterStatus;
 import io.weft.netstack.NetStack;
 import io.weft.wg.conn.Bind;
@@ -45,6 +47,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
 
 /**
  * The node: one state machine ({@link BackendState}) that the CLI, the daemon's local API and
@@ -67,6 +70,13 @@ import java.util.function.Predicate;
  * resumes the map stream from the last map; meanwhile the device keeps running on that map. A
  * refusal (deleted, logged out, key expired) ends the loop in {@link BackendState#NOT_LOGGED_IN}
  * with the peers removed.
+ *
+ * <p>The server is known by its Noise key, pinned in the state directory at the first successful
+ * registration (or up front by {@link ControlTrust#serverKey()}) and never replaced on the
+ * server's word: when a server fails the handshake for the pinned key and {@code GET /key} names
+ * another, the loop ends in NOT_LOGGED_IN with an error naming both keys and how to accept the new
+ * one. Addresses outside the mesh prefixes ({@link Engine#isMeshPrefix}) are refused the same way
+ * for this node, and dropped from peers, before anything is applied.
  */
 public final class Backend implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Backend.class.getName());
@@ -127,6 +137,8 @@ public final class Backend implements AutoCloseable {
   private volatile NoisePublicKey nodePublic;
   private DiscoPrivateKey discoKey;
   private NoisePublicKey serverKey;
+  private boolean serverKeyPinned;
+  private SSLContext tls;
   private volatile Bind bind;
   private volatile int port;
   private volatile Tun tun;
@@ -284,6 +296,7 @@ public final class Backend implements AutoCloseable {
       nodeKey = stateDir.nodeKey();
       nodePublic = nodeKey.publicKey();
       discoKey = stateDir.discoKey();
+      tls = ControlTls.context(config.trust().caFile());
       Bind b = config.bind().create(new BindFactory.NodeKeys(nodeKey, nodePublic, discoKey, discoKey.publicKey()),
           RelayMap.EMPTY, localEndpoints);
       port = b.open(config.listenPort());
@@ -384,6 +397,9 @@ public final class Backend implements AutoCloseable {
       } catch (Refused e) {
         loggedOut(e.getMessage());
         return;
+      } catch (Halted e) {
+        halt(e.getMessage());
+        return;
       } catch (IOException | RuntimeException e) {
         if (stopped()) {
           return;
@@ -417,20 +433,73 @@ public final class Backend implements AutoCloseable {
   }
 
   /**
+   * Talking to this server would be unsafe (its key changed, it hands out addresses outside the
+   * mesh): stop without forgetting the registration, until the user decides.
+   */
+  private static final class Halted extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Halted(String reason) {
+      super(reason);
+    }
+  }
+
+  /**
+   * The key to expect: {@code --server-key} (pinned at once), else the pinned one, else what
+   * {@code GET /key} says (pinned only once a registration succeeds).
+   */
+  private NoisePublicKey serverKeyToUse() throws IOException, InterruptedException {
+    NoisePublicKey given = config.trust().serverKey();
+    NoisePublicKey stored = stateDir.serverKey();
+    serverKeyPinned = given != null || stored != null;
+    if (given != null) {
+      if (!given.equals(stored)) {
+        stateDir.pinServerKey(given);
+        LOG.log(Level.INFO, "{0}: pinned server key {1} (--server-key){2}", config.hostname(), given,
+            stored == null ? "" : ", replacing " + stored);
+      }
+      return given;
+    }
+    return stored != null ? stored : ControlClient.fetchServerKey(config.controlUrl(), tls);
+  }
+
+  /**
+   * A server failed the handshake for the expected key. Before a key is pinned, learn it again
+   * (first use); after, never: {@code GET /key} is asked only to name what the server claims now.
+   */
+  private void onHandshakeFailure(ServerHandshakeException e) throws IOException, InterruptedException {
+    if (!serverKeyPinned) {
+      serverKey = null;
+      throw e;
+    }
+    NoisePublicKey claimed;
+    try {
+      claimed = ControlClient.fetchServerKey(config.controlUrl(), tls);
+    } catch (IOException | IllegalArgumentException f) {
+      throw e; // nothing better to report: retry with the pinned key
+    }
+    if (claimed.equals(serverKey)) {
+      throw e; // the server still claims the pinned key: a transient failure
+    }
+    throw new Halted("the coordination server at " + config.controlUrl() + " now presents key " + claimed
+        + ", but this node pinned key " + serverKey + ": refusing to talk to it (someone on the network path, or"
+        + " the server's key was replaced). If the server's key really changed, accept it with"
+        + " `weft up --server-key " + claimed + "` (or `weft logout`, then `weft up`)");
+  }
+
+  /**
    * One connection: register, subscribe, apply maps until it ends. Returns whether the map stream
    * was attached (so the next failure starts the backoff afresh).
    */
   private boolean session() throws IOException, InterruptedException {
     if (serverKey == null) {
-      serverKey = ControlClient.fetchServerKey(config.controlUrl());
+      serverKey = serverKeyToUse();
     }
     ControlClient c;
     try {
-      c = ControlClient.connect(config.controlUrl(), machineKey.key(), serverKey, netMap());
-    } catch (ControlException e) {
-      if (e.getMessage() != null && e.getMessage().contains("wrong server key")) {
-        serverKey = null; // the server was replaced: learn its key again
-      }
+      c = ControlClient.connect(config.controlUrl(), machineKey.key(), serverKey, netMap(), tls);
+    } catch (ServerHandshakeException e) {
+      onHandshakeFailure(e);
       throw e;
     }
     client = c;
@@ -445,12 +514,18 @@ public final class Backend implements AutoCloseable {
         case AUTHORIZED -> r.self();
         case NEEDS_LOGIN -> {
           transition(BackendState.LOGGING_IN, r.loginUrl());
-          LOG.log(Level.INFO, "{0}: to log in, open {1}", config.hostname(), r.loginUrl());
+          LOG.log(Level.INFO, "{0}: to log in, open {1}", config.hostname(), Printable.strip(r.loginUrl()));
           yield c.awaitLogin(config.loginTimeout());
         }
-        case REJECTED -> throw new Refused("registration refused: " + r.reason());
+        case REJECTED -> throw new Refused("registration refused: " + Printable.strip(r.reason()));
       };
+      refuseOutsideMesh(registered);
       stateDir.setRegistered(true);
+      if (!serverKeyPinned) {
+        stateDir.pinServerKey(serverKey);
+        serverKeyPinned = true;
+        LOG.log(Level.INFO, "{0}: pinned server key {1} at the first registration", config.hostname(), serverKey);
+      }
       lock.lock();
       try {
         self = registered;
@@ -565,6 +640,15 @@ public final class Backend implements AutoCloseable {
     }
   }
 
+  /** Refuses a registration whose addresses are not all inside the mesh prefixes. */
+  private void refuseOutsideMesh(Node registered) throws Halted {
+    List<String> outside = registered.addresses().stream().filter(a -> !Engine.isMeshPrefix(a)).toList();
+    if (!outside.isEmpty()) {
+      throw new Halted("the coordination server assigned this node " + Printable.strip(String.join(", ", outside))
+          + ", outside the mesh prefixes " + Engine.MESH_PREFIXES + ": refusing to configure it");
+    }
+  }
+
   /** Opens the TUN with the node's addresses and starts the device, once. */
   private void bringUp(Node registered) throws IOException {
     if (device != null) {
@@ -588,6 +672,24 @@ public final class Backend implements AutoCloseable {
   private HostInfo hostInfo() {
     return new HostInfo(config.hostname(), System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT),
         localEndpoints.report(port));
+  }
+
+  /** Ends the loop on a {@link Halted}: peers removed, registration and keys kept. */
+  private void halt(String why) {
+    Engine e = engine;
+    if (e != null) {
+      e.clear();
+    }
+    lock.lock();
+    try {
+      map = new NetMap();
+      lastError = why;
+      controlConnected = false;
+    } finally {
+      lock.unlock();
+    }
+    LOG.log(Level.ERROR, "{0}: stopped talking to the coordination server: {1}", config.hostname(), why);
+    transition(BackendState.NOT_LOGGED_IN, null);
   }
 
   private void loggedOut(String why) {

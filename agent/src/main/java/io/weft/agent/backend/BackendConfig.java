@@ -31,6 +31,8 @@ import java.util.Objects;
  *     keepalive) before the connection is dropped and re-established; the server sends a
  *     keepalive after 60 s of idleness by default, so the default is 2.5 of those
  * @param clock the clock the silence is measured on (a manual one in tests)
+ * @param trust how the coordination server is recognised: a key pinned up front ({@code
+ *     --server-key}) and the CA certificates for an {@code https://} URL ({@code --ca-file})
  */
 public record BackendConfig(
     Path stateDir,
@@ -46,7 +48,8 @@ public record BackendConfig(
     Duration requestTimeout,
     Duration loginTimeout,
     Duration mapSilenceTimeout,
-    NanoClock clock) {
+    NanoClock clock,
+    ControlTrust trust) {
 
   /** The default {@link #mapSilenceTimeout}: 2.5 times the server's default keepalive interval. */
   public static final Duration DEFAULT_MAP_SILENCE_TIMEOUT = Duration.ofSeconds(150);
@@ -55,6 +58,7 @@ public record BackendConfig(
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(mapSilenceTimeout, "mapSilenceTimeout");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(trust, "trust");
     if (mapSilenceTimeout.isNegative() || mapSilenceTimeout.isZero()) {
       throw new IllegalArgumentException("map silence timeout must be positive: " + mapSilenceTimeout);
     }
@@ -70,7 +74,7 @@ public record BackendConfig(
       BindFactory bind, int listenPort, List<InetAddress> advertise, Duration backoffInitial, Duration backoffMax,
       Duration requestTimeout, Duration loginTimeout) {
     this(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise, backoffInitial, backoffMax,
-        requestTimeout, loginTimeout, DEFAULT_MAP_SILENCE_TIMEOUT, NanoClock.SYSTEM);
+        requestTimeout, loginTimeout, DEFAULT_MAP_SILENCE_TIMEOUT, NanoClock.SYSTEM, ControlTrust.FIRST_USE);
   }
 
   /** Userspace mode (no root) on the platform's best plain UDP bind (batched on Linux), with the default timeouts. */
@@ -81,38 +85,44 @@ public record BackendConfig(
 
   public BackendConfig withAdvertise(List<InetAddress> addresses) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, addresses,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock, trust);
   }
 
   public BackendConfig withBackoff(Duration initial, Duration max) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
-        initial, max, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
+        initial, max, requestTimeout, loginTimeout, mapSilenceTimeout, clock, trust);
   }
 
   public BackendConfig withTun(TunFactory factory) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, factory, bind, listenPort, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock, trust);
   }
 
   /** The datagram side ({@code weft up --tun=kernel} picks a batched bind to match the TUN's offloads). */
   public BackendConfig withBind(BindFactory factory) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, factory, listenPort, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock, trust);
   }
 
   public BackendConfig withListenPort(int port) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, port, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock, trust);
   }
 
   /** Drops a map stream silent for longer than {@code timeout}, measured on {@code clock}. */
   public BackendConfig withMapSilenceTimeout(Duration timeout, NanoClock clock) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, timeout, clock);
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, timeout, clock, trust);
+  }
+
+  /** How the coordination server is recognised ({@code --server-key}, {@code --ca-file}). */
+  public BackendConfig withTrust(ControlTrust t) {
+    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
+        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock, t);
   }
 
   public BackendConfig withLoginTimeout(Duration timeout) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
-        backoffInitial, backoffMax, requestTimeout, timeout, mapSilenceTimeout, clock);
+        backoffInitial, backoffMax, requestTimeout, timeout, mapSilenceTimeout, clock, trust);
   }
 }

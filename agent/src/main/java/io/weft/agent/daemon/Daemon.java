@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.weft.agent.backend.Backend;
 import io.weft.agent.backend.BackendConfig;
 import io.weft.agent.backend.BackendState;
+import io.weft.agent.backend.ControlTrust;
 import io.weft.agent.backend.StateDirectory;
 import io.weft.agent.backend.TunFactory;
 import io.weft.agent.engine.Engine;
@@ -17,6 +18,8 @@ import io.weft.control.protocol.Node;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
 import io.weft.wg.key.NoisePublicKey;
+import io.weft.wg.local.OwnerOnlyFiles;
+import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.Inet4Address;
@@ -26,8 +29,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +47,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Operations (the {@code op} of a local API request; durations in milliseconds):
  * <ul>
- *   <li>{@code up} — {@code loginServer}, {@code authKey}, {@code hostname}, {@code tun}
+ *   <li>{@code up} — {@code loginServer}, {@code authKey}, {@code serverKey} (pinned at once,
+ *       replacing an earlier pin), {@code caFile}, {@code hostname}, {@code tun}
  *       ({@code kernel}|{@code userspace}), {@code tunName}, {@code port}, {@code advertise} (array
  *       of addresses), {@code timeoutMillis}. Starts a backend (replacing a stopped or different
  *       one), sends {@code {"event":"login","url":...}} when an interactive login waits and
@@ -57,7 +59,8 @@ import java.util.function.UnaryOperator;
  *   <li>{@code ping} — {@code peer} (name or mesh IP), {@code count}, {@code timeoutMillis},
  *       {@code intervalMillis}; a {@code pong} or {@code timeout} event per probe.</li>
  *   <li>{@code down} — stops the node (TUN and peers gone), keeps keys and login.</li>
- *   <li>{@code logout} — logs out at the server, forgets the node key: NOT_LOGGED_IN.</li>
+ *   <li>{@code logout} — logs out at the server, forgets the node key and the pinned server key:
+ *       NOT_LOGGED_IN.</li>
  * </ul>
  */
 public final class Daemon implements AutoCloseable {
@@ -153,7 +156,7 @@ public final class Daemon implements AutoCloseable {
 
   private void up(ObjectNode r, LocalApiServer.Replies replies) throws Exception {
     ObjectNode prefs = loadPrefs();
-    for (String k : List.of("loginServer", "hostname", "tun", "tunName", "port", "advertise")) {
+    for (String k : List.of("loginServer", "caFile", "hostname", "tun", "tunName", "port", "advertise")) {
       if (r.hasNonNull(k)) {
         prefs.set(k, r.get(k));
       }
@@ -188,6 +191,17 @@ public final class Daemon implements AutoCloseable {
       }
     }
     String authKey = r.hasNonNull("authKey") ? r.get("authKey").asText() : null;
+    NoisePublicKey serverKey = null;
+    if (r.hasNonNull("serverKey")) {
+      try {
+        serverKey = NoisePublicKey.fromBase64(r.get("serverKey").asText().strip());
+      } catch (IllegalArgumentException e) {
+        replies.error("--server-key: not a base64 public key");
+        return;
+      }
+    }
+    ControlTrust trust = new ControlTrust(serverKey,
+        prefs.hasNonNull("caFile") ? Path.of(prefs.get("caFile").asText()) : null);
     Duration timeout = Duration.ofMillis(r.path("timeoutMillis").asLong(60_000));
 
     boolean kernel = !mode.equals("userspace");
@@ -210,13 +224,14 @@ public final class Daemon implements AutoCloseable {
     if (advertise != null) {
       cfg = cfg.withAdvertise(advertise);
     }
-    cfg = tuning.apply(cfg);
+    cfg = tuning.apply(cfg.withTrust(trust));
 
     Backend b;
     lifecycle.lock();
     try {
       Backend old = backend;
-      if (old != null && old.state() == BackendState.RUNNING && authKey == null && prefs.equals(loadPrefs())) {
+      if (old != null && old.state() == BackendState.RUNNING && authKey == null && serverKey == null
+          && prefs.equals(loadPrefs())) {
         replies.ok(LocalApiServer.JSON.createObjectNode().put("state", BackendState.RUNNING.name()));
         return;
       }
@@ -308,6 +323,7 @@ public final class Daemon implements AutoCloseable {
       StateDirectory dir = new StateDirectory(stateDir, new SecureRandom());
       dir.setRegistered(false);
       dir.forgetNodeKey();
+      dir.forgetServerKey();
     } finally {
       lifecycle.unlock();
     }
@@ -454,12 +470,8 @@ public final class Daemon implements AutoCloseable {
 
   /** The last {@code up}'s options (no secrets: the auth key is never kept), mode 0600. */
   private void storePrefs(ObjectNode prefs) throws IOException {
-    Path f = stateDir.resolve(PREFS);
-    Path tmp = stateDir.resolve(PREFS + ".tmp");
-    Files.deleteIfExists(tmp);
-    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(tmp, LocalApiServer.JSON.writeValueAsString(prefs), StandardCharsets.UTF_8);
-    Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    OwnerOnlyFiles.writeSecret(stateDir.resolve(PREFS),
+        LocalApiServer.JSON.writeValueAsString(prefs).getBytes(StandardCharsets.UTF_8));
   }
 
   private static String defaultHostname() {

@@ -2,6 +2,8 @@ package io.weft.agent.engine;
 
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
+import io.weft.control.protocol.MeshPrefixes;
+import io.weft.control.protocol.Printable;
 import io.weft.wg.allowedips.Prefix;
 import io.weft.wg.conn.Bind;
 import io.weft.wg.conn.Endpoint;
@@ -14,10 +16,12 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Applies {@link NetMap}s to a {@link Device} as a difference against the last map applied.
@@ -33,10 +37,16 @@ import java.util.Objects;
  * </ul>
  *
  * Path choice is the bind's ({@link Bind#endpointFor}); after each map the bind also gets the
- * whole peer set ({@link Bind#setPeers}). Thread-safe: {@link #apply} calls are serialised.
+ * whole peer set ({@link Bind#setPeers}). A peer address outside the mesh prefixes
+ * ({@link MeshPrefixes}) is never made an allowed IP (a server could otherwise route a LAN or the
+ * internet into a peer): it is dropped and logged once. Thread-safe: {@link #apply} calls are
+ * serialised.
  */
 public final class Engine {
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+
+  /** Where node addresses come from: Tailscale's CGNAT range and its IPv6 ULA prefix. */
+  public static final String MESH_PREFIXES = MeshPrefixes.V4 + ", " + MeshPrefixes.V6;
 
   /** What the engine configured for one node, to compare the next map with. */
   private record Applied(NoisePublicKey key, PeerPaths paths, List<String> addresses) {}
@@ -51,6 +61,7 @@ public final class Engine {
 
   private final Device device;
   private final Map<Long, Applied> applied = new HashMap<>();
+  private final Set<String> refusedLogged = new HashSet<>();
 
   /** An engine configuring {@code device}, whose private key must already be set. */
   public Engine(Device device) {
@@ -146,9 +157,53 @@ public final class Engine {
       if (key.equals(own)) {
         continue;
       }
-      wanted.put(n.id(), new Applied(key, paths(n, key), n.addresses()));
+      wanted.put(n.id(), new Applied(key, paths(n, key), meshOnly(n)));
     }
     return wanted;
+  }
+
+  /** {@code n}'s addresses inside the mesh prefixes; each one outside is logged once. */
+  private List<String> meshOnly(Node n) {
+    List<String> out = new ArrayList<>(n.addresses().size());
+    for (String a : n.addresses()) {
+      if (isMeshPrefix(a)) {
+        out.add(a);
+      } else if (refusedLogged.size() < 4096 && refusedLogged.add(n.id() + " " + a)) {
+        LOG.log(Level.WARNING, "node {0}: address {1} is outside the mesh prefixes {2}: not routed to it",
+            n.id(), Printable.strip(a), MESH_PREFIXES);
+      }
+    }
+    return out.size() == n.addresses().size() ? n.addresses() : List.copyOf(out);
+  }
+
+  /** Whether {@code a} is inside 100.64.0.0/10 or fd7a:115c:a1e0::/48. */
+  public static boolean isMeshAddress(InetAddress a) {
+    return MeshPrefixes.contains(a);
+  }
+
+  /**
+   * Whether the prefix {@code text} ({@code 100.64.0.1/32}, or a bare address) lies wholly inside
+   * the mesh prefixes: its address inside, its length no shorter than the mesh prefix's.
+   */
+  public static boolean isMeshPrefix(String text) {
+    int slash = text.indexOf('/');
+    String host = slash < 0 ? text : text.substring(0, slash);
+    InetAddress a;
+    try {
+      a = InetAddress.ofLiteral(host);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    int max = a instanceof Inet4Address ? 32 : 128;
+    int len = max;
+    if (slash >= 0) {
+      String l = text.substring(slash + 1);
+      if (!l.matches("[0-9]{1,3}")) {
+        return false;
+      }
+      len = Integer.parseInt(l);
+    }
+    return len <= max && len >= (max == 32 ? 10 : 48) && isMeshAddress(a);
   }
 
   private void setAllowedIps(Peer p, List<String> addresses) {
@@ -173,7 +228,8 @@ public final class Engine {
         p.setEndpoint(e);
       }
     } catch (IllegalArgumentException e) {
-      LOG.log(Level.WARNING, "peer {0}: no endpoint from {1}: {2}", p, paths.candidates(), e.getMessage());
+      LOG.log(Level.WARNING, "peer {0}: no endpoint from {1}: {2}", p, paths.candidates(),
+          Printable.strip(e.getMessage()));
     }
   }
 
@@ -181,7 +237,7 @@ public final class Engine {
   static InetAddress hostOf(String prefix) {
     InetAddress a = Node.host(prefix);
     if (a == null) {
-      LOG.log(Level.WARNING, "address {0} ignored: not a literal", prefix);
+      LOG.log(Level.WARNING, "address {0} ignored: not a literal", Printable.strip(prefix));
     }
     return a;
   }
