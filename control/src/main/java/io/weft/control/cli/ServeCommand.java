@@ -3,6 +3,7 @@ package io.weft.control.cli;
 import io.weft.control.oidc.OidcConfig;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
+import io.weft.control.server.TransportConfig;
 import io.weft.control.server.PrivateFile;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -65,6 +66,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--key-expiry", paramLabel = "DURATION", defaultValue = "180d", converter = DurationConverter.class,
       description = "Node key lifetime after login (like 90d, 12h; default ${DEFAULT-VALUE}).")
   Duration keyExpiry;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE",
+      description = "Serve HTTPS with this PEM certificate chain (with --tls-key).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE",
+      description = "The PEM (PKCS#8) private key of --tls-cert.")
+  Path tlsKey;
 
   @Option(names = "--oidc-issuer", paramLabel = "URL", description = "OpenID provider for interactive login.")
   String oidcIssuer;
@@ -131,7 +140,11 @@ final class ServeCommand implements Callable<Integer> {
               }
             },
             "weft-control-shutdown");
-    ControlServer server = ControlServer.start(config);
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+    }
+    TransportConfig transport = TransportConfig.defaults().withTls(tlsCert, tlsKey);
+    ControlServer server = ControlServer.start(config, transport);
     try {
       Runtime.getRuntime().addShutdownHook(hook);
       String url = server.url().toString();

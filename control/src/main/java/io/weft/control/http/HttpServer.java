@@ -192,10 +192,12 @@ public final class HttpServer implements AutoCloseable {
       p.addLast("tls", tls.newHandler(ch.alloc()));
     }
     Timer timer = new Timer();
+    HeadGuard guard = new HeadGuard();
     p.addLast("timer", timer);
+    p.addLast("guard", guard);
     p.addLast("decoder", new StrictRequestDecoder(limits));
     p.addLast("encoder", new HttpResponseEncoder());
-    p.addLast("app", new RequestHandler(timer));
+    p.addLast("app", new RequestHandler(timer, guard));
   }
 
   private Thread startThread(String name, Runnable task) {
@@ -302,19 +304,88 @@ public final class HttpServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Scans the raw bytes of each request head for what Netty's decoder would silently accept: a
+   * line that starts with a space or tab (obs-fold, RFC 9112 §5.2, or whitespace before the first
+   * header field, §2.2). After the head it counts body bytes so that the connection is kept only if
+   * nothing beyond the body arrived unscanned.
+   */
+  private static final class HeadGuard extends ChannelInboundHandlerAdapter {
+    private boolean inHead = true;
+    private boolean sawRequestLine;
+    private boolean atLineStart;
+    private int lineLength;
+    private long afterHead;
+    private boolean folded;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof ByteBuf b) {
+        int i = b.readerIndex();
+        int end = b.writerIndex();
+        while (inHead && i < end) {
+          scan(b.getByte(i++));
+        }
+        afterHead += end - i;
+      }
+      ctx.fireChannelRead(msg);
+    }
+
+    private void scan(byte c) {
+      if (c == '\n') {
+        if (lineLength == 0 && sawRequestLine) {
+          inHead = false;
+        } else if (lineLength > 0) {
+          sawRequestLine = true;
+        }
+        lineLength = 0;
+        atLineStart = true;
+      } else if (c != '\r') {
+        if (atLineStart && sawRequestLine && (c == ' ' || c == '\t')) {
+          folded = true;
+        }
+        atLineStart = false;
+        lineLength++;
+      }
+    }
+
+    /** Whether the current head had a line starting with whitespace. */
+    boolean folded() {
+      return folded;
+    }
+
+    /** Whether exactly {@code length} bytes followed the head (nothing pipelined behind the body). */
+    boolean onlyBody(long length) {
+      return !inHead && afterHead == length;
+    }
+
+    /** A response went out on a kept connection: the next bytes start a head. */
+    void expectHead() {
+      inHead = true;
+      sawRequestLine = false;
+      atLineStart = false;
+      lineLength = 0;
+      afterHead = 0;
+      folded = false;
+    }
+  }
+
   private enum State { HEAD, BODY, BUSY, DONE }
 
   /** Collects one request within its body limit, dispatches it, and writes the answer. */
   private final class RequestHandler extends ChannelInboundHandlerAdapter {
     private final Timer timer;
+    private final HeadGuard guard;
+    private long length;
     private State state = State.HEAD;
     private io.netty.handler.codec.http.HttpRequest head;
     private byte[] body;
     private int received;
     private boolean pipelined;
 
-    RequestHandler(Timer timer) {
+    RequestHandler(Timer timer, HeadGuard guard) {
       this.timer = timer;
+      this.guard = guard;
     }
 
     @Override
@@ -358,13 +429,13 @@ public final class HttpServer implements AutoCloseable {
         reject(ctx, status, "malformed request: " + brief(cause.getMessage()));
         return;
       }
-      String problem = check(r);
+      String problem = guard.folded() ? "header line starts with whitespace (obs-fold)" : check(r);
       if (problem != null) {
         reject(ctx, problem.startsWith("411") ? 411 : 400, problem.startsWith("411") ? problem.substring(4) : problem);
         return;
       }
       String cl = r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-      long length = cl == null ? 0 : Long.parseLong(cl);
+      length = cl == null ? 0 : Long.parseLong(cl);
       HttpRequest request;
       try {
         request = toRequest(ctx, r, new byte[0]);
@@ -444,7 +515,8 @@ public final class HttpServer implements AutoCloseable {
         upgrade(ctx, resp);
         return;
       }
-      boolean keep = keepAlive && !pipelined && !closed && !"close".equalsIgnoreCase(resp.headers.get("Connection"));
+      boolean keep = keepAlive && !pipelined && !closed && guard.onlyBody(length)
+          && !"close".equalsIgnoreCase(resp.headers.get("Connection"));
       if (!keep) {
         resp.header("Connection", "close");
       }
@@ -452,6 +524,7 @@ public final class HttpServer implements AutoCloseable {
       ctx.writeAndFlush(encode(resp)).addListener(after);
       if (keep) {
         state = State.HEAD;
+        guard.expectHead();
         timer.awaitingNext();
         ctx.channel().config().setAutoRead(true);
       } else {
@@ -467,6 +540,7 @@ public final class HttpServer implements AutoCloseable {
       ChannelPipeline p = ch.pipeline();
       p.addLast("upgraded", stream);
       p.remove("timer");
+      p.remove("guard");
       p.remove("encoder");
       p.remove(this);
       // Removed last: bytes the peer sent after the request go on to the upgraded stream.
