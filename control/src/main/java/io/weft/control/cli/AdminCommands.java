@@ -49,6 +49,12 @@ final class AdminCommands {
             + "<data dir>/" + ServeCommand.TOKEN_FILE + " of `serve`'s default data dir).")
     Path tokenFile;
 
+    @Option(
+        names = "--cacert",
+        paramLabel = "FILE",
+        description = "PEM certificates to trust for an https:// server (default: the system's).")
+    Path caCert;
+
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE) CommandLine.Model.CommandSpec spec;
 
     AdminClient client() throws AdminClient.Failure {
@@ -75,7 +81,7 @@ final class AdminCommands {
       if (token.isEmpty()) {
         throw new AdminClient.Failure(ControlCli.EXIT_AUTH, "the admin token file " + file + " is empty");
       }
-      return new AdminClient(server, token);
+      return new AdminClient(server, token, caCert == null ? null : AdminClient.trusting(caCert));
     }
 
     PrintWriter out() {
