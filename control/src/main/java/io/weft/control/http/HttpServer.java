@@ -52,6 +52,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -502,7 +503,12 @@ public final class HttpServer implements AutoCloseable {
               resp = HttpResponse.error(500, "internal error");
             }
             HttpResponse answer = resp;
-            ctx.executor().execute(() -> respond(ctx, answer, keepAlive));
+            try {
+              ctx.executor().execute(() -> respond(ctx, answer, keepAlive));
+            } catch (RejectedExecutionException e) {
+              // The server is shutting down: the connection closes with it.
+              ctx.channel().close();
+            }
           });
     }
 

@@ -83,9 +83,10 @@ class ControlChannelLimitsTest {
         c.close();
       }
     }
+    String key = authKey();
     try (TestNode honest = new TestNode("honest", "127.0.0.1:41641")) {
       honest.connect(server);
-      assertThat(honest.register(authKey()).status()).isEqualTo(RegisterStatus.AUTHORIZED);
+      assertThat(honest.register(key).status()).isEqualTo(RegisterStatus.AUTHORIZED);
     }
   }
 
@@ -117,16 +118,17 @@ class ControlChannelLimitsTest {
 
   @Test
   void shouldCloseAChannelThatDoesNotRegisterInTimeButKeepARegisteredOne() throws Exception {
-    Duration registration = Duration.ofMillis(600);
-    start(TransportConfig.defaults().withSessionLimits(Duration.ofMillis(300), registration, 64 * 1024));
+    Duration registration = Duration.ofMillis(1500);
+    start(TransportConfig.defaults().withSessionLimits(Duration.ofSeconds(1), registration, 64 * 1024));
+    String key = authKey();
     try (TestNode node = new TestNode("kept", "127.0.0.1:41641")) {
       node.connect(server);
-      assertThat(node.register(authKey()).status()).isEqualTo(RegisterStatus.AUTHORIZED);
+      assertThat(node.register(key).status()).isEqualTo(RegisterStatus.AUTHORIZED);
       long started = System.nanoTime();
       RawChannel idler = RawChannel.open(server);
       // The idler keeps talking, but never registers.
       boolean closed = false;
-      for (int i = 0; i < 100 && !closed; i++) {
+      for (int i = 0; i < 200 && !closed; i++) {
         try {
           idler.sendFrame(MessageCodec.encode(new Message.UpdateHostInfo(i + 1, null, new HostInfo("x", "linux", List.of()))));
         } catch (IOException e) {
@@ -153,9 +155,10 @@ class ControlChannelLimitsTest {
       assertThat(got).isNotNull();
       assertThat(new String(got, StandardCharsets.UTF_8)).contains("413");
     }
+    String key = authKey();
     try (TestNode node = new TestNode("small", "127.0.0.1:41641")) {
       node.connect(server);
-      assertThat(node.register(authKey()).status()).isEqualTo(RegisterStatus.AUTHORIZED);
+      assertThat(node.register(key).status()).isEqualTo(RegisterStatus.AUTHORIZED);
       // After registration the protocol's own limit applies: a 2 KiB register is accepted.
       node.endpoints = List.of("127.0.0.1:41641");
       assertThat(node.client.register(node.node.publicKey(), null, node.disco.publicKey(),
