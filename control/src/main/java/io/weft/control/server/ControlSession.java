@@ -23,7 +23,10 @@ import java.util.function.BooleanSupplier;
  * One node's connection after the Noise handshake: a reader (the connection's virtual thread)
  * answering requests, and a writer (another virtual thread) draining a bounded queue of replies
  * and map messages, numbering map messages and sending keepalives when idle. A stream that falls
- * {@link #QUEUE_CAPACITY} messages behind is closed; the node resumes or resynchronises.
+ * {@link #QUEUE_CAPACITY} messages behind is closed; the node resumes or resynchronises. Until
+ * the machine is registered, the first message and the registration each have a deadline and a
+ * message may be at most {@link TransportConfig#maxUnregisteredMessageBytes()}; a longer one is
+ * refused from its length prefix, before any of it is buffered.
  */
 final class ControlSession implements MapStream {
   /** Messages queued for one connection before it is dropped as too slow. */
