@@ -47,6 +47,7 @@ class HttpStrictParsingTest {
           whitespace before the colon            | POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length : 5\\r\\n\\r\\nhello
           tab before the colon                   | GET / HTTP/1.1\\r\\nHost\\t: x\\r\\n\\r\\n
           obs-folded header line                 | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-Folded: a\\r\\n b\\r\\n\\r\\n
+          obs-folded line that looks like a field | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-Folded: a\\r\\n Content-Length: 5\\r\\n\\r\\nhello
           obs-folded with a tab                  | GET / HTTP/1.1\\r\\nHost: x\\r\\nX-Folded: a\\r\\n\\tb\\r\\n\\r\\n
           bare LF line endings                   | GET / HTTP/1.1\\nHost: x\\n\\n
           bare LF after the request line         | GET / HTTP/1.1\\nHost: x\\r\\n\\r\\n
