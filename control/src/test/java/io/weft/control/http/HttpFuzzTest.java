@@ -68,6 +68,7 @@ class HttpFuzzTest {
   void shouldAnswerRandomAndMutatedRequestsWith4xxOrCloseAndKeepServing() throws Exception {
     long seed = Long.getLong("weft.fuzz.seed", System.nanoTime());
     Random rnd = new Random(seed);
+    int[] outcomes = new int[3];
     for (int round = 0; round < ROUNDS; round++) {
       byte[] input = rnd.nextInt(5) == 0 ? randomBytes(rnd) : mutate(rnd, VALID.get(rnd.nextInt(VALID.size())));
       RawHttp.Answer a = RawHttp.exchange(address, input, true);
@@ -76,10 +77,15 @@ class HttpFuzzTest {
       if (!a.text().isEmpty()) {
         assertThat(a.status()).as(what).isBetween(100, 499);
       }
+      outcomes[a.text().isEmpty() ? 0 : a.status() < 400 ? 1 : 2]++;
       if (round % 50 == 49) {
         assertThat(RawHttp.get(address, "/")).as("the server still serves, seed " + seed).isEqualTo(200);
       }
     }
+    System.out.printf("HttpFuzzTest seed %d: %d closed silently, %d served, %d refused with a 4xx%n", seed,
+        outcomes[0], outcomes[1], outcomes[2]);
+    assertThat(outcomes[1]).as("some mutations stay valid, seed " + seed).isPositive();
+    assertThat(outcomes[2]).as("most are refused, seed " + seed).isGreaterThan(ROUNDS / 4);
     assertThat(framingErrors).as("seed " + seed).hasValue(0);
     assertThat(RawHttp.get(address, "/")).isEqualTo(200);
     assertThat(server.malformedRequests()).as("seed " + seed).isPositive();
