@@ -1,10 +1,11 @@
 package io.weft.control.cli;
 
+import io.weft.control.http.HttpLimits;
 import io.weft.control.oidc.OidcConfig;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
-import io.weft.control.server.TransportConfig;
 import io.weft.control.server.PrivateFile;
+import io.weft.control.server.TransportConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -75,6 +76,14 @@ final class ServeCommand implements Callable<Integer> {
       description = "The PEM (PKCS#8) private key of --tls-cert.")
   Path tlsKey;
 
+  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS,
+      description = "Open connections in all, nodes' included (default ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+      description = "Open connections from one source address (default ${DEFAULT-VALUE}).")
+  int maxConnectionsPerAddress;
+
   @Option(names = "--oidc-issuer", paramLabel = "URL", description = "OpenID provider for interactive login.")
   String oidcIssuer;
 
@@ -143,7 +152,11 @@ final class ServeCommand implements Callable<Integer> {
     if ((tlsCert == null) != (tlsKey == null)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
     }
+    if (maxConnections < 1 || maxConnectionsPerAddress < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "connection caps must be at least 1");
+    }
     TransportConfig transport = TransportConfig.defaults().withTls(tlsCert, tlsKey);
+    transport = transport.withHttp(transport.http().withConnectionCaps(maxConnections, maxConnectionsPerAddress));
     ControlServer server = ControlServer.start(config, transport);
     try {
       Runtime.getRuntime().addShutdownHook(hook);

@@ -31,6 +31,11 @@ public record HttpLimits(
     int upgradedReadBuffer,
     Duration upgradedWriteTimeout) {
 
+  /** Default cap on open connections in all. */
+  public static final int DEFAULT_MAX_CONNECTIONS = 4096;
+  /** Default cap on open connections from one source address (nodes behind one NAT share it). */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1024;
+
   /** The defaults. */
   public static HttpLimits defaults() {
     return new HttpLimits(
@@ -40,8 +45,8 @@ public record HttpLimits(
         4 * 1024,
         Duration.ofSeconds(10),
         Duration.ofSeconds(60),
-        4096,
-        1024,
+        DEFAULT_MAX_CONNECTIONS,
+        DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
         64 * 1024,
         Duration.ofSeconds(30));
   }
