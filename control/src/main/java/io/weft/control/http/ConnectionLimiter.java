@@ -1,11 +1,18 @@
 package io.weft.control.http;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counts open connections in all and per source address; refuses those over either cap. */
+/**
+ * Counts open connections in all and per source address; refuses those over either cap. An IPv6
+ * source counts by its /64, the smallest block one subscriber is usually given, so that one host
+ * cannot take fresh addresses to escape the per-address cap.
+ */
 final class ConnectionLimiter {
   private final int maxTotal;
   private final int maxPerAddress;
@@ -19,7 +26,8 @@ final class ConnectionLimiter {
   }
 
   /** Takes a slot for a connection from {@code address}; false (and counted) if a cap is reached. */
-  boolean tryAcquire(InetAddress address) {
+  boolean tryAcquire(InetAddress from) {
+    InetAddress address = bucket(from);
     if (total.incrementAndGet() > maxTotal) {
       total.decrementAndGet();
       refused.incrementAndGet();
@@ -44,9 +52,23 @@ final class ConnectionLimiter {
   }
 
   /** Gives back the slot of a connection from {@code address}. */
-  void release(InetAddress address) {
-    perAddress.computeIfPresent(address, (a, n) -> n <= 1 ? null : n - 1);
+  void release(InetAddress from) {
+    perAddress.computeIfPresent(bucket(from), (a, n) -> n <= 1 ? null : n - 1);
     total.decrementAndGet();
+  }
+
+  /** The address a connection from {@code a} counts against. */
+  static InetAddress bucket(InetAddress a) {
+    if (!(a instanceof Inet6Address)) {
+      return a;
+    }
+    byte[] prefix = Arrays.copyOf(a.getAddress(), 16);
+    Arrays.fill(prefix, 8, 16, (byte) 0);
+    try {
+      return InetAddress.getByAddress(prefix);
+    } catch (UnknownHostException e) {
+      throw new AssertionError("16 bytes are an IPv6 address", e);
+    }
   }
 
   int open() {
