@@ -1,8 +1,7 @@
 package io.weft.agent.backend;
 
 import io.weft.agent.userspace.NetstackTun;
-import io.weft.wg.conn.Bind;
-import io.weft.wg.conn.Binds;
+import io.weft.wg.conn.BindFactory;
 import io.weft.wg.time.NanoClock;
 import java.net.InetAddress;
 import java.net.URI;
@@ -10,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Supplier;
 
 /**
  * How a {@link Backend} joins its mesh ({@code weft up}'s options).
@@ -20,7 +18,8 @@ import java.util.function.Supplier;
  * @param authKey a pre-auth key, or null for interactive login ({@code --auth-key})
  * @param hostname the name this node reports ({@code --hostname})
  * @param tun opens the plaintext side once the node's addresses are known
- * @param bind the datagram side (plain UDP until magicsock takes over)
+ * @param bind builds the datagram side from the node's keys and the relay map (plain UDP until
+ *     magicsock takes over)
  * @param listenPort UDP port, 0 for any
  * @param advertise the addresses reported as endpoints with the bind's port; null for every
  *     non-loopback interface address (loopback only when there is nothing else)
@@ -39,7 +38,7 @@ public record BackendConfig(
     String authKey,
     String hostname,
     TunFactory tun,
-    Supplier<Bind> bind,
+    BindFactory bind,
     int listenPort,
     List<InetAddress> advertise,
     Duration backoffInitial,
@@ -68,7 +67,7 @@ public record BackendConfig(
 
   /** Without the watchdog settings: {@link #DEFAULT_MAP_SILENCE_TIMEOUT} on the system clock. */
   public BackendConfig(Path stateDir, URI controlUrl, String authKey, String hostname, TunFactory tun,
-      Supplier<Bind> bind, int listenPort, List<InetAddress> advertise, Duration backoffInitial, Duration backoffMax,
+      BindFactory bind, int listenPort, List<InetAddress> advertise, Duration backoffInitial, Duration backoffMax,
       Duration requestTimeout, Duration loginTimeout) {
     this(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise, backoffInitial, backoffMax,
         requestTimeout, loginTimeout, DEFAULT_MAP_SILENCE_TIMEOUT, NanoClock.SYSTEM);
@@ -76,7 +75,7 @@ public record BackendConfig(
 
   /** Userspace mode (no root) on the platform's best plain UDP bind (batched on Linux), with the default timeouts. */
   public static BackendConfig userspace(Path stateDir, URI controlUrl, String authKey, String hostname) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, NetstackTun::forNode, Binds::defaultBind, 0, null,
+    return new BackendConfig(stateDir, controlUrl, authKey, hostname, NetstackTun::forNode, BindFactory.plainUdp(), 0, null,
         Duration.ofMillis(250), Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofMinutes(10));
   }
 
@@ -96,7 +95,7 @@ public record BackendConfig(
   }
 
   /** The datagram side ({@code weft up --tun=kernel} picks a batched bind to match the TUN's offloads). */
-  public BackendConfig withBind(Supplier<Bind> factory) {
+  public BackendConfig withBind(BindFactory factory) {
     return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, factory, listenPort, advertise,
         backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock);
   }

@@ -1,5 +1,7 @@
 package io.weft.agent.backend;
 
+import io.weft.wg.key.DiscoPrivateKey;
+import io.weft.wg.key.MachinePrivateKey;
 import io.weft.wg.key.NoisePrivateKey;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -50,8 +52,8 @@ public final class StateDirectory {
   }
 
   /** The machine key (identifies this machine to the coordination server). */
-  public NoisePrivateKey machineKey() throws IOException {
-    return loadOrCreate(MACHINE_KEY);
+  public MachinePrivateKey machineKey() throws IOException {
+    return new MachinePrivateKey(loadOrCreate(MACHINE_KEY));
   }
 
   /** The node key (the WireGuard identity peers see). */
@@ -60,8 +62,8 @@ public final class StateDirectory {
   }
 
   /** The disco key (magicsock's discovery messages). */
-  public NoisePrivateKey discoKey() throws IOException {
-    return loadOrCreate(DISCO_KEY);
+  public DiscoPrivateKey discoKey() throws IOException {
+    return new DiscoPrivateKey(loadOrCreate(DISCO_KEY));
   }
 
   /** Replaces the node key after the server accepted a rotation. */

@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       NodeCommands.Ping.class,
       NodeCommands.Down.class,
       NodeCommands.Logout.class,
+      RelayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class WeftCli implements Callable<Integer> {

@@ -10,23 +10,19 @@ import io.weft.agent.backend.TunFactory;
 import io.weft.agent.engine.Engine;
 import io.weft.agent.kernel.KernelTunFactory;
 import io.weft.agent.wg.WgCommand;
-import io.weft.agent.ping.PingTun;
+import io.weft.agent.ping.Pinger;
+import io.weft.agent.pipeline.PacketPipeline;
 import io.weft.agent.userspace.NetstackTun;
 import io.weft.control.protocol.Node;
-import io.weft.netstack.UdpEndpoint;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
 import io.weft.wg.key.NoisePublicKey;
-import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +71,8 @@ public final class Daemon implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile LocalApiServer server;
   private volatile Backend backend;
-  private volatile PingTun pingTun;
+  private Pinger pinger; // guarded by this
+  private PacketPipeline pingerPipeline; // guarded by this
   private volatile String hostname;
   private volatile String tunError;
 
@@ -202,13 +199,13 @@ public final class Daemon implements AutoCloseable {
       replies.error(WgCommand.BIND_ENV + "='" + bindChoice + "': expected plain, batch or batch-nogso");
       return;
     }
-    TunFactory tun = pinging(kernel
+    TunFactory tun = recordingFailures(kernel
         ? new KernelTunFactory(prefs.path("tunName").asText(KernelTunFactory.DEFAULT_NAME), offloads)
         : NetstackTun::forNode);
     BackendConfig cfg = BackendConfig.userspace(stateDir, url, authKey, name).withTun(tun)
         .withListenPort(prefs.path("port").asInt(0));
     if (kernel) {
-      cfg = cfg.withBind(() -> WgCommand.bind(bindChoice, offloads));
+      cfg = cfg.withBind((keys, relays, listener) -> WgCommand.bind(bindChoice, offloads));
     }
     if (advertise != null) {
       cfg = cfg.withAdvertise(advertise);
@@ -323,7 +320,7 @@ public final class Daemon implements AutoCloseable {
 
   private void ping(ObjectNode r, LocalApiServer.Replies replies) throws IOException {
     Backend b = backend;
-    PingTun tun = pingTun;
+    Pinger tun = b == null ? null : pinger(b);
     if (b == null || b.state() != BackendState.RUNNING || tun == null || b.self() == null) {
       replies.error("the node is not running (weft up first)");
       return;
@@ -403,39 +400,44 @@ public final class Daemon implements AutoCloseable {
 
   // ---- plumbing ----
 
-  /** Wraps {@code inner} so that the TUN it opens can carry {@code weft ping}. */
-  private TunFactory pinging(TunFactory inner) {
+  /** Remembers why the TUN could not be opened, for {@code weft status}. */
+  private TunFactory recordingFailures(TunFactory inner) {
     return (host, addresses) -> {
-      Tun t;
       try {
-        t = inner.open(host, addresses);
+        return inner.open(host, addresses);
       } catch (IOException | RuntimeException e) {
         tunError = LocalApiServer.message(e);
         throw e;
       }
-      PingTun p = new PingTun(t);
-      if (t instanceof NetstackTun n) {
-        UdpEndpoint u = n.stack().openUdp(0);
-        p.setWaker(() -> u.send(ByteBuffer.wrap(new byte[1]), new InetSocketAddress(PingTun.WAKE_ADDRESS, 9)), u);
-      } else {
-        DatagramChannel ch = DatagramChannel.open();
-        p.setWaker(() -> {
-          try {
-            ch.send(ByteBuffer.wrap(new byte[1]), new InetSocketAddress(PingTun.WAKE_ADDRESS, 9));
-          } catch (IOException e) {
-            LOG.log(Level.DEBUG, "wake datagram: {0}", e.getMessage());
-          }
-        }, ch);
-      }
-      pingTun = p;
-      return p;
     };
+  }
+
+  /** The pinger on {@code b}'s packet pipeline, made at the first ping; null before the pipeline. */
+  private synchronized Pinger pinger(Backend b) {
+    PacketPipeline p = b.pipeline();
+    if (p == null) {
+      return null;
+    }
+    if (pinger == null || pingerPipeline != p) {
+      if (pinger != null) {
+        pinger.close();
+      }
+      pinger = new Pinger(p);
+      pingerPipeline = p;
+    }
+    return pinger;
   }
 
   private void stopBackend() {
     Backend b = backend;
     backend = null;
-    pingTun = null;
+    synchronized (this) {
+      if (pinger != null) {
+        pinger.close();
+        pinger = null;
+        pingerPipeline = null;
+      }
+    }
     if (b != null) {
       b.close();
     }

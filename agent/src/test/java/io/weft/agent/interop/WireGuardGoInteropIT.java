@@ -2,7 +2,8 @@ package io.weft.agent.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
+import io.weft.testing.netns.TestNet;
 import io.weft.wg.key.NoisePresharedKey;
 import io.weft.wg.key.NoisePrivateKey;
 import java.nio.file.Files;
@@ -21,9 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Weft's engine ({@code weft wg}, kernel TUN) in one network namespace and Debian's wireguard-go in
- * another, joined by a veth pair and both configured with the real wg(8): handshakes either way,
- * ICMP both ways, hash-checked TCP transfers, PSK, roaming and rekeying.
+ * Weft's engine ({@code weft wg}, kernel TUN) in one network namespace and Debian 12's wireguard-go
+ * (0.0.20220316, on {@code PATH}) in another, joined by a veth pair and both configured with the
+ * real wg(8): handshakes either way, ICMP both ways, hash-checked TCP transfers, PSK, roaming and
+ * rekeying. {@link WireGuardGoDebian13InteropIT} runs the same cases against Debian 13's build.
  */
 class WireGuardGoInteropIT {
   static final String TUN_A = "10.232.0.1";
@@ -41,9 +43,20 @@ class WireGuardGoInteropIT {
   final NoisePrivateKey keyA = NoisePrivateKey.generate(random);
   final NoisePrivateKey keyB = NoisePrivateKey.generate(random);
 
+  /** The wireguard-go binary under test. */
+  String wireGuardGo() {
+    return "wireguard-go";
+  }
+
+  /** Skips (laptop) or fails (CI) when {@link #wireGuardGo()} is missing. */
+  void requireWireGuardGo() {
+    Prerequisites.requireTools(wireGuardGo());
+  }
+
   @BeforeEach
   void setUp() throws Exception {
-    Prerequisites.requireRootAndTools("wireguard-go", "wg", "ping", "socat");
+    Prerequisites.requireRootAndTools("wg", "ping", "socat");
+    requireWireGuardGo();
     net = new TestNet(tmp);
     nsA = net.namespace("wfa");
     nsB = net.namespace("wfb");
@@ -77,7 +90,7 @@ class WireGuardGoInteropIT {
   /** As above, with the endpoint each side is given for the other. */
   void start(NoisePresharedKey pskA, NoisePresharedKey pskB, Map<String, String> weftEnv,
       String endpointOfB, String endpointOfA) throws Exception {
-    net.start("wireguard-go.log", Map.of("LOG_LEVEL", "verbose"), "ip", "netns", "exec", nsA, "wireguard-go", "-f", wgA);
+    net.start("wireguard-go.log", Map.of("LOG_LEVEL", "verbose"), "ip", "netns", "exec", nsA, wireGuardGo(), "-f", wgA);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     var env = new java.util.HashMap<String, String>(weftEnv);
     env.put("LOG_LEVEL", "verbose");

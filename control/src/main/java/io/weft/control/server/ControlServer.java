@@ -247,8 +247,8 @@ public final class ControlServer implements AutoCloseable {
           out.write(response);
           out.flush();
           NoiseStream stream = new NoiseStream(ciphers, in, out);
-          new ControlSession(stream, machineKey, registry, config.keepAlive().toNanos(), transport, scheduler,
-                  droppedSessions)
+          new ControlSession(stream, machineKey, registry, config.keepAlive().toNanos(),
+                  req.remote() == null ? null : req.remote().getAddress(), transport, scheduler, droppedSessions)
               .run();
         });
   }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -39,6 +40,7 @@ final class ControlSession implements MapStream {
   private final String machineKey;
   private final NodeRegistry registry;
   private final long keepAliveNanos;
+  private final InetAddress source;
   private final TransportConfig limits;
   private final ScheduledExecutorService timers;
   private final AtomicLong dropped;
@@ -50,15 +52,21 @@ final class ControlSession implements MapStream {
   private volatile long lastVersion;
   private long seq;
 
-  ControlSession(NoiseStream stream, String machineKey, NodeRegistry registry, long keepAliveNanos,
+  ControlSession(NoiseStream stream, String machineKey, NodeRegistry registry, long keepAliveNanos, InetAddress source,
       TransportConfig limits, ScheduledExecutorService timers, AtomicLong dropped) {
     this.stream = stream;
+    this.source = source;
     this.machineKey = machineKey;
     this.registry = registry;
     this.keepAliveNanos = keepAliveNanos;
     this.limits = limits;
     this.timers = timers;
     this.dropped = dropped;
+  }
+
+  /** The address the connection came from (for per-source limits), or null. */
+  InetAddress source() {
+    return source;
   }
 
   /** Serves the connection until it closes. */

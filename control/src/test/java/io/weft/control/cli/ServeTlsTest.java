@@ -3,7 +3,7 @@ package io.weft.control.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
