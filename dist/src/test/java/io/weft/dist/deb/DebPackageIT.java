@@ -19,7 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The {@code weft.deb} built in the package phase (jdeb): what it declares, that its unpacked tree
  * runs {@code weft version} with this machine's Java 25, and, as root, that it installs with dpkg
  * into a throw-away copy of this Debian (an overlay over / in a private mount namespace), where
- * {@code systemd-analyze verify} accepts its units and a purge leaves neither user nor launcher.
+ * the coordination server starts as the unit starts it (user weft, umask 077) and answers on
+ * loopback, {@code systemd-analyze verify} accepts the installed units, a reinstall keeps one weft
+ * user and a purge leaves neither user nor launcher.
  */
 class DebPackageIT {
   @TempDir Path temp;
@@ -172,6 +174,9 @@ class DebPackageIT {
     assertThat(r.exit()).as("exit status; output:%n%s", out).isZero();
     assertThat(out)
         .containsPattern("STEP version\\nweft 0\\.1\\.0\\S* \\(Java 25")
+        .containsPattern("key: \\{.*\"publicKey\":\"[A-Za-z0-9+/]{43}=\"")
+        .contains("weft 600 control.key", "weft 600 admin.token", "weft 600 weft-control.db")
+        .contains("serve stopped")
         .containsPattern("STEP user\\nweft:x:\\d+:\\d+:[^:]*:/var/lib/weft-control:/usr/sbin/nologin")
         .contains("users named weft: 1")
         .contains("/etc/default/weft ", "/etc/default/weft-control ", "/etc/default/weft-relay ")

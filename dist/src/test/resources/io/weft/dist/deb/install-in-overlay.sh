@@ -2,6 +2,7 @@
 # Installs the weft .deb into a throw-away copy of this machine's Debian (an overlay over /, in a
 # private mount namespace: run as `unshare --mount --fork sh THIS DEB WORKDIR`) and exercises it:
 # dpkg -i (twice: the second is the upgrade path, postinst must be idempotent), weft version,
+# the coordination server started as the unit starts it (user weft) until it answers on loopback,
 # the weft user, systemd-analyze verify on the installed units, dpkg --purge. Nothing reaches the
 # real root: every write goes to a tmpfs that goes away with the namespace.
 set -eu
@@ -27,6 +28,33 @@ echo "STEP install"
 in_root dpkg -i /tmp/weft.deb
 echo "STEP version"
 in_root weft version
+echo "STEP serve"
+# The coordination server as the unit starts it (user weft, data in /var/lib/weft-control, which
+# systemd's StateDirectory= would create), on a free loopback port, until it answers /key.
+in_root install -d -o weft -g weft -m 0700 /var/lib/weft-control
+# UMask=0077 as in the unit.
+(umask 077 && exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin setpriv --reuid=weft \
+  --regid=weft --init-groups /usr/bin/weft control serve --data-dir /var/lib/weft-control \
+  --listen 127.0.0.1:0 >"$work/serve.log" 2>&1) &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true' EXIT
+i=0
+until grep -q "admin API at" "$work/serve.log"; do
+  i=$((i + 1))
+  if [ "$i" -gt 600 ] || ! kill -0 "$pid" 2>/dev/null; then
+    cat "$work/serve.log"
+    echo "serve did not start"
+    exit 4
+  fi
+  sleep 0.1
+done
+addr=$(sed -n 's/^weft control: listening on \([0-9.]*:[0-9]*\),.*/\1/p' "$work/serve.log")
+in_root curl -fsS "http://$addr/key" | head -c 300 | sed 's/^/key: /'
+echo
+in_root sh -c 'cd /var/lib/weft-control && stat -c "%U %a %n" *'
+kill -TERM "$pid"
+wait "$pid" || true
+echo "serve stopped"
 echo "STEP user"
 in_root getent passwd weft
 echo "STEP reinstall"
