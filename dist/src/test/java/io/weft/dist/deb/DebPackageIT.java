@@ -161,7 +161,8 @@ class DebPackageIT {
 
   @Test
   void shouldInstallIntoAThrowAwayDebianAndPassSystemdAnalyzeVerify() throws Exception {
-    Prerequisites.requireRootAndTools("unshare", "chroot", "mount", "dpkg", "systemd-analyze");
+    Prerequisites.requireRootAndTools("unshare", "chroot", "mount", "dpkg", "systemd-analyze",
+        "setpriv", "curl");
     Path script = temp.resolve("install-in-overlay.sh");
     try (InputStream in = DebPackageIT.class.getResourceAsStream("install-in-overlay.sh")) {
       Files.copy(in, script);
@@ -179,6 +180,7 @@ class DebPackageIT {
         .contains("serve stopped")
         .containsPattern("STEP user\\nweft:x:\\d+:\\d+:[^:]*:/var/lib/weft-control:/usr/sbin/nologin")
         .contains("users named weft: 1")
+        .as("an edited conffile survives a reinstall").contains("local edit kept")
         .contains("/etc/default/weft ", "/etc/default/weft-control ", "/etc/default/weft-relay ")
         .contains("verify exit 0")
         .contains("STEP done")

@@ -58,7 +58,9 @@ echo "serve stopped"
 echo "STEP user"
 in_root getent passwd weft
 echo "STEP reinstall"
-in_root dpkg -i /tmp/weft.deb
+echo 'WEFT_CONTROL_OPTS="--listen 127.0.0.1:9999" # local edit' >>"$r/etc/default/weft-control"
+in_root dpkg -i /tmp/weft.deb </dev/null
+grep -q "# local edit" "$r/etc/default/weft-control" && echo "local edit kept"
 in_root getent passwd weft | wc -l | sed 's/^/users named weft: /'
 echo "STEP conffiles"
 in_root dpkg-query -W -f='${Conffiles}\n' weft
