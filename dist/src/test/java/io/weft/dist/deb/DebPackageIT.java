@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * runs {@code weft version} with this machine's Java 25, and, as root, that it installs with dpkg
  * into a throw-away copy of this Debian (an overlay over / in a private mount namespace), where
  * the coordination server starts as the unit starts it (user weft, umask 077) and answers on
- * loopback, {@code systemd-analyze verify} accepts the installed units, a reinstall keeps one weft
+ * loopback, so does the relay, {@code systemd-analyze verify} accepts the installed units, a reinstall keeps one weft
  * user and a purge leaves neither user nor launcher.
  */
 class DebPackageIT {
@@ -178,6 +178,8 @@ class DebPackageIT {
         .containsPattern("key: \\{.*\"publicKey\":\"[A-Za-z0-9+/]{43}=\"")
         .contains("weft 600 control.key", "weft 600 admin.token", "weft 600 weft-control.db")
         .contains("serve stopped")
+        .containsPattern("relay \\S+ serving http")
+        .contains("weft 600 /var/lib/weft-relay/relay.key", "relay stopped")
         .containsPattern("STEP user\\nweft:x:\\d+:\\d+:[^:]*:/var/lib/weft-control:/usr/sbin/nologin")
         .contains("users named weft: 1")
         .as("an edited conffile survives a reinstall").contains("local edit kept")

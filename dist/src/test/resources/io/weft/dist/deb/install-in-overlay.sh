@@ -2,7 +2,7 @@
 # Installs the weft .deb into a throw-away copy of this machine's Debian (an overlay over /, in a
 # private mount namespace: run as `unshare --mount --fork sh THIS DEB WORKDIR`) and exercises it:
 # dpkg -i (twice: the second is the upgrade path, postinst must be idempotent), weft version,
-# the coordination server started as the unit starts it (user weft) until it answers on loopback,
+# the coordination server and the relay started as their units start them (user weft) on loopback,
 # the weft user, systemd-analyze verify on the installed units, dpkg --purge. Nothing reaches the
 # real root: every write goes to a tmpfs that goes away with the namespace.
 set -eu
@@ -55,6 +55,28 @@ in_root sh -c 'cd /var/lib/weft-control && stat -c "%U %a %n" *'
 kill -TERM "$pid"
 wait "$pid" || true
 echo "serve stopped"
+echo "STEP relay"
+# The relay as its unit starts it (user weft), on a free loopback port, until it says it serves.
+in_root install -d -o weft -g weft -m 0700 /var/lib/weft-relay
+(umask 077 && exec chroot "$r" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin setpriv --reuid=weft \
+  --regid=weft --init-groups /usr/bin/weft relay serve --listen 127.0.0.1:0 \
+  --key-file /var/lib/weft-relay/relay.key >"$work/relay.log" 2>&1) &
+pid=$!
+i=0
+until grep -q " serving " "$work/relay.log"; do
+  i=$((i + 1))
+  if [ "$i" -gt 600 ] || ! kill -0 "$pid" 2>/dev/null; then
+    cat "$work/relay.log"
+    echo "relay did not start"
+    exit 5
+  fi
+  sleep 0.1
+done
+grep " serving " "$work/relay.log"
+in_root stat -c "%U %a %n" /var/lib/weft-relay/relay.key
+kill -TERM "$pid"
+wait "$pid" || true
+echo "relay stopped"
 echo "STEP user"
 in_root getent passwd weft
 echo "STEP reinstall"
