@@ -618,7 +618,9 @@ public final class PolicyParser {
       if (d == null) {
         continue;
       }
-      if (d.alias().kind() == Kind.WILDCARD || d.alias().kind() == Kind.SELF) {
+      final Kind k = d.alias().kind();
+      if (k != Kind.USER && k != Kind.GROUP && k != Kind.TAG && k != Kind.HOST
+          && k != Kind.PREFIX) {
         error(s, where + " \"" + s.value() + "\": a test destination must be a user, group, tag, "
             + "host or IP");
         continue;
