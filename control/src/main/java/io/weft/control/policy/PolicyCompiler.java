@@ -113,6 +113,7 @@ public final class PolicyCompiler {
     final BitSet taggedBits = new BitSet();
     final Map<Prefix, Integer> byAddress = new HashMap<>();
     final IntList routers = new IntList();
+    final List<List<Prefix>> routes;
     final List<String> wildcardIps;
 
     final Map<String, BitSet> aliasMemo = new HashMap<>();
@@ -139,6 +140,7 @@ public final class PolicyCompiler {
       all.set(0, n);
       this.out = new ArrayList<>(n);
       this.extraPeers = new IntList[n];
+      this.routes = new ArrayList<>(n);
       final TreeSet<String> wild = new TreeSet<>(tailnetRanges);
       for (int i = 0; i < n; i++) {
         final PolicyNode node = nodes[i];
@@ -165,15 +167,57 @@ public final class PolicyCompiler {
           ips[i][a] = Addresses.format(p);
           byAddress.putIfAbsent(p, i);
         }
-        if (!node.approvedRoutes().isEmpty()) {
+        routes.add(approved(node, own));
+        if (!routes.get(i).isEmpty()) {
           routers.add(i);
-          for (Prefix r : node.approvedRoutes()) {
-            wild.add(Addresses.format(r));
-          }
+        }
+        for (Prefix r : routes.get(i)) {
+          wild.add(Addresses.format(r));
         }
         out.add(null);
       }
       this.wildcardIps = List.copyOf(wild);
+    }
+
+    /**
+     * Approved routes: the admin's approvals plus advertised routes an auto-approver covers (a
+     * tag the node owns, or its user directly or through a group). Exit routes are not modelled.
+     */
+    private List<Prefix> approved(final PolicyNode node, final Set<String> ownTags) {
+      final List<Prefix> out = new ArrayList<>();
+      for (Prefix r : node.approvedRoutes()) {
+        if (r.bits() > 0) {
+          out.add(r);
+        }
+      }
+      for (Prefix r : node.advertisedRoutes()) {
+        if (r.bits() == 0 || out.contains(r)) {
+          continue;
+        }
+        for (Map.Entry<Prefix, List<String>> e : policy.autoApprovers().routes().entrySet()) {
+          if (Addresses.contains(e.getKey(), r) && approves(e.getValue(), node, ownTags)) {
+            out.add(r);
+            break;
+          }
+        }
+      }
+      return List.copyOf(out);
+    }
+
+    private boolean approves(
+        final List<String> approvers, final PolicyNode node, final Set<String> ownTags) {
+      for (String who : approvers) {
+        if (ownTags.contains(who)) {
+          return true;
+        }
+        if (node.tags().isEmpty() && node.user() != null
+            && (who.equals(node.user())
+                || policy.groups().getOrDefault(who, List.of()).contains(node.user())
+                || who.equals("autogroup:member"))) {
+          return true;
+        }
+      }
+      return false;
     }
 
     CompiledPolicy compile() {
@@ -181,6 +225,9 @@ public final class PolicyCompiler {
       final java.util.HashSet<Long> seenPairs = new java.util.HashSet<>();
       for (Rule rule : policy.rules()) {
         final SourceSet src = sources(rule.sources());
+        if (src.ips().isEmpty()) {
+          continue; // an empty group: Tailscale sends no rule (headscale's capture grant-p09-6b)
+        }
         final int proto = protoId(rule.protocols());
         final BitSet dstNodes = new BitSet(n);
         final List<PortRange> selfPorts = new ArrayList<>();
@@ -346,7 +393,10 @@ public final class PolicyCompiler {
       });
     }
 
-    /** The nodes an alias names (read-only: memoised). */
+    /**
+     * The nodes an alias names (read-only: memoised). A CIDR names the nodes inside it and the
+     * routers with an approved route overlapping it.
+     */
     private BitSet resolve(final Alias a) {
       final String key = a.kind() + ":" + a.text();
       final BitSet memo = aliasMemo.get(key);
@@ -382,8 +432,9 @@ public final class PolicyCompiler {
             }
           }
           for (int k = 0; k < routers.size; k++) {
-            for (Prefix r : nodes[routers.a[k]].approvedRoutes()) {
-              if (Addresses.overlaps(p, r)) {
+            for (Prefix r : routes.get(routers.a[k])) {
+              // Exit routes (/0) are for autogroup:internet, not for CIDR aliases (acl-h03).
+              if (r.bits() > 0 && Addresses.overlaps(p, r)) {
                 b.set(routers.a[k]);
               }
             }

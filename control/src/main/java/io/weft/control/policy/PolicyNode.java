@@ -15,6 +15,8 @@ import java.util.Set;
  * @param tags the tags the node carries ({@code tag:server})
  * @param addresses the node's own addresses as host prefixes (IPv4 /32, IPv6 /128)
  * @param approvedRoutes subnet routes the node advertises and an admin or auto-approver approved
+ * @param advertisedRoutes every route the node advertises, approved or not; the policy's {@code
+ *     autoApprovers} approve some of them (headscale's captures acl-h03, grant-p09-6c)
  */
 public record PolicyNode(
     long id,
@@ -22,13 +24,15 @@ public record PolicyNode(
     String user,
     Set<String> tags,
     List<Prefix> addresses,
-    List<Prefix> approvedRoutes) {
+    List<Prefix> approvedRoutes,
+    List<Prefix> advertisedRoutes) {
 
   public PolicyNode {
     Objects.requireNonNull(name, "name");
     tags = Set.copyOf(tags);
     addresses = List.copyOf(addresses);
     approvedRoutes = List.copyOf(approvedRoutes);
+    advertisedRoutes = List.copyOf(advertisedRoutes);
   }
 
   /** A node with addresses given as text ({@code "100.64.0.1"}, {@code "fd7a:115c:a1e0::1"}). */
@@ -40,12 +44,21 @@ public record PolicyNode(
         java.util.Arrays.stream(addresses)
             .map(a -> Prefix.parse(a + (a.indexOf(':') >= 0 ? "/128" : "/32")))
             .toList(),
+        List.of(),
         List.of());
   }
 
-  /** The same node with approved routes. */
+  /** The same node with approved (and so advertised) routes. */
   public PolicyNode withRoutes(final String... routes) {
-    return new PolicyNode(id, name, user, tags, addresses,
+    final List<Prefix> approved = java.util.Arrays.stream(routes).map(Prefix::parse).toList();
+    final List<Prefix> advertised = new java.util.ArrayList<>(advertisedRoutes);
+    approved.stream().filter(r -> !advertised.contains(r)).forEach(advertised::add);
+    return new PolicyNode(id, name, user, tags, addresses, approved, advertised);
+  }
+
+  /** The same node advertising (not necessarily approved) routes. */
+  public PolicyNode withAdvertisedRoutes(final String... routes) {
+    return new PolicyNode(id, name, user, tags, addresses, approvedRoutes,
         java.util.Arrays.stream(routes).map(Prefix::parse).toList());
   }
 }

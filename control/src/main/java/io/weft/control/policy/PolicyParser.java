@@ -545,6 +545,11 @@ public final class PolicyParser {
     }
     if (looksLikeAddress(v)) {
       final Prefix p = prefix(v, at);
+      if (p != null && dst && p.bits() == 0) {
+        error(at, where + " \"" + v + "\": to allow all IP addresses, use \"*\" or "
+            + "\"autogroup:internet\"");
+        return null;
+      }
       return p == null ? null : new Alias(Kind.PREFIX, v, v, p, l, c);
     }
     error(at, where + ": unknown alias \"" + v

@@ -175,6 +175,26 @@ class PolicyCompilerTest {
   }
 
   @Test
+  void autoApproversApproveAdvertisedRoutesAndUnapprovedRoutesCountForNothing() {
+    var parsed = PolicyParser.parse("{\n" + DEFS + """
+          "autoApprovers": {"routes": {"10.40.0.0/14": ["tag:router"]}},
+          "acls": [{"action": "accept", "src": ["*"], "dst": ["internal:22"]}],
+        }""");
+    assertThat(parsed.errors()).isEmpty();
+    var approved = PolicyNode.of(30, "auto", "alice@example.com", Set.of("tag:router"),
+        "100.64.0.30").withAdvertisedRoutes("10.41.0.0/16");
+    var pending = PolicyNode.of(31, "pending", "alice@example.com", Set.of("tag:db"),
+        "100.64.0.31").withAdvertisedRoutes("10.42.0.0/16");
+    var c = new PolicyCompiler().compile(parsed.policy(), List.of(LAPTOP_A, approved, pending));
+    assertThat(c.filterRules(approved.id())).singleElement().satisfies(r -> {
+      assertThat(r.srcIps()).contains("10.41.0.0/16").doesNotContain("10.42.0.0/16");
+      assertThat(r.dstPorts()).containsExactly(dst("10.0.0.0/8", 22, 22));
+    });
+    assertThat(c.filterRules(pending.id())).isEmpty();
+    assertThat(c.peers(LAPTOP_A.id())).isEqualTo(ids(approved));
+  }
+
+  @Test
   void aSourceAddressOfNoNodeMakesNoPeerVisible() {
     var c = compile("""
           "acls": [{"action": "accept", "src": ["100.99.0.1"], "dst": ["tag:server:22"]}],

@@ -146,6 +146,10 @@ class PolicyParserTest {
         .anyMatch(e -> e.contains("unknown alias \"printer\""))
         .anyMatch(e -> e.contains("unknown proto \"tcpp\""))
         .anyMatch(e -> e.contains("line 6, column 13: tests[0]: needs at least one"));
+    // all addresses as a destination (Tailscale: use "*" or autogroup:internet)
+    assertThat(errors("""
+          "grants": [{"src": ["*"], "dst": ["0.0.0.0/0"], "ip": ["tcp:80"]}],
+        """)).singleElement().asString().contains("to allow all IP addresses, use \"*\"");
     // auto-approver routes are CIDRs and approvers exist
     assertThat(errors("""
           "autoApprovers": {"routes": {"10.0.0.0/33": ["tag:server"], "10.9.0.0/16": ["tag:nope"]}},
