@@ -80,14 +80,24 @@ public final class PolicyEngine {
     final List<PolicyError> failures = new ArrayList<>();
     for (int t = 0; t < policy.tests().size(); t++) {
       final PolicyTest test = policy.tests().get(t);
-      final Identity src = identity(policy, test.source());
+      for (Identity src : identities(policy, test.source())) {
+        run(policy, t, test, src, failures);
+      }
+    }
+    return failures;
+  }
+
+  private static void run(
+      final Policy policy, final int t, final PolicyTest test, final Identity src,
+      final List<PolicyError> failures) {
+    {
       for (TestTarget target : test.accept()) {
         for (Identity dst : identities(policy, target.alias())) {
           for (PortRange range : target.ports()) {
             final String gap = uncovered(policy, src, dst, range, test.protocol());
             if (gap != null) {
               failures.add(new PolicyError(target.line(), target.column(), "tests[" + t
-                  + "] failed: " + test.source().text() + " should reach " + target.text()
+                  + "] failed: " + src.name() + " should reach " + target.text()
                   + " but " + gap));
             }
           }
@@ -99,14 +109,13 @@ public final class PolicyEngine {
             final Decision d = firstAllowing(policy, src, dst, range, test.protocol());
             if (d != null) {
               failures.add(new PolicyError(target.line(), target.column(), "tests[" + t
-                  + "] failed: " + test.source().text() + " should not reach " + target.text()
+                  + "] failed: " + src.name() + " should not reach " + target.text()
                   + " but " + d.rule() + " allows it"));
             }
           }
         }
       }
     }
-    return failures;
   }
 
   /**
@@ -300,7 +309,7 @@ public final class PolicyEngine {
     };
   }
 
-  /** A test destination; a group stands for each of its members. */
+  /** A test source or destination; a group stands for each of its members. */
   private static List<Identity> identities(final Policy policy, final Alias a) {
     if (a.kind() == Kind.GROUP) {
       return policy.groups().getOrDefault(a.name(), List.of()).stream()

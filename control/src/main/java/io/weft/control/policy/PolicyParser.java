@@ -586,9 +586,10 @@ public final class PolicyParser {
         error(s.value(), ref + ": src must be a string, not " + s.value().kind());
       } else {
         src = alias(str.value(), str, false, ref + " src");
-        if (src != null && src.kind() != Kind.USER && src.kind() != Kind.TAG
-            && src.kind() != Kind.HOST && src.kind() != Kind.PREFIX) {
-          error(str, ref + ": src \"" + str.value() + "\" must be a user, a tag, a host or an IP");
+        if (src != null && src.kind() != Kind.USER && src.kind() != Kind.GROUP
+            && src.kind() != Kind.TAG && src.kind() != Kind.HOST && src.kind() != Kind.PREFIX) {
+          error(str, ref + ": src \"" + str.value()
+              + "\" must be a user, a group, a tag, a host or an IP");
         }
       }
       int proto = 6;
@@ -628,6 +629,16 @@ public final class PolicyParser {
           && k != Kind.PREFIX) {
         error(s, where + " \"" + s.value() + "\": a test destination must be a user, group, tag, "
             + "host or IP");
+        continue;
+      }
+      if ((k == Kind.HOST || k == Kind.PREFIX)
+          && (d.alias().prefix().bits() != d.alias().prefix().address().length * 8
+              || (k == Kind.PREFIX && d.alias().text().contains("/")))) {
+        error(s, where + " \"" + s.value() + "\": a test destination is one address, not a CIDR");
+        continue;
+      }
+      if (d.ports().size() != 1 || d.ports().get(0).first() != d.ports().get(0).last()) {
+        error(s, where + " \"" + s.value() + "\": a test destination names one port");
         continue;
       }
       out.add(new TestTarget(d.alias(), d.ports(), s.value(), s.line(), s.column()));

@@ -150,6 +150,10 @@ class PolicyParserTest {
     assertThat(errors("""
           "grants": [{"src": ["*"], "dst": ["0.0.0.0/0"], "ip": ["tcp:80"]}],
         """)).singleElement().asString().contains("to allow all IP addresses, use \"*\"");
+    // a test destination is one address and one port (policytest-port-shape-*, -prefix32-dst)
+    assertThat(errors("""
+          "tests": [{"src": "alice@example.com", "accept": ["db:80,443", "db:*", "lan:22", "10.0.0.5/32:22"]}],
+        """)).hasSize(4);
     // auto-approver routes are CIDRs and approvers exist
     assertThat(errors("""
           "autoApprovers": {"routes": {"10.0.0.0/33": ["tag:server"], "10.9.0.0/16": ["tag:nope"]}},
