@@ -19,7 +19,7 @@ import java.util.List;
  */
 final class Migrator {
   /** The migrations in order; the index plus one is the schema version. */
-  static final List<String> MIGRATIONS = List.of("V001__init.sql");
+  static final List<String> MIGRATIONS = List.of("V001__init.sql", "V002__policies.sql");
 
   private final Database db;
 
