@@ -20,12 +20,13 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "policy",
     mixinStandardHelpOptions = true,
-    description = "The policy file (Tailscale's syntax): get, set, test, history.",
+    description = "The policy file (Tailscale's syntax): get, set, test, history, check.",
     subcommands = {
       PolicyCommands.Get.class,
       PolicyCommands.Set.class,
       PolicyCommands.Test.class,
-      PolicyCommands.History.class
+      PolicyCommands.History.class,
+      PolicyCommands.Check.class
     })
 final class PolicyCommands implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -117,6 +118,30 @@ final class PolicyCommands implements Callable<Integer> {
             Instant.ofEpochMilli(v.path("createdAt").asLong()), v.path("author").asText());
       }
       return ControlCli.EXIT_OK;
+    }
+  }
+
+  @Command(name = "check", mixinStandardHelpOptions = true,
+      description = "Would the current policy accept SRC -> DST:PORT[/PROTO]? Says which rule, or why not.")
+  static final class Check implements Callable<Integer> {
+    @Mixin AdminCommands.Target target;
+
+    @Option(names = "--domain", defaultValue = "default", description = "Domain (default ${DEFAULT-VALUE}).")
+    String domain;
+
+    @Parameters(index = "0", paramLabel = "SRC", description = "Source node: name, id or address.")
+    String src;
+
+    @Parameters(index = "1", paramLabel = "DST:PORT[/PROTO]", description = "Destination node and port, like web:443/tcp.")
+    String dst;
+
+    @Override
+    public Integer call() throws AdminClient.Failure {
+      JsonNode r = target.client().post("/admin/v1/policy/check",
+          Map.of("domain", domain, "src", src, "dst", dst));
+      boolean accepted = r.path("accepted").asBoolean();
+      target.out().println((accepted ? "accept: " : "deny: ") + r.path("reason").asText());
+      return accepted ? ControlCli.EXIT_OK : ControlCli.EXIT_REFUSED;
     }
   }
 

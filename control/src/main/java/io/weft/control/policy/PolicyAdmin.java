@@ -25,6 +25,10 @@ import java.util.Optional;
  *                                            201 {version}, or 400 {error, errors:[{line, column, message}]}
  *   POST /admin/v1/policy/test {text}        200 {ok, errors} (nothing stored)
  *   GET  /admin/v1/policy/history?domain=D   [{version, author, createdAt}]
+ *   POST /admin/v1/policy/check {domain?, src, dst}
+ *                                            200 {accepted, rule, reason}: src and dst are node names,
+ *                                            ids or addresses, dst with :port[/proto]; the current
+ *                                            policy compiled for the domain's nodes as stored now
  * </pre>
  */
 public final class PolicyAdmin {
@@ -98,6 +102,30 @@ public final class PolicyAdmin {
         final List<Map<String, Object>> out = new ArrayList<>();
         domain(req.query().getOrDefault("domain", "default"))
             .ifPresent(d -> store.history(d.id()).forEach(p -> out.add(summary(p))));
+        return HttpResponse.json(200, out);
+      }
+      case PREFIX + "/check" -> {
+        if (!method.equals("POST")) {
+          return HttpResponse.error(405, "method not allowed; use POST").header("Allow", "POST");
+        }
+        final JsonNode body = body(req);
+        if (body == null || !body.path("src").isTextual() || !body.path("dst").isTextual()) {
+          return HttpResponse.error(400, "a JSON object with \"src\" and \"dst\" is required");
+        }
+        final Optional<DomainRecord> d = domain(body.path("domain").asText("default"));
+        final Optional<Policy> policy = d.flatMap(x -> store.currentPolicy(x.id()));
+        if (policy.isEmpty()) {
+          return HttpResponse.error(404, "no policy set for this domain");
+        }
+        final List<PolicyNode> nodes =
+            db.inTransaction(c -> PolicyNodes.ofDomain(c, d.get().id()));
+        final CompiledPolicy compiled = new PolicyCompiler().compile(policy.get(), nodes);
+        final PolicyEngine.Decision decision =
+            PolicyEngine.check(compiled, body.get("src").asText(), body.get("dst").asText());
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("accepted", decision.accepted());
+        out.put("rule", decision.rule());
+        out.put("reason", decision.reason());
         return HttpResponse.json(200, out);
       }
       default -> {

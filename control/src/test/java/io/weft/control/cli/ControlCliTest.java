@@ -234,6 +234,10 @@ class ControlCliTest {
     Run history = admin("policy", "history");
     assertThat(history.out().lines()).hasSize(2);
     assertThat(history.out()).contains("alice").doesNotContain("mallory");
+
+    Run check = admin("policy", "check", "nowhere", "web:443");
+    assertThat(check.exit()).isEqualTo(ControlCli.EXIT_REFUSED);
+    assertThat(check.out()).isEqualTo("deny: no node named or addressed \"nowhere\"" + System.lineSeparator());
   }
 
   @Test
