@@ -1,5 +1,10 @@
 /**
- * DERP relay frames, server, client and mesh. Not built yet: this module holds only its package
- * so the module graph of {@code shared/ARCHITECTURE.md} exists; its issue has not come yet.
+ * Tailscale's DERP relay protocol, version 2 (see {@code derp/PROTOCOL.md}): {@link
+ * io.weft.derp.wire} frames and the NaCl box, {@link io.weft.derp.server} the relay server, its
+ * mesh and STUN, {@link io.weft.derp.client} the client. {@link io.weft.derp.NodeKey} addresses
+ * clients; {@link io.weft.derp.RelayMap} is Tailscale's {@code tailcfg.DERPMap} (derpmap.go).
+ * Sources: tailscale.com v1.102.5 {@code derp/derp.go}, {@code derp/derp_client.go}, {@code
+ * derp/derpserver/derpserver.go}, {@code derp/derphttp}, {@code cmd/derper}; file:line in
+ * PROTOCOL.md.
  */
 package io.weft.derp;

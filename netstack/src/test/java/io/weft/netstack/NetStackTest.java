@@ -7,6 +7,7 @@ import io.weft.netstack.iface.InterfaceConfig;
 import io.weft.netstack.phy.LoopbackPair;
 import io.weft.netstack.tcp.TcpState;
 import io.weft.netstack.wire.IpAddress;
+import io.weft.testing.Await;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
@@ -21,6 +22,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -125,7 +127,9 @@ class NetStackTest {
     @Test
     void shouldFailBlockedCallsWhenTheStackCloses() throws Exception {
         TcpServer server = b.listenTcp(10, 4);
+        AtomicReference<Thread> acceptor = new AtomicReference<>();
         CompletableFuture<Throwable> blocked = CompletableFuture.supplyAsync(() -> {
+            acceptor.set(Thread.currentThread());
             try {
                 server.accept(null);
                 return null;
@@ -133,7 +137,8 @@ class NetStackTest {
                 return e;
             }
         }, Executors.newVirtualThreadPerTaskExecutor());
-        Thread.sleep(100);
+        Await.until("the acceptor started", TIMEOUT, () -> acceptor.get() != null);
+        Await.untilParked(acceptor.get(), TIMEOUT);
         b.close();
         assertThat(blocked.get(5, TimeUnit.SECONDS)).isInstanceOf(java.io.IOException.class);
     }
@@ -143,14 +148,17 @@ class NetStackTest {
         TcpServer server = b.listenTcp(11, 4);
         TcpConnection client = a.dialTcp(new InetSocketAddress(B, 11), TIMEOUT);
         server.accept(TIMEOUT);
+        AtomicReference<Thread> reader = new AtomicReference<>();
         CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> {
+            reader.set(Thread.currentThread());
             try {
                 return client.readBlocking(ByteBuffer.allocate(10));
             } catch (Exception e) {
                 return -2;
             }
         }, Executors.newVirtualThreadPerTaskExecutor());
-        Thread.sleep(100);
+        Await.until("the reader started", TIMEOUT, () -> reader.get() != null);
+        Await.untilParked(reader.get(), TIMEOUT);
         client.abort();
         assertThat(blocked.get(5, TimeUnit.SECONDS)).isEqualTo(-1);
     }

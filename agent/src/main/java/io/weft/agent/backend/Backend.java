@@ -2,33 +2,40 @@ package io.weft.agent.backend;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.weft.agent.engine.Engine;
+import io.weft.agent.netmap.NetMapBus;
+import io.weft.agent.pipeline.PacketPipeline;
+import io.weft.agent.userspace.NetstackTun;
 import io.weft.control.client.ControlClient;
-import io.weft.control.client.ControlException;
+import io.weft.control.client.ControlTls;
+import io.weft.control.client.ServerHandshakeException;
 import io.weft.control.protocol.HostInfo;
 import io.weft.control.protocol.Message;
 import io.weft.control.protocol.MessageCodec;
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
+import io.weft.control.protocol.Printable;
 import io.weft.control.protocol.RegisterStatus;
+import io.weft.netstack.NetStack;
 import io.weft.wg.conn.Bind;
+import io.weft.wg.conn.BindFactory;
+import io.weft.wg.conn.RelayMap;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
+import io.weft.wg.key.DiscoPrivateKey;
+import io.weft.wg.key.MachinePrivateKey;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.key.NoisePublicKey;
 import io.weft.wg.time.NanoClock;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -40,6 +47,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
 
 /**
  * The node: one state machine ({@link BackendState}) that the CLI, the daemon's local API and
@@ -57,11 +65,18 @@ import java.util.function.Predicate;
  * <p>One virtual thread runs the control loop: connect (Noise IK, machine key), register (with the
  * pre-auth key only until a registration has succeeded once; then as the known machine), bring the
  * device up on the first success (its addresses come from the server), report the endpoints
- * (advertised addresses with the bind's port), subscribe to the map and apply each map message
- * through the {@link Engine}. When the connection ends it reconnects with {@link Backoff} and
+ * (advertised addresses with the bind's port), subscribe to the map and publish each map on the
+ * {@link NetMapBus}, where the {@link Engine} is one subscriber. When the connection ends it reconnects with {@link Backoff} and
  * resumes the map stream from the last map; meanwhile the device keeps running on that map. A
  * refusal (deleted, logged out, key expired) ends the loop in {@link BackendState#NOT_LOGGED_IN}
  * with the peers removed.
+ *
+ * <p>The server is known by its Noise key, pinned in the state directory at the first successful
+ * registration (or up front by {@link ControlTrust#serverKey()}) and never replaced on the
+ * server's word: when a server fails the handshake for the pinned key and {@code GET /key} names
+ * another, the loop ends in NOT_LOGGED_IN with an error naming both keys and how to accept the new
+ * one. Addresses outside the mesh prefixes ({@link Engine#isMeshPrefix}) are refused the same way
+ * for this node, and dropped from peers, before anything is applied.
  */
 public final class Backend implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Backend.class.getName());
@@ -117,14 +132,17 @@ public final class Backend implements AutoCloseable {
 
   // Owned by the control thread after start(); published through volatile for status and close.
   private StateDirectory stateDir;
-  private NoisePrivateKey machineKey;
+  private MachinePrivateKey machineKey;
   private NoisePrivateKey nodeKey; // handed to the device, which owns (and finally zeroes) it
   private volatile NoisePublicKey nodePublic;
-  private NoisePrivateKey discoKey;
+  private DiscoPrivateKey discoKey;
   private NoisePublicKey serverKey;
+  private boolean serverKeyPinned;
+  private SSLContext tls;
   private volatile Bind bind;
   private volatile int port;
   private volatile Tun tun;
+  private volatile PacketPipeline pipeline;
   private volatile Device device;
   private volatile Engine engine;
   private volatile ControlClient client;
@@ -132,10 +150,22 @@ public final class Backend implements AutoCloseable {
   private volatile long lastMapNanos;
   private final AtomicLong sessions = new AtomicLong();
   private final AtomicLong watchdogChecks = new AtomicLong();
+  private final NetMapBus netMaps;
+  private final LocalEndpoints localEndpoints;
 
   public Backend(BackendConfig config) {
     this.config = Objects.requireNonNull(config, "config");
     this.backoff = new Backoff(config.backoffInitial(), config.backoffMax(), random);
+    this.netMaps = new NetMapBus(config.hostname());
+    this.localEndpoints = new LocalEndpoints(config.hostname(), config.advertise());
+  }
+
+  /**
+   * The network maps this node runs on: subscribe to follow them (the engine is one subscriber).
+   * Subscribers never modify the maps.
+   */
+  public NetMapBus netMaps() {
+    return netMaps;
   }
 
   // ---- observing ----
@@ -206,6 +236,19 @@ public final class Backend implements AutoCloseable {
     return tun;
   }
 
+  /**
+   * The packet pipeline around {@link #tun()} that the device runs on (hooks for the filter, flow
+   * accounting, ping; packet injection), or null before registration.
+   */
+  public PacketPipeline pipeline() {
+    return pipeline;
+  }
+
+  /** The userspace TCP/IP stack of a node in userspace mode; empty in kernel mode or before registration. */
+  public Optional<NetStack> netstack() {
+    return tun instanceof NetstackTun n ? Optional.of(n.stack()) : Optional.empty();
+  }
+
   /** The WireGuard device, or null before registration. */
   public Device device() {
     return device;
@@ -219,12 +262,9 @@ public final class Backend implements AutoCloseable {
     try {
       for (Node n : map.peers().values()) {
         Peer p = null;
-        if (d != null && n.nodeKey() != null && !n.expired()) {
-          try {
-            p = d.peer(NoisePublicKey.fromBase64(n.nodeKey()));
-          } catch (IllegalArgumentException e) {
-            p = null;
-          }
+        NoisePublicKey key = n.nodePublicKey();
+        if (d != null && key != null && !n.expired()) {
+          p = d.peer(key);
         }
         peers.add(new PeerStatus(n.id(), n.name(), n.nodeKey(), n.addresses(),
             p == null || p.endpoint() == null ? null : p.endpoint().destinationString(), n.online(),
@@ -256,7 +296,9 @@ public final class Backend implements AutoCloseable {
       nodeKey = stateDir.nodeKey();
       nodePublic = nodeKey.publicKey();
       discoKey = stateDir.discoKey();
-      Bind b = config.bind().get();
+      tls = ControlTls.context(config.trust().caFile());
+      Bind b = config.bind().create(new BindFactory.NodeKeys(nodeKey, nodePublic, discoKey, discoKey.publicKey()),
+          RelayMap.EMPTY, localEndpoints);
       port = b.open(config.listenPort());
       bind = b;
       controlThread = Thread.ofVirtual().name("weft-backend-" + config.hostname()).unstarted(this::controlLoop);
@@ -294,6 +336,7 @@ public final class Backend implements AutoCloseable {
         LOG.log(Level.DEBUG, "closing bind: {0}", e.getMessage());
       }
     }
+    netMaps.close();
     setControlConnected(false, null);
     transition(BackendState.STOPPED, null);
   }
@@ -326,7 +369,7 @@ public final class Backend implements AutoCloseable {
     NoisePrivateKey next = NoisePrivateKey.generate(random);
     Message.RegisterResult r;
     try {
-      r = c.register(next.publicKey(), nodePublic, discoKey.publicKey(), hostInfo(), null, config.requestTimeout());
+      r = c.register(next.publicKey(), nodePublic, discoKey.publicKey().key(), hostInfo(), null, config.requestTimeout());
     } catch (IOException e) {
       next.destroy();
       throw e;
@@ -353,6 +396,9 @@ public final class Backend implements AutoCloseable {
         }
       } catch (Refused e) {
         loggedOut(e.getMessage());
+        return;
+      } catch (Halted e) {
+        halt(e.getMessage());
         return;
       } catch (IOException | RuntimeException e) {
         if (stopped()) {
@@ -387,20 +433,73 @@ public final class Backend implements AutoCloseable {
   }
 
   /**
+   * Talking to this server would be unsafe (its key changed, it hands out addresses outside the
+   * mesh): stop without forgetting the registration, until the user decides.
+   */
+  private static final class Halted extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Halted(String reason) {
+      super(reason);
+    }
+  }
+
+  /**
+   * The key to expect: {@code --server-key} (pinned at once), else the pinned one, else what
+   * {@code GET /key} says (pinned only once a registration succeeds).
+   */
+  private NoisePublicKey serverKeyToUse() throws IOException, InterruptedException {
+    NoisePublicKey given = config.trust().serverKey();
+    NoisePublicKey stored = stateDir.serverKey();
+    serverKeyPinned = given != null || stored != null;
+    if (given != null) {
+      if (!given.equals(stored)) {
+        stateDir.pinServerKey(given);
+        LOG.log(Level.INFO, "{0}: pinned server key {1} (--server-key){2}", config.hostname(), given,
+            stored == null ? "" : ", replacing " + stored);
+      }
+      return given;
+    }
+    return stored != null ? stored : ControlClient.fetchServerKey(config.controlUrl(), tls);
+  }
+
+  /**
+   * A server failed the handshake for the expected key. Before a key is pinned, learn it again
+   * (first use); after, never: {@code GET /key} is asked only to name what the server claims now.
+   */
+  private void onHandshakeFailure(ServerHandshakeException e) throws IOException, InterruptedException {
+    if (!serverKeyPinned) {
+      serverKey = null;
+      throw e;
+    }
+    NoisePublicKey claimed;
+    try {
+      claimed = ControlClient.fetchServerKey(config.controlUrl(), tls);
+    } catch (IOException | IllegalArgumentException f) {
+      throw e; // nothing better to report: retry with the pinned key
+    }
+    if (claimed.equals(serverKey)) {
+      throw e; // the server still claims the pinned key: a transient failure
+    }
+    throw new Halted("the coordination server at " + config.controlUrl() + " now presents key " + claimed
+        + ", but this node pinned key " + serverKey + ": refusing to talk to it (someone on the network path, or"
+        + " the server's key was replaced). If the server's key really changed, accept it with"
+        + " `weft up --server-key " + claimed + "` (or `weft logout`, then `weft up`)");
+  }
+
+  /**
    * One connection: register, subscribe, apply maps until it ends. Returns whether the map stream
    * was attached (so the next failure starts the backoff afresh).
    */
   private boolean session() throws IOException, InterruptedException {
     if (serverKey == null) {
-      serverKey = ControlClient.fetchServerKey(config.controlUrl());
+      serverKey = serverKeyToUse();
     }
     ControlClient c;
     try {
-      c = ControlClient.connect(config.controlUrl(), machineKey, serverKey, netMap());
-    } catch (ControlException e) {
-      if (e.getMessage() != null && e.getMessage().contains("wrong server key")) {
-        serverKey = null; // the server was replaced: learn its key again
-      }
+      c = ControlClient.connect(config.controlUrl(), machineKey.key(), serverKey, netMap(), tls);
+    } catch (ServerHandshakeException e) {
+      onHandshakeFailure(e);
       throw e;
     }
     client = c;
@@ -409,18 +508,24 @@ public final class Backend implements AutoCloseable {
         return false;
       }
       boolean known = stateDir.registered();
-      Message.RegisterResult r = c.register(nodePublic, null, discoKey.publicKey(), hostInfo(),
+      Message.RegisterResult r = c.register(nodePublic, null, discoKey.publicKey().key(), hostInfo(),
           known ? null : config.authKey(), config.requestTimeout());
       Node registered = switch (r.status()) {
         case AUTHORIZED -> r.self();
         case NEEDS_LOGIN -> {
           transition(BackendState.LOGGING_IN, r.loginUrl());
-          LOG.log(Level.INFO, "{0}: to log in, open {1}", config.hostname(), r.loginUrl());
+          LOG.log(Level.INFO, "{0}: to log in, open {1}", config.hostname(), Printable.strip(r.loginUrl()));
           yield c.awaitLogin(config.loginTimeout());
         }
-        case REJECTED -> throw new Refused("registration refused: " + r.reason());
+        case REJECTED -> throw new Refused("registration refused: " + Printable.strip(r.reason()));
       };
+      refuseOutsideMesh(registered);
       stateDir.setRegistered(true);
+      if (!serverKeyPinned) {
+        stateDir.pinServerKey(serverKey);
+        serverKeyPinned = true;
+        LOG.log(Level.INFO, "{0}: pinned server key {1} at the first registration", config.hostname(), serverKey);
+      }
       lock.lock();
       try {
         self = registered;
@@ -511,8 +616,13 @@ public final class Backend implements AutoCloseable {
     return watchdogChecks.get();
   }
 
+  /** Publishes the client's map; the engine (a subscriber) applies it on its own thread. */
   private void onMap(ControlClient c) {
-    NetMap m = c.netMap();
+    netMaps.publish(c.netMap());
+  }
+
+  /** The engine's subscription: apply, then record the map as the one the device runs on. */
+  private void applyMap(NetMap m) {
     Engine e = engine;
     if (e != null) {
       e.apply(m);
@@ -530,70 +640,56 @@ public final class Backend implements AutoCloseable {
     }
   }
 
+  /** Refuses a registration whose addresses are not all inside the mesh prefixes. */
+  private void refuseOutsideMesh(Node registered) throws Halted {
+    List<String> outside = registered.addresses().stream().filter(a -> !Engine.isMeshPrefix(a)).toList();
+    if (!outside.isEmpty()) {
+      throw new Halted("the coordination server assigned this node " + Printable.strip(String.join(", ", outside))
+          + ", outside the mesh prefixes " + Engine.MESH_PREFIXES + ": refusing to configure it");
+    }
+  }
+
   /** Opens the TUN with the node's addresses and starts the device, once. */
   private void bringUp(Node registered) throws IOException {
     if (device != null) {
       return;
     }
     Tun t = config.tun().open(config.hostname(), Engine.hosts(registered.addresses()));
-    Device d = new Device(t, bind, NanoClock.SYSTEM, System.getLogger("weft.device." + config.hostname()));
+    PacketPipeline p = new PacketPipeline(t);
+    Device d = new Device(p, bind, NanoClock.SYSTEM, System.getLogger("weft.device." + config.hostname()));
     d.setPrivateKey(nodeKey);
     d.setListenPort(port);
     d.up();
     tun = t;
+    pipeline = p;
     engine = new Engine(d);
     device = d;
+    netMaps.subscribe("engine", this::applyMap);
     LOG.log(Level.INFO, "{0}: up as {1}, node key {2}, udp/{3}", config.hostname(), registered.addresses(),
         nodePublic, Integer.toString(port));
   }
 
   private HostInfo hostInfo() {
-    List<String> endpoints = new ArrayList<>();
-    for (InetAddress a : advertised()) {
-      String host = a.getHostAddress();
-      int zone = host.indexOf('%');
-      if (zone >= 0) {
-        host = host.substring(0, zone);
-      }
-      endpoints.add((a instanceof Inet6Address ? "[" + host + "]" : host) + ":" + port);
-    }
     return new HostInfo(config.hostname(), System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT),
-        endpoints);
+        localEndpoints.report(port));
   }
 
-  private List<InetAddress> advertised() {
-    if (config.advertise() != null) {
-      return config.advertise();
+  /** Ends the loop on a {@link Halted}: peers removed, registration and keys kept. */
+  private void halt(String why) {
+    Engine e = engine;
+    if (e != null) {
+      e.clear();
     }
-    List<InetAddress> out = new ArrayList<>();
+    lock.lock();
     try {
-      for (NetworkInterface ni : NetworkInterface.networkInterfaces().toList()) {
-        if (!ni.isUp() || ni.isLoopback()) {
-          continue;
-        }
-        for (InetAddress a : ni.inetAddresses().toList()) {
-          if (!a.isLinkLocalAddress() && !a.isLoopbackAddress() && !isMesh(a)) {
-            out.add(a);
-          }
-        }
-      }
-    } catch (SocketException e) {
-      LOG.log(Level.WARNING, "cannot list interfaces: {0}", e.getMessage());
+      map = new NetMap();
+      lastError = why;
+      controlConnected = false;
+    } finally {
+      lock.unlock();
     }
-    if (out.isEmpty()) {
-      out.add(InetAddress.getLoopbackAddress());
-    }
-    return out;
-  }
-
-  /** An address inside the mesh (100.64.0.0/10, fd7a:115c:a1e0::/48): never a WireGuard endpoint. */
-  static boolean isMesh(InetAddress a) {
-    byte[] b = a.getAddress();
-    if (b.length == 4) {
-      return (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
-    }
-    return (b[0] & 0xff) == 0xfd && (b[1] & 0xff) == 0x7a && (b[2] & 0xff) == 0x11 && (b[3] & 0xff) == 0x5c
-        && (b[4] & 0xff) == 0xa1 && (b[5] & 0xff) == 0xe0;
+    LOG.log(Level.ERROR, "{0}: stopped talking to the coordination server: {1}", config.hostname(), why);
+    transition(BackendState.NOT_LOGGED_IN, null);
   }
 
   private void loggedOut(String why) {
@@ -606,6 +702,7 @@ public final class Backend implements AutoCloseable {
     if (e != null) {
       e.clear();
     }
+    netMaps.publish(new NetMap()); // subscribers drop their peers too
     lock.lock();
     try {
       map = new NetMap();

@@ -1,13 +1,16 @@
 package io.weft.agent.backend;
 
+import io.weft.wg.key.DiscoPrivateKey;
+import io.weft.wg.key.MachinePrivateKey;
 import io.weft.wg.key.NoisePrivateKey;
+import io.weft.wg.key.NoisePublicKey;
+import io.weft.wg.local.OwnerOnlyFiles;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
@@ -15,9 +18,13 @@ import java.util.Set;
 
 /**
  * The node's state directory: its three private keys (machine, node, disco), each in its own
- * file readable by the owner only (0600, in a 0700 directory), created on first start; and a
- * marker saying the machine is registered, so that later starts do not spend a pre-auth key again.
- * Keys are never logged: only their public halves are ever printed.
+ * file readable by the owner only (0600, in a 0700 directory), created on first start; a marker
+ * saying the machine is registered, so that later starts do not spend a pre-auth key again; and
+ * the coordination server's public key, pinned at the first successful registration (or by {@code
+ * weft up --server-key}) and never replaced without being told to. Keys are never logged: only
+ * their public halves are ever printed. A directory owned by another user or writable by group or
+ * others is refused; every file is written through the descriptor that created it ({@link
+ * OwnerOnlyFiles#writeSecret}).
  */
 public final class StateDirectory {
   private static final System.Logger LOG = System.getLogger(StateDirectory.class.getName());
@@ -25,23 +32,21 @@ public final class StateDirectory {
   static final String NODE_KEY = "node.key";
   static final String DISCO_KEY = "disco.key";
   static final String REGISTERED = "registered";
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  static final String SERVER_KEY = "server.key";
+  private static final Set<PosixFilePermission> OWNER_ONLY = OwnerOnlyFiles.OWNER_ONLY;
   private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
   private final Path dir;
   private final SecureRandom random;
 
-  /** Opens (creating) {@code dir}. */
+  /**
+   * Opens (creating, 0700) {@code dir}; refuses it when another user owns it or group or others
+   * may write to it.
+   */
   public StateDirectory(Path dir, SecureRandom random) throws IOException {
     this.dir = dir;
     this.random = random;
-    if (!Files.isDirectory(dir)) {
-      if (POSIX) {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } else {
-        Files.createDirectories(dir);
-      }
-    }
+    OwnerOnlyFiles.openPrivateDirectory(dir, "state directory");
   }
 
   /** The directory. */
@@ -50,8 +55,8 @@ public final class StateDirectory {
   }
 
   /** The machine key (identifies this machine to the coordination server). */
-  public NoisePrivateKey machineKey() throws IOException {
-    return loadOrCreate(MACHINE_KEY);
+  public MachinePrivateKey machineKey() throws IOException {
+    return new MachinePrivateKey(loadOrCreate(MACHINE_KEY));
   }
 
   /** The node key (the WireGuard identity peers see). */
@@ -60,8 +65,8 @@ public final class StateDirectory {
   }
 
   /** The disco key (magicsock's discovery messages). */
-  public NoisePrivateKey discoKey() throws IOException {
-    return loadOrCreate(DISCO_KEY);
+  public DiscoPrivateKey discoKey() throws IOException {
+    return new DiscoPrivateKey(loadOrCreate(DISCO_KEY));
   }
 
   /** Replaces the node key after the server accepted a rotation. */
@@ -89,6 +94,33 @@ public final class StateDirectory {
     }
   }
 
+  /** The pinned server key, or null before the first registration (and after a logout). */
+  public synchronized NoisePublicKey serverKey() throws IOException {
+    Path file = dir.resolve(SERVER_KEY);
+    if (!Files.exists(file)) {
+      return null;
+    }
+    String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+    try {
+      return NoisePublicKey.fromBase64(text);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(file + ": not a base64 server key (remove it, or weft up --server-key KEY)");
+    }
+  }
+
+  /**
+   * Pins {@code key} as the coordination server's key, replacing an earlier one: only for the
+   * first registration and for an explicit {@code --server-key}, never on the server's word.
+   */
+  public synchronized void pinServerKey(NoisePublicKey key) throws IOException {
+    writePrivate(dir.resolve(SERVER_KEY), key.toBase64() + "\n");
+  }
+
+  /** Forgets the pinned server key ({@code weft logout}): the next registration pins afresh. */
+  public synchronized void forgetServerKey() throws IOException {
+    Files.deleteIfExists(dir.resolve(SERVER_KEY));
+  }
+
   private synchronized NoisePrivateKey loadOrCreate(String name) throws IOException {
     Path file = dir.resolve(name);
     if (Files.exists(file)) {
@@ -108,16 +140,7 @@ public final class StateDirectory {
     return k;
   }
 
-  /** Writes through a 0600 temporary file and renames, so no reader sees half a key. */
   private static void writePrivate(Path file, String text) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.deleteIfExists(tmp);
-    if (POSIX) {
-      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-    } else {
-      Files.createFile(tmp);
-    }
-    Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    OwnerOnlyFiles.writeSecret(file, text.getBytes(StandardCharsets.US_ASCII));
   }
 }

@@ -7,6 +7,7 @@ import io.weft.agent.backend.Backend;
 import io.weft.agent.daemon.Daemon;
 import io.weft.agent.daemon.LocalApiClient;
 import io.weft.agent.engine.Engine;
+import io.weft.control.protocol.Printable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet4Address;
@@ -90,7 +91,7 @@ final class NodeCommands {
       if (answer.path("ok").asBoolean(false)) {
         return true;
       }
-      err().println("weft " + spec.name() + ": " + answer.path("error").asText("failed"));
+      err().println("weft " + spec.name() + ": " + Printable.strip(answer.path("error").asText("failed")));
       return false;
     }
 
@@ -150,8 +151,18 @@ final class NodeCommands {
     @Option(names = "--login-server", description = "The coordination server URL (remembered for the next up).")
     String loginServer;
 
-    @Option(names = "--auth-key", description = "A pre-auth key; without one, prints a login URL and waits.")
+    @Option(names = "--auth-key", paramLabel = "KEY|file:PATH|-", description = "A pre-auth key: file:PATH reads it"
+        + " from a file, - from standard input (either keeps it out of the process list); without one, prints a"
+        + " login URL and waits.")
     String authKey;
+
+    @Option(names = "--server-key", paramLabel = "KEY", description = "The coordination server's public key"
+        + " (printed by `weft control serve` as \"server key\"): pinned at once, replacing an earlier pin; GET /key is never trusted.")
+    String serverKey;
+
+    @Option(names = "--ca-file", paramLabel = "PEM", description = "CA certificates an https:// login server's"
+        + " certificate must chain to (default: the system trust store; remembered for the next up).")
+    Path caFile;
 
     @Option(names = "--hostname", description = "This node's name (default: the machine's host name).")
     String hostname;
@@ -179,7 +190,20 @@ final class NodeCommands {
         r.put("loginServer", loginServer);
       }
       if (authKey != null) {
-        r.put("authKey", authKey);
+        String key;
+        try {
+          key = AuthKeySource.read(authKey, parent.stdin());
+        } catch (IOException e) {
+          err().println("weft up: --auth-key: " + e.getMessage());
+          return 2;
+        }
+        r.put("authKey", key);
+      }
+      if (serverKey != null) {
+        r.put("serverKey", serverKey);
+      }
+      if (caFile != null) {
+        r.put("caFile", caFile.toAbsolutePath().toString());
       }
       if (hostname != null) {
         r.put("hostname", hostname);
@@ -204,7 +228,7 @@ final class NodeCommands {
       r.put("timeoutMillis", timeout.toMillis());
       JsonNode answer = c.call(r, e -> {
         if (e.path("event").asText().equals("login")) {
-          out().print("To authenticate, visit:\n\n\t" + e.path("url").asText() + "\n\n");
+          out().print("To authenticate, visit:\n\n\t" + Printable.strip(e.path("url").asText()) + "\n\n");
           out().flush();
         }
       });
@@ -255,7 +279,7 @@ final class NodeCommands {
           }
         }
         if (prefixes == null) {
-          err().println("weft ip: no peer named or addressed \"" + peer + "\"");
+          err().println("weft ip: no peer named or addressed \"" + Printable.strip(peer) + "\"");
           return 1;
         }
       }
@@ -307,11 +331,11 @@ final class NodeCommands {
       ObjectNode r = LocalApiClient.request("ping").put("peer", peer).put("count", count)
           .put("timeoutMillis", timeout.toMillis()).put("intervalMillis", interval.toMillis());
       JsonNode answer = c.call(r, e -> {
-        String ip = e.path("ip").asText();
-        String name = e.path("name").asText();
+        String ip = Printable.strip(e.path("ip").asText());
+        String name = Printable.strip(e.path("name").asText());
         if (e.path("event").asText().equals("pong")) {
           out().printf(Locale.ROOT, "pong from %s (%s) via %s in %.2fms%n", name, ip,
-              e.path("endpoint").asText("?"), e.path("rttNanos").asLong() / 1e6);
+              Printable.strip(e.path("endpoint").asText("?")), e.path("rttNanos").asLong() / 1e6);
           out().flush();
         } else {
           // Only replies go to standard output (one line each); timeouts are diagnostics.
@@ -343,7 +367,7 @@ final class NodeCommands {
         return 1;
       }
       if (a.hasNonNull("note")) {
-        err().println("weft logout: " + a.get("note").asText());
+        err().println("weft logout: " + Printable.strip(a.get("note").asText()));
       }
       return 0;
     }

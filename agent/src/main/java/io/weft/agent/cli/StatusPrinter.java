@@ -1,6 +1,7 @@
 package io.weft.agent.cli;
 
 import io.weft.agent.backend.Backend;
+import io.weft.control.protocol.Printable;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -8,7 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** {@code weft status} for people: a header about this node, then one table row per peer. */
+/**
+ * {@code weft status} for people: a header about this node, then one table row per peer. Text
+ * that came from the server (names, addresses, endpoints, errors, the login URL) is printed
+ * without control characters ({@link Printable}).
+ */
 public final class StatusPrinter {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
       .withZone(ZoneOffset.UTC);
@@ -23,6 +28,27 @@ public final class StatusPrinter {
 
   /** As {@link #format(Backend.Status)}, with handshake ages measured from {@code nowMillis}. */
   public static String format(Backend.Status s, long nowMillis) {
+    return formatClean(clean(s), nowMillis);
+  }
+
+  /** {@code s} with every string stripped of control characters (before column widths are measured). */
+  static Backend.Status clean(Backend.Status s) {
+    List<Backend.PeerStatus> peers = new ArrayList<>(s.peers().size());
+    for (Backend.PeerStatus p : s.peers()) {
+      peers.add(new Backend.PeerStatus(p.id(), Printable.strip(p.name()), Printable.strip(p.nodeKey()),
+          strip(p.addresses()), Printable.strip(p.endpoint()), p.online(), p.lastHandshakeEpochMillis(),
+          p.rxBytes(), p.txBytes()));
+    }
+    return new Backend.Status(s.state(), Printable.strip(s.hostname()), Printable.strip(s.nodeKey()),
+        strip(s.addresses()), s.listenPort(), s.controlConnected(), Printable.strip(s.loginUrl()),
+        Printable.strip(s.lastError()), s.mapVersion(), peers);
+  }
+
+  private static List<String> strip(List<String> l) {
+    return l == null ? List.of() : l.stream().map(Printable::strip).toList();
+  }
+
+  private static String formatClean(Backend.Status s, long nowMillis) {
     StringBuilder b = new StringBuilder();
     b.append("state:    ").append(s.state()).append('\n');
     if (s.hostname() != null) {

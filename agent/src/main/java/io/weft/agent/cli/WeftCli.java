@@ -4,6 +4,7 @@ import io.weft.wg.key.NoisePresharedKey;
 import io.weft.wg.key.NoisePrivateKey;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,7 @@ import picocli.CommandLine.Command;
       NodeCommands.Ping.class,
       NodeCommands.Down.class,
       NodeCommands.Logout.class,
+      RelayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class WeftCli implements Callable<Integer> {
@@ -41,6 +43,8 @@ public final class WeftCli implements Callable<Integer> {
   @CommandLine.Option(names = "--socket", description = "The daemon's local API socket (default: $WEFT_SOCKET, else /var/run/weft/weftd.sock).")
   java.nio.file.Path socket;
 
+  private InputStream stdin = System.in;
+
   /** Runs the CLI and exits with its status. */
   public static void main(String[] args) {
     System.exit(run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
@@ -48,13 +52,25 @@ public final class WeftCli implements Callable<Integer> {
 
   /** Runs the CLI with the given streams (for tests) and returns the exit status. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new WeftCli());
+    return run(args, System.in, out, err);
+  }
+
+  /** As {@link #run(String[], PrintWriter, PrintWriter)}, reading standard input from {@code in}. */
+  public static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err) {
+    WeftCli cli = new WeftCli();
+    cli.stdin = in;
+    CommandLine cl = new CommandLine(cli);
     cl.setOut(out);
     cl.setErr(err);
     int rc = cl.execute(args);
     out.flush();
     err.flush();
     return rc;
+  }
+
+  /** Standard input (a test's stream under {@link #run(String[], InputStream, PrintWriter, PrintWriter)}). */
+  InputStream stdin() {
+    return stdin;
   }
 
   @Override

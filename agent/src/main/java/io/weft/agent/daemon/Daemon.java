@@ -5,33 +5,30 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.weft.agent.backend.Backend;
 import io.weft.agent.backend.BackendConfig;
 import io.weft.agent.backend.BackendState;
+import io.weft.agent.backend.ControlTrust;
 import io.weft.agent.backend.StateDirectory;
 import io.weft.agent.backend.TunFactory;
 import io.weft.agent.engine.Engine;
 import io.weft.agent.kernel.KernelTunFactory;
 import io.weft.agent.wg.WgCommand;
-import io.weft.agent.ping.PingTun;
+import io.weft.agent.ping.Pinger;
+import io.weft.agent.pipeline.PacketPipeline;
 import io.weft.agent.userspace.NetstackTun;
 import io.weft.control.protocol.Node;
-import io.weft.netstack.UdpEndpoint;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
 import io.weft.wg.key.NoisePublicKey;
+import io.weft.wg.local.OwnerOnlyFiles;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,7 +47,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Operations (the {@code op} of a local API request; durations in milliseconds):
  * <ul>
- *   <li>{@code up} — {@code loginServer}, {@code authKey}, {@code hostname}, {@code tun}
+ *   <li>{@code up} — {@code loginServer}, {@code authKey}, {@code serverKey} (pinned at once,
+ *       replacing an earlier pin), {@code caFile}, {@code hostname}, {@code tun}
  *       ({@code kernel}|{@code userspace}), {@code tunName}, {@code port}, {@code advertise} (array
  *       of addresses), {@code timeoutMillis}. Starts a backend (replacing a stopped or different
  *       one), sends {@code {"event":"login","url":...}} when an interactive login waits and
@@ -61,7 +59,8 @@ import java.util.function.UnaryOperator;
  *   <li>{@code ping} — {@code peer} (name or mesh IP), {@code count}, {@code timeoutMillis},
  *       {@code intervalMillis}; a {@code pong} or {@code timeout} event per probe.</li>
  *   <li>{@code down} — stops the node (TUN and peers gone), keeps keys and login.</li>
- *   <li>{@code logout} — logs out at the server, forgets the node key: NOT_LOGGED_IN.</li>
+ *   <li>{@code logout} — logs out at the server, forgets the node key and the pinned server key:
+ *       NOT_LOGGED_IN.</li>
  * </ul>
  */
 public final class Daemon implements AutoCloseable {
@@ -75,7 +74,8 @@ public final class Daemon implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile LocalApiServer server;
   private volatile Backend backend;
-  private volatile PingTun pingTun;
+  private Pinger pinger; // guarded by this
+  private PacketPipeline pingerPipeline; // guarded by this
   private volatile String hostname;
   private volatile String tunError;
 
@@ -156,7 +156,7 @@ public final class Daemon implements AutoCloseable {
 
   private void up(ObjectNode r, LocalApiServer.Replies replies) throws Exception {
     ObjectNode prefs = loadPrefs();
-    for (String k : List.of("loginServer", "hostname", "tun", "tunName", "port", "advertise")) {
+    for (String k : List.of("loginServer", "caFile", "hostname", "tun", "tunName", "port", "advertise")) {
       if (r.hasNonNull(k)) {
         prefs.set(k, r.get(k));
       }
@@ -191,6 +191,17 @@ public final class Daemon implements AutoCloseable {
       }
     }
     String authKey = r.hasNonNull("authKey") ? r.get("authKey").asText() : null;
+    NoisePublicKey serverKey = null;
+    if (r.hasNonNull("serverKey")) {
+      try {
+        serverKey = NoisePublicKey.fromBase64(r.get("serverKey").asText().strip());
+      } catch (IllegalArgumentException e) {
+        replies.error("--server-key: not a base64 public key");
+        return;
+      }
+    }
+    ControlTrust trust = new ControlTrust(serverKey,
+        prefs.hasNonNull("caFile") ? Path.of(prefs.get("caFile").asText()) : null);
     Duration timeout = Duration.ofMillis(r.path("timeoutMillis").asLong(60_000));
 
     boolean kernel = !mode.equals("userspace");
@@ -202,24 +213,25 @@ public final class Daemon implements AutoCloseable {
       replies.error(WgCommand.BIND_ENV + "='" + bindChoice + "': expected plain, batch or batch-nogso");
       return;
     }
-    TunFactory tun = pinging(kernel
+    TunFactory tun = recordingFailures(kernel
         ? new KernelTunFactory(prefs.path("tunName").asText(KernelTunFactory.DEFAULT_NAME), offloads)
         : NetstackTun::forNode);
     BackendConfig cfg = BackendConfig.userspace(stateDir, url, authKey, name).withTun(tun)
         .withListenPort(prefs.path("port").asInt(0));
     if (kernel) {
-      cfg = cfg.withBind(() -> WgCommand.bind(bindChoice, offloads));
+      cfg = cfg.withBind((keys, relays, listener) -> WgCommand.bind(bindChoice, offloads));
     }
     if (advertise != null) {
       cfg = cfg.withAdvertise(advertise);
     }
-    cfg = tuning.apply(cfg);
+    cfg = tuning.apply(cfg.withTrust(trust));
 
     Backend b;
     lifecycle.lock();
     try {
       Backend old = backend;
-      if (old != null && old.state() == BackendState.RUNNING && authKey == null && prefs.equals(loadPrefs())) {
+      if (old != null && old.state() == BackendState.RUNNING && authKey == null && serverKey == null
+          && prefs.equals(loadPrefs())) {
         replies.ok(LocalApiServer.JSON.createObjectNode().put("state", BackendState.RUNNING.name()));
         return;
       }
@@ -311,6 +323,7 @@ public final class Daemon implements AutoCloseable {
       StateDirectory dir = new StateDirectory(stateDir, new SecureRandom());
       dir.setRegistered(false);
       dir.forgetNodeKey();
+      dir.forgetServerKey();
     } finally {
       lifecycle.unlock();
     }
@@ -323,7 +336,7 @@ public final class Daemon implements AutoCloseable {
 
   private void ping(ObjectNode r, LocalApiServer.Replies replies) throws IOException {
     Backend b = backend;
-    PingTun tun = pingTun;
+    Pinger tun = b == null ? null : pinger(b);
     if (b == null || b.state() != BackendState.RUNNING || tun == null || b.self() == null) {
       replies.error("the node is not running (weft up first)");
       return;
@@ -403,39 +416,44 @@ public final class Daemon implements AutoCloseable {
 
   // ---- plumbing ----
 
-  /** Wraps {@code inner} so that the TUN it opens can carry {@code weft ping}. */
-  private TunFactory pinging(TunFactory inner) {
+  /** Remembers why the TUN could not be opened, for {@code weft status}. */
+  private TunFactory recordingFailures(TunFactory inner) {
     return (host, addresses) -> {
-      Tun t;
       try {
-        t = inner.open(host, addresses);
+        return inner.open(host, addresses);
       } catch (IOException | RuntimeException e) {
         tunError = LocalApiServer.message(e);
         throw e;
       }
-      PingTun p = new PingTun(t);
-      if (t instanceof NetstackTun n) {
-        UdpEndpoint u = n.stack().openUdp(0);
-        p.setWaker(() -> u.send(ByteBuffer.wrap(new byte[1]), new InetSocketAddress(PingTun.WAKE_ADDRESS, 9)), u);
-      } else {
-        DatagramChannel ch = DatagramChannel.open();
-        p.setWaker(() -> {
-          try {
-            ch.send(ByteBuffer.wrap(new byte[1]), new InetSocketAddress(PingTun.WAKE_ADDRESS, 9));
-          } catch (IOException e) {
-            LOG.log(Level.DEBUG, "wake datagram: {0}", e.getMessage());
-          }
-        }, ch);
-      }
-      pingTun = p;
-      return p;
     };
+  }
+
+  /** The pinger on {@code b}'s packet pipeline, made at the first ping; null before the pipeline. */
+  private synchronized Pinger pinger(Backend b) {
+    PacketPipeline p = b.pipeline();
+    if (p == null) {
+      return null;
+    }
+    if (pinger == null || pingerPipeline != p) {
+      if (pinger != null) {
+        pinger.close();
+      }
+      pinger = new Pinger(p);
+      pingerPipeline = p;
+    }
+    return pinger;
   }
 
   private void stopBackend() {
     Backend b = backend;
     backend = null;
-    pingTun = null;
+    synchronized (this) {
+      if (pinger != null) {
+        pinger.close();
+        pinger = null;
+        pingerPipeline = null;
+      }
+    }
     if (b != null) {
       b.close();
     }
@@ -452,12 +470,8 @@ public final class Daemon implements AutoCloseable {
 
   /** The last {@code up}'s options (no secrets: the auth key is never kept), mode 0600. */
   private void storePrefs(ObjectNode prefs) throws IOException {
-    Path f = stateDir.resolve(PREFS);
-    Path tmp = stateDir.resolve(PREFS + ".tmp");
-    Files.deleteIfExists(tmp);
-    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.writeString(tmp, LocalApiServer.JSON.writeValueAsString(prefs), StandardCharsets.UTF_8);
-    Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    OwnerOnlyFiles.writeSecret(stateDir.resolve(PREFS),
+        LocalApiServer.JSON.writeValueAsString(prefs).getBytes(StandardCharsets.UTF_8));
   }
 
   private static String defaultHostname() {

@@ -4,28 +4,24 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.weft.wg.local.Callers;
+import io.weft.wg.local.PrivateUnixSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.System.Logger.Level;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 
 /**
  * The daemon's local API on a Unix domain socket: one JSON object per line each way.
@@ -37,9 +33,10 @@ import jdk.net.UnixDomainPrincipal;
  * other. A line that is not a JSON object, or names no known operation, gets an error and the
  * connection stays usable; a line that is too long gets an error and the connection is closed.
  *
- * <p>Only root and the daemon's own user may talk to it: the socket file is {@code 0660} in a
- * {@code 0755} directory, and every connection's peer credentials ({@code SO_PEERCRED}) are
- * checked; other users are answered with an error, logged, and disconnected.
+ * <p>Only root and the daemon's own user may talk to it: the socket file is {@code 0660} (set
+ * before it appears at its path, {@link PrivateUnixSocket}) in a {@code 0755} directory only its
+ * owner may write, and every connection's peer credentials ({@code SO_PEERCRED}) are checked
+ * ({@link Callers}); other users are answered with an error, logged, and disconnected.
  */
 public final class LocalApiServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(LocalApiServer.class.getName());
@@ -105,27 +102,24 @@ public final class LocalApiServer implements AutoCloseable {
   private final Path path;
   private final ServerSocketChannel server;
   private final Handler handler;
-  private final UserPrincipal owner;
-  private final UserPrincipal root;
+  private final Callers callers;
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
   private final Thread acceptor;
   private volatile boolean closed;
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
 
-  private LocalApiServer(Path path, ServerSocketChannel server, Handler handler, UserPrincipal owner,
-      UserPrincipal root) {
+  private LocalApiServer(Path path, ServerSocketChannel server, Handler handler, Callers callers) {
     this.path = path;
     this.server = server;
     this.handler = handler;
-    this.owner = owner;
-    this.root = root;
+    this.callers = callers;
     this.acceptor = Thread.ofVirtual().name("weft-local-api").unstarted(this::acceptLoop);
   }
 
   /**
    * Listens on {@code path} (creating its directory 0755; replacing a stale socket file, but not
-   * one another daemon still listens on).
+   * one another daemon still listens on, nor anything that is not a socket).
    */
   public static LocalApiServer start(Path path, Handler handler) throws IOException {
     Path socket = path.toAbsolutePath();
@@ -133,38 +127,20 @@ public final class LocalApiServer implements AutoCloseable {
     if (dir != null && !Files.isDirectory(dir)) {
       Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     }
-    if (Files.exists(socket)) {
-      if (answers(socket)) {
-        throw new IOException("another weft daemon is listening on " + socket);
-      }
-      Files.delete(socket); // stale: nobody answers
-    }
-    ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    ServerSocketChannel ch;
     try {
-      ch.bind(UnixDomainSocketAddress.of(socket));
-      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
-      UserPrincipal owner = Files.getOwner(socket);
-      UserPrincipal root;
-      try {
-        root = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("root");
-      } catch (IOException e) {
-        root = null; // no root entry in the user database: only the daemon's own user is allowed
-      }
-      LocalApiServer s = new LocalApiServer(socket, ch, handler, owner, root);
+      ch = PrivateUnixSocket.bind(socket, PosixFilePermissions.fromString("rw-rw----"));
+    } catch (IOException e) {
+      throw new IOException("local API: " + e.getMessage(), e);
+    }
+    try {
+      LocalApiServer s = new LocalApiServer(socket, ch, handler, Callers.rootAndOwnerOf(socket));
       s.acceptor.start();
       return s;
     } catch (IOException | RuntimeException e) {
       ch.close();
-      Files.deleteIfExists(socket);
+      PrivateUnixSocket.deleteSocket(socket);
       throw e;
-    }
-  }
-
-  private static boolean answers(Path socket) {
-    try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-      return probe.isConnected();
-    } catch (IOException e) {
-      return false;
     }
   }
 
@@ -205,20 +181,12 @@ public final class LocalApiServer implements AutoCloseable {
     try (c) {
       OutputStream out = Channels.newOutputStream(c);
       Replies first = new Replies(out);
-      UnixDomainPrincipal peer;
-      try {
-        peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
-      } catch (IOException | UnsupportedOperationException e) {
-        LOG.log(Level.WARNING, "local API: cannot read the caller's credentials: {0}", e.toString());
-        first.error("permission denied: cannot identify the caller");
-        return;
-      }
-      if (!allowed(peer.user())) {
+      Callers.Refusal no = callers.refusal(c);
+      if (no != null) {
         refused.incrementAndGet();
         LOG.log(Level.WARNING, "local API: refused a connection from user {0}: only root and {1} may use {2}",
-            peer.user().getName(), owner.getName(), path);
-        first.error("permission denied: user " + peer.user().getName() + " may not use the weft daemon (only root and "
-            + owner.getName() + ")");
+            no.user(), callers.owner().getName(), path);
+        first.error(no.reason());
         return;
       }
       InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(c));
@@ -277,10 +245,6 @@ public final class LocalApiServer implements AutoCloseable {
     return o;
   }
 
-  private boolean allowed(UserPrincipal user) {
-    return user.equals(owner) || (root != null && user.equals(root));
-  }
-
   /** One line without its newline; longer than {@link #MAX_LINE}: a marker array; null at the end. */
   private static byte[] readLine(InputStream in) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
@@ -311,7 +275,7 @@ public final class LocalApiServer implements AutoCloseable {
         c.close();
       }
     } finally {
-      Files.deleteIfExists(path);
+      PrivateUnixSocket.deleteSocket(path);
     }
     try {
       acceptor.join(2000);

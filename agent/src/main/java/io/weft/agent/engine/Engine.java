@@ -2,6 +2,12 @@ package io.weft.agent.engine;
 
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
+import io.weft.control.protocol.MeshPrefixes;
+import io.weft.control.protocol.Printable;
+import io.weft.wg.allowedips.Prefix;
+import io.weft.wg.conn.Bind;
+import io.weft.wg.conn.Endpoint;
+import io.weft.wg.conn.PeerPaths;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
 import io.weft.wg.key.NoisePublicKey;
@@ -10,31 +16,40 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Applies {@link NetMap}s to a {@link Device} as a difference against the last map applied.
  *
  * <ul>
  *   <li>A peer new to the map is added with its addresses as allowed IPs (IPv4 /32, IPv6 /128)
- *       and its first reported endpoint.
+ *       and the endpoint the bind chooses for its {@link PeerPaths} (keys, candidate endpoints,
+ *       home relay): the plain UDP bind takes the first candidate.
  *   <li>A peer gone from the map, or now expired, is removed (its sessions end, keys zeroed).
  *   <li>A peer whose node key rotated is removed under the old key and added under the new one.
  *   <li>A changed endpoint or address list is updated in place: the peer's sessions survive.
  *   <li>Peers that did not change are not touched at all.
  * </ul>
  *
- * Endpoint choice is the first endpoint the peer reported; path selection (disco, relays) is
- * magicsock's job later. Thread-safe: {@link #apply} calls are serialised.
+ * Path choice is the bind's ({@link Bind#endpointFor}); after each map the bind also gets the
+ * whole peer set ({@link Bind#setPeers}). A peer address outside the mesh prefixes
+ * ({@link MeshPrefixes}) is never made an allowed IP (a server could otherwise route a LAN or the
+ * internet into a peer): it is dropped and logged once. Thread-safe: {@link #apply} calls are
+ * serialised.
  */
 public final class Engine {
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
 
+  /** Where node addresses come from: Tailscale's CGNAT range and its IPv6 ULA prefix. */
+  public static final String MESH_PREFIXES = MeshPrefixes.V4 + ", " + MeshPrefixes.V6;
+
   /** What the engine configured for one node, to compare the next map with. */
-  private record Applied(NoisePublicKey key, String endpoint, List<String> addresses) {}
+  private record Applied(NoisePublicKey key, PeerPaths paths, List<String> addresses) {}
 
   /** What one {@link #apply} changed. */
   public record Change(int added, int removed, int updated) {
@@ -46,6 +61,7 @@ public final class Engine {
 
   private final Device device;
   private final Map<Long, Applied> applied = new HashMap<>();
+  private final Set<String> refusedLogged = new HashSet<>();
 
   /** An engine configuring {@code device}, whose private key must already be set. */
   public Engine(Device device) {
@@ -78,7 +94,7 @@ public final class Engine {
       if (had == null) {
         Peer p = device.addPeer(want.key());
         setAllowedIps(p, want.addresses());
-        setEndpoint(p, want.endpoint());
+        setEndpoint(p, want.paths());
         added++;
       } else if (!had.equals(want)) {
         Peer p = device.peer(want.key());
@@ -88,13 +104,18 @@ public final class Engine {
         if (!had.addresses().equals(want.addresses())) {
           setAllowedIps(p, want.addresses());
         }
-        if (!Objects.equals(had.endpoint(), want.endpoint())) {
-          setEndpoint(p, want.endpoint());
+        if (!had.paths().equals(want.paths())) {
+          setEndpoint(p, want.paths());
         }
         updated++;
       }
       applied.put(e.getKey(), want);
     }
+    List<PeerPaths> all = new ArrayList<>(applied.size());
+    for (Applied a : applied.values()) {
+      all.add(a.paths());
+    }
+    device.bind().setPeers(all);
     Change c = new Change(added, removed, updated);
     if (!c.none()) {
       LOG.log(Level.DEBUG, "map version {0}: {1} peers added, {2} removed, {3} updated",
@@ -128,20 +149,61 @@ public final class Engine {
       if (n.expired() || n.nodeKey() == null) {
         continue;
       }
-      NoisePublicKey key;
-      try {
-        key = NoisePublicKey.fromBase64(n.nodeKey());
-      } catch (IllegalArgumentException e) {
+      NoisePublicKey key = n.nodePublicKey();
+      if (key == null) {
         LOG.log(Level.WARNING, "node {0}: malformed node key, skipped", n.id());
         continue;
       }
       if (key.equals(own)) {
         continue;
       }
-      String endpoint = n.endpoints().isEmpty() ? null : n.endpoints().getFirst();
-      wanted.put(n.id(), new Applied(key, endpoint, n.addresses()));
+      wanted.put(n.id(), new Applied(key, paths(n, key), meshOnly(n)));
     }
     return wanted;
+  }
+
+  /** {@code n}'s addresses inside the mesh prefixes; each one outside is logged once. */
+  private List<String> meshOnly(Node n) {
+    List<String> out = new ArrayList<>(n.addresses().size());
+    for (String a : n.addresses()) {
+      if (isMeshPrefix(a)) {
+        out.add(a);
+      } else if (refusedLogged.size() < 4096 && refusedLogged.add(n.id() + " " + a)) {
+        LOG.log(Level.WARNING, "node {0}: address {1} is outside the mesh prefixes {2}: not routed to it",
+            n.id(), Printable.strip(a), MESH_PREFIXES);
+      }
+    }
+    return out.size() == n.addresses().size() ? n.addresses() : List.copyOf(out);
+  }
+
+  /** Whether {@code a} is inside 100.64.0.0/10 or fd7a:115c:a1e0::/48. */
+  public static boolean isMeshAddress(InetAddress a) {
+    return MeshPrefixes.contains(a);
+  }
+
+  /**
+   * Whether the prefix {@code text} ({@code 100.64.0.1/32}, or a bare address) lies wholly inside
+   * the mesh prefixes: its address inside, its length no shorter than the mesh prefix's.
+   */
+  public static boolean isMeshPrefix(String text) {
+    int slash = text.indexOf('/');
+    String host = slash < 0 ? text : text.substring(0, slash);
+    InetAddress a;
+    try {
+      a = InetAddress.ofLiteral(host);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    int max = a instanceof Inet4Address ? 32 : 128;
+    int len = max;
+    if (slash >= 0) {
+      String l = text.substring(slash + 1);
+      if (!l.matches("[0-9]{1,3}")) {
+        return false;
+      }
+      len = Integer.parseInt(l);
+    }
+    return len <= max && len >= (max == 32 ? 10 : 48) && isMeshAddress(a);
   }
 
   private void setAllowedIps(Peer p, List<String> addresses) {
@@ -154,39 +216,35 @@ public final class Engine {
     }
   }
 
-  private void setEndpoint(Peer p, String endpoint) {
-    if (endpoint == null) {
-      return;
-    }
+  /** What the map says about reaching {@code n} (its typed views skip malformed entries). */
+  private static PeerPaths paths(Node n, NoisePublicKey key) {
+    return new PeerPaths(key, n.discoPublicKey(), n.endpointAddresses(), 0);
+  }
+
+  private void setEndpoint(Peer p, PeerPaths paths) {
     try {
-      p.setEndpoint(device.parseEndpoint(endpoint));
+      Endpoint e = device.bind().endpointFor(paths);
+      if (e != null) {
+        p.setEndpoint(e);
+      }
     } catch (IllegalArgumentException e) {
-      LOG.log(Level.WARNING, "peer {0}: endpoint {1} ignored: {2}", p, endpoint, e.getMessage());
+      LOG.log(Level.WARNING, "peer {0}: no endpoint from {1}: {2}", p, paths.candidates(),
+          Printable.strip(e.getMessage()));
     }
   }
 
   /** The address of {@code 100.64.0.1/32} or {@code fd7a::1/128}; null when malformed. */
   static InetAddress hostOf(String prefix) {
-    int slash = prefix.indexOf('/');
-    String host = slash < 0 ? prefix : prefix.substring(0, slash);
-    try {
-      return InetAddress.ofLiteral(host);
-    } catch (IllegalArgumentException e) {
-      LOG.log(Level.WARNING, "address {0} ignored: not a literal", prefix);
-      return null;
+    InetAddress a = Node.host(prefix);
+    if (a == null) {
+      LOG.log(Level.WARNING, "address {0} ignored: not a literal", Printable.strip(prefix));
     }
+    return a;
   }
 
   /** The addresses of {@code prefixes} (host parts), skipping malformed ones. */
   public static List<InetAddress> hosts(List<String> prefixes) {
-    List<InetAddress> out = new ArrayList<>();
-    for (String p : prefixes) {
-      InetAddress a = hostOf(p);
-      if (a != null) {
-        out.add(a);
-      }
-    }
-    return out;
+    return Node.hostsOf(prefixes);
   }
 
   /**
@@ -194,43 +252,6 @@ public final class Engine {
    * groups as {@code ::}) as the map writes addresses, not Java's uncompressed form.
    */
   public static String text(InetAddress a) {
-    byte[] b = a.getAddress();
-    if (b.length == 4) {
-      return a.getHostAddress();
-    }
-    int[] g = new int[8];
-    for (int i = 0; i < 8; i++) {
-      g[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-    }
-    int bestStart = -1;
-    int bestLen = 1;
-    for (int i = 0; i < 8; ) {
-      if (g[i] != 0) {
-        i++;
-        continue;
-      }
-      int j = i;
-      while (j < 8 && g[j] == 0) {
-        j++;
-      }
-      if (j - i > bestLen) {
-        bestStart = i;
-        bestLen = j - i;
-      }
-      i = j;
-    }
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < 8; i++) {
-      if (i == bestStart) {
-        sb.append("::");
-        i += bestLen - 1;
-        continue;
-      }
-      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-        sb.append(':');
-      }
-      sb.append(Integer.toHexString(g[i]));
-    }
-    return sb.toString();
+    return Prefix.addressText(a.getAddress());
   }
 }

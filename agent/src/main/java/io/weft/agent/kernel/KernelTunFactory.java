@@ -1,6 +1,7 @@
 package io.weft.agent.kernel;
 
 import io.weft.agent.backend.TunFactory;
+import io.weft.control.protocol.MeshPrefixes;
 import io.weft.tun.linux.IpRoute2;
 import io.weft.tun.linux.LinuxTun;
 import io.weft.wg.tun.Tun;
@@ -23,9 +24,9 @@ public final class KernelTunFactory implements TunFactory {
   /** The default interface name. */
   public static final String DEFAULT_NAME = "weft0";
   /** The mesh's IPv4 range (RFC 6598 shared address space). */
-  public static final String MESH_V4 = "100.64.0.0/10";
+  public static final String MESH_V4 = MeshPrefixes.V4.toString();
   /** The mesh's IPv6 range. */
-  public static final String MESH_V6 = "fd7a:115c:a1e0::/48";
+  public static final String MESH_V6 = MeshPrefixes.V6.toString();
 
   private final String name;
   private final boolean offloads;

@@ -1,5 +1,6 @@
 package io.weft.agent.ping;
 
+import io.weft.netstack.wire.Checksum;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -68,62 +69,13 @@ public final class IcmpEcho {
     p.put((byte) ECHO_REQUEST_V6).put((byte) 0).putShort((short) 0);
     p.putShort((short) identifier).putShort((short) sequence).put(PAYLOAD);
     // The ICMPv6 checksum covers a pseudo-header: addresses, upper-layer length, next header.
-    long pseudo = sum(src, 0, 16) + sum(dst, 0, 16) + icmpLength + PROTO_ICMPV6;
+    long pseudo = Checksum.sum(src, 0, 16, 0) + Checksum.sum(dst, 0, 16, 0) + icmpLength + PROTO_ICMPV6;
     p.putShort(IPV6_HEADER + 2, (short) checksum(p.array(), IPV6_HEADER, icmpLength, pseudo));
     return p.array();
   }
 
-  /**
-   * The sequence number when {@code packet[offset..]} is an echo reply carrying
-   * {@code identifier}, else -1. Reads only a few bytes; never throws on a short packet.
-   */
-  public static int replySequence(ByteBuffer packet, int offset, int length, int identifier) {
-    if (length < IPV4_HEADER + ICMP_HEADER) {
-      return -1;
-    }
-    int version = (packet.get(offset) >> 4) & 0xf;
-    int icmp;
-    if (version == 4) {
-      if (packet.get(offset + 9) != PROTO_ICMP) {
-        return -1;
-      }
-      icmp = offset + (packet.get(offset) & 0xf) * 4;
-      if (icmp + ICMP_HEADER > offset + length || packet.get(icmp) != ECHO_REPLY_V4) {
-        return -1;
-      }
-    } else if (version == 6) {
-      icmp = offset + IPV6_HEADER;
-      if (length < IPV6_HEADER + ICMP_HEADER || packet.get(offset + 6) != PROTO_ICMPV6
-          || (packet.get(icmp) & 0xff) != ECHO_REPLY_V6) {
-        return -1;
-      }
-    } else {
-      return -1;
-    }
-    if (packet.get(icmp + 1) != 0 || (packet.getShort(icmp + 4) & 0xffff) != identifier) {
-      return -1;
-    }
-    return packet.getShort(icmp + 6) & 0xffff;
-  }
-
   /** The Internet checksum (RFC 1071) of {@code b[off, off+len)} plus a pseudo-header sum. */
   static int checksum(byte[] b, int off, int len, long pseudo) {
-    long s = pseudo + sum(b, off, len);
-    while ((s >>> 16) != 0) {
-      s = (s & 0xffff) + (s >>> 16);
-    }
-    return (int) (~s & 0xffff);
-  }
-
-  private static long sum(byte[] b, int off, int len) {
-    long s = 0;
-    int i = 0;
-    for (; i + 1 < len; i += 2) {
-      s += ((b[off + i] & 0xff) << 8) | (b[off + i + 1] & 0xff);
-    }
-    if (i < len) {
-      s += (b[off + i] & 0xff) << 8;
-    }
-    return s;
+    return Checksum.finish(Checksum.sum(b, off, len, pseudo));
   }
 }

@@ -4,10 +4,12 @@ import io.weft.netstack.NetStack;
 import io.weft.netstack.NetStackConfig;
 import io.weft.netstack.iface.InterfaceConfig;
 import io.weft.netstack.phy.PacketSink;
-import io.weft.netstack.wire.Checksum;
 import io.weft.netstack.wire.IpAddress;
+import io.weft.tun.io.BufferViews;
+import io.weft.tun.offload.GsoSplitter;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
@@ -51,7 +53,6 @@ public final class NetstackTun implements Tun {
   private static final int WRAP = -1;
   private static final long PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-  private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
 
   private final NetStack stack;
   private final int mtu;
@@ -73,10 +74,15 @@ public final class NetstackTun implements Tun {
   private volatile long taken;
   /** Segments of the record at {@link #head} already read (consumer only). */
   private int segmentsDone;
-  /** For buffers without an accessible array (consumer only). */
-  private final byte[] scratch;
+  /** The ring as a segment, for the TSO cut (consumer only). */
+  private final MemorySegment ringSegment;
+  /** Cuts super-segments, as a NIC's TSO does (consumer only). */
+  private final GsoSplitter splitter = new GsoSplitter();
+  /** Segment views of the device's buffers (consumer only). */
+  private final BufferViews.Cache views = new BufferViews.Cache();
 
   private volatile Thread parkedReader;
+  private volatile boolean wakeRequested;
   private volatile boolean closed;
   private volatile long dropped;
 
@@ -95,7 +101,7 @@ public final class NetstackTun implements Tun {
     // One record's worth more than the packets, for the room a wrap leaves unused at the end.
     this.capacity = (int) Math.min(1 << 30, (long) queue * packetBytes + align(HEADER + Math.max(mtu, maxSuper)));
     this.ring = new byte[capacity];
-    this.scratch = new byte[mtu];
+    this.ringSegment = MemorySegment.ofArray(ring);
     this.stack = new NetStack(config.withReceiveQueue(STACK_QUEUE, config.maxReceivePacket()), new Sink());
   }
 
@@ -224,11 +230,14 @@ public final class NetstackTun implements Tun {
    */
   @Override
   public int read(ByteBuffer[] bufs, int[] sizes, int offset) throws IOException {
-    awaitPacket();
+    if (!awaitPacket()) {
+      return 0; // woken
+    }
     final int max = Math.min(bufs.length, sizes.length);
     final long end = tail;
     long h = head;
     int n = 0;
+    int skipped = 0;
     while (n < max && h != end) {
       int index = (int) (h % capacity);
       int length = (int) INT.get(ring, index);
@@ -242,38 +251,49 @@ public final class NetstackTun implements Tun {
         sizes[n] = copyOut(bufs[n], offset, ring, data, length);
         n++;
       } else {
-        final int headers = ipHeaderLength(ring, data) + tcpHeaderLength(ring, data);
-        final int payload = length - headers;
-        final int segments = (payload + segmentSize - 1) / segmentSize;
-        while (n < max && segmentsDone < segments) {
-          sizes[n] = cutSegment(bufs[n], offset, data, headers, payload, segmentSize, segmentsDone);
-          segmentsDone++;
-          n++;
+        if (segmentsDone == 0) {
+          splitter.beginTcp(ringSegment, data, length, segmentSize);
         }
-        if (segmentsDone < segments) {
+        while (n < max && splitter.hasNext()) {
+          final int size = splitter.next(views.view(n, bufs[n], offset));
+          segmentsDone++;
+          if (size >= 0) {
+            sizes[n++] = size;
+          } else {
+            skipped++; // larger than the device's buffer, which the contract sizes to the MTU
+          }
+        }
+        if (splitter.hasNext()) {
           break; // the batch is full; the rest of this record comes next time
         }
         segmentsDone = 0;
       }
       h += align(HEADER + length);
     }
-    taken += n;
+    taken += n + skipped;
     head = h; // frees the records read
     return n;
   }
 
-  /** Waits until the ring has a record; throws when the TUN is closed. */
-  private void awaitPacket() throws ClosedChannelException {
+  /**
+   * Waits until the ring has a record (true) or {@link #wakeup()} was called (false); throws when
+   * the TUN is closed.
+   */
+  private boolean awaitPacket() throws ClosedChannelException {
     while (true) {
       if (closed) {
         throw new ClosedChannelException();
       }
       if (tail != head) {
-        return;
+        return true;
+      }
+      if (wakeRequested) {
+        wakeRequested = false;
+        return false;
       }
       parkedReader = Thread.currentThread();
       // Checked again after announcing the park: the producer publishes, then looks for a reader.
-      if (tail == head && !closed) {
+      if (tail == head && !closed && !wakeRequested) {
         LockSupport.parkNanos(this, PARK_NANOS);
       }
       parkedReader = null;
@@ -291,67 +311,6 @@ public final class NetstackTun implements Tun {
       dst.put(offset, src, from, length);
     }
     return length;
-  }
-
-  /**
-   * Writes segment {@code k} of the super-segment at {@code data} into {@code dst}: the headers
-   * with the lengths, IPv4 ID and checksum, sequence number, flags and TCP checksum of this
-   * segment, then its slice of the payload (RFC 9293 segmentation as a NIC's TSO does it).
-   */
-  private int cutSegment(ByteBuffer dst, int offset, int data, int headers, int payload, int segmentSize, int k) {
-    final byte[] out;
-    final int base;
-    if (dst.hasArray()) {
-      out = dst.array();
-      base = dst.arrayOffset() + offset;
-    } else {
-      out = scratch;
-      base = 0;
-    }
-    final int first = k * segmentSize;
-    final int size = Math.min(segmentSize, payload - first);
-    final boolean last = first + size == payload;
-    final int total = headers + size;
-    System.arraycopy(ring, data, out, base, headers);
-    System.arraycopy(ring, data + headers + first, out, base + headers, size);
-    final boolean v4 = (out[base] & 0xF0) == 0x40;
-    final int ip = ipHeaderLength(out, base);
-    final int tcpLength = total - ip;
-    long pseudo;
-    if (v4) {
-      SHORT.set(out, base + 2, (short) total);
-      SHORT.set(out, base + 4, (short) ((short) SHORT.get(out, base + 4) + k));
-      SHORT.set(out, base + 10, (short) 0);
-      SHORT.set(out, base + 10, (short) Checksum.finish(Checksum.sum(out, base, ip, 0)));
-      pseudo = Checksum.sum(out, base + 12, 8, 0) + 6 + tcpLength;
-    } else {
-      SHORT.set(out, base + 4, (short) tcpLength);
-      pseudo = Checksum.sum(out, base + 8, 32, 0) + 6 + tcpLength;
-    }
-    final int tcp = base + ip;
-    INT.set(out, tcp + 4, (int) INT.get(out, tcp + 4) + first);
-    int flags = out[tcp + 13] & 0xFF;
-    if (!last) {
-      flags &= ~(0x01 | 0x08); // FIN and PSH only on the last segment
-    }
-    if (k > 0) {
-      flags &= ~0x80; // CWR only on the first
-    }
-    out[tcp + 13] = (byte) flags;
-    SHORT.set(out, tcp + 16, (short) 0);
-    SHORT.set(out, tcp + 16, (short) Checksum.finish(Checksum.sum(out, tcp, tcpLength, pseudo)));
-    if (out == scratch) {
-      dst.put(offset, scratch, 0, total);
-    }
-    return total;
-  }
-
-  private static int ipHeaderLength(byte[] b, int at) {
-    return (b[at] & 0xF0) == 0x40 ? (b[at] & 0x0F) * 4 : 40;
-  }
-
-  private static int tcpHeaderLength(byte[] b, int at) {
-    return ((b[at + ipHeaderLength(b, at) + 12] & 0xF0) >>> 4) * 4;
   }
 
   /** Hands the device's decrypted packets to the stack, which handles them on this thread. */
@@ -377,6 +336,17 @@ public final class NetstackTun implements Tun {
   @Override
   public String name() {
     return name;
+  }
+
+  /** Makes a reader blocked in {@link #read} return 0 packets. */
+  @Override
+  public boolean wakeup() {
+    wakeRequested = true;
+    final Thread reader = parkedReader;
+    if (reader != null) {
+      LockSupport.unpark(reader);
+    }
+    return true;
   }
 
   /** Stops the stack and wakes a reader blocked in {@link #read}, which then throws. */

@@ -1,7 +1,11 @@
 package io.weft.agent.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weft.wg.key.NoisePrivateKey;
+import io.weft.wg.key.NoisePublicKey;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -48,5 +52,26 @@ class StateDirectoryTest {
     assertThat(new StateDirectory(tmp, new SecureRandom()).registered()).isTrue();
     d.setRegistered(false);
     assertThat(d.registered()).isFalse();
+  }
+
+  @Test
+  void shouldPinTheServerKeyOwnerOnlyUntilForgotten() throws Exception {
+    StateDirectory d = new StateDirectory(tmp, new SecureRandom());
+    assertThat(d.serverKey()).isNull();
+    NoisePublicKey k = NoisePrivateKey.generate(new SecureRandom()).publicKey();
+    d.pinServerKey(k);
+    assertThat(new StateDirectory(tmp, new SecureRandom()).serverKey()).isEqualTo(k);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve(StateDirectory.SERVER_KEY))))
+        .isEqualTo("rw-------");
+    d.forgetServerKey();
+    assertThat(d.serverKey()).isNull();
+  }
+
+  @Test
+  void shouldRefuseAStateDirectoryOthersMayWrite() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("open"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+    assertThatThrownBy(() -> new StateDirectory(dir, new SecureRandom())).isInstanceOf(IOException.class)
+        .hasMessageContaining("state directory").hasMessageContaining("writable by others");
   }
 }

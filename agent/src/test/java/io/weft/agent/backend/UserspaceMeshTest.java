@@ -3,12 +3,16 @@ package io.weft.agent.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.weft.agent.userspace.NetstackTun;
+import io.weft.control.protocol.NetMap;
+import io.weft.control.protocol.Node;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
 import io.weft.netstack.NetStack;
 import io.weft.netstack.TcpConnection;
 import io.weft.netstack.TcpServer;
+import io.weft.wg.conn.BindFactory;
+import io.weft.wg.conn.Binds;
+import io.weft.wg.conn.RelayMap;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,7 +98,7 @@ class UserspaceMeshTest {
   }
 
   static NetStack stack(Backend b) {
-    return ((NetstackTun) b.tun()).stack();
+    return b.netstack().orElseThrow();
   }
 
   static long id(Backend b) {
@@ -220,6 +224,37 @@ class UserspaceMeshTest {
     Backend again = join("alpha", oneOff);
     assertThat(again.self().addresses()).isEqualTo(addresses);
     assertThat(again.status().nodeKey()).isEqualTo(nodeKey);
+  }
+
+  @Test
+  void shouldBuildTheBindFromTheNodesKeysAndReportTheEndpointsItLearns() throws Exception {
+    startServer();
+    String key = preAuthKey();
+    Backend a = join("alpha", key);
+    List<BindFactory.NodeKeys> given = new CopyOnWriteArrayList<>();
+    InetSocketAddress learned = new InetSocketAddress(InetAddress.ofLiteral("192.0.2.44"), 41641);
+    BackendConfig cfg = BackendConfig.userspace(dir.resolve("bravo"), server.url(), key, "bravo")
+        .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
+        .withBind((keys, relays, listener) -> {
+          given.add(keys);
+          assertThat(relays).isEqualTo(RelayMap.EMPTY);
+          listener.localEndpointsChanged(List.of(learned)); // as STUN would, before registration
+          return Binds.defaultBind();
+        });
+    Backend b = new Backend(cfg);
+    backends.add(b);
+    b.start();
+    assertThat(b.awaitState(BackendState.RUNNING, TIMEOUT)).isTrue();
+    assertThat(given).hasSize(1);
+    BindFactory.NodeKeys keys = given.getFirst();
+    assertThat(keys.nodePublic().toBase64()).isEqualTo(b.status().nodeKey());
+    assertThat(keys.toString()).doesNotContain(keys.nodePrivate().toBase64());
+    NetMap seen = a.awaitMap(m -> m.peers().containsKey(id(b)), TIMEOUT);
+    Node bravo = seen.peers().get(id(b));
+    assertThat(bravo.discoPublicKey()).as("the disco key the bind got is the one registered")
+        .isEqualTo(keys.discoPublic());
+    assertThat(bravo.endpointAddresses()).as("the bind's endpoint first, then the advertised one")
+        .startsWith(learned).contains(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.status().listenPort()));
   }
 
   @Test

@@ -2,7 +2,7 @@ package io.weft.agent.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PrintWriter;

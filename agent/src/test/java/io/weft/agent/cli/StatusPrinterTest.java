@@ -43,4 +43,17 @@ class StatusPrinterTest {
         "logged out", -1, List.of());
     assertThat(StatusPrinter.format(s, NOW)).isEqualTo("state:    NOT_LOGGED_IN\nerror:    logged out\npeers:    none\n");
   }
+
+  @Test
+  void shouldPrintNoControlCharacterTheServerSent() {
+    // A peer named to clear the screen and forge a line; an error and an endpoint carrying escapes.
+    String evil = "mallory\u001b[2J\r\nstate:    RUNNING\u001b]0;x\u0007";
+    Backend.Status s = new Backend.Status(BackendState.RUNNING, "alpha", "KEY=", List.of("100.64.0.1/32"), 1, true,
+        "https://login/\u001b[1A", "refused: \u001b[31mred", 3, List.of(
+            new Backend.PeerStatus(2, evil, "B=", List.of("100.64.0.2/32"), "192.0.2.7:1\u001b[K", true, 0, 0, 0)));
+    String text = StatusPrinter.format(s, NOW);
+    assertThat(text.chars().filter(c -> c < 0x20 && c != '\n')).isEmpty();
+    assertThat(text).contains("mallory[2Jstate:    RUNNING]0;x").contains("refused: [31mred");
+    assertThat(text.lines().filter(l -> l.startsWith("state:"))).hasSize(1);
+  }
 }

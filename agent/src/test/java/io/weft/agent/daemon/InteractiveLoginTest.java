@@ -49,7 +49,8 @@ class InteractiveLoginTest {
     provider = new MockOAuth2Server();
     provider.start(InetAddress.getLoopbackAddress(), 0);
     server = ControlServer.start(ControlConfig.defaults(dir.resolve("control"))
-        .withOidc(new OidcConfig(provider.issuerUrl("weft").toString(), CLIENT, "client-secret", null, "people")));
+        .withOidc(new OidcConfig(provider.issuerUrl("weft").toString(), CLIENT, "client-secret", null, "people")
+            .allowingDomains(List.of("example.com"))));
     daemon = new Daemon(dir.resolve("state"), dir.resolve("run/weftd.sock"));
     daemon.start();
     browser = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
@@ -63,9 +64,18 @@ class InteractiveLoginTest {
     provider.shutdown();
   }
 
-  /** The login URL → the provider → the callback, as a browser would follow them. */
+  /** The login URL → its confirmation → the provider → the callback, as a browser would follow them. */
   int login(String url) throws Exception {
-    HttpResponse<String> r = browser.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+    HttpResponse<String> page = browser.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+    Matcher csrf = Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page.body());
+    assertThat(csrf.find()).isTrue();
+    String setCookie = page.headers().firstValue("Set-Cookie").orElseThrow();
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+    HttpResponse<String> r = browser.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Cookie", cookie).header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("csrf=" + csrf.group(1))).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(302);
     HttpResponse<String> atProvider = browser.send(
@@ -73,8 +83,8 @@ class InteractiveLoginTest {
         HttpResponse.BodyHandlers.ofString());
     assertThat(atProvider.statusCode()).isEqualTo(302);
     String callback = atProvider.headers().firstValue("Location").orElseThrow();
-    return browser.send(HttpRequest.newBuilder(URI.create(callback)).GET().build(), HttpResponse.BodyHandlers.ofString())
-        .statusCode();
+    return browser.send(HttpRequest.newBuilder(URI.create(callback)).header("Cookie", cookie).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode();
   }
 
   @Test
@@ -100,7 +110,7 @@ class InteractiveLoginTest {
     assertThat(daemon.status().state()).isEqualTo(BackendState.LOGGING_IN);
 
     provider.enqueueCallback(new DefaultOAuth2TokenCallback("weft", "alice", "JWT", List.of(CLIENT),
-        Map.of("email", "alice@example.com"), 3600));
+        Map.of("email", "alice@example.com", "email_verified", true), 3600));
     assertThat(login(url)).isEqualTo(200);
 
     assertThat(up.get(30, TimeUnit.SECONDS)).as("exit status; err %s", err).isZero();

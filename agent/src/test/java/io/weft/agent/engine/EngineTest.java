@@ -181,4 +181,21 @@ class EngineTest {
     assertThat(a.engine.apply(m)).isEqualTo(new Engine.Change(0, 0, 0));
     assertThat(a.device.peers()).isEmpty();
   }
+
+  @Test
+  void shouldNeverRouteAddressesOutsideTheMeshToAPeer() {
+    // A server (or whoever speaks for it) lists a LAN address and a whole /8 for b: only b's mesh
+    // addresses become allowed IPs, so b cannot attract traffic for 10.0.0.0/8 or 192.168.1.1.
+    Node bClaims = new Node(2, "n2", "n2", null, b.key.publicKey().toBase64(), null, null,
+        List.of(v4(2) + "/32", "192.168.1.1/32", "10.0.0.0/8", "100.64.0.0/9", v6(2) + "/128"),
+        List.of("127.0.0.1:" + b.device.listenPort()), true, 0, 0, false, true, List.of());
+    a.engine.apply(map(a, bClaims));
+    assertThat(a.device.allowedIps(a.device.peer(b.key.publicKey()))).extracting(Object::toString)
+        .containsExactlyInAnyOrder("100.64.0.2/32", "fd7a:115c:a1e0::2/128");
+    assertThat(Engine.isMeshPrefix("100.64.0.0/9")).as("a prefix wider than the mesh").isFalse();
+    assertThat(Engine.isMeshPrefix("100.127.255.255/32")).isTrue();
+    assertThat(Engine.isMeshPrefix("100.128.0.1/32")).isFalse();
+    assertThat(Engine.isMeshPrefix("fd7a:115c:a1e1::1/128")).isFalse();
+    assertThat(Engine.isMeshPrefix("garbage/32")).isFalse();
+  }
 }

@@ -5,17 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.weft.agent.backend.Backend;
 import io.weft.agent.backend.BackendState;
 import io.weft.agent.cli.WeftCli;
-import io.weft.testvectors.Prerequisites;
-import io.weft.tun.linux.NetworkNamespace;
+import io.weft.testing.Await;
+import io.weft.testing.Prerequisites;
+import io.weft.testing.netns.NetworkNamespace;
+import io.weft.testing.netns.TestNet;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -132,11 +134,7 @@ class DaemonKernelIT {
   }
 
   static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as(what).isNegative();
-      LockSupport.parkNanos(20_000_000L);
-    }
+    Await.until(what, Duration.ofSeconds(60), condition);
   }
 
   String up(String name, String key, String... more) {

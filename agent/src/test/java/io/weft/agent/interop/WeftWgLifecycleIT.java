@@ -2,12 +2,15 @@ package io.weft.agent.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Await;
+import io.weft.testing.Prerequisites;
+import io.weft.testing.netns.TestNet;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,12 +40,8 @@ class WeftWgLifecycleIT {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  static void awaitTrue(String what, java.util.function.BooleanSupplier c) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!c.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as(what).isNegative();
-      LockSupport.parkNanos(20_000_000L);
-    }
+  static void awaitTrue(String what, BooleanSupplier c) {
+    Await.until(what, Duration.ofSeconds(30), c);
   }
 
   @Test

@@ -2,7 +2,7 @@ package io.weft.agent.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;

@@ -2,7 +2,8 @@ package io.weft.agent.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
+import io.weft.testing.netns.TestNet;
 import io.weft.wg.key.NoisePresharedKey;
 import io.weft.wg.key.NoisePrivateKey;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import io.weft.agent.backend.Backend;
 import io.weft.agent.backend.BackendState;
 import io.weft.agent.mesh.MeshNet.Node;
 import io.weft.agent.mesh.MeshNet.Output;
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

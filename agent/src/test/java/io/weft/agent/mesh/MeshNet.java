@@ -3,7 +3,8 @@ package io.weft.agent.mesh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weft.agent.backend.Backend;
-import io.weft.agent.interop.TestNet;
+import io.weft.testing.netns.TestNet;
+import io.weft.testing.Await;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -277,11 +278,7 @@ final class MeshNet implements AutoCloseable {
 
   /** Polls {@code condition} every 20 ms until it holds; fails after {@code timeout}. */
   static void await(String what, Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as("%s (within %s)", what, timeout).isNegative();
-      LockSupport.parkNanos(20_000_000L);
-    }
+    Await.until(what, timeout, condition);
   }
 
   /** A node-wise step. */

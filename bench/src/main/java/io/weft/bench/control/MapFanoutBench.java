@@ -7,6 +7,7 @@ import io.weft.control.protocol.MessageCodec;
 import io.weft.control.protocol.PeerPatch;
 import io.weft.control.protocol.RegisterStatus;
 import io.weft.control.server.ControlConfig;
+import io.weft.control.server.Quotas;
 import io.weft.control.server.ControlServer;
 import io.weft.control.server.MapStream;
 import io.weft.wg.key.NoisePrivateKey;
@@ -172,7 +173,12 @@ public final class MapFanoutBench {
   private static String run(String mode, int n, int changes) throws Exception {
     Path dir = Files.createTempDirectory("weft-fanout");
     long setupStart = System.nanoTime();
-    try (ControlServer server = ControlServer.start(ControlConfig.defaults(dir).withKeepAlive(Duration.ofHours(1)))) {
+    // One subject's changes back to back are what is measured: no per-node update rate limit, and
+    // one key registers every node of the largest domain.
+    Quotas quotas = Quotas.defaults().withMaxNodesPerDomain(Quotas.maxNodesForFrame())
+        .withMaxNodesPerKey(Integer.MAX_VALUE).withUpdates(1, Duration.ZERO);
+    try (ControlServer server = ControlServer.start(ControlConfig.defaults(dir).withKeepAlive(Duration.ofHours(1))
+        .withQuotas(quotas))) {
       String key = server.admin().createPreAuthKey("bench", null, true, false, true, List.of(), Duration.ofHours(2)).secret();
       NoisePublicKey serverKey = server.publicKey();
       NoisePrivateKey subjectMachine = NoisePrivateKey.generate(RANDOM);

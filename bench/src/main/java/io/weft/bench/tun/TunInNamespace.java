@@ -1,8 +1,9 @@
 package io.weft.bench.tun;
 
+import io.weft.netstack.wire.Checksum;
 import io.weft.tun.linux.IpRoute2;
 import io.weft.tun.linux.LinuxTun;
-import io.weft.tun.linux.NetworkNamespace;
+import io.weft.testing.netns.NetworkNamespace;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -69,14 +70,7 @@ final class TunInNamespace implements AutoCloseable {
   }
 
   private static short checksum(byte[] b, int from, int length) {
-    long sum = 0;
-    for (int i = 0; i < length; i += 2) {
-      sum += ((b[from + i] & 0xff) << 8) | (i + 1 < length ? b[from + i + 1] & 0xff : 0);
-    }
-    while ((sum >> 16) != 0) {
-      sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return (short) ~sum;
+    return (short) Checksum.finish(Checksum.sum(b, from, length, 0));
   }
 
   private static byte[] address(String dotted) throws IOException {

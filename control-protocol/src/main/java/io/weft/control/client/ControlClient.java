@@ -10,6 +10,7 @@ import io.weft.control.protocol.Message;
 import io.weft.control.protocol.MessageCodec;
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
+import io.weft.control.protocol.Printable;
 import io.weft.control.protocol.Protocol;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.key.NoisePublicKey;
@@ -39,6 +40,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * One Noise-encrypted connection to the control server, authenticated as the node's machine key.
@@ -58,6 +61,7 @@ import java.util.function.Predicate;
  */
 public final class ControlClient implements AutoCloseable {
   private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+  private static final int MAX_KEY_DOCUMENT = 16 * 1024;
 
   private final Socket socket;
   private final NoiseStream stream;
@@ -79,21 +83,59 @@ public final class ControlClient implements AutoCloseable {
     Thread.ofVirtual().name("weft-control-client").start(this::readLoop);
   }
 
-  /** Reads the server's public key from {@code GET /key}. Pin it where the channel is not trusted. */
+  /**
+   * Reads the server's public key from {@code GET /key}, over TLS (system trust store) for an
+   * {@code https://} URL. Over plain HTTP anyone on the path can answer: pin the key.
+   */
   public static NoisePublicKey fetchServerKey(URI server) throws IOException, InterruptedException {
-    try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(server.resolve(Protocol.KEY_PATH)).timeout(Duration.ofSeconds(10)).GET().build(),
-              HttpResponse.BodyHandlers.ofString());
+    return fetchServerKey(server, null);
+  }
+
+  /**
+   * As {@link #fetchServerKey(URI)}, validating an {@code https://} server's certificate with
+   * {@code tls} ({@link ControlTls#context}; null: the system trust store).
+   */
+  public static NoisePublicKey fetchServerKey(URI server, SSLContext tls) throws IOException, InterruptedException {
+    checkScheme(server);
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+        .followRedirects(HttpClient.Redirect.NEVER);
+    if (tls != null) {
+      b.sslContext(tls); // hostname verification is HttpClient's default for https
+    }
+    try (HttpClient http = b.build()) {
+      HttpResponse<InputStream> r;
+      try {
+        r = http.send(HttpRequest.newBuilder(server.resolve(Protocol.KEY_PATH)).timeout(Duration.ofSeconds(10)).GET()
+            .build(), HttpResponse.BodyHandlers.ofInputStream());
+      } catch (SSLException e) {
+        throw ControlTls.refused(server, e);
+      }
+      byte[] body;
+      try (InputStream in = r.body()) {
+        body = in.readNBytes(MAX_KEY_DOCUMENT + 1);
+      }
+      if (body.length > MAX_KEY_DOCUMENT) {
+        throw new ControlException(502, "GET " + Protocol.KEY_PATH + ": answer longer than " + MAX_KEY_DOCUMENT + " bytes");
+      }
+      String text = new String(body, StandardCharsets.UTF_8);
       if (r.statusCode() != 200) {
-        throw new ControlException(r.statusCode(), "GET " + Protocol.KEY_PATH + ": " + r.body());
+        throw new ControlException(r.statusCode(), "GET " + Protocol.KEY_PATH + ": " + Printable.strip(text));
       }
-      JsonNode doc = MessageCodec.JSON.readTree(r.body());
-      if (doc.path("protocolVersion").asInt() != Protocol.VERSION) {
-        throw new ControlException(505, "server speaks protocol version " + doc.path("protocolVersion").asText());
+      JsonNode doc;
+      try {
+        doc = MessageCodec.JSON.readTree(text);
+      } catch (IOException e) {
+        throw new ControlException(502, "GET " + Protocol.KEY_PATH + ": not a JSON document");
       }
-      return NoisePublicKey.fromBase64(doc.path("publicKey").asText());
+      if (doc == null || doc.path("protocolVersion").asInt() != Protocol.VERSION) {
+        throw new ControlException(505, "server speaks protocol version "
+            + Printable.strip(doc == null ? "?" : doc.path("protocolVersion").asText()));
+      }
+      try {
+        return NoisePublicKey.fromBase64(doc.path("publicKey").asText());
+      } catch (IllegalArgumentException e) {
+        throw new ControlException(502, "GET " + Protocol.KEY_PATH + ": not a public key");
+      }
     }
   }
 
@@ -105,58 +147,79 @@ public final class ControlClient implements AutoCloseable {
 
   /**
    * Connects, carrying {@code map} over from an earlier connection so that {@link #subscribe()}
-   * resumes from its version.
+   * resumes from its version. An {@code https://} server's certificate is checked against the
+   * system trust store.
    */
   public static ControlClient connect(URI server, NoisePrivateKey machineKey, NoisePublicKey serverKey, NetMap map)
       throws IOException {
-    if (!"http".equals(server.getScheme())) {
-      throw new IllegalArgumentException("only http:// URLs are supported (the channel is Noise-encrypted)");
+    return connect(server, machineKey, serverKey, map, null);
+  }
+
+  /**
+   * As {@link #connect(URI, NoisePrivateKey, NoisePublicKey, NetMap)}, validating an {@code
+   * https://} server's certificate and host name with {@code tls} (null: the system trust store)
+   * before a byte of the request is sent.
+   *
+   * @throws ServerHandshakeException when the server does not complete the Noise handshake for
+   *     {@code serverKey} (another server, or someone on the path)
+   */
+  public static ControlClient connect(URI server, NoisePrivateKey machineKey, NoisePublicKey serverKey, NetMap map,
+      SSLContext tls) throws IOException {
+    boolean https = checkScheme(server);
+    String host = server.getHost();
+    if (host == null) {
+      throw new IllegalArgumentException("no host in " + server);
     }
-    int port = server.getPort() < 0 ? 80 : server.getPort();
+    int port = server.getPort() >= 0 ? server.getPort() : https ? 443 : 80;
     NoiseIk noise = NoiseIk.initiator(machineKey, serverKey, Protocol.prologue(), new SecureRandom());
     byte[] initiation = noise.writeInitiation(new byte[0]);
     Socket s = new Socket();
     boolean ok = false;
     try {
-      s.connect(new InetSocketAddress(server.getHost(), port), CONNECT_TIMEOUT_MILLIS);
+      s.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MILLIS);
       s.setTcpNoDelay(true);
       s.setSoTimeout(CONNECT_TIMEOUT_MILLIS);
-      InputStream in = new BufferedInputStream(s.getInputStream());
-      OutputStream out = new BufferedOutputStream(s.getOutputStream());
+      Socket conn = https ? ControlTls.wrap(s, server, tls) : s;
+      InputStream in = new BufferedInputStream(conn.getInputStream());
+      OutputStream out = new BufferedOutputStream(conn.getOutputStream());
+      String authority = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
       String request =
           "POST " + Protocol.CONTROL_PATH + " HTTP/1.1\r\n"
-              + "Host: " + server.getHost() + ":" + port + "\r\n"
+              + "Host: " + authority + ":" + port + "\r\n"
               + "Upgrade: " + Protocol.UPGRADE_TOKEN + "\r\n"
               + "Connection: Upgrade\r\n"
               + Protocol.HANDSHAKE_HEADER + ": " + Base64.getEncoder().encodeToString(initiation) + "\r\n"
               + "Content-Length: 0\r\n\r\n";
       out.write(request.getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
-      String status = readLine(in);
-      String[] parts = status.split(" ", 3);
-      int code = parts.length >= 2 ? parseInt(parts[1]) : 0;
-      int contentLength = 0;
-      for (String h = readLine(in); !h.isEmpty(); h = readLine(in)) {
-        if (h.regionMatches(true, 0, "Content-Length:", 0, 15)) {
-          contentLength = parseInt(h.substring(15).strip());
+      UpgradeResponse head = UpgradeResponse.read(in);
+      if (head.status() != 101) {
+        byte[] body = in.readNBytes((int) Math.min(Math.max(head.contentLength(), 0), 64 * 1024));
+        String reason = Printable.strip(new String(body, StandardCharsets.UTF_8));
+        if (head.status() == 401) {
+          // The server could not open the initiation sealed to serverKey: it does not hold that key.
+          throw new ServerHandshakeException(401, serverKey, "server refused the Noise handshake for key " + serverKey
+              + " (wrong server key?): " + reason);
         }
+        throw new ControlException(head.status(), reason);
       }
-      if (code != 101) {
-        byte[] body = in.readNBytes(Math.min(Math.max(contentLength, 0), 64 * 1024));
-        throw new ControlException(code, new String(body, StandardCharsets.UTF_8));
+      if (!Protocol.UPGRADE_TOKEN.equalsIgnoreCase(head.upgrade())) {
+        throw new ControlException(502, "server switched to \"" + Printable.strip(String.valueOf(head.upgrade()))
+            + "\", not " + Protocol.UPGRADE_TOKEN);
       }
       byte[] response = in.readNBytes(NoiseIk.RESPONSE_OVERHEAD);
       if (response.length != NoiseIk.RESPONSE_OVERHEAD) {
-        throw new ControlException(502, "connection closed during the handshake");
+        throw new ServerHandshakeException(502, serverKey, "connection closed during the Noise handshake");
       }
       try {
         noise.readResponse(response);
       } catch (HandshakeException e) {
-        throw new ControlException(502, "server failed the handshake (wrong server key?): " + e.getMessage());
+        throw new ServerHandshakeException(502, serverKey, "server failed the Noise handshake for key " + serverKey
+            + " (wrong server key?): " + e.getMessage());
       }
       CipherPair ciphers = noise.split();
       s.setSoTimeout(0);
-      ControlClient c = new ControlClient(s, new NoiseStream(ciphers, in, out), map);
+      ControlClient c = new ControlClient(conn, new NoiseStream(ciphers, in, out), map);
       ok = true;
       return c;
     } finally {
@@ -166,25 +229,16 @@ public final class ControlClient implements AutoCloseable {
     }
   }
 
-  private static int parseInt(String s) {
-    try {
-      return Integer.parseInt(s.strip());
-    } catch (NumberFormatException e) {
-      return 0;
+  /** Whether {@code server} is {@code https://}; refuses anything but http and https. */
+  private static boolean checkScheme(URI server) {
+    String scheme = server.getScheme();
+    if ("https".equalsIgnoreCase(scheme)) {
+      return true;
     }
-  }
-
-  private static String readLine(InputStream in) throws IOException {
-    StringBuilder sb = new StringBuilder();
-    for (int b = in.read(); b != '\n'; b = in.read()) {
-      if (b < 0 || sb.length() > 8192) {
-        throw new ControlException(502, "malformed HTTP response");
-      }
-      if (b != '\r') {
-        sb.append((char) b);
-      }
+    if ("http".equalsIgnoreCase(scheme)) {
+      return false;
     }
-    return sb.toString();
+    throw new IllegalArgumentException("login server URL must be http:// or https://, not " + server);
   }
 
   // ---- requests ----
@@ -333,13 +387,13 @@ public final class ControlClient implements AutoCloseable {
           case Message.Ack a -> complete(a.id(), a);
           case Message.Error e -> {
             if (e.id() == 0) {
-              why = "server error " + e.code() + ": " + e.reason();
+              why = "server error " + e.code() + ": " + Printable.strip(e.reason());
             } else {
               complete(e.id(), e);
             }
           }
           case Message.LoginComplete l -> login.complete(l.self());
-          case Message.Goodbye g -> why = "server said goodbye: " + g.reason();
+          case Message.Goodbye g -> why = "server said goodbye: " + Printable.strip(g.reason());
           default -> {
             // A request type from the server: ignore.
           }
@@ -411,7 +465,7 @@ public final class ControlClient implements AutoCloseable {
 
   private static ControlException refusal(Message reply) {
     return reply instanceof Message.Error e
-        ? new ControlException(e.code(), e.reason())
+        ? new ControlException(e.code(), Printable.strip(e.reason()))
         : new ControlException(502, "unexpected reply " + reply.getClass().getSimpleName());
   }
 

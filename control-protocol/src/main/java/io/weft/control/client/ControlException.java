@@ -3,7 +3,7 @@ package io.weft.control.client;
 import java.io.IOException;
 
 /** The server refused a request or the connection; {@link #status()} follows HTTP's meaning. */
-public final class ControlException extends IOException {
+public class ControlException extends IOException {
   private final int status;
 
   public ControlException(int status, String reason) {

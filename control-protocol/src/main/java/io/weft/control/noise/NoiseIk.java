@@ -1,12 +1,11 @@
 package io.weft.control.noise;
 
-import io.weft.wg.crypto.Blake2s;
 import io.weft.wg.crypto.ChaCha20Poly1305;
 import io.weft.wg.crypto.Kdf;
 import io.weft.wg.crypto.X25519;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.key.NoisePublicKey;
-import java.nio.charset.StandardCharsets;
+import io.weft.wg.noise.SymmetricState;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
@@ -54,8 +53,7 @@ public final class NoiseIk {
     this.rs = rs;
     this.e = X25519.generatePrivateKey(random);
     this.ePub = X25519.publicKey(e);
-    // InitializeSymmetric: the name is longer than 32 bytes, so h = HASH(name); ck = h.
-    this.h = Blake2s.hash(PROTOCOL_NAME.getBytes(StandardCharsets.US_ASCII));
+    this.h = SymmetricState.initialHash(PROTOCOL_NAME);
     this.ck = h.clone();
     mixHash(prologue);
     // Pre-message "<- s": both sides hash the responder's static key.
@@ -154,7 +152,7 @@ public final class NoiseIk {
     }
     byte[] k1 = new byte[32];
     byte[] k2 = new byte[32];
-    kdf.derive(ck, new byte[0], 0, 0, k1, k2, null);
+    SymmetricState.split(kdf, ck, k1, k2);
     Arrays.fill(ck, (byte) 0);
     Arrays.fill(k, (byte) 0);
     Arrays.fill(e, (byte) 0);
@@ -172,15 +170,15 @@ public final class NoiseIk {
   }
 
   private void mixHash(byte[] data) {
-    new Blake2s().update(h, 0, 32).update(data, 0, data.length).doFinal(h, 0);
+    SymmetricState.mixHash(h, data, 0, data.length);
   }
 
   private void mixHash(byte[] data, int off, int len) {
-    new Blake2s().update(h, 0, 32).update(data, off, len).doFinal(h, 0);
+    SymmetricState.mixHash(h, data, off, len);
   }
 
   private void mixKey(byte[] ikm) {
-    kdf.derive(ck, ikm, 0, ikm.length, ck, k, null);
+    SymmetricState.mixKey(kdf, ck, ikm, 0, ikm.length, k);
     Arrays.fill(ikm, (byte) 0);
     hasKey = true;
     n = 0;

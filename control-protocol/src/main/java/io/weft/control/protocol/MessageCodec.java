@@ -1,6 +1,7 @@
 package io.weft.control.protocol;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -28,14 +29,39 @@ public final class MessageCodec {
     return JSON.writerFor(Message.class).writeValueAsBytes(m);
   }
 
-  /** Parses one message's JSON. */
+  /**
+   * Parses one message's JSON.
+   *
+   * @throws IOException (a {@link com.fasterxml.jackson.core.JacksonException}) for anything that
+   *     is not a message; no unchecked exception escapes
+   */
   public static Message decode(byte[] json) throws IOException {
-    return JSON.readValue(json, Message.class);
+    try {
+      return JSON.readValue(json, Message.class);
+    } catch (RuntimeException e) {
+      throw new Malformed(e);
+    }
   }
 
-  /** Writes one framed message (without flushing). */
+  /** Input that failed in a way the JSON library did not report as malformed. */
+  public static final class Malformed extends JsonProcessingException {
+    Malformed(RuntimeException cause) {
+      super("malformed message: " + cause.getClass().getSimpleName(), cause);
+    }
+  }
+
+  /**
+   * Writes one framed message (without flushing).
+   *
+   * @throws IOException without writing anything when the message exceeds {@link
+   *     Protocol#MAX_MESSAGE_BYTES}, which the peer would refuse
+   */
   public static void write(OutputStream out, Message m) throws IOException {
     byte[] json = encode(m);
+    if (json.length > Protocol.MAX_MESSAGE_BYTES) {
+      throw new IOException("a " + m.getClass().getSimpleName() + " of " + json.length
+          + " bytes exceeds the frame limit of " + Protocol.MAX_MESSAGE_BYTES);
+    }
     out.write(new byte[] {(byte) (json.length >>> 24), (byte) (json.length >>> 16), (byte) (json.length >>> 8), (byte) json.length});
     out.write(json);
   }

@@ -48,6 +48,9 @@ public final class AdminApi {
   /** Lifetime of a pre-auth key when none is given. */
   public static final Duration DEFAULT_KEY_LIFETIME = Duration.ofHours(1);
 
+  /** Tags one pre-auth key may carry (each node's map entry lists them). */
+  public static final int MAX_TAGS = 16;
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NODE_ACTION = Pattern.compile("/admin/v1/nodes/(\\d{1,18})(?:/(approve|expire|rename))?");
   private static final Pattern KEY_REVOKE = Pattern.compile("/admin/v1/preauthkeys/(\\d{1,18})/revoke");
@@ -90,9 +93,16 @@ public final class AdminApi {
         throw new IllegalArgumentException("tag must look like tag:name (lower case, digits, '-'): " + t);
       }
     }
+    if (tags.size() > MAX_TAGS) {
+      throw new IllegalArgumentException("at most " + MAX_TAGS + " tags");
+    }
+    byte[] publicId = new byte[5];
+    random.nextBytes(publicId);
     byte[] raw = new byte[24];
     random.nextBytes(raw);
-    String secret = "weft-auth-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    // The public id is drawn apart from the secret part: the stored, listed prefix reveals none of it.
+    String secret = "weft-auth-" + java.util.HexFormat.of().formatHex(publicId) + "."
+        + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     long now = clock.millis();
     PreAuthKeyRecord k =
         db.inTransaction(

@@ -1,9 +1,12 @@
 package io.weft.control.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.weft.control.text.UntrustedText;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -47,9 +50,22 @@ final class AdminCommands {
             + "<data dir>/" + ServeCommand.TOKEN_FILE + " of `serve`'s default data dir).")
     Path tokenFile;
 
+    @Option(
+        names = "--cacert",
+        paramLabel = "FILE",
+        description = "PEM certificates to trust for an https:// server (default: the system's).")
+    Path caCert;
+
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE) CommandLine.Model.CommandSpec spec;
 
     AdminClient client() throws AdminClient.Failure {
+      if (server.getScheme() == null || !server.getScheme().matches("https?") || server.getHost() == null) {
+        throw new AdminClient.Failure(ControlCli.EXIT_USAGE, "--server must be an http:// or https:// URL: " + server);
+      }
+      if (server.getScheme().equals("http") && !isLoopback(server.getHost())) {
+        throw new AdminClient.Failure(ControlCli.EXIT_USAGE, "refusing to send the admin token in clear to " + server
+            + ": use https:// (serve with --tls-cert/--tls-key) or a loopback address");
+      }
       Path file = tokenFile;
       if (file == null) {
         String env = System.getenv("WEFT_CONTROL_TOKEN_FILE");
@@ -66,91 +82,126 @@ final class AdminCommands {
       if (token.isEmpty()) {
         throw new AdminClient.Failure(ControlCli.EXIT_AUTH, "the admin token file " + file + " is empty");
       }
-      if (server.getScheme() == null || !server.getScheme().matches("https?") || server.getHost() == null) {
-        throw new AdminClient.Failure(ControlCli.EXIT_USAGE, "--server must be an http:// or https:// URL: " + server);
-      }
-      return new AdminClient(server, token);
+      return new AdminClient(server, token, caCert == null ? null : AdminClient.trusting(caCert));
     }
 
     PrintWriter out() {
       return spec.commandLine().getOut();
     }
-  }
 
-  @Command(name = "users", mixinStandardHelpOptions = true, description = "List users.")
-  static final class Users implements Callable<Integer> {
-    @Mixin Target target;
-
-    @Option(names = "--json", description = "Print the server's JSON.")
-    boolean json;
-
-    @Override
-    public Integer call() throws AdminClient.Failure {
-      AdminClient c = target.client();
-      JsonNode users = c.get("/admin/v1/users");
-      if (json) {
-        return printJson(target.out(), users);
+    /** Whether {@code host} names this machine without a lookup: {@code localhost} or a loopback literal. */
+    static boolean isLoopback(String host) {
+      String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+      if (h.equalsIgnoreCase("localhost")) {
+        return true;
       }
-      Map<Long, String> domains = domainNames(c);
-      List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"ID", "DOMAIN", "LOGIN", "NAME", "CREATED"});
-      for (JsonNode u : users) {
-        rows.add(new String[] {
-          u.path("id").asText(),
-          domains.getOrDefault(u.path("domainId").asLong(), u.path("domainId").asText()),
-          u.path("loginName").asText(),
-          u.path("displayName").asText("-"),
-          time(u.path("createdAt").asLong())
-        });
+      if (!h.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+        return false;
       }
-      printTable(target.out(), rows);
-      return ControlCli.EXIT_OK;
+      try {
+        return InetAddress.getByName(h).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return false;
+      }
     }
   }
 
-  @Command(name = "nodes", mixinStandardHelpOptions = true, description = "List nodes.")
-  static final class Nodes implements Callable<Integer> {
+  /** A listing: the server's JSON array at {@link #path}, as JSON or as a table of one row each. */
+  abstract static class Listing implements Callable<Integer> {
     @Mixin Target target;
 
-    @Option(names = "--json", description = "Print the server's JSON (an array of nodes).")
+    @Option(names = "--json", description = "Print the server's JSON (an array).")
     boolean json;
+
+    abstract String path();
+
+    abstract String[] header();
+
+    /** The table row of {@code item}; {@code domains} names domains by id, {@code now} is in ms. */
+    abstract String[] row(JsonNode item, Map<Long, String> domains, long now);
 
     @Override
     public Integer call() throws AdminClient.Failure {
       AdminClient c = target.client();
-      JsonNode nodes = c.get("/admin/v1/nodes");
+      JsonNode items = c.get(path());
       if (json) {
-        return printJson(target.out(), nodes);
+        return printJson(target.out(), items);
       }
       Map<Long, String> domains = domainNames(c);
       long now = System.currentTimeMillis();
       List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"ID", "NAME", "DOMAIN", "IPV4", "OS", "STATE", "KEY EXPIRY", "LAST SEEN"});
-      for (JsonNode n : nodes) {
-        List<String> state = new ArrayList<>();
-        state.add(n.path("online").asBoolean() ? "online" : "offline");
-        if (!n.path("approved").asBoolean()) {
-          state.add("unapproved");
-        }
-        if (n.path("keyExpiry").asLong() <= now) {
-          state.add("expired");
-        }
-        if (n.path("ephemeral").asBoolean()) {
-          state.add("ephemeral");
-        }
-        rows.add(new String[] {
-          n.path("id").asText(),
-          n.path("name").asText(),
-          domains.getOrDefault(n.path("domainId").asLong(), n.path("domainId").asText()),
-          n.path("ipv4").asText(),
-          n.path("os").asText(),
-          String.join(",", state),
-          time(n.path("keyExpiry").asLong()),
-          time(n.path("lastSeen").asLong())
-        });
+      rows.add(header());
+      for (JsonNode item : items) {
+        rows.add(row(item, domains, now));
       }
       printTable(target.out(), rows);
       return ControlCli.EXIT_OK;
+    }
+
+    static String domain(JsonNode item, Map<Long, String> domains) {
+      return domains.getOrDefault(item.path("domainId").asLong(), item.path("domainId").asText());
+    }
+  }
+
+  @Command(name = "users", mixinStandardHelpOptions = true, description = "List users.")
+  static final class Users extends Listing {
+    @Override
+    String path() {
+      return "/admin/v1/users";
+    }
+
+    @Override
+    String[] header() {
+      return new String[] {"ID", "DOMAIN", "LOGIN", "NAME", "CREATED"};
+    }
+
+    @Override
+    String[] row(JsonNode u, Map<Long, String> domains, long now) {
+      return new String[] {
+        u.path("id").asText(),
+        domain(u, domains),
+        u.path("loginName").asText(),
+        u.path("displayName").asText("-"),
+        time(u.path("createdAt").asLong())
+      };
+    }
+  }
+
+  @Command(name = "nodes", mixinStandardHelpOptions = true, description = "List nodes.")
+  static final class Nodes extends Listing {
+    @Override
+    String path() {
+      return "/admin/v1/nodes";
+    }
+
+    @Override
+    String[] header() {
+      return new String[] {"ID", "NAME", "DOMAIN", "IPV4", "OS", "STATE", "KEY EXPIRY", "LAST SEEN"};
+    }
+
+    @Override
+    String[] row(JsonNode n, Map<Long, String> domains, long now) {
+      List<String> state = new ArrayList<>();
+      state.add(n.path("online").asBoolean() ? "online" : "offline");
+      if (!n.path("approved").asBoolean()) {
+        state.add("unapproved");
+      }
+      if (n.path("keyExpiry").asLong() <= now) {
+        state.add("expired");
+      }
+      if (n.path("ephemeral").asBoolean()) {
+        state.add("ephemeral");
+      }
+      return new String[] {
+        n.path("id").asText(),
+        n.path("name").asText(),
+        domain(n, domains),
+        n.path("ipv4").asText(),
+        n.path("os").asText(),
+        String.join(",", state),
+        time(n.path("keyExpiry").asLong()),
+        time(n.path("lastSeen").asLong())
+      };
     }
   }
 
@@ -305,51 +356,43 @@ final class AdminCommands {
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "List pre-auth keys (never their secrets).")
-  static final class AuthKeyList implements Callable<Integer> {
-    @Mixin Target target;
-
-    @Option(names = "--json", description = "Print the server's JSON.")
-    boolean json;
+  static final class AuthKeyList extends Listing {
+    @Override
+    String path() {
+      return "/admin/v1/preauthkeys";
+    }
 
     @Override
-    public Integer call() throws AdminClient.Failure {
-      AdminClient c = target.client();
-      JsonNode keys = c.get("/admin/v1/preauthkeys");
-      if (json) {
-        return printJson(target.out(), keys);
+    String[] header() {
+      return new String[] {"ID", "PREFIX", "DOMAIN", "KIND", "TAGS", "USED", "EXPIRES", "STATE"};
+    }
+
+    @Override
+    String[] row(JsonNode k, Map<Long, String> domains, long now) {
+      List<String> kind = new ArrayList<>();
+      kind.add(k.path("reusable").asBoolean() ? "reusable" : "one-off");
+      if (k.path("ephemeral").asBoolean()) {
+        kind.add("ephemeral");
       }
-      Map<Long, String> domains = domainNames(c);
-      long now = System.currentTimeMillis();
-      List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"ID", "PREFIX", "DOMAIN", "KIND", "TAGS", "USED", "EXPIRES", "STATE"});
-      for (JsonNode k : keys) {
-        List<String> kind = new ArrayList<>();
-        kind.add(k.path("reusable").asBoolean() ? "reusable" : "one-off");
-        if (k.path("ephemeral").asBoolean()) {
-          kind.add("ephemeral");
-        }
-        if (k.path("preApproved").asBoolean()) {
-          kind.add("pre-approved");
-        }
-        List<String> tags = new ArrayList<>();
-        k.path("tags").forEach(t -> tags.add(t.asText()));
-        String state =
-            k.path("revoked").asBoolean() ? "revoked"
-                : k.path("expiresAt").asLong() <= now ? "expired"
-                : !k.path("reusable").asBoolean() && k.path("usedCount").asInt() > 0 ? "used" : "valid";
-        rows.add(new String[] {
-          k.path("id").asText(),
-          k.path("prefix").asText(),
-          domains.getOrDefault(k.path("domainId").asLong(), k.path("domainId").asText()),
-          String.join(",", kind),
-          tags.isEmpty() ? "-" : String.join(",", tags),
-          k.path("usedCount").asText(),
-          time(k.path("expiresAt").asLong()),
-          state
-        });
+      if (k.path("preApproved").asBoolean()) {
+        kind.add("pre-approved");
       }
-      printTable(target.out(), rows);
-      return ControlCli.EXIT_OK;
+      List<String> tags = new ArrayList<>();
+      k.path("tags").forEach(t -> tags.add(t.asText()));
+      String state =
+          k.path("revoked").asBoolean() ? "revoked"
+              : k.path("expiresAt").asLong() <= now ? "expired"
+              : !k.path("reusable").asBoolean() && k.path("usedCount").asInt() > 0 ? "used" : "valid";
+      return new String[] {
+        k.path("id").asText(),
+        k.path("prefix").asText(),
+        domain(k, domains),
+        String.join(",", kind),
+        tags.isEmpty() ? "-" : String.join(",", tags),
+        k.path("usedCount").asText(),
+        time(k.path("expiresAt").asLong()),
+        state
+      };
     }
   }
 
@@ -411,7 +454,9 @@ final class AdminCommands {
 
   private static int printJson(PrintWriter out, JsonNode doc) {
     try {
-      out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+      // Every non-ASCII character as \\uXXXX: no C1 control or bidi override reaches the terminal.
+      out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter()
+          .with(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII).writeValueAsString(doc));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -422,7 +467,13 @@ final class AdminCommands {
     return epochMillis <= 0 ? "-" : TIME.format(Instant.ofEpochMilli(epochMillis));
   }
 
+  /** Prints rows in aligned columns; what nodes and the provider chose is escaped for the terminal. */
   private static void printTable(PrintWriter out, List<String[]> rows) {
+    for (String[] r : rows) {
+      for (int i = 0; i < r.length; i++) {
+        r[i] = UntrustedText.escape(r[i]);
+      }
+    }
     int[] width = new int[rows.getFirst().length];
     for (String[] r : rows) {
       for (int i = 0; i < r.length; i++) {

@@ -1,9 +1,12 @@
 package io.weft.control.cli;
 
+import io.weft.control.http.HttpLimits;
 import io.weft.control.oidc.OidcConfig;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
 import io.weft.control.server.PrivateFile;
+import io.weft.control.server.Quotas;
+import io.weft.control.server.TransportConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -66,6 +69,22 @@ final class ServeCommand implements Callable<Integer> {
       description = "Node key lifetime after login (like 90d, 12h; default ${DEFAULT-VALUE}).")
   Duration keyExpiry;
 
+  @Option(names = "--tls-cert", paramLabel = "FILE",
+      description = "Serve HTTPS with this PEM certificate chain (with --tls-key).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE",
+      description = "The PEM (PKCS#8) private key of --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS,
+      description = "Open connections in all, nodes' included (default ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+      description = "Open connections from one source address (default ${DEFAULT-VALUE}).")
+  int maxConnectionsPerAddress;
+
   @Option(names = "--oidc-issuer", paramLabel = "URL", description = "OpenID provider for interactive login.")
   String oidcIssuer;
 
@@ -78,6 +97,35 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--oidc-domain", paramLabel = "NAME", defaultValue = "default",
       description = "Domain of users who log in through OIDC (default ${DEFAULT-VALUE}).")
   String oidcDomain;
+
+  @Option(names = "--oidc-allowed-users", paramLabel = "EMAIL", split = ",",
+      description = "Accounts admitted by verified email (comma-separated).")
+  java.util.List<String> oidcAllowedUsers;
+
+  @Option(names = "--oidc-allowed-domains", paramLabel = "DOMAIN", split = ",",
+      description = "Accounts admitted by the domain of their verified email, like example.com (comma-separated).")
+  java.util.List<String> oidcAllowedDomains;
+
+  @Option(names = "--oidc-allowed-groups", paramLabel = "GROUP", split = ",",
+      description = "Accounts admitted by membership of a group in the ID token (comma-separated).")
+  java.util.List<String> oidcAllowedGroups;
+
+  @Option(names = "--oidc-groups-claim", paramLabel = "CLAIM", defaultValue = OidcConfig.DEFAULT_GROUPS_CLAIM,
+      description = "ID-token claim listing the account's groups (default ${DEFAULT-VALUE}).")
+  String oidcGroupsClaim;
+
+  @Option(names = "--oidc-allow-any", description = "Admit every account of the provider (without it, one of the"
+      + " --oidc-allowed-* options is required).")
+  boolean oidcAllowAny;
+
+  @Option(names = "--max-nodes-per-domain", paramLabel = "N", defaultValue = "" + Quotas.DEFAULT_MAX_NODES_PER_DOMAIN,
+      description = "Nodes one domain may hold (default ${DEFAULT-VALUE}; a full map of the largest domain must fit"
+          + " in one message).")
+  int maxNodesPerDomain;
+
+  @Option(names = "--max-nodes-per-key", paramLabel = "N", defaultValue = "" + Quotas.DEFAULT_MAX_NODES_PER_KEY,
+      description = "Nodes registered with one pre-auth key that may exist at once (default ${DEFAULT-VALUE}).")
+  int maxNodesPerKey;
 
   /** {@code ~/.weft-control}. */
   static Path defaultDataDir() {
@@ -95,6 +143,12 @@ final class ServeCommand implements Callable<Integer> {
             .withPublicUrl(publicUrl == null ? null : publicUrl.replaceAll("/+$", ""))
             .withRequireApproval(requireApproval)
             .withKeyExpiry(keyExpiry);
+    try {
+      config = config.withQuotas(
+          config.quotas().withMaxNodesPerDomain(maxNodesPerDomain).withMaxNodesPerKey(maxNodesPerKey));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-nodes-per-*: " + e.getMessage());
+    }
     if (dbUrl != null) {
       if (!dbUrl.startsWith("jdbc:sqlite:") && !dbUrl.startsWith("jdbc:postgresql:")) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--db must be a jdbc:sqlite: or jdbc:postgresql: URL");
@@ -106,7 +160,14 @@ final class ServeCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer and --oidc-client-id go together");
       }
       String secret = oidcClientSecretFile == null ? null : readSecret(oidcClientSecretFile, "--oidc-client-secret-file");
-      config = config.withOidc(new OidcConfig(oidcIssuer, oidcClientId, secret, null, oidcDomain));
+      OidcConfig oidc = new OidcConfig(oidcIssuer, oidcClientId, secret, null, oidcDomain, oidcAllowedUsers,
+          oidcAllowedDomains, oidcAllowedGroups, oidcGroupsClaim, oidcAllowAny);
+      if (!oidc.admitsAnyone()) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer admits nobody without"
+            + " --oidc-allowed-users, --oidc-allowed-domains or --oidc-allowed-groups (or, to admit every account"
+            + " of the provider, --oidc-allow-any)");
+      }
+      config = config.withOidc(oidc);
     }
     Path tokenFile = adminTokenFile != null ? adminTokenFile : dir.resolve(TOKEN_FILE);
     boolean generated = false;
@@ -131,7 +192,15 @@ final class ServeCommand implements Callable<Integer> {
               }
             },
             "weft-control-shutdown");
-    ControlServer server = ControlServer.start(config);
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+    }
+    if (maxConnections < 1 || maxConnectionsPerAddress < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "connection caps must be at least 1");
+    }
+    TransportConfig transport = TransportConfig.defaults().withTls(tlsCert, tlsKey);
+    transport = transport.withHttp(transport.http().withConnectionCaps(maxConnections, maxConnectionsPerAddress));
+    ControlServer server = ControlServer.start(config, transport);
     try {
       Runtime.getRuntime().addShutdownHook(hook);
       String url = server.url().toString();

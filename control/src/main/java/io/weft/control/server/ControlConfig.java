@@ -22,6 +22,7 @@ import java.time.Duration;
  * @param keepAlive idle interval after which a map stream gets a keepalive
  * @param oidc interactive login, or null to offer pre-auth keys only
  * @param clock wall clock for expiry and last-seen
+ * @param quotas limits per domain, pre-auth key, node and source address
  */
 public record ControlConfig(
     InetSocketAddress listen,
@@ -36,7 +37,8 @@ public record ControlConfig(
     Duration ephemeralGrace,
     Duration keepAlive,
     OidcConfig oidc,
-    Clock clock) {
+    Clock clock,
+    Quotas quotas) {
 
   /** Default node key lifetime. */
   public static final Duration DEFAULT_KEY_EXPIRY = Duration.ofDays(180);
@@ -56,57 +58,63 @@ public record ControlConfig(
         Duration.ofMinutes(5),
         Duration.ofSeconds(60),
         null,
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        Quotas.defaults());
   }
 
   /** The clock for expiry decisions (tests advance a manual one). */
   public ControlConfig withClock(Clock c) {
     return new ControlConfig(listen, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, adminToken, keyExpiry,
-        requireApproval, ephemeralGrace, keepAlive, oidc, c);
+        requireApproval, ephemeralGrace, keepAlive, oidc, c, quotas);
   }
 
   public ControlConfig withAdminToken(String token) {
     return new ControlConfig(listen, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, token, keyExpiry,
-        requireApproval, ephemeralGrace, keepAlive, oidc, clock);
+        requireApproval, ephemeralGrace, keepAlive, oidc, clock, quotas);
   }
 
   public ControlConfig withRequireApproval(boolean require) {
     return new ControlConfig(listen, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, adminToken, keyExpiry,
-        require, ephemeralGrace, keepAlive, oidc, clock);
+        require, ephemeralGrace, keepAlive, oidc, clock, quotas);
   }
 
   public ControlConfig withEphemeralGrace(Duration grace) {
     return new ControlConfig(listen, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, adminToken, keyExpiry,
-        requireApproval, grace, keepAlive, oidc, clock);
+        requireApproval, grace, keepAlive, oidc, clock, quotas);
   }
 
   public ControlConfig withKeepAlive(Duration interval) {
     return new ControlConfig(listen, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, adminToken, keyExpiry,
-        requireApproval, ephemeralGrace, interval, oidc, clock);
+        requireApproval, ephemeralGrace, interval, oidc, clock, quotas);
   }
 
   public ControlConfig withOidc(OidcConfig config) {
     return new ControlConfig(listen, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, adminToken, keyExpiry,
-        requireApproval, ephemeralGrace, keepAlive, config, clock);
+        requireApproval, ephemeralGrace, keepAlive, config, clock, quotas);
   }
 
   public ControlConfig withDatabase(String url, String user, String password) {
     return new ControlConfig(listen, publicUrl, url, user, password, keyFile, adminToken, keyExpiry,
-        requireApproval, ephemeralGrace, keepAlive, oidc, clock);
+        requireApproval, ephemeralGrace, keepAlive, oidc, clock, quotas);
   }
 
   public ControlConfig withKeyExpiry(Duration expiry) {
     return new ControlConfig(listen, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, adminToken, expiry,
-        requireApproval, ephemeralGrace, keepAlive, oidc, clock);
+        requireApproval, ephemeralGrace, keepAlive, oidc, clock, quotas);
+  }
+
+  public ControlConfig withQuotas(Quotas q) {
+    return new ControlConfig(listen, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, adminToken, keyExpiry,
+        requireApproval, ephemeralGrace, keepAlive, oidc, clock, q);
   }
 
   public ControlConfig withListen(InetSocketAddress address) {
     return new ControlConfig(address, publicUrl, jdbcUrl, dbUser, dbPassword, keyFile, adminToken, keyExpiry,
-        requireApproval, ephemeralGrace, keepAlive, oidc, clock);
+        requireApproval, ephemeralGrace, keepAlive, oidc, clock, quotas);
   }
 
   public ControlConfig withPublicUrl(String url) {
     return new ControlConfig(listen, url, jdbcUrl, dbUser, dbPassword, keyFile, adminToken, keyExpiry,
-        requireApproval, ephemeralGrace, keepAlive, oidc, clock);
+        requireApproval, ephemeralGrace, keepAlive, oidc, clock, quotas);
   }
 }

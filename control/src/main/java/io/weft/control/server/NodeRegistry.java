@@ -11,10 +11,13 @@ import io.weft.control.store.NodeRecord;
 import io.weft.control.store.Nodes;
 import io.weft.control.store.PreAuthKeyRecord;
 import io.weft.control.store.PreAuthKeys;
+import io.weft.control.store.StoreException;
 import io.weft.control.store.UserRecord;
 import io.weft.control.store.Users;
 import io.weft.wg.key.NoisePublicKey;
+import io.weft.control.text.UntrustedText;
 import java.lang.System.Logger.Level;
+import java.net.InetAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -25,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Node lifecycle: registration (pre-auth key, interactive login, key rotation), host-info updates,
@@ -35,12 +39,20 @@ import java.util.concurrent.TimeUnit;
 public final class NodeRegistry {
   private static final System.Logger LOG = System.getLogger(NodeRegistry.class.getName());
   private static final int MAX_HOSTNAME = 63;
-  private static final int MAX_ENDPOINTS = 64;
+  private static final int MAX_OS = 64;
 
   /** Starts an interactive login for a machine; returns the URL the user must open. */
   @FunctionalInterface
   public interface LoginStarter {
-    String begin(String machineKey, Message.Register request);
+    /** The login URL, or null when no more logins may be pending (from {@code source}). */
+    String begin(String machineKey, Message.Register request, InetAddress source);
+  }
+
+  /** A login or registration refused for a reason the user can act on. */
+  public static final class Refused extends RuntimeException {
+    Refused(String reason) {
+      super(reason, null, false, false);
+    }
   }
 
   private final Database db;
@@ -49,12 +61,39 @@ public final class NodeRegistry {
   private final ScheduledExecutorService scheduler;
   private volatile LoginStarter login;
   private final Map<String, ControlSession> sessions = new ConcurrentHashMap<>();
+  private final Quotas quotas;
+  /** Host-info updates and key rotations per machine key. */
+  private final RateLimiter<String> updates;
+  /** Online/offline changes (streams attached and ended) per machine key. */
+  private final RateLimiter<String> presence;
+  /** Nodes whose online state waits for {@link #syncPresence}. */
+  private final java.util.Set<Long> presencePending = ConcurrentHashMap.newKeySet();
+  /** Wrong pre-auth keys per source address. */
+  private final RateLimiter<String> wrongKeys;
+  /** Updates waiting for their node's next allowed write, latest merged in; under {@link #nodeLock}. */
+  private final Map<String, Message.UpdateHostInfo> coalesced = new ConcurrentHashMap<>();
+  private final Object[] nodeLocks = new Object[64];
+  /** Host-info writes made (tests and metrics). */
+  final AtomicLong hostInfoWrites = new AtomicLong();
 
   NodeRegistry(Database db, MapBroker broker, ControlConfig config, ScheduledExecutorService scheduler) {
     this.db = db;
     this.broker = broker;
     this.config = config;
     this.scheduler = scheduler;
+    this.quotas = config.quotas();
+    this.updates = new RateLimiter<>(quotas.updateBurst(), quotas.updateInterval().toMillis(), 1 << 20, config.clock());
+    this.presence = new RateLimiter<>(quotas.updateBurst(), quotas.updateInterval().toMillis(), 1 << 20, config.clock());
+    this.wrongKeys =
+        new RateLimiter<>(quotas.wrongKeyBurst(), quotas.wrongKeyInterval().toMillis(), 1 << 16, config.clock());
+    for (int i = 0; i < nodeLocks.length; i++) {
+      nodeLocks[i] = new Object();
+    }
+  }
+
+  /** The lock that orders one machine's host-info writes (striped). */
+  private Object nodeLock(String machineKey) {
+    return nodeLocks[Math.floorMod(machineKey.hashCode(), nodeLocks.length)];
   }
 
   void setLoginStarter(LoginStarter starter) {
@@ -69,6 +108,16 @@ public final class NodeRegistry {
 
   /** Handles a {@link Message.Register} from the machine {@code machineKey} (authenticated). */
   Message.RegisterResult register(String machineKey, Message.Register r, ControlSession session) {
+    try {
+      return registerChecked(machineKey, r, session);
+    } catch (StoreException e) {
+      LOG.log(Level.WARNING, "registration of machine {0} failed in the store: {1}", machineKey,
+          UntrustedText.escape(e.getMessage(), 300));
+      return rejected(r.id(), "the server could not store this registration; try again later");
+    }
+  }
+
+  private Message.RegisterResult registerChecked(String machineKey, Message.Register r, ControlSession session) {
     String invalid = validate(r);
     if (invalid != null) {
       return rejected(r.id(), invalid);
@@ -78,14 +127,18 @@ public final class NodeRegistry {
     }
     Optional<NodeRecord> existing = db.inTransaction(c -> Nodes.byMachineKey(c, machineKey));
     if (r.authKey() != null) {
-      return registerWithKey(machineKey, r, existing.orElse(null));
+      return registerWithKey(machineKey, r, existing.orElse(null), session == null ? null : session.source());
     }
     if (existing.isPresent() && !existing.get().expired(now())) {
       return reRegister(r, existing.get());
     }
     LoginStarter starter = login;
     if (starter != null) {
-      return new Message.RegisterResult(r.id(), RegisterStatus.NEEDS_LOGIN, starter.begin(machineKey, r), null, null);
+      String url = starter.begin(machineKey, r, session == null ? null : session.source());
+      if (url == null) {
+        return rejected(r.id(), "too many logins are pending; try again later");
+      }
+      return new Message.RegisterResult(r.id(), RegisterStatus.NEEDS_LOGIN, url, null, null);
     }
     return rejected(
         r.id(),
@@ -94,9 +147,21 @@ public final class NodeRegistry {
             : "no pre-auth key given and interactive login is not configured");
   }
 
-  private Message.RegisterResult registerWithKey(String machineKey, Message.Register r, NodeRecord existing) {
+  private Message.RegisterResult registerWithKey(String machineKey, Message.Register r, NodeRecord existing,
+      InetAddress source) {
+    String src = SourceAddress.key(source);
+    if (!wrongKeys.available(src)) {
+      return rejected(r.id(), "too many wrong pre-auth keys from " + src + "; try again in "
+          + Math.max(1, (wrongKeys.millisUntilAvailable(src) + 999) / 1000) + " s");
+    }
+    if (r.authKey().length() > 200) {
+      wrongKeys.acquire(src);
+      return rejected(r.id(), "unknown pre-auth key");
+    }
     Optional<PreAuthKeyRecord> found = db.inTransaction(c -> PreAuthKeys.bySecret(c, r.authKey()));
     if (found.isEmpty()) {
+      wrongKeys.acquire(src);
+      LOG.log(Level.WARNING, "wrong pre-auth key from {0} (machine {1})", src, machineKey);
       return rejected(r.id(), "unknown pre-auth key");
     }
     PreAuthKeyRecord key = found.get();
@@ -137,26 +202,44 @@ public final class NodeRegistry {
     if (!n.nodeKey().equals(r.nodeKey()) && !n.nodeKey().equals(r.oldNodeKey())) {
       return rejected(r.id(), "node key rotation must name the current node key as oldNodeKey");
     }
-    return broker.inDomain(
-        n.domainId(),
-        d -> {
-          Optional<NodeRecord> updated =
-              db.inTransaction(
-                  c -> {
-                    Optional<NodeRecord> cur = Nodes.byId(c, n.id());
-                    if (cur.isEmpty()) {
-                      return cur;
-                    }
-                    NodeRecord next = withHost(cur.get(), r.nodeKey(), r.discoKey(), r.hostInfo());
-                    Nodes.update(c, next);
-                    return Optional.of(next);
-                  });
-          if (updated.isEmpty()) {
-            return rejected(r.id(), "node was removed");
-          }
-          Node view = publish(d, updated.get());
-          return new Message.RegisterResult(r.id(), RegisterStatus.AUTHORIZED, null, view, null);
-        });
+    if (!updates.tryAcquire(n.machineKey())) {
+      if (n.nodeKey().equals(r.nodeKey()) && n.discoKey().equals(r.discoKey())) {
+        // Nothing but host info: coalesced like an update, answered with the node as it is.
+        updateHostInfo(n.machineKey(), new Message.UpdateHostInfo(r.id(), null, r.hostInfo()));
+        return new Message.RegisterResult(r.id(), RegisterStatus.AUTHORIZED, null, view(n), null);
+      }
+      return rejected(r.id(), "too many registrations from this node; try again in "
+          + Math.max(1, (updates.millisUntilAvailable(n.machineKey()) + 999) / 1000) + " s");
+    }
+    synchronized (nodeLock(n.machineKey())) {
+      // This registration carries the whole host info and disco key: a coalesced update is older.
+      coalesced.remove(n.machineKey());
+      try {
+        return broker.inDomain(
+            n.domainId(),
+            d -> {
+              Optional<NodeRecord> updated =
+                  db.inTransaction(
+                      c -> {
+                        Optional<NodeRecord> cur = Nodes.byId(c, n.id());
+                        if (cur.isEmpty()) {
+                          return cur;
+                        }
+                        checkNodeKeyFree(c, n.machineKey(), r.nodeKey());
+                        NodeRecord next = withHost(cur.get(), r.nodeKey(), r.discoKey(), r.hostInfo());
+                        Nodes.update(c, next);
+                        return Optional.of(next);
+                      });
+              if (updated.isEmpty()) {
+                return rejected(r.id(), "node was removed");
+              }
+              Node view = publish(d, updated.get());
+              return new Message.RegisterResult(r.id(), RegisterStatus.AUTHORIZED, null, view, null);
+            });
+      } catch (Rejection e) {
+        return rejected(r.id(), e.getMessage());
+      }
+    }
   }
 
   /**
@@ -170,7 +253,14 @@ public final class NodeRegistry {
         db.inTransaction(
             c -> {
               Optional<UserRecord> u = Users.byOidc(c, issuer, subject);
-              return u.isPresent() ? u.get() : Users.create(c, domain.id(), loginName, displayName, issuer, subject, now());
+              if (u.isPresent()) {
+                return u.get();
+              }
+              if (Users.byLogin(c, domain.id(), loginName).isPresent()) {
+                throw new Refused("another account already has the login name " + UntrustedText.escape(loginName, 100)
+                    + " in this domain; an admin must remove or rename it first");
+              }
+              return Users.create(c, domain.id(), loginName, displayName, issuer, subject, now());
             });
     Optional<NodeRecord> existing = db.inTransaction(c -> Nodes.byMachineKey(c, machineKey));
     NodeRecord prior = existing.orElse(null);
@@ -179,21 +269,26 @@ public final class NodeRegistry {
       prior = null;
     }
     NodeRecord p = prior;
-    Node view =
-        broker.inDomain(
-            user.domainId(),
-            d -> {
-              NodeRecord stored =
-                  db.inTransaction(
-                      c -> upsert(c, machineKey, r, p, user.domainId(), user.id(), List.of(), false,
-                          p != null && p.approved() || !config.requireApproval(), null));
-              return publish(d, stored);
-            });
+    Node view;
+    try {
+      view =
+          broker.inDomain(
+              user.domainId(),
+              d -> {
+                NodeRecord stored =
+                    db.inTransaction(
+                        c -> upsert(c, machineKey, r, p, user.domainId(), user.id(), List.of(), false,
+                            p != null && p.approved() || !config.requireApproval(), null));
+                return publish(d, stored);
+              });
+    } catch (Rejection e) {
+      throw new Refused(e.getMessage());
+    }
     ControlSession s = sessions.get(machineKey);
     if (s != null) {
       s.send(new Message.LoginComplete(view));
     }
-    LOG.log(Level.INFO, "node {0} logged in as {1}", view.id(), loginName);
+    LOG.log(Level.INFO, "node {0} logged in as {1}", view.id(), UntrustedText.escape(loginName, 255));
     return view;
   }
 
@@ -203,11 +298,19 @@ public final class NodeRegistry {
     long now = now();
     long expiry = now + config.keyExpiry().toMillis();
     HostInfo h = r.hostInfo();
+    checkNodeKeyFree(c, machineKey, r.nodeKey());
+    if (prior == null && Nodes.countByDomain(c, domainId) >= quotas.maxNodesPerDomain()) {
+      throw new Rejection("the domain is full (" + quotas.maxNodesPerDomain() + " nodes); an admin must remove some");
+    }
+    if (authKeyId != null && (prior == null || !authKeyId.equals(prior.authKeyId()))
+        && Nodes.countByAuthKey(c, authKeyId) >= quotas.maxNodesPerKey()) {
+      throw new Rejection("this pre-auth key already registered " + quotas.maxNodesPerKey() + " nodes");
+    }
     if (prior != null) {
       NodeRecord cur = Nodes.byId(c, prior.id()).orElse(prior);
       NodeRecord next =
           new NodeRecord(cur.id(), domainId, userId, machineKey, r.nodeKey(), r.discoKey(), hostname(h),
-              cur.givenName(), os(h), h.endpoints(), cur.ipIndex(), cur.ipv4(), cur.ipv6(), cur.createdAt(), expiry,
+              cur.givenName(), os(h), Endpoints.distinct(h.endpoints()), cur.ipIndex(), cur.ipv4(), cur.ipv6(), cur.createdAt(), expiry,
               now, approved, ephemeral, tags, cur.online(), authKeyId);
       Nodes.update(c, next);
       return next;
@@ -215,7 +318,8 @@ public final class NodeRegistry {
     return Nodes.insert(
         c,
         new NodeRecord(0, domainId, userId, machineKey, r.nodeKey(), r.discoKey(), hostname(h), hostname(h), os(h),
-            h.endpoints(), 0, null, null, now, expiry, now, approved, ephemeral, tags, false, authKeyId));
+            Endpoints.distinct(h.endpoints()), 0, null, null, now, expiry, now, approved, ephemeral, tags, false,
+            authKeyId));
   }
 
   private NodeRecord withHost(NodeRecord n, String nodeKey, String discoKey, HostInfo h) {
@@ -224,15 +328,38 @@ public final class NodeRegistry {
         discoKey != null ? discoKey : n.discoKey(),
         h != null ? hostname(h) : n.hostname(), n.givenName(),
         h != null ? os(h) : n.os(),
-        h != null ? h.endpoints() : n.endpoints(),
+        h != null ? Endpoints.distinct(h.endpoints()) : n.endpoints(),
         n.ipIndex(), n.ipv4(), n.ipv6(), n.createdAt(), n.keyExpiry(), now(), n.approved(), n.ephemeral(),
         n.tags(), n.online(), n.authKeyId());
   }
 
   // ---- updates from the node ----
 
-  /** Applies new host info / disco key from an authorized node. Returns an error reason or null. */
+  /** Fails the transaction when another machine's node holds {@code nodeKey}. */
+  private static void checkNodeKeyFree(Connection c, String machineKey, String nodeKey) throws SQLException {
+    Optional<NodeRecord> holder = Nodes.byNodeKey(c, nodeKey);
+    if (holder.isPresent() && !holder.get().machineKey().equals(machineKey)) {
+      throw new Rejection("this node key is registered to another machine");
+    }
+  }
+
+  /**
+   * Applies new host info / disco key from an authorized node. Returns an error reason or null.
+   * Beyond the node's {@link Quotas#updateBurst()} an update is not written at once: it is merged
+   * into the one waiting for the node's next allowed write, so a flood costs one write and one
+   * fan-out per {@link Quotas#updateInterval()}.
+   */
   String updateHostInfo(String machineKey, Message.UpdateHostInfo u) {
+    try {
+      return updateHostInfoChecked(machineKey, u);
+    } catch (StoreException e) {
+      LOG.log(Level.WARNING, "host-info update of machine {0} failed in the store: {1}", machineKey,
+          UntrustedText.escape(e.getMessage(), 300));
+      return "the server could not store this update; try again later";
+    }
+  }
+
+  private String updateHostInfoChecked(String machineKey, Message.UpdateHostInfo u) {
     if (u.discoKey() != null && !isKey(u.discoKey())) {
       return "discoKey is not a base64 32-byte key";
     }
@@ -246,11 +373,60 @@ public final class NodeRegistry {
     if (n.isEmpty() || n.get().expired(now())) {
       return "node is not registered";
     }
-    return change(n.get(), cur -> withHost(cur, null, u.discoKey(), u.hostInfo())) ? null : "node was removed";
+    synchronized (nodeLock(machineKey)) {
+      Message.UpdateHostInfo waiting = coalesced.remove(machineKey);
+      Message.UpdateHostInfo merged = waiting == null ? u : merge(waiting, u);
+      if (!updates.tryAcquire(machineKey)) {
+        coalesced.put(machineKey, merged);
+        if (waiting == null) {
+          scheduler.schedule(() -> flushUpdate(machineKey), Math.max(1, updates.millisUntilAvailable(machineKey)),
+              TimeUnit.MILLISECONDS);
+        }
+        return null;
+      }
+      return writeHost(n.get(), merged) ? null : "node was removed";
+    }
+  }
+
+  /** Writes the update that waited for {@code machineKey}'s next allowed write, if any. */
+  private void flushUpdate(String machineKey) {
+    try {
+      synchronized (nodeLock(machineKey)) {
+        Message.UpdateHostInfo u = coalesced.remove(machineKey);
+        if (u == null) {
+          return;
+        }
+        updates.acquire(machineKey);
+        db.inTransaction(c -> Nodes.byMachineKey(c, machineKey)).ifPresent(n -> writeHost(n, u));
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "coalesced host-info update of machine {0} failed: {1}", machineKey,
+          UntrustedText.escape(e.toString(), 300));
+    }
+  }
+
+  private boolean writeHost(NodeRecord n, Message.UpdateHostInfo u) {
+    hostInfoWrites.incrementAndGet();
+    return change(n, cur -> withHost(cur, null, u.discoKey(), u.hostInfo()));
+  }
+
+  private static Message.UpdateHostInfo merge(Message.UpdateHostInfo older, Message.UpdateHostInfo newer) {
+    return new Message.UpdateHostInfo(newer.id(), newer.discoKey() != null ? newer.discoKey() : older.discoKey(),
+        newer.hostInfo() != null ? newer.hostInfo() : older.hostInfo());
   }
 
   /** Attaches a map stream for the machine's node; returns an error reason or null. */
   String subscribe(String machineKey, MapStream stream, String sinceEpoch, long sinceVersion) {
+    try {
+      return subscribeChecked(machineKey, stream, sinceEpoch, sinceVersion);
+    } catch (StoreException e) {
+      LOG.log(Level.WARNING, "map subscription of machine {0} failed in the store: {1}", machineKey,
+          UntrustedText.escape(e.getMessage(), 300));
+      return "the server could not start the map stream; try again later";
+    }
+  }
+
+  private String subscribeChecked(String machineKey, MapStream stream, String sinceEpoch, long sinceVersion) {
     Optional<NodeRecord> n = db.inTransaction(c -> Nodes.byMachineKey(c, machineKey));
     if (n.isEmpty()) {
       return "node is not registered";
@@ -259,11 +435,17 @@ public final class NodeRegistry {
     return broker.inDomain(
         node.domainId(),
         d -> {
-          Optional<NodeRecord> cur = setOnline(node.id(), true);
-          if (cur.isEmpty()) {
+          if (presence.tryAcquire(machineKey)) {
+            Optional<NodeRecord> cur = setOnline(node.id(), true);
+            if (cur.isEmpty()) {
+              return "node was removed";
+            }
+            publish(d, cur.get());
+          } else if (d.node(node.id()) == null) {
             return "node was removed";
+          } else {
+            schedulePresence(node.id(), machineKey);
           }
-          publish(d, cur.get());
           d.attach(node.id(), stream, sinceEpoch, sinceVersion);
           return null;
         });
@@ -284,7 +466,11 @@ public final class NodeRegistry {
               if (!d.detach(node.id(), stream)) {
                 return false;
               }
-              setOnline(node.id(), false).ifPresent(r -> publish(d, r));
+              if (presence.tryAcquire(machineKey)) {
+                setOnline(node.id(), false).ifPresent(r -> publish(d, r));
+              } else {
+                schedulePresence(node.id(), machineKey);
+              }
               return true;
             });
     if (wasCurrent && node.ephemeral()) {
@@ -294,6 +480,38 @@ public final class NodeRegistry {
       } else {
         scheduler.schedule(() -> removeIfOffline(node.id()), grace, TimeUnit.MILLISECONDS);
       }
+    }
+  }
+
+  /** Publishes node {@code nodeId}'s online state once its next change is allowed. */
+  private void schedulePresence(long nodeId, String machineKey) {
+    if (presencePending.add(nodeId)) {
+      scheduler.schedule(() -> syncPresence(nodeId, machineKey), Math.max(1, presence.millisUntilAvailable(machineKey)),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Makes the stored and published online state that of the node's stream, if they differ. */
+  private void syncPresence(long nodeId, String machineKey) {
+    presencePending.remove(nodeId);
+    try {
+      db.inTransaction(c -> Nodes.byId(c, nodeId))
+          .ifPresent(
+              node ->
+                  broker.inDomain(
+                      node.domainId(),
+                      d -> {
+                        Node cur = d.node(nodeId);
+                        boolean streaming = d.streaming(nodeId);
+                        if (cur != null && cur.online() != streaming) {
+                          presence.acquire(machineKey);
+                          setOnline(nodeId, streaming).ifPresent(r -> publish(d, r));
+                        }
+                        return null;
+                      }));
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "online state of node {0} not updated: {1}", nodeId,
+          UntrustedText.escape(e.toString(), 300));
     }
   }
 
@@ -497,15 +715,10 @@ public final class NodeRegistry {
     if (h.hostname() != null && h.hostname().length() > 255) {
       return "hostname longer than 255 characters";
     }
-    if (h.endpoints().size() > MAX_ENDPOINTS) {
-      return "more than " + MAX_ENDPOINTS + " endpoints";
+    if (h.os() != null && h.os().length() > MAX_OS) {
+      return "os longer than " + MAX_OS + " characters";
     }
-    for (String e : h.endpoints()) {
-      if (e == null || e.length() > 64 || e.lastIndexOf(':') < 0) {
-        return "endpoint is not host:port: " + (e == null ? "null" : e.substring(0, Math.min(e.length(), 64)));
-      }
-    }
-    return null;
+    return Endpoints.invalid(h.endpoints());
   }
 
   static boolean isKey(String s) {
@@ -529,7 +742,7 @@ public final class NodeRegistry {
   }
 
   private static String os(HostInfo h) {
-    String os = Objects.requireNonNullElse(h.os(), "");
+    String os = UntrustedText.strip(Objects.requireNonNullElse(h.os(), ""));
     return os.length() > 64 ? os.substring(0, 64) : os;
   }
 

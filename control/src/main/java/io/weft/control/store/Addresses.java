@@ -1,5 +1,8 @@
 package io.weft.control.store;
 
+import io.weft.control.protocol.MeshPrefixes;
+import io.weft.wg.allowedips.Prefix;
+
 /**
  * The address plan: index {@code i} maps to {@code 100.64.0.0 + i} in 100.64.0.0/10 (RFC 6598
  * shared address space, as Tailscale uses it) and to {@code fd7a:115c:a1e0::} plus {@code i} in
@@ -13,7 +16,8 @@ public final class Addresses {
   /** 100.100.100.100 is kept for a node-local service address, as Tailscale's "quad 100". */
   public static final long RESERVED_QUAD_100 = 0x64646464L - 0x64400000L;
 
-  private static final long V4_BASE = 0x64400000L;
+  private static final byte[] V4_BASE = MeshPrefixes.V4.address();
+  private static final byte[] V6_BASE = MeshPrefixes.V6.address();
 
   private Addresses() {}
 
@@ -24,16 +28,24 @@ public final class Addresses {
 
   /** The IPv4 address of {@code index}, dotted. */
   public static String ipv4(long index) {
-    long a = V4_BASE + index;
-    return ((a >>> 24) & 0xff) + "." + ((a >>> 16) & 0xff) + "." + ((a >>> 8) & 0xff) + "." + (a & 0xff);
+    return Prefix.addressText(plus(V4_BASE, index));
   }
 
   /** The IPv6 address of {@code index} in RFC 5952 canonical form. */
   public static String ipv6(long index) {
-    long hi = (index >>> 16) & 0xffff;
-    long lo = index & 0xffff;
-    return hi == 0
-        ? "fd7a:115c:a1e0::" + Long.toHexString(lo)
-        : "fd7a:115c:a1e0::" + Long.toHexString(hi) + ":" + Long.toHexString(lo);
+    return Prefix.addressText(plus(V6_BASE, index));
+  }
+
+  /** {@code base} with {@code index} added to its low 32 bits (the plan's indexes fit in 22). */
+  private static byte[] plus(byte[] base, long index) {
+    final byte[] a = base.clone();
+    final int n = a.length;
+    long low = ((a[n - 4] & 0xffL) << 24 | (a[n - 3] & 0xff) << 16 | (a[n - 2] & 0xff) << 8
+        | (a[n - 1] & 0xff)) + index;
+    for (int i = 1; i <= 4; i++) {
+      a[n - i] = (byte) low;
+      low >>>= 8;
+    }
+    return a;
   }
 }

@@ -138,6 +138,26 @@ public final class Nodes {
     return list(c, "SELECT " + COLUMNS + " FROM nodes ORDER BY id", null);
   }
 
+  /** How many nodes domain {@code domainId} holds. */
+  public static int countByDomain(Connection c, long domainId) throws SQLException {
+    return count(c, "SELECT COUNT(*) FROM nodes WHERE domain_id = ?", domainId);
+  }
+
+  /** How many nodes registered with pre-auth key {@code keyId} exist. */
+  public static int countByAuthKey(Connection c, long keyId) throws SQLException {
+    return count(c, "SELECT COUNT(*) FROM nodes WHERE auth_key_id = ?", keyId);
+  }
+
+  private static int count(Connection c, String sql, long arg) throws SQLException {
+    try (PreparedStatement p = c.prepareStatement(sql)) {
+      p.setLong(1, arg);
+      try (ResultSet rs = p.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
   /** The index for a new node: after the highest in use, else the lowest free gap. */
   static long allocateIndex(Connection c) throws SQLException {
     if ("PostgreSQL".equals(c.getMetaData().getDatabaseProductName())) {

@@ -16,7 +16,9 @@ import java.util.Optional;
 
 /**
  * Queries on {@code pre_auth_keys}, each inside the caller's transaction. The secret itself is
- * never stored: rows hold its SHA-256 and a short prefix.
+ * never stored: rows hold its SHA-256 and its public prefix. A secret reads {@code
+ * weft-auth-<public id>.<secret part>}; the prefix is the part before the dot, drawn apart from the
+ * secret part, so showing it reveals no secret bits. Other secrets get the prefix {@code key}.
  */
 public final class PreAuthKeys {
   private static final String COLUMNS =
@@ -34,6 +36,14 @@ public final class PreAuthKeys {
     }
   }
 
+  /** The part of {@code secret} that may be stored and shown: {@code weft-auth-<public id>}. */
+  public static String publicPrefix(String secret) {
+    int dot = secret.indexOf('.');
+    return secret.startsWith("weft-auth-") && dot > "weft-auth-".length() && dot <= 32
+        ? secret.substring(0, dot)
+        : "key";
+  }
+
   /** Inserts a key for {@code secret} (stored hashed). */
   public static PreAuthKeyRecord create(
       Connection c,
@@ -47,7 +57,7 @@ public final class PreAuthKeys {
       long expiresAt,
       long now)
       throws SQLException {
-    String prefix = secret.substring(0, Math.min(16, secret.length()));
+    String prefix = publicPrefix(secret);
     try (PreparedStatement p =
         c.prepareStatement(
             "INSERT INTO pre_auth_keys (domain_id, user_id, key_prefix, key_hash, reusable, ephemeral,"

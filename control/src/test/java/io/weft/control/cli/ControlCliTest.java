@@ -171,6 +171,30 @@ class ControlCliTest {
   }
 
   @Test
+  void shouldEscapeControlCharactersThatOthersChoseBeforePrintingThem() throws Exception {
+    // A user name with a terminal title escape, a C1 CSI and a bidi override, and a node whose OS
+    // field carries a clear-screen sequence.
+    String evil = "eve\u001b]0;pwned\u0007\u009b2J\u202egnp.exe";
+    Run created = admin("authkey", "create", "--domain", "esc", "--user", evil);
+    assertThat(created.exit()).as(created.err()).isZero();
+    String authKey = created.out().lines().findFirst().orElseThrow();
+    URI server = URI.create(url);
+    try (ControlClient node = ControlClient.connect(server, NoisePrivateKey.generate(RANDOM),
+        ControlClient.fetchServerKey(server))) {
+      var r = node.register(NoisePrivateKey.generate(RANDOM).publicKey(), null,
+          NoisePrivateKey.generate(RANDOM).publicKey(), new HostInfo("box", "linux\u001b[2J", List.of()), authKey,
+          TIMEOUT);
+      assertThat(r.status()).isEqualTo(RegisterStatus.AUTHORIZED);
+    }
+    for (Run run : List.of(admin("users"), admin("users", "--json"), admin("nodes"), admin("nodes", "--json"))) {
+      assertThat(run.exit()).as(run.err()).isZero();
+      assertThat(run.out()).doesNotContain("\u001b").doesNotContain("\u0007").doesNotContain("\u009b")
+          .doesNotContain("\u202e");
+    }
+    assertThat(admin("users").out()).contains("eve\\u001b]0;pwned\\u0007\\u009b2J\\u202egnp.exe");
+  }
+
+  @Test
   void shouldExplainAWrongTokenAnUnknownNodeAndAnUnreachableServerWithNonZeroExits() throws Exception {
     Path wrong = Files.writeString(dir.resolve("wrong.token"), "not-the-token\n");
     Run denied = cli("nodes", "--server", url, "--token-file", wrong.toString());
@@ -248,6 +272,10 @@ class ControlCliTest {
     Run oidc = cli("serve", "--data-dir", dir.resolve("other").toString(), "--oidc-issuer", "http://127.0.0.1:1/");
     assertThat(oidc.exit()).isEqualTo(ControlCli.EXIT_USAGE);
     assertThat(oidc.err()).contains("--oidc-issuer and --oidc-client-id go together");
+    Run open = cli("serve", "--data-dir", dir.resolve("other").toString(), "--oidc-issuer", "http://127.0.0.1:1/",
+        "--oidc-client-id", "weft");
+    assertThat(open.exit()).as("an OIDC provider without an allow-list").isEqualTo(ControlCli.EXIT_USAGE);
+    assertThat(open.err()).contains("--oidc-allowed-users").contains("--oidc-allow-any");
     Run db = cli("serve", "--data-dir", dir.resolve("other").toString(), "--db", "jdbc:mysql://x/y");
     assertThat(db.exit()).isEqualTo(ControlCli.EXIT_USAGE);
   }

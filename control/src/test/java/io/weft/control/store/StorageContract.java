@@ -178,6 +178,35 @@ abstract class StorageContract {
   }
 
   @Test
+  void shouldReplaceVersion1KeyPrefixesThatHeldSecretCharacters() throws Exception {
+    // A version-1 database: its keys' prefixes are the secrets' first 16 characters.
+    long id =
+        db.inTransaction(
+            c -> {
+              PreAuthKeyRecord k = PreAuthKeys.create(c, Domains.create(c, "old", 1).id(), null,
+                  "weft-auth-SECRETpart", true, false, false, List.of(), 9, 1);
+              try (var s = c.createStatement()) {
+                s.execute("UPDATE pre_auth_keys SET key_prefix = 'weft-auth-SECRET'");
+                s.execute("DROP INDEX nodes_auth_key");
+                s.execute("DROP TABLE policies"); // added by V003, after version 1
+                s.execute("DELETE FROM schema_version WHERE version >= 2");
+              }
+              return k.id();
+            });
+    db.close();
+    db = reopen();
+    PreAuthKeyRecord migrated = db.inTransaction(c -> PreAuthKeys.byId(c, id).orElseThrow());
+    assertThat(migrated.prefix()).isEqualTo("legacy-" + id);
+    String dump = db.inTransaction(c -> dumpTable(c, "pre_auth_keys"));
+    assertThat(dump).doesNotContain("SECRET");
+    int version = db.inTransaction(Migrator::currentVersion);
+    assertThat(version).isEqualTo(Migrator.MIGRATIONS.size());
+    // New keys store a public id drawn apart from the secret, or nothing of a foreign secret.
+    assertThat(PreAuthKeys.publicPrefix("weft-auth-0123456789.s3cr3t")).isEqualTo("weft-auth-0123456789");
+    assertThat(PreAuthKeys.publicPrefix("weft-auth-s3cr3ts3cr3t")).isEqualTo("key");
+  }
+
+  @Test
   void shouldRejectADuplicateNodeKey() {
     long domain = db.inTransaction(c -> Domains.create(c, "d", 1).id());
     NodeRecord a = db.inTransaction(c -> Nodes.insert(c, newNode(domain, "a")));

@@ -1,6 +1,6 @@
 package io.weft.control.store;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;

@@ -5,7 +5,6 @@ import io.weft.agent.cli.StatusPrinter;
 import io.weft.agent.backend.BackendConfig;
 import io.weft.agent.backend.BackendState;
 import io.weft.agent.engine.Engine;
-import io.weft.agent.userspace.NetstackTun;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
 import io.weft.netstack.NetStack;
@@ -227,7 +226,7 @@ final class Tour {
   }
 
   private static NetStack stack(Backend b) {
-    return ((NetstackTun) b.tun()).stack();
+    return b.netstack().orElseThrow();
   }
 
   private static InetAddress v4(Backend b) throws StepFailed {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +48,17 @@ class QuickstartJarIT {
         .as("component logs stay quiet unless --verbose").doesNotContain("INFO");
     try (Stream<Path> left = Files.list(work)) {
       assertThat(left.toList()).isEmpty();
+    }
+  }
+
+  @Test
+  void shouldShipNoTestCode() throws Exception {
+    try (JarFile jar = new JarFile(jar().toFile())) {
+      assertThat(jar.stream().map(e -> e.getName()))
+          .as("test vectors, test support and test libraries stay out of the shipped jar")
+          .noneMatch(n -> n.startsWith("io/weft/testvectors/") || n.startsWith("io/weft/testing/")
+              || n.startsWith("org/opentest4j/") || n.startsWith("org/junit/") || n.startsWith("org/assertj/"))
+          .anyMatch(n -> n.equals("io/weft/wg/crypto/SelfTest.class"));
     }
   }
 }

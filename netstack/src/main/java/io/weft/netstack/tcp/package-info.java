@@ -2,7 +2,11 @@
  * TCP connections in the shape of smoltcp's {@code socket::tcp}: a
  * {@link io.weft.netstack.tcp.TcpSocket} per connection, a {@link io.weft.netstack.tcp.TcpListener}
  * per passive open, and the RFC 6298 {@link io.weft.netstack.tcp.RttEstimator}. Congestion control
- * lives in {@code tcp.cc}.
+ * lives in {@code tcp.cc}, loss recovery (scoreboard, RACK-TLP, PRR, NewReno) in
+ * {@code tcp.recovery}. A connection is split by flow over its control block ({@code
+ * TcpControlBlock}, RFC 9293 section 3.3.1): {@code TcpInput} (SEGMENT ARRIVES, section 3.10.7,
+ * one method per step), {@code TcpOutput} (segments out) and {@code TcpSocket} (timers, user
+ * calls).
  *
  * <p>What is implemented, and where it is specified:
  * <ul>
@@ -33,7 +37,7 @@
  *       outstanding segment, and every other one not SACKed that has been out longer than an RTT,
  *       is marked lost and resent as the (one-segment) window allows (RFC 8985 section 6.3);
  *       SND.NXT never moves back.</li>
- *   <li>The scoreboard ({@code Scoreboard}): every segment between SND.UNA and SND.MAX with its
+ *   <li>The scoreboard ({@code tcp.recovery.Scoreboard}): every segment between SND.UNA and SND.MAX with its
  *       send time and SACKED/LOST/RETRANSMITTED marks (RFC 6675 section 3). SACK marks survive a
  *       timeout (RFC 6675 section 5.1), so SACKed data is not sent again, unless the receiver
  *       evidently reneged (RFC 2018 section 8: the segment at SND.UNA is marked SACKed), when all

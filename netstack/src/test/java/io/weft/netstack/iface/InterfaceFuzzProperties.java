@@ -3,13 +3,12 @@ package io.weft.netstack.iface;
 import io.weft.netstack.tcp.TcpConfig;
 import io.weft.netstack.wire.Fixtures;
 import io.weft.netstack.wire.IpAddress;
+import io.weft.testing.property.Gen;
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 /** The interface's receive path drops and counts, and never throws, whatever arrives. */
 class InterfaceFuzzProperties {
@@ -23,12 +22,11 @@ class InterfaceFuzzProperties {
         return i;
     }
 
-    @Provide
-    Arbitrary<byte[]> packets() {
-        Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofMaxSize(2000);
-        Arbitrary<byte[]> mutated = Arbitraries.of(Fixtures.TCP4_SYN, Fixtures.TCP6_SYN, Fixtures.UDP4, Fixtures.UDP6,
+    static Gen<byte[]> packets() {
+        Gen<byte[]> random = Gens.byteArrays(0, 2000);
+        Gen<byte[]> mutated = Gens.of(Fixtures.TCP4_SYN, Fixtures.TCP6_SYN, Fixtures.UDP4, Fixtures.UDP6,
                 Fixtures.TCP4_DATA, Fixtures.ICMP4_PORT_UNREACHABLE, Fixtures.ICMP6_PORT_UNREACHABLE)
-                .flatMap(hex -> Arbitraries.integers().between(0, 79).list().ofMaxSize(4)
+                .flatMap(hex -> Gens.ints(0, 79).list(4)
                         .map(flips -> {
                             byte[] p = Fixtures.bytes(hex);
                             for (int f : flips) {
@@ -38,16 +36,18 @@ class InterfaceFuzzProperties {
                             }
                             return p;
                         }));
-        return Arbitraries.oneOf(random, mutated);
+        return Gens.oneOf(random, mutated);
     }
 
-    @Property(tries = 2000)
-    void shouldNeverThrowOnArbitraryPackets(@ForAll("packets") byte[] packet) {
-        iface.receive(0, ByteBuffer.wrap(packet), 0, packet.length);
-        iface.poll(0);
+    @Test
+    void shouldNeverThrowOnArbitraryPackets() {
+        Property.forAll(packets()).tries(2000).check(packet -> {
+            iface.receive(0, ByteBuffer.wrap(packet), 0, packet.length);
+            iface.poll(0);
+        });
     }
 
-    @net.jqwik.api.Example
+    @Test
     void shouldNeverThrowForEveryLengthUpTo2000() {
         SplittableRandom random = new SplittableRandom(2000);
         for (int length = 0; length <= 2000; length++) {

@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.weft.netstack.NetStackConfig;
 import io.weft.netstack.TcpConnection;
 import io.weft.netstack.TcpServer;
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;

@@ -10,7 +10,7 @@ import io.weft.netstack.NetStack;
 import io.weft.netstack.NetStackConfig;
 import io.weft.netstack.TcpConnection;
 import io.weft.netstack.TcpServer;
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;

@@ -7,7 +7,7 @@ import static io.weft.netstack.linux.KernelNamespace.STACK6;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weft.netstack.NetStackConfig;
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

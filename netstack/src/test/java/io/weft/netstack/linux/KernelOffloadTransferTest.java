@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.weft.netstack.NetStackConfig;
 import io.weft.netstack.TcpConnection;
 import io.weft.netstack.TcpServer;
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;

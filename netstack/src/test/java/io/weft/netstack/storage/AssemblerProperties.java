@@ -2,27 +2,32 @@ package io.weft.netstack.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.testing.property.Gen;
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
+import java.nio.ByteBuffer;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 /** The assembler against a bitmap model: same ranges, same contiguous prefix. */
 class AssemblerProperties {
     record Op(int offset, int length, boolean release) {
     }
 
-    @Provide
-    Arbitrary<List<Op>> ops() {
-        return Combinators.combine(Arbitraries.integers().between(0, 200), Arbitraries.integers().between(0, 40),
-                Arbitraries.integers().between(0, 9).map(i -> i == 0)).as(Op::new).list().ofMaxSize(60);
+    static Gen<List<Op>> ops() {
+        Gen<Integer> offsets = Gens.ints(0, 200);
+        Gen<Integer> lengths = Gens.ints(0, 40);
+        Gen<Boolean> releases = Gens.ints(0, 9).map(i -> i == 0);
+        Gen<Op> op = src -> new Op(offsets.generate(src), lengths.generate(src), releases.generate(src));
+        return op.list(60);
     }
 
-    @Property(tries = 500)
-    void shouldMatchABitmapModel(@ForAll("ops") List<Op> ops) {
+    @Test
+    void shouldMatchABitmapModel() {
+        Property.forAll(ops()).tries(500).check(AssemblerProperties::matchesABitmapModel);
+    }
+
+    private static void matchesABitmapModel(List<Op> ops) {
         Assembler assembler = new Assembler(8);
         boolean[] model = new boolean[4096];
         int base = 0;
@@ -68,11 +73,15 @@ class AssemblerProperties {
         assertThat(a.rangeCount()).isEqualTo(range);
     }
 
-    @Property(tries = 300)
-    void shouldReadBackWhatWasWrittenAcrossWraps(@ForAll("chunks") List<Integer> chunks) {
+    @Test
+    void shouldReadBackWhatWasWrittenAcrossWraps() {
+        Property.forAll(chunks()).tries(300).check(AssemblerProperties::readsBackAcrossWraps);
+    }
+
+    private static void readsBackAcrossWraps(List<Integer> chunks) {
         RingBuffer ring = new RingBuffer(97, 4);
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(200);
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(200);
+        ByteBuffer in = ByteBuffer.allocate(200);
+        ByteBuffer out = ByteBuffer.allocate(200);
         int written = 0;
         int read = 0;
         for (int c : chunks) {
@@ -92,8 +101,7 @@ class AssemblerProperties {
         }
     }
 
-    @Provide
-    Arbitrary<List<Integer>> chunks() {
-        return Arbitraries.integers().between(-150, 150).list().ofMaxSize(50);
+    static Gen<List<Integer>> chunks() {
+        return Gens.ints(-150, 150).list(50);
     }
 }

@@ -32,7 +32,6 @@ public final class MacUtun extends PosixTun {
   static final long SIOCSIFFLAGS = 0x8020_6910L; // _IOW('i', 16, struct ifreq)
   static final long SIOCGIFFLAGS = 0xc020_6911L; // _IOWR('i', 17, struct ifreq)
   static final long SIOCSIFMTU = 0x8020_6934L; // _IOW('i', 52, struct ifreq)
-  static final int IFF_UP = 0x1;
 
   /** Packets per {@link #read} unless asked otherwise. */
   public static final int DEFAULT_BATCH_SIZE = 128;
@@ -95,12 +94,7 @@ public final class MacUtun extends PosixTun {
     final IfReq ifr = new IfReq().wrap(memory.getByteBuffer(0, IfReq.DARWIN_SIZE), IfReq.DARWIN_SIZE);
     final int sock = PosixSetup.socket(AF_INET, SOCK_DGRAM, 0, "socket(AF_INET) for ioctls");
     try {
-      ifr.name(name).mtu(mtu);
-      PosixSetup.ioctl(sock, SIOCSIFMTU, memory, "SIOCSIFMTU " + mtu + " on " + name);
-      ifr.name(name).flags(0);
-      PosixSetup.ioctl(sock, SIOCGIFFLAGS, memory, "SIOCGIFFLAGS on " + name);
-      ifr.flags(ifr.flags() | IFF_UP);
-      PosixSetup.ioctl(sock, SIOCSIFFLAGS, memory, "SIOCSIFFLAGS (up) on " + name);
+      PosixSetup.setMtuAndUp(sock, memory, ifr, name, mtu, SIOCSIFMTU, SIOCGIFFLAGS, SIOCSIFFLAGS);
     } finally {
       PosixSetup.close(sock);
     }

@@ -2,6 +2,7 @@ package io.weft.tun.io;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Memory segments over a {@link ByteBuffer}'s whole capacity, whatever its position and limit.
@@ -25,5 +26,33 @@ public final class BufferViews {
       return MemorySegment.ofArray(buf.array()).asSlice(buf.arrayOffset(), buf.capacity());
     }
     return MemorySegment.ofBuffer(buf.duplicate().clear());
+  }
+
+  /**
+   * Views of a batch's buffers from one offset on, one per slot, kept while the caller passes the
+   * same buffers again (devices reuse theirs), so a steady batch loop allocates nothing.
+   */
+  public static final class Cache {
+    private ByteBuffer[] bufs = new ByteBuffer[0];
+    private MemorySegment[] views = new MemorySegment[0];
+    private int offset = -1;
+
+    /** The room of {@code buf} from {@code offset} on, for slot {@code slot} of a batch. */
+    public MemorySegment view(int slot, ByteBuffer buf, int offset) {
+      if (slot >= bufs.length) {
+        final int n = Math.max(slot + 1, bufs.length * 2);
+        bufs = Arrays.copyOf(bufs, n);
+        views = Arrays.copyOf(views, n);
+      }
+      if (offset != this.offset) {
+        Arrays.fill(bufs, null);
+        this.offset = offset;
+      }
+      if (bufs[slot] != buf) {
+        bufs[slot] = buf;
+        views[slot] = whole(buf).asSlice(offset);
+      }
+      return views[slot];
+    }
   }
 }

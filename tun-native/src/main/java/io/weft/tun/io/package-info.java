@@ -1,10 +1,10 @@
 /**
  * Mechanics every TUN device shares, whatever its operating system.
  *
- * <p>{@link io.weft.tun.io.CloseGate} lets {@code read} and {@code write} run until {@code close},
- * and hands the release of native resources to whichever party leaves last, so a descriptor is
- * never closed (and its number reused) under a call still using it. This is the scheme of the
- * JDK's {@code FileChannelImpl} (a closed flag plus a count of threads inside native calls).
+ * <p>The devices admit {@code read} and {@code write} through wg-core's
+ * {@link io.weft.wg.nativeio.CloseGate}, which hands the release of native resources to whichever
+ * party leaves last, so a descriptor is never closed (and its number reused) under a call still
+ * using it.
  *
  * <p>{@link io.weft.tun.io.BufferViews} turns a caller's {@code ByteBuffer} into a memory segment
  * over its whole capacity, so packets are read and written at absolute offsets without touching

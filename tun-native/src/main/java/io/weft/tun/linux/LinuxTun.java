@@ -39,7 +39,6 @@ public final class LinuxTun extends PosixTun {
   private static final long SIOCGIFFLAGS = 0x8913;
   private static final long SIOCSIFFLAGS = 0x8914;
   private static final long SIOCSIFMTU = 0x8922;
-  private static final int IFF_UP = 0x1;
   private static final int AF_INET = 2;
   private static final int SOCK_DGRAM = 2;
   private static final int SOCK_CLOEXEC = 0x8_0000;
@@ -158,12 +157,7 @@ public final class LinuxTun extends PosixTun {
     final int sock =
         PosixSetup.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, "socket(AF_INET) for ioctls");
     try {
-      ifr.name(name).mtu(mtu);
-      PosixSetup.ioctl(sock, SIOCSIFMTU, memory, "SIOCSIFMTU " + mtu + " on " + name);
-      ifr.name(name).flags(0);
-      PosixSetup.ioctl(sock, SIOCGIFFLAGS, memory, "SIOCGIFFLAGS on " + name);
-      ifr.flags(ifr.flags() | IFF_UP);
-      PosixSetup.ioctl(sock, SIOCSIFFLAGS, memory, "SIOCSIFFLAGS (up) on " + name);
+      PosixSetup.setMtuAndUp(sock, memory, ifr, name, mtu, SIOCSIFMTU, SIOCGIFFLAGS, SIOCSIFFLAGS);
     } finally {
       PosixSetup.close(sock);
     }
@@ -241,15 +235,13 @@ public final class LinuxTun extends PosixTun {
           if (splitter.begin(o.readBuffer, (int) r) == 0) {
             o.drop();
           }
-        } else if (r == -Errno.EAGAIN) {
-          if (n > 0) {
-            break;
+        } else if (r == -Errno.EAGAIN && n > 0) {
+          break;
+        } else {
+          revents = readFailed(r, revents, s);
+          if (revents == WOKEN) {
+            return 0;
           }
-          revents = awaitReadable(revents, s);
-        } else if (r == 0) {
-          throw gone("end of stream");
-        } else if (r != -Errno.EINTR) {
-          throw failure("read", (int) -r);
         }
       }
       return n;

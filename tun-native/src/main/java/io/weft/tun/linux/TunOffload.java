@@ -27,9 +27,7 @@ final class TunOffload {
   final GsoSplitter splitter = new GsoSplitter();
   final GroCoalescer coalescer;
 
-  private ByteBuffer[] readBufs = new ByteBuffer[0];
-  private MemorySegment[] readViews = new MemorySegment[0];
-  private int readOffset = -1;
+  private final BufferViews.Cache readViews = new BufferViews.Cache();
 
   private ByteBuffer[] writeBufs = new ByteBuffer[0];
   private MemorySegment[] writeWhole = new MemorySegment[0];
@@ -47,20 +45,7 @@ final class TunOffload {
 
   /** The room of {@code buf} from {@code offset} on, for slot {@code slot} of a read batch. */
   MemorySegment readView(int slot, ByteBuffer buf, int offset) {
-    if (slot >= readBufs.length) {
-      final int n = Math.max(slot + 1, readBufs.length * 2);
-      readBufs = java.util.Arrays.copyOf(readBufs, n);
-      readViews = java.util.Arrays.copyOf(readViews, n);
-    }
-    if (offset != readOffset) {
-      java.util.Arrays.fill(readBufs, null);
-      readOffset = offset;
-    }
-    if (readBufs[slot] != buf) {
-      readBufs[slot] = buf;
-      readViews[slot] = BufferViews.whole(buf).asSlice(offset);
-    }
-    return readViews[slot];
+    return readViews.view(slot, buf, offset);
   }
 
   /** Fills {@link #segments}, {@link #offsets} and {@link #lengths} for a write batch. */

@@ -18,8 +18,8 @@
  * read), and writes merge runs of a flow's segments into one ({@link
  * io.weft.tun.offload.GroCoalescer}). A kernel that refuses the ioctls gets a plain TUN.
  *
- * <p>{@link io.weft.tun.linux.IpRoute2} adds addresses and routes by running {@code ip(8)};
- * {@link io.weft.tun.linux.NetworkNamespace} runs code on a thread inside a network namespace,
- * which is how tests and benchmarks keep their traffic off the host's interfaces.
+ * <p>{@link io.weft.tun.linux.IpRoute2} adds addresses and routes by running {@code ip(8)}. Tests
+ * and benchmarks keep their traffic off the host's interfaces with the {@code testing} module's
+ * {@code NetworkNamespace}.
  */
 package io.weft.tun.linux;

@@ -25,6 +25,9 @@ import java.lang.foreign.MemorySegment;
  *   <li>Anything else is passed on as it is.
  * </ul>
  *
+ * <p>The one TCP segmentation (TSO) in Weft: the Linux TUN's offloads and the netstack's adapter
+ * in the agent ({@link #beginTcp}, for super-segments the userspace stack emits) both cut here.
+ *
  * <p>Use: {@link #begin} with the read bytes, then {@link #next} while {@link #hasNext}. The
  * source must stay unchanged until the last {@link #next}. Malformed input (a header that does not
  * fit, an unknown GSO type, a GSO packet that is not TCP over IPv4/IPv6) is refused by {@link
@@ -80,6 +83,34 @@ public final class GsoSplitter {
     if (gsoSize == 0 || !parseTcp(type == VirtioNetHdr.GSO_TCPV4)) {
       return 0;
     }
+    return countSegments();
+  }
+
+  /**
+   * Takes a TCP super-segment with no virtio header: the IP packet at {@code src[ip, ip + len)},
+   * to be cut into segments of {@code segmentSize} payload bytes (a userspace TSO, as the
+   * netstack's adapter does it).
+   *
+   * @return how many packets {@link #next} will produce (0: malformed, nothing to produce)
+   */
+  public int beginTcp(MemorySegment src, long ip, int len, int segmentSize) {
+    this.src = src;
+    segments = 0;
+    next = 0;
+    if (ip < 0 || len <= 0 || ip + len > src.byteSize() || segmentSize <= 0) {
+      return 0;
+    }
+    this.ip = ip;
+    packetLen = len;
+    gso = true;
+    gsoSize = segmentSize;
+    if (!parseTcp((u8(src, ip) >>> 4) == 4)) {
+      return 0;
+    }
+    return countSegments();
+  }
+
+  private int countSegments() {
     payloadLen = packetLen - hdrLen;
     segments = payloadLen == 0 ? 1 : (payloadLen + gsoSize - 1) / gsoSize;
     return segments;

@@ -1,17 +1,19 @@
 package io.weft.tun.posix;
 
+import static io.weft.wg.nativeio.Libc.Mode.CRITICAL_HEAP_ERRNO;
+import static io.weft.wg.nativeio.Libc.Mode.ERRNO;
+import static io.weft.wg.nativeio.Libc.link;
+import static io.weft.wg.nativeio.Libc.unexpected;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.weft.tun.io.Os;
+import io.weft.wg.nativeio.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -29,18 +31,14 @@ public final class NativeIo {
   private NativeIo() {}
 
   // From <poll.h>; the same on Linux and Darwin.
-  public static final short POLLIN = 0x001;
-  public static final short POLLOUT = 0x004;
-  public static final short POLLERR = 0x008;
-  public static final short POLLHUP = 0x010;
-  public static final short POLLNVAL = 0x020;
+  public static final short POLLIN = Libc.POLLIN;
+  public static final short POLLOUT = Libc.POLLOUT;
+  public static final short POLLERR = Libc.POLLERR;
+  public static final short POLLHUP = Libc.POLLHUP;
+  public static final short POLLNVAL = Libc.POLLNVAL;
 
   /** {@code struct pollfd { int fd; short events; short revents; }}. */
-  public static final int POLLFD_SIZE = 8;
-
-  public static final int POLLFD_FD_OFFSET = 0;
-  public static final int POLLFD_EVENTS_OFFSET = 4;
-  public static final int POLLFD_REVENTS_OFFSET = 6;
+  public static final int POLLFD_SIZE = Libc.POLLFD_SIZE;
 
   /** {@code struct iovec { void *iov_base; size_t iov_len; }} on 64-bit systems. */
   public static final int IOVEC_SIZE = 16;
@@ -48,26 +46,22 @@ public final class NativeIo {
   public static final int IOVEC_BASE_OFFSET = 0;
   public static final int IOVEC_LEN_OFFSET = 8;
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final long ERRNO_OFFSET =
-      CALL_STATE.byteOffset(PathElement.groupElement("errno"));
   private static final boolean DARWIN = Os.CURRENT == Os.DARWIN;
 
   private static final MethodHandle READ =
-      link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), true);
+      link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CRITICAL_HEAP_ERRNO);
   private static final MethodHandle WRITE =
-      link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), true);
+      link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CRITICAL_HEAP_ERRNO);
   private static final MethodHandle READV =
-      link("readv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), true);
+      link("readv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CRITICAL_HEAP_ERRNO);
   private static final MethodHandle WRITEV =
-      link("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), true);
+      link("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CRITICAL_HEAP_ERRNO);
   // nfds_t is unsigned long on Linux, unsigned int on Darwin.
   private static final MethodHandle POLL =
       link(
           "poll",
           FunctionDescriptor.of(JAVA_INT, ADDRESS, DARWIN ? JAVA_INT : JAVA_LONG, JAVA_INT),
-          false);
+          ERRNO);
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -78,7 +72,7 @@ public final class NativeIo {
   public static final class Scratch {
     final MemorySegment callState;
 
-    /** Two {@code struct pollfd}. */
+    /** Three {@code struct pollfd}. */
     public final MemorySegment pollFds;
 
     /** Two {@code struct iovec}. */
@@ -91,8 +85,8 @@ public final class NativeIo {
 
     Scratch() {
       final Arena arena = Arena.ofAuto();
-      callState = arena.allocate(CALL_STATE);
-      pollFds = arena.allocate(2L * POLLFD_SIZE, 8);
+      callState = Libc.callState(arena);
+      pollFds = arena.allocate(3L * POLLFD_SIZE, 8);
       iovecs = arena.allocate(2L * IOVEC_SIZE, 8);
       header = arena.allocate(4, 4);
     }
@@ -178,14 +172,14 @@ public final class NativeIo {
   /** Sets pollfd {@code i} of {@code s.pollFds} and clears its {@code revents}. */
   public static void pollFd(Scratch s, int i, int fd, short events) {
     final long at = (long) i * POLLFD_SIZE;
-    s.pollFds.set(JAVA_INT, at + POLLFD_FD_OFFSET, fd);
-    s.pollFds.set(JAVA_SHORT, at + POLLFD_EVENTS_OFFSET, events);
-    s.pollFds.set(JAVA_SHORT, at + POLLFD_REVENTS_OFFSET, (short) 0);
+    s.pollFds.set(JAVA_INT, at + Libc.POLLFD_FD_OFFSET, fd);
+    s.pollFds.set(JAVA_SHORT, at + Libc.POLLFD_EVENTS_OFFSET, events);
+    s.pollFds.set(JAVA_SHORT, at + Libc.POLLFD_REVENTS_OFFSET, (short) 0);
   }
 
   /** The {@code revents} of pollfd {@code i} after {@link #poll}. */
   public static short revents(Scratch s, int i) {
-    return s.pollFds.get(JAVA_SHORT, (long) i * POLLFD_SIZE + POLLFD_REVENTS_OFFSET);
+    return s.pollFds.get(JAVA_SHORT, (long) i * POLLFD_SIZE + Libc.POLLFD_REVENTS_OFFSET);
   }
 
   /**
@@ -206,29 +200,6 @@ public final class NativeIo {
   }
 
   private static int errno(Scratch s) {
-    return s.callState.get(JAVA_INT, ERRNO_OFFSET);
-  }
-
-  @SuppressWarnings("restricted") // downcallHandle: the descriptors match the C prototypes
-  private static MethodHandle link(String name, FunctionDescriptor fd, boolean critical) {
-    final MemorySegment symbol =
-        LINKER
-            .defaultLookup()
-            .find(name)
-            .orElseThrow(() -> new UnsatisfiedLinkError("no " + name + " in the C library"));
-    final Linker.Option capture = Linker.Option.captureCallState("errno");
-    return critical
-        ? LINKER.downcallHandle(symbol, fd, Linker.Option.critical(true), capture)
-        : LINKER.downcallHandle(symbol, fd, capture);
-  }
-
-  private static RuntimeException unexpected(Throwable t) {
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException(t);
+    return Libc.errno(s.callState);
   }
 }

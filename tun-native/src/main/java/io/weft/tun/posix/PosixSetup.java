@@ -50,8 +50,6 @@ public final class PosixSetup {
 
     NativeLong write(int fd, byte[] buf, NativeLong count) throws LastErrorException;
 
-    int setns(int fd, int nstype) throws LastErrorException;
-
     String strerror(int errnum);
   }
 
@@ -74,6 +72,24 @@ public final class PosixSetup {
       throw failed(what, e);
     }
   }
+
+  /**
+   * Sets interface {@code name}'s MTU and then its UP flag ({@code IFF_UP}, 0x1 on Linux and
+   * Darwin) through {@code sock}, with {@code ifr} wrapping {@code ifreq}: the same three ioctls
+   * on both systems, whose request numbers differ ({@code SIOCSIFMTU}, {@code SIOCGIFFLAGS},
+   * {@code SIOCSIFFLAGS}).
+   */
+  public static void setMtuAndUp(int sock, Pointer ifreq, IfReq ifr, String name, int mtu,
+      long siocsifmtu, long siocgifflags, long siocsifflags) throws IOException {
+    ifr.name(name).mtu(mtu);
+    ioctl(sock, siocsifmtu, ifreq, "SIOCSIFMTU " + mtu + " on " + name);
+    ifr.name(name).flags(0);
+    ioctl(sock, siocgifflags, ifreq, "SIOCGIFFLAGS on " + name);
+    ifr.flags(ifr.flags() | IFF_UP);
+    ioctl(sock, siocsifflags, ifreq, "SIOCSIFFLAGS (up) on " + name);
+  }
+
+  private static final int IFF_UP = 0x1;
 
   /** {@code ioctl(fd, request, value)} for requests whose argument is a number, not a pointer. */
   public static void ioctlValue(int fd, long request, long value, String what) throws IOException {
@@ -152,15 +168,6 @@ public final class PosixSetup {
       C_LIB.write(fd, new byte[] {1}, new NativeLong(1));
     } catch (LastErrorException e) {
       // EAGAIN: the pipe is full, and so already readable.
-    }
-  }
-
-  /** {@code setns(fd, nstype)} for the calling thread (Linux). */
-  public static void setns(int fd, int nstype, String what) throws IOException {
-    try {
-      C_LIB.setns(fd, nstype);
-    } catch (LastErrorException e) {
-      throw failed(what, e);
     }
   }
 

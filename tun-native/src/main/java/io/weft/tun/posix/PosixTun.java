@@ -1,12 +1,13 @@
 package io.weft.tun.posix;
 
 import io.weft.tun.io.BufferViews;
-import io.weft.tun.io.CloseGate;
+import io.weft.wg.nativeio.CloseGate;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * A TUN device behind a non-blocking descriptor on which each read returns one packet and each
@@ -16,7 +17,8 @@ import java.nio.channels.AsynchronousCloseException;
  * <p>{@link #read} blocks in {@code poll(2)} on the device and on a wake pipe until a packet is
  * ready, then reads until {@code EAGAIN} or the batch is full. {@link #close} writes to the wake
  * pipe, so a blocked reader returns with {@link AsynchronousCloseException}; the descriptors are
- * closed by whoever leaves last ({@link CloseGate}). Reads and writes may run on any number of
+ * closed by whoever leaves last ({@link CloseGate}). {@link #wakeup()} writes to a second pipe,
+ * which makes a blocked reader return 0 packets. Reads and writes may run on any number of
  * threads at once.
  *
  * <p>{@link #write} returns how many packets the OS accepted: one it rejects on its own merits
@@ -31,6 +33,12 @@ public abstract class PosixTun implements Tun {
   private final int fd;
   private final int wakeReadFd;
   private final int wakeWriteFd;
+  /** {@link #wakeup()}'s pipe: apart from the close pipe, so a wakeup never looks like a close. */
+  private final int readerWakeReadFd;
+  private final int readerWakeWriteFd;
+
+  /** What {@link #awaitReadable} returns after {@link #wakeup()}: not a poll(2) event bit. */
+  protected static final short WOKEN = Short.MIN_VALUE;
   private final String name;
   private final int mtu;
   private final int batchSize;
@@ -41,15 +49,26 @@ public abstract class PosixTun implements Tun {
    */
   protected PosixTun(int fd, String name, int mtu, int batchSize) throws IOException {
     final int[] wake;
+    final int[] readerWake;
     try {
       wake = PosixSetup.pipe();
     } catch (IOException e) {
       PosixSetup.close(fd);
       throw e;
     }
+    try {
+      readerWake = PosixSetup.pipe();
+    } catch (IOException e) {
+      PosixSetup.close(fd);
+      PosixSetup.close(wake[0]);
+      PosixSetup.close(wake[1]);
+      throw e;
+    }
     this.fd = fd;
     this.wakeReadFd = wake[0];
     this.wakeWriteFd = wake[1];
+    this.readerWakeReadFd = readerWake[0];
+    this.readerWakeWriteFd = readerWake[1];
     this.name = name;
     this.mtu = mtu;
     this.batchSize = batchSize;
@@ -109,18 +128,34 @@ public abstract class PosixTun implements Tun {
       final long r = readPacket(fd, whole.asSlice(offset), s);
       if (r > 0) {
         sizes[n++] = (int) r;
-      } else if (r == -Errno.EAGAIN) {
-        if (n > 0) {
-          break;
+      } else if (r == -Errno.EAGAIN && n > 0) {
+        break;
+      } else {
+        revents = readFailed(r, revents, s);
+        if (revents == WOKEN) {
+          return 0;
         }
-        revents = awaitReadable(revents, s);
-      } else if (r == 0) {
-        throw gone("end of stream");
-      } else if (r != -Errno.EINTR) {
-        throw failure("read", (int) -r);
       }
     }
     return n;
+  }
+
+  /**
+   * What a read that returned {@code r} (0 or {@code -errno}) means when no packet is left to
+   * return: waits on {@code EAGAIN} ({@link #awaitReadable}), retries on {@code EINTR}, and
+   * throws for the end of the stream or any other error. Returns the new {@code revents}.
+   */
+  protected final short readFailed(long r, short revents, NativeIo.Scratch s) throws IOException {
+    if (r == -Errno.EAGAIN) {
+      return awaitReadable(revents, s);
+    }
+    if (r == 0) {
+      throw gone("end of stream");
+    }
+    if (r != -Errno.EINTR) {
+      throw failure("read", (int) -r);
+    }
+    return revents;
   }
 
   /**
@@ -129,10 +164,51 @@ public abstract class PosixTun implements Tun {
    * read is reported as gone instead of spinning.
    */
   protected final short awaitReadable(short revents, NativeIo.Scratch s) throws IOException {
-    if ((revents & POLL_FAILURE) != 0) {
+    if (revents != WOKEN && (revents & POLL_FAILURE) != 0) {
       throw gone("poll reported events 0x" + Integer.toHexString(revents) + " but no packet");
     }
-    return await(NativeIo.POLLIN, s);
+    NativeIo.pollFd(s, 0, fd, NativeIo.POLLIN);
+    NativeIo.pollFd(s, 1, wakeReadFd, NativeIo.POLLIN);
+    NativeIo.pollFd(s, 2, readerWakeReadFd, NativeIo.POLLIN);
+    int r;
+    do {
+      r = NativeIo.poll(3, -1, s);
+    } while (r == -Errno.EINTR);
+    if (gate.isClosed()) {
+      throw new AsynchronousCloseException();
+    }
+    if (r < 0) {
+      throw failure("poll", -r);
+    }
+    if ((NativeIo.revents(s, 2) & NativeIo.POLLIN) != 0) {
+      while (NativeIo.read(readerWakeReadFd, s.header, s) > 0) {
+        // drained: one wakeup stands for all written so far
+      }
+      return WOKEN;
+    }
+    return NativeIo.revents(s, 0);
+  }
+
+  /**
+   * Makes a reader blocked in {@link #read} return 0 packets (now, or at its next wait if it is
+   * not waiting); cheap enough to call per injected packet.
+   */
+  @Override
+  public final boolean wakeup() {
+    final CloseGate g = gate;
+    try {
+      g.enter();
+    } catch (ClosedChannelException e) {
+      return true; // closing wakes readers anyway
+    }
+    try {
+      PosixSetup.writeOneByte(readerWakeWriteFd);
+    } finally {
+      if (g.exit()) {
+        release();
+      }
+    }
+    return true;
   }
 
   @Override
@@ -223,6 +299,8 @@ public abstract class PosixTun implements Tun {
     PosixSetup.close(fd);
     PosixSetup.close(wakeReadFd);
     PosixSetup.close(wakeWriteFd);
+    PosixSetup.close(readerWakeReadFd);
+    PosixSetup.close(readerWakeWriteFd);
   }
 
   /** Whether {@link #close} has been called. */

@@ -1,7 +1,7 @@
 package io.weft.tun.windows;
 
 import io.weft.tun.io.BufferViews;
-import io.weft.tun.io.CloseGate;
+import io.weft.wg.nativeio.CloseGate;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -1,5 +1,6 @@
 package io.weft.tun.windows;
 
+import static io.weft.wg.nativeio.Libc.unexpected;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -293,16 +294,6 @@ final class WintunDll implements WintunApi {
 
   private static IOException win32(String what, int error) {
     return new IOException(what + " failed: Win32 error " + error);
-  }
-
-  private static RuntimeException unexpected(Throwable t) {
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException(t);
   }
 
   /** Command lines for {@code netsh}. */

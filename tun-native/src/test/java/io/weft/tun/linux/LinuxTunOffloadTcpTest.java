@@ -2,7 +2,8 @@ package io.weft.tun.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
+import io.weft.testing.netns.NetworkNamespace;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.io.InputStream;

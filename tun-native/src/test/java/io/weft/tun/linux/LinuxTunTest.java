@@ -3,11 +3,12 @@ package io.weft.tun.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.weft.tun.BlockingReader;
-import io.weft.tun.IpPackets;
-import io.weft.tun.NativeThreads;
-import io.weft.tun.TunContract;
-import io.weft.testvectors.Prerequisites;
+import io.weft.wg.testing.BlockingReader;
+import io.weft.wg.testing.IpPackets;
+import io.weft.testing.NativeThreads;
+import io.weft.wg.testing.TunContract;
+import io.weft.testing.Prerequisites;
+import io.weft.testing.netns.NetworkNamespace;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.net.InetAddress;

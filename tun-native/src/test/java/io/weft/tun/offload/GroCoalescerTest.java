@@ -4,13 +4,13 @@ import static io.weft.tun.offload.TcpSegments.ACK;
 import static io.weft.tun.offload.TcpSegments.PSH;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.testing.property.Gen;
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class GroCoalescerTest {
@@ -83,7 +83,7 @@ class GroCoalescerTest {
     List<byte[]> frames = TcpSegments.coalesce(segs, counts);
     assertThat(counts).containsExactly(1, 1, 1);
     for (int i = 0; i < 3; i++) {
-      assertThat(java.util.Arrays.copyOfRange(frames.get(i), 10, frames.get(i).length)).isEqualTo(segs.get(i));
+      assertThat(Arrays.copyOfRange(frames.get(i), 10, frames.get(i).length)).isEqualTo(segs.get(i));
       assertThat(VirtioNetHdr.gsoType(MemorySegment.ofArray(frames.get(i)), 0)).isZero();
     }
   }
@@ -107,15 +107,34 @@ class GroCoalescerTest {
     assertThat(counts).containsExactly(1, 1, 1, 1, 1);
   }
 
-  @Property
-  void splittingWhatWasCoalescedGivesTheSegmentsBack(
-      @ForAll boolean v4,
-      @ForAll @IntRange(min = 1, max = 100_000) int length,
-      @ForAll @IntRange(min = 1, max = 1460) int mss,
-      @ForAll int seq,
-      @ForAll @IntRange(max = 0xffff) int id,
-      @ForAll boolean timestamps,
-      @ForAll boolean fin) {
+  record Burst(boolean v4, int length, int mss, int seq, int id, boolean timestamps, boolean fin) {}
+
+  static Gen<Burst> streams() {
+    Gen<Boolean> bools = Gens.booleans();
+    Gen<Integer> lengths = Gens.ints(1, 100_000);
+    Gen<Integer> msses = Gens.ints(1, 1460);
+    Gen<Integer> seqs = Gens.ints();
+    Gen<Integer> ids = Gens.ints(0, 0xffff);
+    return src ->
+        new Burst(
+            bools.generate(src),
+            lengths.generate(src),
+            msses.generate(src),
+            seqs.generate(src),
+            ids.generate(src),
+            bools.generate(src),
+            bools.generate(src));
+  }
+
+  @Test
+  void splittingWhatWasCoalescedGivesTheSegmentsBack() {
+    Property.forAll(streams())
+        .tries(1000)
+        .check(s -> splitsWhatWasCoalesced(s.v4(), s.length(), s.mss(), s.seq(), s.id(), s.timestamps(), s.fin()));
+  }
+
+  private static void splitsWhatWasCoalesced(
+      boolean v4, int length, int mss, int seq, int id, boolean timestamps, boolean fin) {
     TcpSegments.Flow f = new TcpSegments.Flow(v4, seq, id, 700, timestamps ? TIMESTAMPS : new byte[0], 5);
     List<byte[]> segs = TcpSegments.segments(f, data(length, seq), mss, fin);
     List<Integer> counts = new ArrayList<>();
@@ -128,15 +147,21 @@ class GroCoalescerTest {
     }
   }
 
-  @Property
-  void garbageNeverThrowsAndIsFramedAsItIs(@ForAll @Size(min = 1, max = 6) List<@Size(max = 1600) byte[]> packets) {
+  @Test
+  void garbageNeverThrowsAndIsFramedAsItIs() {
+    Property.forAll(Gens.byteArrays(0, 1600).list(1, 6))
+        .tries(1000)
+        .check(GroCoalescerTest::framesGarbageAsItIs);
+  }
+
+  private static void framesGarbageAsItIs(List<byte[]> packets) {
     List<Integer> counts = new ArrayList<>();
     List<byte[]> frames = TcpSegments.coalesce(packets, counts);
     assertThat(counts.stream().mapToInt(Integer::intValue).sum()).isEqualTo(packets.size());
     int p = 0;
     for (int i = 0; i < frames.size(); i++) {
       if (counts.get(i) == 1) {
-        assertThat(java.util.Arrays.copyOfRange(frames.get(i), 10, frames.get(i).length)).isEqualTo(packets.get(p));
+        assertThat(Arrays.copyOfRange(frames.get(i), 10, frames.get(i).length)).isEqualTo(packets.get(p));
       }
       p += counts.get(i);
     }

@@ -6,12 +6,12 @@ import static io.weft.tun.offload.TcpSegments.FIN;
 import static io.weft.tun.offload.TcpSegments.PSH;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.testing.property.Gen;
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
+import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class GsoSplitterTest {
@@ -122,18 +122,31 @@ class GsoSplitterTest {
     assertThat(new GsoSplitter().begin(MemorySegment.ofArray(new byte[10]), 10)).isZero();
   }
 
-  @Property
-  void everySegmentHasValidChecksumsAndThePayloadIsReassembled(
-      @ForAll boolean v4,
-      @ForAll @IntRange(min = 1, max = 20_000) int length,
-      @ForAll @IntRange(min = 1, max = 1460) int mss,
-      @ForAll int seq,
-      @ForAll @IntRange(max = 0xffff) int id) {
+  record Super(boolean v4, int length, int mss, int seq, int id) {}
+
+  static Gen<Super> superPackets() {
+    Gen<Boolean> v4s = Gens.booleans();
+    Gen<Integer> lengths = Gens.ints(1, 20_000);
+    Gen<Integer> msses = Gens.ints(1, 1460);
+    Gen<Integer> seqs = Gens.ints();
+    Gen<Integer> ids = Gens.ints(0, 0xffff);
+    return src ->
+        new Super(v4s.generate(src), lengths.generate(src), msses.generate(src), seqs.generate(src), ids.generate(src));
+  }
+
+  @Test
+  void everySegmentHasValidChecksumsAndThePayloadIsReassembled() {
+    Property.forAll(superPackets())
+        .tries(1000)
+        .check(s -> splitsWithValidChecksums(s.v4(), s.length(), s.mss(), s.seq(), s.id()));
+  }
+
+  private static void splitsWithValidChecksums(boolean v4, int length, int mss, int seq, int id) {
     TcpSegments.Flow f = new TcpSegments.Flow(v4, seq, id, 1000, TIMESTAMPS, 42);
     byte[] payload = data(length);
     List<byte[]> got = TcpSegments.split(TcpSegments.superPacket(f, payload, mss, ACK | PSH));
     assertThat(got).hasSize((length + mss - 1) / mss);
-    java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream joined = new ByteArrayOutputStream();
     int l4 = v4 ? 20 : 40;
     for (int i = 0; i < got.size(); i++) {
       byte[] p = got.get(i);
@@ -144,15 +157,20 @@ class GsoSplitterTest {
     assertThat(joined.toByteArray()).isEqualTo(payload);
   }
 
-  @Property
-  void garbageNeverThrows(@ForAll @Size(max = 2000) byte[] garbage, @ForAll @IntRange(max = 2000) int dstSize) {
-    GsoSplitter s = new GsoSplitter();
-    int n = s.begin(MemorySegment.ofArray(garbage), garbage.length);
-    MemorySegment dst = MemorySegment.ofArray(new byte[dstSize]);
-    for (int i = 0; i < n; i++) {
-      int len = s.next(dst);
-      assertThat(len).isBetween(-1, dstSize);
-    }
-    assertThat(s.hasNext()).isFalse();
+  @Test
+  void garbageNeverThrows() {
+    Property.forAll(Gens.byteArrays(0, 2000), Gens.ints(0, 2000))
+        .tries(1000)
+        .check(
+            (garbage, dstSize) -> {
+              GsoSplitter s = new GsoSplitter();
+              int n = s.begin(MemorySegment.ofArray(garbage), garbage.length);
+              MemorySegment dst = MemorySegment.ofArray(new byte[dstSize]);
+              for (int i = 0; i < n; i++) {
+                int len = s.next(dst);
+                assertThat(len).isBetween(-1, dstSize);
+              }
+              assertThat(s.hasNext()).isFalse();
+            });
   }
 }

@@ -2,11 +2,9 @@ package io.weft.tun.offload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import java.lang.foreign.MemorySegment;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class InetChecksumTest {
@@ -24,20 +22,29 @@ class InetChecksumTest {
     assertThat(InetChecksum.fold(InetChecksum.sum(MemorySegment.ofArray(b), 0, 3, 0))).isEqualTo(0x1234 + 0x5600);
   }
 
-  @Property
-  void matchesTheWordAtATimeReference(
-      @ForAll @Size(max = 3000) byte[] data, @ForAll @IntRange(max = 7) int skip, @ForAll @IntRange(max = 0xffff) int seed) {
-    int off = Math.min(skip, data.length);
-    int len = data.length - off;
-    long fast = InetChecksum.sum(MemorySegment.ofArray(data), off, len, seed);
-    assertThat(InetChecksum.fold(fast)).isEqualTo(TcpSegments.referenceSum(data, off, len, seed));
+  @Test
+  void matchesTheWordAtATimeReference() {
+    Property.forAll(Gens.byteArrays(0, 3000), Gens.ints(0, 7), Gens.ints(0, 0xffff))
+        .tries(1000)
+        .check(
+            (data, skip, seed) -> {
+              int off = Math.min(skip, data.length);
+              int len = data.length - off;
+              long fast = InetChecksum.sum(MemorySegment.ofArray(data), off, len, seed);
+              assertThat(InetChecksum.fold(fast)).isEqualTo(TcpSegments.referenceSum(data, off, len, seed));
+            });
   }
 
-  @Property
-  void sumsOfEvenPiecesAdd(@ForAll @Size(max = 2000) byte[] data, @ForAll @IntRange(max = 1000) int cut) {
-    int c = Math.min(cut, data.length) & ~1;
-    MemorySegment m = MemorySegment.ofArray(data);
-    long pieces = InetChecksum.sum(m, c, data.length - c, InetChecksum.sum(m, 0, c, 0));
-    assertThat(InetChecksum.fold(pieces)).isEqualTo(InetChecksum.fold(InetChecksum.sum(m, 0, data.length, 0)));
+  @Test
+  void sumsOfEvenPiecesAdd() {
+    Property.forAll(Gens.byteArrays(0, 2000), Gens.ints(0, 1000))
+        .tries(1000)
+        .check(
+            (data, cut) -> {
+              int c = Math.min(cut, data.length) & ~1;
+              MemorySegment m = MemorySegment.ofArray(data);
+              long pieces = InetChecksum.sum(m, c, data.length - c, InetChecksum.sum(m, 0, c, 0));
+              assertThat(InetChecksum.fold(pieces)).isEqualTo(InetChecksum.fold(InetChecksum.sum(m, 0, data.length, 0)));
+            });
   }
 }

@@ -3,9 +3,9 @@ package io.weft.tun.windows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.weft.tun.BlockingReader;
-import io.weft.tun.IpPackets;
-import io.weft.tun.TunContract;
+import io.weft.wg.testing.BlockingReader;
+import io.weft.wg.testing.IpPackets;
+import io.weft.wg.testing.TunContract;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -57,6 +57,34 @@ public record Prefix(byte[] address, int bits) implements Comparable<Prefix> {
     return address.clone();
   }
 
+  /** Whether {@code ip} (4 or 16 bytes, network byte order) lies inside this prefix. */
+  public boolean contains(final byte[] ip) {
+    if (ip.length != address.length) {
+      return false;
+    }
+    final int whole = bits >>> 3;
+    for (int i = 0; i < whole; i++) {
+      if (ip[i] != address[i]) {
+        return false;
+      }
+    }
+    final int rest = bits & 7;
+    return rest == 0 || ((ip[whole] ^ address[whole]) & (0xff00 >>> rest) & 0xff) == 0;
+  }
+
+  /**
+   * An address as text: IPv4 dotted, IPv6 in the RFC 5952 canonical form (lower case, the longest
+   * run of two or more zero groups as {@code ::}, IPv4-mapped as {@code ::ffff:a.b.c.d}).
+   *
+   * @param ip 4 or 16 bytes, network byte order
+   */
+  public static String addressText(final byte[] ip) {
+    if (ip.length != 4 && ip.length != 16) {
+      throw new IllegalArgumentException("an IP address is 4 or 16 bytes, not " + ip.length);
+    }
+    return PrefixText.format(ip);
+  }
+
   /** Whether this is an IPv4 prefix. */
   public boolean isIpv4() {
     return address.length == 4;

@@ -122,6 +122,9 @@ public final class UdpBind implements Bind {
       throw new ClosedChannelException();
     }
     InetSocketAddress to = destination.destination();
+    if (to == null) {
+      throw new IOException("endpoint " + destination + " has no socket address");
+    }
     for (int i = 0; i < count; i++) {
       ch.send(bufs[i], to);
     }

@@ -1,5 +1,6 @@
 package io.weft.wg.crypto;
 
+import static io.weft.wg.nativeio.Libc.unexpected;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -420,16 +421,6 @@ final class OpenSslAead extends AeadEngine {
       } catch (Throwable t) {
         throw unexpected(t);
       }
-    }
-
-    private static RuntimeException unexpected(Throwable t) {
-      if (t instanceof RuntimeException r) {
-        return r;
-      }
-      if (t instanceof Error e) {
-        throw e;
-      }
-      return new IllegalStateException(t);
     }
   }
 }

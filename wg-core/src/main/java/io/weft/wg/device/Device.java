@@ -13,7 +13,6 @@ import io.weft.wg.tun.Tun;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,10 +28,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * A WireGuard interface: the static identity, the peers, cryptokey routing, and the threads that
  * move packets between a {@link Tun} and a {@link Bind} (paper §3–§6).
  *
- * <p>Threads: one reads the TUN and seals (the send flow, {@link Peer}), one receives datagrams
- * and opens transport messages inline ({@link Receive}) while queueing handshake messages for a
- * third, which checks MACs, answers with cookies under load ({@link Handshakes}), and a fourth
- * fires timers. One thread per direction with no handoff is the fastest arrangement on few cores
+ * <p>The flows live in their own files, as wireguard-go's {@code device/}: this class holds the
+ * configuration and lifecycle. Threads: one reads the TUN and seals ({@link SendLoop}, with the
+ * per-peer send flow in {@link Peer}), one per bind source receives datagrams and opens transport
+ * messages inline ({@link ReceiveLoop}, {@link Receive}) while queueing handshake messages for
+ * another, which checks MACs and answers with cookies under load ({@link Handshakes}), and one
+ * fires timers ({@link Timers}). One thread per direction with no handoff is the fastest arrangement on few cores
  * ({@code shared/PERFORMANCE.md}); each peer's packets leave in order because one thread sends
  * them.
  */
@@ -57,6 +58,9 @@ public final class Device implements Closeable {
   final ArrayBlockingQueue<Handshakes.Message> handshakeQueue =
       new ArrayBlockingQueue<>(Constants.HANDSHAKE_QUEUE_SIZE);
   final ReentrantLock configLock = new ReentrantLock();
+  /** Serialises TUN writes when more than one receive loop runs ({@link #sharedTunWrites}). */
+  final ReentrantLock tunWriteLock = new ReentrantLock();
+  volatile boolean sharedTunWrites;
 
   private volatile NoisePrivateKey privateKey;
   private volatile NoisePublicKey publicKey;
@@ -70,11 +74,11 @@ public final class Device implements Closeable {
   private volatile boolean underLoadForced;
 
   private final List<Thread> threads = new ArrayList<>();
-  private volatile Thread timerThread;
-  private static final long NOT_SLEEPING = Long.MIN_VALUE;
-  private volatile long timerWakeNanos = NOT_SLEEPING;
+  volatile Thread timerThread;
+  static final long NOT_SLEEPING = Long.MIN_VALUE;
+  volatile long timerWakeNanos = NOT_SLEEPING;
   private volatile boolean up;
-  private volatile boolean closed;
+  volatile boolean closed;
   private final java.util.concurrent.CountDownLatch closedLatch = new java.util.concurrent.CountDownLatch(1);
 
   /** Counters of dropped and handled packets. */
@@ -137,7 +141,7 @@ public final class Device implements Closeable {
           continue;
         }
         p.handshake.setLocalPrivateKey(k);
-        p.zeroKeyMaterial();
+        Keypairs.zeroAll(p);
       }
       if (old != null && old != k && (k == null || !old.sameKey(k))) {
         old.destroy();
@@ -254,7 +258,7 @@ public final class Device implements Closeable {
       if (p != null) {
         Timers.stopAll(p);
         allowedIps.removeByPeer(p);
-        p.zeroKeyMaterial();
+        Keypairs.zeroAll(p);
         p.clearStaged();
       }
     } finally {
@@ -289,8 +293,13 @@ public final class Device implements Closeable {
     int old = peer.persistentKeepaliveSeconds;
     peer.persistentKeepaliveSeconds = seconds;
     if (old == 0 && seconds > 0 && up) {
-      peer.sendKeepalive();
+      Send.keepalive(peer);
     }
+  }
+
+  /** The bind this device sends through and receives from. */
+  public Bind bind() {
+    return bind;
   }
 
   /** Parses an endpoint in the bind's syntax. */
@@ -329,13 +338,21 @@ public final class Device implements Closeable {
       }
       listenPort = bind.open(listenPort);
       up = true;
-      SendLoop send = new SendLoop();
-      ReceiveLoop receive = new ReceiveLoop();
+      SendLoop send = new SendLoop(this);
+      List<Bind.Receiver> receivers = bind.receivers();
+      List<ReceiveLoop> loops = new ArrayList<>();
+      for (int i = 0; i < receivers.size(); i++) {
+        // Parallel crypto on the first source only: the others (relay streams) are slow paths.
+        loops.add(new ReceiveLoop(this, receivers.get(i), i == 0 ? cryptoWorkers : 0));
+      }
+      sharedTunWrites = loops.size() > 1;
       start("weft-tun-reader", send::loop);
-      start("weft-receiver", receive::loop);
-      start("weft-handshake", this::handshakeLoop);
+      for (int i = 0; i < loops.size(); i++) {
+        start(i == 0 ? "weft-receiver" : "weft-receiver-" + (i + 1), loops.get(i)::loop);
+      }
+      start("weft-handshake", () -> Handshakes.loop(this));
       if (withTimerThread) {
-        timerThread = start("weft-timers", this::timerLoop);
+        timerThread = start("weft-timers", () -> Timers.loop(this));
       }
     } finally {
       configLock.unlock();
@@ -398,7 +415,7 @@ public final class Device implements Closeable {
     }
     for (Peer p : peers.values()) {
       Timers.stopAll(p);
-      p.zeroKeyMaterial();
+      Keypairs.zeroAll(p);
     }
     NoisePrivateKey k = privateKey;
     if (k != null) {
@@ -418,247 +435,6 @@ public final class Device implements Closeable {
   }
 
   // ---- Threads ---------------------------------------------------------------------------
-
-  /** A cipher per crypto participant, re-keyed when the keypair changes (once per session). */
-  private static final class CipherSlots {
-    final io.weft.wg.crypto.ChaCha20Poly1305[] aead;
-    final Keypair[] keyedFor;
-    final boolean send;
-
-    CipherSlots(int participants, boolean send) {
-      aead = new io.weft.wg.crypto.ChaCha20Poly1305[participants];
-      keyedFor = new Keypair[participants];
-      this.send = send;
-    }
-
-    io.weft.wg.crypto.ChaCha20Poly1305 forKeypair(int participant, Keypair kp) {
-      if (keyedFor[participant] != kp) {
-        byte[] key = send ? kp.sendKey : kp.receiveKey;
-        if (aead[participant] == null) {
-          aead[participant] = new io.weft.wg.crypto.ChaCha20Poly1305(key);
-        } else {
-          aead[participant].rekey(key, 0);
-        }
-        keyedFor[participant] = kp;
-      }
-      return aead[participant];
-    }
-  }
-
-  /** The TUN side: read a batch, route and frame it, seal it (in parallel), send it per peer. */
-  private final class SendLoop implements CryptoPool.Task {
-    final int batch = Math.max(1, tun.batchSize());
-    final ByteBuffer[] bufs = new ByteBuffer[batch];
-    final int[] sizes = new int[batch];
-    final ByteBuffer[] ready = new ByteBuffer[batch];
-    final Peer[] peersOf = new Peer[batch];
-    final Keypair[] keypairs = new Keypair[batch];
-    final boolean[] carries = new boolean[batch];
-    final ByteBuffer[] run = new ByteBuffer[batch];
-    final CryptoPool pool = new CryptoPool("weft-seal", cryptoWorkers);
-    final CipherSlots slots = new CipherSlots(pool.participants(), true);
-
-    SendLoop() {
-      for (int i = 0; i < batch; i++) {
-        bufs[i] = ByteBuffer.allocate(BUFFER_SIZE);
-      }
-    }
-
-    @Override
-    public void run(int participant, int item) {
-      final ByteBuffer buf = ready[item];
-      final Keypair kp = keypairs[item];
-      final byte[] b = buf.array();
-      final int base = buf.arrayOffset();
-      final long counter = io.weft.wg.wire.Messages.getLongLE(b, base + io.weft.wg.wire.Messages.TRANSPORT_COUNTER);
-      final int plain = buf.limit() - HEADROOM - io.weft.wg.wire.Messages.TAG_SIZE;
-      slots.forKeypair(participant, kp).seal(counter, null, b, base + HEADROOM, plain);
-    }
-
-    void loop() {
-      try {
-        while (!closed) {
-          int n;
-          for (ByteBuffer b : bufs) {
-            b.clear(); // the TUN writes at absolute indexes up to the capacity
-          }
-          try {
-            n = tun.read(bufs, sizes, HEADROOM);
-          } catch (ClosedChannelException e) {
-            break;
-          } catch (IOException e) {
-            if (!closed) {
-              log.log(System.Logger.Level.ERROR, "TUN read failed, device stops: {0}", e.getMessage());
-              Thread.ofPlatform().daemon().start(Device.this::close);
-            }
-            break;
-          }
-          int count = 0;
-          for (int i = 0; i < n; i++) {
-            final ByteBuffer buf = bufs[i];
-            buf.clear();
-            final int len = sizes[i];
-            final byte[] b = buf.array();
-            Peer p = null;
-            if (len >= 20 && (b[HEADROOM] >> 4 & 0xf) == 4) {
-              p = allowedIps.lookup(b, HEADROOM + 16, 4);
-            } else if (len >= 40 && (b[HEADROOM] >> 4 & 0xf) == 6) {
-              p = allowedIps.lookup(b, HEADROOM + 24, 16);
-            }
-            if (p == null) {
-              stats.droppedNoPeer.increment();
-              continue;
-            }
-            final Keypair kp = p.current;
-            if (p.hasStaged() || p.endpoint() == null || p.prepareInPlace(kp, buf, len) < 0) {
-              p.send(buf, len); // the slow path: stage, flush staged, or start a handshake
-              continue;
-            }
-            ready[count] = buf;
-            peersOf[count] = p;
-            keypairs[count] = kp;
-            carries[count] = len > 0;
-            count++;
-          }
-          pool.forEach(count, this);
-          sendRuns(count);
-        }
-      } finally {
-        pool.close();
-      }
-    }
-
-    /** Sends each run of consecutive datagrams for the same peer and keypair in one call. */
-    private void sendRuns(int count) {
-      int i = 0;
-      while (i < count) {
-        final Peer p = peersOf[i];
-        final Keypair kp = keypairs[i];
-        int k = 0;
-        boolean data = false;
-        while (i < count && peersOf[i] == p && keypairs[i] == kp) {
-          run[k++] = ready[i];
-          data |= carries[i];
-          peersOf[i] = null;
-          keypairs[i] = null;
-          i++;
-        }
-        p.afterSend(kp, data); // before sending, so a quick answer finds the timers armed
-        try {
-          bind.send(run, k, p.endpoint());
-        } catch (IOException e) {
-          log.log(System.Logger.Level.DEBUG, "send to {0} failed: {1}", p, e.getMessage());
-        }
-      }
-    }
-  }
-
-  /** The network side: receive a batch, open transport messages (in parallel), deliver in order. */
-  private final class ReceiveLoop implements CryptoPool.Task {
-    final int batch = Math.max(1, bind.batchSize());
-    final ByteBuffer[] bufs = new ByteBuffer[batch];
-    final int[] sizes = new int[batch];
-    final Endpoint[] sources = new Endpoint[batch];
-    final Keypair[] keypairs = new Keypair[batch];
-    final int[] plain = new int[batch];
-    final ByteBuffer[] toTun = new ByteBuffer[batch];
-    final CryptoPool pool = new CryptoPool("weft-open", cryptoWorkers);
-    final CipherSlots slots = new CipherSlots(pool.participants(), false);
-
-    ReceiveLoop() {
-      for (int i = 0; i < batch; i++) {
-        bufs[i] = ByteBuffer.allocate(BUFFER_SIZE);
-      }
-    }
-
-    @Override
-    public void run(int participant, int item) {
-      final Keypair kp = keypairs[item];
-      plain[item] = kp == null ? -1 : Receive.open(slots.forKeypair(participant, kp), bufs[item], sizes[item]);
-    }
-
-    void loop() {
-      try {
-        while (!closed) {
-          int n;
-          for (ByteBuffer b : bufs) {
-            b.clear();
-          }
-          try {
-            n = bind.receive(bufs, sizes, sources);
-          } catch (ClosedChannelException e) {
-            break;
-          } catch (IOException e) {
-            if (closed) {
-              break;
-            }
-            log.log(System.Logger.Level.DEBUG, "receive failed: {0}", e.getMessage());
-            continue;
-          }
-          for (int i = 0; i < n; i++) {
-            final ByteBuffer buf = bufs[i];
-            buf.clear();
-            final int len = sizes[i];
-            keypairs[i] = null;
-            switch (io.weft.wg.wire.Messages.classify(buf.array(), 0, len)) {
-              case io.weft.wg.wire.Messages.TYPE_TRANSPORT -> keypairs[i] = Receive.prepare(Device.this, buf, len);
-              case io.weft.wg.wire.Messages.TYPE_INITIATION,
-                  io.weft.wg.wire.Messages.TYPE_RESPONSE,
-                  io.weft.wg.wire.Messages.TYPE_COOKIE_REPLY -> enqueueHandshake(buf, len, sources[i]);
-              default -> stats.droppedInvalid.increment();
-            }
-          }
-          pool.forEach(n, this);
-          int writes = 0;
-          for (int i = 0; i < n; i++) {
-            final Keypair kp = keypairs[i];
-            if (kp != null) {
-              int ipLen = Receive.finish(Device.this, bufs[i], sizes[i], sources[i], kp, plain[i]);
-              if (ipLen > 0) {
-                bufs[i].limit(HEADROOM + ipLen).position(0);
-                toTun[writes++] = bufs[i];
-              }
-              keypairs[i] = null;
-            }
-            sources[i] = null;
-          }
-          if (writes > 0) {
-            Receive.toTun(Device.this, toTun, writes);
-          }
-        }
-      } finally {
-        pool.close();
-      }
-    }
-  }
-
-  private void enqueueHandshake(ByteBuffer buf, int len, Endpoint source) {
-    byte[] copy = java.util.Arrays.copyOf(buf.array(), len);
-    if (!handshakeQueue.offer(new Handshakes.Message(copy, source))) {
-      stats.droppedHandshakeQueueFull.increment();
-    }
-    if (handshakeQueue.size() >= Constants.UNDER_LOAD_QUEUE_LENGTH) {
-      underLoadUntilNanos = clock.nanoTime() + Constants.UNDER_LOAD_AFTER_NANOS;
-    }
-  }
-
-  private void handshakeLoop() {
-    while (!closed) {
-      Handshakes.Message m;
-      try {
-        m = handshakeQueue.poll(1, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        break;
-      }
-      if (m != null) {
-        try {
-          Handshakes.process(this, m);
-        } catch (RuntimeException e) {
-          log.log(System.Logger.Level.WARNING, "handshake processing failed", e);
-        }
-      }
-    }
-  }
 
   /** Fires all expired timers now; returns the earliest pending deadline or Long.MIN_VALUE. */
   public long pollTimers() {
@@ -687,19 +463,5 @@ public final class Device implements Closeable {
     }
   }
 
-  private void timerLoop() {
-    while (!closed) {
-      long next = pollTimers();
-      long now = clock.nanoTime();
-      long wait = next == Timers.State.OFF ? 1_000_000_000L : Math.min(1_000_000_000L, Math.max(0, next - now));
-      timerWakeNanos = now + wait;
-      if (wait > 0) {
-        LockSupport.parkNanos(this, wait);
-      }
-      timerWakeNanos = NOT_SLEEPING;
-      if (Thread.interrupted() && closed) {
-        break;
-      }
-    }
-  }
+
 }

@@ -3,18 +3,19 @@ package io.weft.wg.device;
 import io.weft.wg.conn.Endpoint;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.key.NoisePublicKey;
-import io.weft.wg.noise.CookieChecker;
 import io.weft.wg.noise.Handshake;
 import io.weft.wg.noise.Session;
 import io.weft.wg.wire.Messages;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The handshake flow (paper §5.3 and §5.4; wireguard-go {@code RoutineHandshake}): every message
  * needs a valid mac1; under load a message without a valid mac2 is answered with a cookie reply
- * and dropped, and the rest are rate-limited per source address; then initiations are answered
+ * and dropped, and the rest are rate-limited per source address (per source identity on a path
+ * without one, {@link Endpoint#identity()}); then initiations are answered
  * and responses complete our handshakes.
  */
 final class Handshakes {
@@ -39,8 +40,8 @@ final class Handshakes {
     }
     final long now = d.clock.nanoTime();
     if (d.underLoad(now)) {
-      InetSocketAddress src = m.source().destination();
-      byte[] srcBytes = CookieChecker.sourceBytes(src);
+      final Endpoint source = m.source();
+      final byte[] srcBytes = source.identity();
       if (!d.cookieChecker.checkMac2(msg, 0, msg.length, srcBytes)) {
         int sender = Messages.getIntLE(msg, type == Messages.TYPE_INITIATION ? Messages.INIT_SENDER : Messages.RESP_SENDER);
         byte[] reply = new byte[Messages.COOKIE_REPLY_SIZE];
@@ -53,8 +54,11 @@ final class Handshakes {
         }
         return;
       }
-      byte[] ip = src.getAddress().getAddress();
-      if (!d.rateLimiter.allow(ip, 0, ip.length, now)) {
+      final byte[] ip = source.sourceAddress();
+      final boolean allowed = ip != null
+          ? d.rateLimiter.allow(ip, 0, ip.length, now)
+          : d.rateLimiter.allowIdentity(srcBytes, now);
+      if (!allowed) {
         d.stats.handshakeRateLimited.increment();
         return;
       }
@@ -107,7 +111,7 @@ final class Handshakes {
     }
     Keypair kp = new Keypair(peer, s, d.clock.nanoTime());
     d.indexTable.setKeypair(index, kp);
-    peer.installKeypair(kp);
+    Keypairs.install(peer, kp);
     Timers.sessionDerived(peer);
     Timers.anyAuthenticatedPacketTraversal(peer);
     Timers.anyAuthenticatedPacketSent(peer);
@@ -141,11 +145,41 @@ final class Handshakes {
     }
     Keypair kp = new Keypair(peer, s, d.clock.nanoTime());
     d.indexTable.setKeypair(kp.localIndex, kp);
-    peer.installKeypair(kp);
+    Keypairs.install(peer, kp);
     d.stats.handshakesCompleted.increment();
     Timers.sessionDerived(peer);
     Timers.handshakeComplete(peer);
     peer.rxBytes.addAndGet(msg.length);
-    peer.sendKeepalive();
+    Send.keepalive(peer);
+  }
+
+  /** Queues a copy of a handshake message for the handshake thread; counts a full queue. */
+  static void enqueue(Device d, ByteBuffer buf, int len, Endpoint source) {
+    byte[] copy = Arrays.copyOf(buf.array(), len);
+    if (!d.handshakeQueue.offer(new Handshakes.Message(copy, source))) {
+      d.stats.droppedHandshakeQueueFull.increment();
+    }
+    if (d.handshakeQueue.size() >= Constants.UNDER_LOAD_QUEUE_LENGTH) {
+      d.underLoadUntilNanos = d.clock.nanoTime() + Constants.UNDER_LOAD_AFTER_NANOS;
+    }
+  }
+
+  /** The handshake thread: takes queued messages until the device closes. */
+  static void loop(Device d) {
+    while (!d.closed) {
+      Handshakes.Message m;
+      try {
+        m = d.handshakeQueue.poll(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        break;
+      }
+      if (m != null) {
+        try {
+          process(d, m);
+        } catch (RuntimeException e) {
+          d.log.log(System.Logger.Level.WARNING, "handshake processing failed", e);
+        }
+      }
+    }
   }
 }

@@ -91,12 +91,13 @@ final class Receive {
     }
     final Peer peer = kp.peer;
     final long now = d.clock.nanoTime();
-    if (d.roaming && source != peer.endpoint()) {
-      peer.setEndpoint(source);
+    final Endpoint current = peer.endpoint();
+    if (d.roaming && source != current && !source.sameIdentity(current)) {
+      peer.setEndpoint(source); // roaming: a new identity, not merely another endpoint object
     }
-    if (peer.receivedWithKeypair(kp)) {
+    if (Keypairs.receivedWith(peer, kp)) {
       Timers.handshakeComplete(peer);
-      peer.sendStaged();
+      Send.staged(peer);
     }
     keepKeyFreshReceiving(peer, now);
     Timers.anyAuthenticatedPacketTraversal(peer);
@@ -153,12 +154,16 @@ final class Receive {
     }
     if (now - kp.createdNanos > REJECT_AFTER_TIME_NANOS - KEEPALIVE_TIMEOUT_NANOS - REKEY_TIMEOUT_NANOS
         && Timers.takeLastMinuteHandshake(peer)) {
-      peer.sendHandshakeInitiation(false);
+      Send.handshakeInitiation(peer, false);
     }
   }
 
   /** Writes decrypted packets to the TUN in one call; a failure is counted, never thrown. */
   static void toTun(Device d, ByteBuffer[] bufs, int count) {
+    final boolean shared = d.sharedTunWrites;
+    if (shared) {
+      d.tunWriteLock.lock(); // several receive loops (one per bind source) share the TUN
+    }
     try {
       int written = d.tun.write(bufs, count, Device.HEADROOM);
       if (written < count) {
@@ -166,6 +171,10 @@ final class Receive {
       }
     } catch (IOException ex) {
       d.stats.tunWriteErrors.add(count);
+    } finally {
+      if (shared) {
+        d.tunWriteLock.unlock();
+      }
     }
   }
 }

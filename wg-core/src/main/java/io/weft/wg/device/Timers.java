@@ -7,6 +7,7 @@ import static io.weft.wg.device.Constants.REKEY_TIMEOUT_JITTER_MAX_NANOS;
 import static io.weft.wg.device.Constants.REKEY_TIMEOUT_NANOS;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -238,17 +239,17 @@ final class Timers {
       p.clearStaged();
     }
     if ((fire & RETRANSMIT) != 0) {
-      p.sendHandshakeInitiation(true);
+      Send.handshakeInitiation(p, true);
     }
     if ((fire & KEEPALIVE) != 0 || (fire & PERSISTENT) != 0 && p.persistentKeepaliveSeconds > 0) {
-      p.sendKeepalive();
+      Send.keepalive(p);
     }
     if ((fire & NEW_HANDSHAKE) != 0) {
       p.device.log.log(System.Logger.Level.DEBUG, "{0}: no reply to sent data, new handshake", p);
-      p.sendHandshakeInitiation(false);
+      Send.handshakeInitiation(p, false);
     }
     if ((fire & ZERO) != 0) {
-      p.zeroKeyMaterial();
+      Keypairs.zeroAll(p);
     }
     return earliest(t);
   }
@@ -265,6 +266,23 @@ final class Timers {
       return e;
     } finally {
       t.lock.unlock();
+    }
+  }
+
+  /** The timer thread: fires expired timers and sleeps until the next deadline (at most 1 s). */
+  static void loop(Device d) {
+    while (!d.closed) {
+      long next = d.pollTimers();
+      long now = d.clock.nanoTime();
+      long wait = next == State.OFF ? 1_000_000_000L : Math.min(1_000_000_000L, Math.max(0, next - now));
+      d.timerWakeNanos = now + wait;
+      if (wait > 0) {
+        LockSupport.parkNanos(d, wait);
+      }
+      d.timerWakeNanos = Device.NOT_SLEEPING;
+      if (Thread.interrupted() && d.closed) {
+        break;
+      }
     }
   }
 }

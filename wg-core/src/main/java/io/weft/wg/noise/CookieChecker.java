@@ -56,8 +56,8 @@ public final class CookieChecker {
   }
 
   /**
-   * Whether mac2 of the message is valid for a sender at {@code source} (its address bytes and
-   * port, as {@link #sourceBytes} makes them). False when no cookie secret is current.
+   * Whether mac2 of the message is valid for the sender named {@code source} (its endpoint's
+   * identity: address bytes and port for UDP). False when no cookie secret is current.
    */
   public synchronized boolean checkMac2(byte[] msg, int off, int len, byte[] source) {
     if (!secretSet || clock.nanoTime() - secretSetNanos > COOKIE_REFRESH_NANOS) {
@@ -97,14 +97,5 @@ public final class CookieChecker {
     byte[] cookie = new byte[16];
     new Blake2s().initKeyed(16, secret, 0, 32).update(source).doFinal(cookie, 0);
     return cookie;
-  }
-
-  /** The bytes a cookie is bound to: the IP address followed by the port, big-endian. */
-  public static byte[] sourceBytes(java.net.InetSocketAddress source) {
-    byte[] ip = source.getAddress().getAddress();
-    byte[] b = Arrays.copyOf(ip, ip.length + 2);
-    b[ip.length] = (byte) (source.getPort() >>> 8);
-    b[ip.length + 1] = (byte) source.getPort();
-    return b;
   }
 }

@@ -40,7 +40,7 @@ public final class Noise {
   /** WireGuard's prologue identifier. */
   public static final String IDENTIFIER = "WireGuard v1 zx2c4 Jason@zx2c4.com";
 
-  static final byte[] INITIAL_CHAIN_KEY = Blake2s.hash(CONSTRUCTION.getBytes(StandardCharsets.US_ASCII));
+  static final byte[] INITIAL_CHAIN_KEY = SymmetricState.initialHash(CONSTRUCTION);
   static final byte[] INITIAL_HASH =
       Blake2s.hash(INITIAL_CHAIN_KEY, IDENTIFIER.getBytes(StandardCharsets.US_ASCII));
   private static final byte[] ZERO_NONCE = new byte[12];
@@ -63,11 +63,11 @@ public final class Noise {
   }
 
   private static void mixHash(byte[] h, byte[] data, int off, int len) {
-    new Blake2s().update(h, 0, 32).update(data, off, len).doFinal(h, 0);
+    SymmetricState.mixHash(h, data, off, len);
   }
 
   private static void mixKey(Kdf kdf, byte[] ck, byte[] data, int off, int len) {
-    kdf.derive(ck, data, off, len, ck, null, null);
+    SymmetricState.mixKey(kdf, ck, data, off, len, null);
   }
 
   /**
@@ -108,12 +108,12 @@ public final class Noise {
         in.zero();
         return false;
       }
-      kdf.derive(in.chainKey, ss, 0, 32, in.chainKey, key, null);
+      SymmetricState.mixKey(kdf, in.chainKey, ss, 0, 32, key);
       localPrivate.publicKey().copyTo(out, off + INIT_STATIC);
       ChaCha20Poly1305.sealOnce(key, ZERO_NONCE, in.hash, out, off + INIT_STATIC, 32, out, off + INIT_STATIC);
       mixHash(in.hash, out, off + INIT_STATIC, 48);
 
-      kdf.derive(in.chainKey, hs.precomputedStaticStatic, 0, 32, in.chainKey, key, null);
+      SymmetricState.mixKey(kdf, in.chainKey, hs.precomputedStaticStatic, 0, 32, key);
       Tai64n.write(clock.epochNanos(), out, off + INIT_TIMESTAMP);
       ChaCha20Poly1305.sealOnce(key, ZERO_NONCE, in.hash, out, off + INIT_TIMESTAMP, 12, out, off + INIT_TIMESTAMP);
       mixHash(in.hash, out, off + INIT_TIMESTAMP, 28);
@@ -161,7 +161,7 @@ public final class Noise {
       if (!X25519.sharedSecret(localPrivate.rawForCrypto(), 0, msg, off + INIT_EPHEMERAL, ss, 0)) {
         return null;
       }
-      kdf.derive(ck, ss, 0, 32, ck, key, null);
+      SymmetricState.mixKey(kdf, ck, ss, 0, 32, key);
       if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + INIT_STATIC, 48, plain, 0) != 32) {
         return null;
       }
@@ -175,7 +175,7 @@ public final class Noise {
         if (ConstantTime.isZero(hs.precomputedStaticStatic, 0, 32)) {
           return null;
         }
-        kdf.derive(ck, hs.precomputedStaticStatic, 0, 32, ck, key, null);
+        SymmetricState.mixKey(kdf, ck, hs.precomputedStaticStatic, 0, 32, key);
         byte[] ts = new byte[12];
         if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + INIT_TIMESTAMP, 28, ts, 0) != 12) {
           return null;
@@ -325,14 +325,14 @@ public final class Noise {
       final byte[] second = new byte[32];
       final Handshake.Initiation in = hs.initiation;
       if (in.state == Handshake.State.RESPONSE_CONSUMED) {
-        new Kdf().derive(in.chainKey, new byte[0], 0, 0, first, second, null);
+        SymmetricState.split(new Kdf(), in.chainKey, first, second);
         Session s = new Session(first, second, true, in.localIndex, in.remoteIndex);
         in.zero();
         in.localIndex = 0;
         return s;
       }
       if (hs.state == Handshake.State.RESPONSE_CREATED) {
-        new Kdf().derive(hs.chainKey, new byte[0], 0, 0, first, second, null);
+        SymmetricState.split(new Kdf(), hs.chainKey, first, second);
         Session s = new Session(second, first, false, hs.localIndex, hs.remoteIndex);
         hs.clearResponder();
         return s;

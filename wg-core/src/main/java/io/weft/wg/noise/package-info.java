@@ -4,7 +4,9 @@
  * protection and the 20 ms per-peer flood limit; {@link io.weft.wg.noise.CookieChecker} and {@link
  * io.weft.wg.noise.CookieGenerator} implement mac1, mac2 and cookie replies (§5.3, §5.4.7). The
  * reference for details not in the paper is wireguard-go's {@code noise-protocol.go} and {@code
- * cookie.go}.
+ * cookie.go}. {@link io.weft.wg.noise.SymmetricState} holds the Noise SymmetricState primitives
+ * (MixHash, MixKey, Split; Noise rev. 34 §5.2), shared with the control channel's {@code Noise_IK}
+ * in control-protocol.
  *
  * <h2>Crossing handshakes</h2>
  *
@@ -57,7 +59,7 @@
  * </ul>
  *
  * <p><b>Keypair slots</b> (wireguard-go {@code BeginSymmetricSession}, kept unchanged in {@code
- * Peer.installKeypair}): a responder keypair goes to {@code next} (replacing and deleting an older
+ * Keypairs.install} of the device): a responder keypair goes to {@code next} (replacing and deleting an older
  * unconfirmed {@code next}) and drops {@code previous}; it becomes current on the first packet
  * under it. An initiator keypair becomes current at once; if {@code next} holds an unconfirmed
  * responder keypair (the crossing case), that one moves to previous and the old current is

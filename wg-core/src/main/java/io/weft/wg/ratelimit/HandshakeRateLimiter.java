@@ -1,5 +1,6 @@
 package io.weft.wg.ratelimit;
 
+import io.weft.wg.crypto.Blake2s;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -7,7 +8,8 @@ import java.security.SecureRandom;
 
 /**
  * Limits handshake messages per source: IPv4 addresses by /32, IPv6 by /64 (IPv4-mapped IPv6
- * addresses as their IPv4 address).
+ * addresses as their IPv4 address), and sources without an address (relayed paths) by their
+ * endpoint identity ({@link #allowIdentity}).
  *
  * <p>Each source has a bucket of {@link #MAX_TOKENS} nanoseconds' worth of tokens that refills at
  * one token per nanosecond; a packet costs {@link #PACKET_COST}. A new source starts with a full
@@ -48,6 +50,7 @@ public final class HandshakeRateLimiter {
   private static final byte EMPTY = 0;
   private static final byte IPV4 = 4;
   private static final byte IPV6 = 6;
+  private static final byte IDENTITY = 1;
 
   private static final VarHandle INT_BE =
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
@@ -57,6 +60,7 @@ public final class HandshakeRateLimiter {
   private final int maxSources;
   private final int mask;
   private final long hashKey;
+  private final byte[] identityKey = new byte[32];
   private final byte[] families;
   private final long[] keys;
   private final long[] tokens;
@@ -86,7 +90,9 @@ public final class HandshakeRateLimiter {
     }
     this.maxSources = maxSources;
     this.mask = capacity - 1;
-    this.hashKey = new SecureRandom().nextLong();
+    final SecureRandom random = new SecureRandom();
+    this.hashKey = random.nextLong();
+    random.nextBytes(identityKey);
     this.families = new byte[capacity];
     this.keys = new long[capacity];
     this.tokens = new long[capacity];
@@ -126,6 +132,24 @@ public final class HandshakeRateLimiter {
         return take(slot, nowNanos);
       }
       return addSource(slot, family, key, nowNanos);
+    }
+  }
+
+  /**
+   * Takes one packet's tokens from the bucket of a source that has no IP address (a relayed
+   * path), named by its endpoint identity: a keyed 64-bit BLAKE2s digest of the bytes is the key,
+   * so senders cannot choose identities that share a bucket.
+   */
+  public boolean allowIdentity(final byte[] identity, final long nowNanos) {
+    final byte[] digest = new byte[8];
+    new Blake2s().initKeyed(8, identityKey, 0, 32).update(identity).doFinal(digest, 0);
+    final long key = (long) LONG_BE.get(digest, 0);
+    synchronized (this) {
+      final int slot = find(IDENTITY, key);
+      if (families[slot] != EMPTY) {
+        return take(slot, nowNanos);
+      }
+      return addSource(slot, IDENTITY, key, nowNanos);
     }
   }
 

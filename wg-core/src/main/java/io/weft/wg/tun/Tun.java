@@ -15,14 +15,14 @@ import java.nio.ByteBuffer;
 public interface Tun extends Closeable {
 
   /**
-   * Reads up to {@code bufs.length} packets; blocks until at least one is available or the device
-   * is closed.
+   * Reads up to {@code bufs.length} packets; blocks until at least one is available, {@link
+   * #wakeup()} is called (then it may return 0) or the device is closed.
    *
    * @param bufs destination buffers; packet {@code i} is written at {@code [offset, offset +
    *     sizes[i])}, positions and limits are left unchanged
    * @param sizes receives each packet's length
    * @param offset where packets start in each buffer
-   * @return the number of packets read (at least 1)
+   * @return the number of packets read (at least 1 unless woken)
    * @throws IOException when the device fails or is closed ({@link java.nio.channels.ClosedChannelException})
    */
   int read(ByteBuffer[] bufs, int[] sizes, int offset) throws IOException;
@@ -43,4 +43,15 @@ public interface Tun extends Closeable {
 
   /** The interface name ({@code wg0}), or a description for devices without one. */
   String name();
+
+  /**
+   * Makes a reader blocked in {@link #read} return, with 0 packets if none is ready; a reader not
+   * blocked returns from its next wait. For a caller with packets of its own to hand to the
+   * reader (the packet pipeline's injected packets). Any thread; idempotent between reads.
+   *
+   * @return whether this device supports it (false: the reader wakes only for a packet)
+   */
+  default boolean wakeup() {
+    return false;
+  }
 }

@@ -67,7 +67,7 @@ public final class Uapi {
         b.append("preshared_key=").append(p.presharedKey().toHex()).append('\n');
         b.append("protocol_version=1\n");
         Endpoint ep = p.endpoint();
-        if (ep != null) {
+        if (ep != null && ep.destination() != null) { // a path without an address has no wg(8) form
           b.append("endpoint=").append(ep.destinationString()).append('\n');
         }
         long nanos = p.lastHandshakeEpochNanos();

@@ -1,13 +1,14 @@
 package io.weft.wg.uapi;
 
+import io.weft.wg.local.Callers;
+import io.weft.wg.local.OwnerOnlyFiles;
+import io.weft.wg.local.PrivateUnixSocket;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -15,44 +16,60 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Serves {@link Uapi} on a Unix socket, by default {@code /var/run/wireguard/<iface>.sock} where
- * wg(8) looks for userspace interfaces. The socket is created mode 0600 in a 0755 directory, so
- * only its owner (root) can read the private key or change the configuration; each connection is
- * served on a virtual thread.
+ * wg(8) looks for userspace interfaces. The socket is bound privately and made mode 0600 before it
+ * appears at its path ({@link PrivateUnixSocket}), in a directory only its owner may write; and each
+ * connection's caller must be root or the socket's owner ({@link Callers}), since the socket
+ * hands out the private key. A path holding anything but a stale socket is never replaced. Each
+ * connection is served on a virtual thread.
  */
 public final class UapiServer implements Closeable {
   /** Where wg(8) looks for userspace sockets. */
   public static final Path DEFAULT_DIR = Path.of("/var/run/wireguard");
 
+  private static final System.Logger LOG = System.getLogger("weft.uapi");
+
   private final Uapi uapi;
   private final Path path;
   private final ServerSocketChannel server;
+  private final Callers callers;
+  private final AtomicLong refused = new AtomicLong();
   private final Thread acceptor;
   private volatile boolean closed;
 
-  private UapiServer(Uapi uapi, Path path, ServerSocketChannel server) {
+  private UapiServer(Uapi uapi, Path path, ServerSocketChannel server, Callers callers) {
     this.uapi = uapi;
     this.path = path;
     this.server = server;
+    this.callers = callers;
     this.acceptor = Thread.ofPlatform().daemon().name("weft-uapi").start(this::acceptLoop);
   }
 
-  /** Binds {@code dir/<iface>.sock} (replacing a stale socket) and starts serving. */
+  /**
+   * Binds {@code dir/<iface>.sock} (creating {@code dir} 0755; replacing a stale socket, refusing
+   * anything else) and starts serving.
+   */
   public static UapiServer start(Uapi uapi, Path dir, String iface) throws IOException {
-    Files.createDirectories(dir);
-    try {
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    } catch (IOException | UnsupportedOperationException e) {
-      // not our directory to change; the socket itself is still 0600
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     }
-    Path path = dir.resolve(iface + ".sock");
-    Files.deleteIfExists(path);
-    ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    server.bind(UnixDomainSocketAddress.of(path));
-    Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-    return new UapiServer(uapi, path, server);
+    Path path = dir.resolve(iface + ".sock").toAbsolutePath();
+    ServerSocketChannel server = PrivateUnixSocket.bind(path, OwnerOnlyFiles.OWNER_ONLY);
+    try {
+      return new UapiServer(uapi, path, server, Callers.rootAndOwnerOf(path));
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      PrivateUnixSocket.deleteSocket(path);
+      throw e;
+    }
+  }
+
+  /** Connections refused because of the caller's user. */
+  public long refused() {
+    return refused.get();
   }
 
   /** The socket path. */
@@ -74,6 +91,16 @@ public final class UapiServer implements Closeable {
   }
 
   private void serve(SocketChannel c) {
+    Callers.Refusal no = callers.refusal(c);
+    if (no != null) {
+      refused.incrementAndGet();
+      LOG.log(System.Logger.Level.WARNING, "UAPI: refused a connection from user {0} on {1}", no.user(), path);
+      try (c) {
+        return; // wg(8) has no error line for this: hang up
+      } catch (IOException e) {
+        return;
+      }
+    }
     try (c;
         BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8));
         Writer out = new OutputStreamWriter(Channels.newOutputStream(c), StandardCharsets.UTF_8)) {
@@ -97,7 +124,7 @@ public final class UapiServer implements Closeable {
               uapi.set(in);
             } catch (Uapi.UapiException e) {
               errno = e.errno();
-              System.getLogger("weft.uapi").log(System.Logger.Level.WARNING, "UAPI set: {0}", e.getMessage());
+              LOG.log(System.Logger.Level.WARNING, "UAPI set: {0}", e.getMessage());
             }
           }
           default -> {
@@ -116,7 +143,7 @@ public final class UapiServer implements Closeable {
   public void close() throws IOException {
     closed = true;
     server.close();
-    Files.deleteIfExists(path);
+    PrivateUnixSocket.deleteSocket(path);
     acceptor.interrupt();
   }
 }

@@ -2,18 +2,18 @@ package io.weft.wg.allowedips;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.weft.testing.property.Gens.weight;
+import static io.weft.testing.property.Gens.weightOf;
+
+import io.weft.testing.property.Gen;
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
+import org.junit.jupiter.api.Test;
 
 class AllowedIpsProperties {
 
@@ -28,58 +28,58 @@ class AllowedIpsProperties {
    * Addresses clustered under a few bases, so that prefixes nest, share bits and split the trie
    * at every depth; IPv4 and IPv6 mixed.
    */
-  private static Arbitrary<byte[]> addresses(final int length) {
-    final Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofSize(length);
+  private static Gen<byte[]> addresses(final int length) {
+    final Gen<byte[]> random = Gens.byteArrays(length);
     final byte[] base = new byte[length];
     base[0] = 10;
-    final Arbitrary<byte[]> clustered =
-        Combinators.combine(
-                Arbitraries.integers().between(0, length * 8 - 1),
-                Arbitraries.integers().between(0, length * 8 - 1))
-            .as(
-                (flip1, flip2) -> {
-                  final byte[] a = base.clone();
-                  a[flip1 / 8] ^= (byte) (0x80 >>> (flip1 % 8));
-                  a[flip2 / 8] ^= (byte) (0x80 >>> (flip2 % 8));
-                  return a;
-                });
-    return Arbitraries.frequencyOf(Tuple.of(1, random), Tuple.of(3, clustered));
+    final Gen<Integer> flips = Gens.ints(0, length * 8 - 1);
+    final Gen<byte[]> clustered =
+        src -> {
+          final int flip1 = flips.generate(src);
+          final int flip2 = flips.generate(src);
+          final byte[] a = base.clone();
+          a[flip1 / 8] ^= (byte) (0x80 >>> (flip1 % 8));
+          a[flip2 / 8] ^= (byte) (0x80 >>> (flip2 % 8));
+          return a;
+        };
+    return Gens.frequency(weight(1, random), weight(3, clustered));
   }
 
-  private static Arbitrary<Prefix> prefixes(final int length) {
+  private static Gen<Prefix> prefixes(final int length) {
     final int maxBits = length * 8;
-    final Arbitrary<Integer> bits =
-        Arbitraries.frequencyOf(
-            Tuple.of(3, Arbitraries.integers().between(0, maxBits)),
-            Tuple.of(1, Arbitraries.of(0, 1, maxBits - 1, maxBits)));
-    return Combinators.combine(addresses(length), bits).as(Prefix::new);
+    final Gen<Integer> bits =
+        Gens.frequency(weight(3, Gens.ints(0, maxBits)), weight(1, Gens.of(0, 1, maxBits - 1, maxBits)));
+    final Gen<byte[]> address = addresses(length);
+    return src -> new Prefix(address.generate(src), bits.generate(src));
   }
 
-  @Provide
-  Arbitrary<List<Op>> operations() {
-    final Arbitrary<Prefix> prefix = Arbitraries.oneOf(prefixes(4), prefixes(16));
-    final Arbitrary<String> peer = Arbitraries.of(PEERS);
-    final Arbitrary<Kind> kind =
-        Arbitraries.frequency(
-            Tuple.of(12, Kind.INSERT),
-            Tuple.of(5, Kind.REMOVE),
-            Tuple.of(1, Kind.REMOVE_PEER));
-    return Combinators.combine(kind, prefix, peer).as(Op::new).list().ofMaxSize(150);
+  static Gen<List<Op>> operations() {
+    final Gen<Prefix> prefix = Gens.oneOf(prefixes(4), prefixes(16));
+    final Gen<String> peer = Gens.of(PEERS);
+    final Gen<Kind> kind =
+        Gens.frequency(
+            weightOf(12, Kind.INSERT), weightOf(5, Kind.REMOVE), weightOf(1, Kind.REMOVE_PEER));
+    final Gen<Op> op = src -> new Op(kind.generate(src), prefix.generate(src), peer.generate(src));
+    return op.list(150);
   }
 
-  @Provide
-  Arbitrary<List<byte[]>> probes() {
-    return Arbitraries.oneOf(addresses(4), addresses(16)).list().ofSize(60);
+  static Gen<List<byte[]>> probes() {
+    return Gens.oneOf(addresses(4), addresses(16)).list(60, 60);
   }
 
   /**
    * After any sequence of updates, every lookup agrees with a linear scan for the longest
    * containing prefix, and each peer's prefix list is exactly what the scan holds for it.
    */
-  @Property(tries = 400)
-  void shouldAgreeWithALinearLongestPrefixMatch(
-      @ForAll("operations") final List<Op> operations,
-      @ForAll("probes") final List<byte[]> probes) {
+  @Test
+  void shouldAgreeWithALinearLongestPrefixMatch() {
+    Property.forAll(operations(), probes())
+        .tries(400)
+        .check(AllowedIpsProperties::agreesWithALinearLongestPrefixMatch);
+  }
+
+  private static void agreesWithALinearLongestPrefixMatch(
+      final List<Op> operations, final List<byte[]> probes) {
     final AllowedIps<String> table = new AllowedIps<>();
     final Map<Prefix, String> reference = new HashMap<>();
     for (final Op op : operations) {

@@ -3,14 +3,12 @@ package io.weft.wg.allowedips;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weft.testing.property.Gen;
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -122,21 +120,20 @@ class PrefixTest {
     assertThat(shuffled).containsExactlyElementsOf(sorted);
   }
 
-  @Provide
-  Arbitrary<Prefix> prefixes() {
-    final Arbitrary<Prefix> v4 =
-        Arbitraries.bytes().array(byte[].class).ofSize(4)
-            .flatMap(a -> Arbitraries.integers().between(0, 32).map(b -> new Prefix(a, b)));
+  static Gen<Prefix> prefixes() {
+    final Gen<Prefix> v4 =
+        Gens.byteArrays(4).flatMap(a -> Gens.ints(0, 32).map(b -> new Prefix(a, b)));
     // Zero-heavy IPv6 addresses, so that runs of zero groups and '::' come up.
-    final Arbitrary<Prefix> v6 =
-        Arbitraries.of((byte) 0, (byte) 0, (byte) 0, (byte) 1, (byte) 0xff, (byte) 0x20)
-            .array(byte[].class).ofSize(16)
-            .flatMap(a -> Arbitraries.integers().between(0, 128).map(b -> new Prefix(a, b)));
-    return Arbitraries.oneOf(v4, v6);
+    final Gen<Prefix> v6 =
+        Gens.byteArrays(Gens.of((byte) 0, (byte) 0, (byte) 0, (byte) 1, (byte) 0xff, (byte) 0x20), 16, 16)
+            .flatMap(a -> Gens.ints(0, 128).map(b -> new Prefix(a, b)));
+    return Gens.oneOf(v4, v6);
   }
 
-  @Property(tries = 2_000)
-  void shouldParseWhatItPrints(@ForAll("prefixes") final Prefix prefix) {
-    assertThat(Prefix.parse(prefix.toString())).isEqualTo(prefix);
+  @Test
+  void shouldParseWhatItPrints() {
+    Property.forAll(prefixes())
+        .tries(2_000)
+        .check(prefix -> assertThat(Prefix.parse(prefix.toString())).isEqualTo(prefix));
   }
 }

@@ -1,7 +1,7 @@
 package io.weft.wg.conn;
 
 /** {@link UdpBind} against the {@link Bind} contract. */
-class UdpBindTest extends BindContractTest {
+class UdpBindTest extends UdpBindContractTest {
   @Override
   protected Bind newBind() {
     return new UdpBind();

@@ -3,17 +3,14 @@ package io.weft.wg.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weft.testing.property.Gen;
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import io.weft.wg.crypto.ChaCha20Poly1305.Engine;
 import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
 import java.util.Arrays;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 /**
  * The OpenSSL engine behaves exactly like the JDK engine behind {@link ChaCha20Poly1305}: same
@@ -22,33 +19,28 @@ import net.jqwik.api.constraints.Size;
  */
 class AeadEngineProperties {
 
-  @Provide
-  Arbitrary<byte[]> key32() {
-    return Arbitraries.bytes().array(byte[].class).ofSize(32);
+  static Gen<byte[]> key32() {
+    return Gens.byteArrays(32);
   }
 
-  @Provide
-  Arbitrary<byte[]> nonce12() {
-    return Arbitraries.bytes().array(byte[].class).ofSize(12);
+  static Gen<byte[]> nonce12() {
+    return Gens.byteArrays(12);
   }
 
-  @Provide
-  Arbitrary<byte[]> aad() {
-    return Arbitraries.bytes().array(byte[].class).ofMinSize(0).ofMaxSize(300).injectNull(0.2);
+  static Gen<byte[]> aad() {
+    return Gens.byteArrays(0, 300).orNull(0.2);
   }
 
-  @Provide
-  Arbitrary<Engine> engine() {
-    return Arbitraries.of(Engine.values());
+  static Gen<Engine> engine() {
+    return Gens.of(Engine.values());
   }
 
   /** Any int, weighted towards the edges a bounds check gets wrong. */
-  @Provide
-  Arbitrary<Integer> garbage() {
-    return Arbitraries.oneOf(
-        Arbitraries.integers(),
-        Arbitraries.integers().between(-20, 2100),
-        Arbitraries.of(Integer.MIN_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE - 15, -16, -1, 0, 15, 16, 17));
+  static Gen<Integer> garbage() {
+    return Gens.oneOf(
+        Gens.ints(),
+        Gens.ints(-20, 2100),
+        Gens.of(Integer.MIN_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE - 15, -16, -1, 0, 15, 16, 17));
   }
 
   private static ChaCha20Poly1305 make(byte[] key, Engine engine) {
@@ -56,13 +48,30 @@ class AeadEngineProperties {
     return new ChaCha20Poly1305(key, engine);
   }
 
-  @Property(tries = 300)
-  void openSslSealsExactlyLikeTheJdk(
-      @ForAll("key32") byte[] key,
-      @ForAll("nonce12") byte[] nonce,
-      @ForAll("aad") byte[] aad,
-      @ForAll @Size(max = 2000) byte[] pt,
-      @ForAll @IntRange(min = 0, max = 40) int offset) {
+  record Seal(byte[] key, byte[] nonce, byte[] aad, byte[] pt, int offset) {}
+
+  @Test
+  void openSslSealsExactlyLikeTheJdk() {
+    final Gen<byte[]> keys = key32();
+    final Gen<byte[]> nonces = nonce12();
+    final Gen<byte[]> aads = aad();
+    final Gen<byte[]> pts = Gens.byteArrays(0, 2000);
+    final Gen<Integer> offsets = Gens.ints(0, 40);
+    final Gen<Seal> seals =
+        src ->
+            new Seal(
+                keys.generate(src),
+                nonces.generate(src),
+                aads.generate(src),
+                pts.generate(src),
+                offsets.generate(src));
+    Property.forAll(seals)
+        .tries(300)
+        .check(c -> openSslSealsExactlyLikeTheJdk(c.key(), c.nonce(), c.aad(), c.pt(), c.offset()));
+  }
+
+  private static void openSslSealsExactlyLikeTheJdk(
+      byte[] key, byte[] nonce, byte[] aad, byte[] pt, int offset) {
     byte[] viaJdk = new byte[offset + pt.length + 16 + 7];
     System.arraycopy(pt, 0, viaJdk, offset, pt.length);
     byte[] viaOssl = viaJdk.clone();
@@ -82,13 +91,29 @@ class AeadEngineProperties {
     jdk.destroy();
   }
 
-  @Property(tries = 200)
-  void counterSealAgreesAcrossEnginesAndBufferKinds(
-      @ForAll("key32") byte[] key,
-      @ForAll long counter,
-      @ForAll("aad") byte[] aad,
-      @ForAll @Size(max = 2000) byte[] pt,
-      @ForAll @IntRange(min = 0, max = 40) int offset) {
+  record CounterSeal(byte[] key, long counter, byte[] aad, byte[] pt, int offset) {}
+
+  @Test
+  void counterSealAgreesAcrossEnginesAndBufferKinds() {
+    final Gen<byte[]> keys = key32();
+    final Gen<Long> counters = Gens.longs();
+    final Gen<byte[]> aads = aad();
+    final Gen<byte[]> pts = Gens.byteArrays(0, 2000);
+    final Gen<Integer> offsets = Gens.ints(0, 40);
+    final Gen<CounterSeal> seals =
+        src ->
+            new CounterSeal(
+                keys.generate(src),
+                counters.generate(src),
+                aads.generate(src),
+                pts.generate(src),
+                offsets.generate(src));
+    Property.forAll(seals)
+        .tries(200)
+        .check(c -> counterSealAgrees(c.key(), c.counter(), c.aad(), c.pt(), c.offset()));
+  }
+
+  private static void counterSealAgrees(byte[] key, long counter, byte[] aad, byte[] pt, int offset) {
     byte[] expected = new byte[offset + pt.length + 16];
     System.arraycopy(pt, 0, expected, offset, pt.length);
     make(key, Engine.JDK).seal(counter, aad, expected, offset, pt.length);
@@ -111,16 +136,40 @@ class AeadEngineProperties {
     }
   }
 
-  @Property(tries = 400)
-  void anySingleBitFlipIsRefusedAndReleasesNothing(
-      @ForAll("engine") Engine engine,
-      @ForAll("key32") byte[] key,
-      @ForAll("nonce12") byte[] nonce,
-      @ForAll("aad") byte[] aad,
-      @ForAll @Size(max = 2000) byte[] pt,
-      @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int where,
-      @ForAll @IntRange(min = 0, max = 7) int bit,
-      @ForAll boolean direct) {
+  record Flip(
+      Engine engine, byte[] key, byte[] nonce, byte[] aad, byte[] pt, int where, int bit, boolean direct) {}
+
+  @Test
+  void anySingleBitFlipIsRefusedAndReleasesNothing() {
+    final Gen<Engine> engines = engine();
+    final Gen<byte[]> keys = key32();
+    final Gen<byte[]> nonces = nonce12();
+    final Gen<byte[]> aads = aad();
+    final Gen<byte[]> pts = Gens.byteArrays(0, 2000);
+    final Gen<Integer> wheres = Gens.ints(0, Integer.MAX_VALUE);
+    final Gen<Integer> bits = Gens.ints(0, 7);
+    final Gen<Boolean> directs = Gens.booleans();
+    final Gen<Flip> flips =
+        src ->
+            new Flip(
+                engines.generate(src),
+                keys.generate(src),
+                nonces.generate(src),
+                aads.generate(src),
+                pts.generate(src),
+                wheres.generate(src),
+                bits.generate(src),
+                directs.generate(src));
+    Property.forAll(flips)
+        .tries(400)
+        .check(
+            f ->
+                bitFlipIsRefused(
+                    f.engine(), f.key(), f.nonce(), f.aad(), f.pt(), f.where(), f.bit(), f.direct()));
+  }
+
+  private static void bitFlipIsRefused(
+      Engine engine, byte[] key, byte[] nonce, byte[] aad, byte[] pt, int where, int bit, boolean direct) {
     var aead = make(key, engine);
     byte[] sealed = Arrays.copyOf(pt, pt.length + 16);
     aead.sealWithNonce(nonce, aad, sealed, 0, pt.length, sealed, 0);
@@ -154,14 +203,30 @@ class AeadEngineProperties {
     aead.destroy();
   }
 
-  @Property(tries = 1000)
-  void garbageIndexesAreRefusedInJavaAndTouchNothingOutside(
-      @ForAll("engine") Engine engine,
-      @ForAll("garbage") int off,
-      @ForAll("garbage") int len,
-      @ForAll("garbage") int outOff,
-      @ForAll @IntRange(min = 0, max = 6) int call,
-      @ForAll @IntRange(min = 0, max = 2100) int size) {
+  record Indexes(Engine engine, int off, int len, int outOff, int call, int size) {}
+
+  @Test
+  void garbageIndexesAreRefusedInJavaAndTouchNothingOutside() {
+    final Gen<Engine> engines = engine();
+    final Gen<Integer> garbage = garbage();
+    final Gen<Integer> calls = Gens.ints(0, 6);
+    final Gen<Integer> sizes = Gens.ints(0, 2100);
+    final Gen<Indexes> indexes =
+        src ->
+            new Indexes(
+                engines.generate(src),
+                garbage.generate(src),
+                garbage.generate(src),
+                garbage.generate(src),
+                calls.generate(src),
+                sizes.generate(src));
+    Property.forAll(indexes)
+        .tries(1000)
+        .check(i -> garbageIndexesAreRefused(i.engine(), i.off(), i.len(), i.outOff(), i.call(), i.size()));
+  }
+
+  private static void garbageIndexesAreRefused(
+      Engine engine, int off, int len, int outOff, int call, int size) {
     var aead = make(new byte[32], engine);
     byte[] buf = new byte[size];
     Arrays.fill(buf, (byte) 0x33);
@@ -205,21 +270,25 @@ class AeadEngineProperties {
     aead.destroy();
   }
 
-  @Property(tries = 50)
-  void wrongNonceLengthsAreRefused(
-      @ForAll("engine") Engine engine, @ForAll @Size(max = 40) byte[] nonce) {
-    if (nonce.length == 12) {
-      return;
-    }
-    var aead = make(new byte[32], engine);
-    byte[] buf = new byte[64];
-    assertThatThrownBy(() -> aead.sealWithNonce(nonce, null, buf, 0, 10, buf, 0))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> aead.openWithNonce(nonce, null, buf, 0, 40, buf, 0))
-        .isInstanceOf(IllegalArgumentException.class);
+  @Test
+  void wrongNonceLengthsAreRefused() {
+    Property.forAll(engine(), Gens.byteArrays(0, 40))
+        .tries(50)
+        .check(
+            (engine, nonce) -> {
+              if (nonce.length == 12) {
+                return;
+              }
+              var aead = make(new byte[32], engine);
+              byte[] buf = new byte[64];
+              assertThatThrownBy(() -> aead.sealWithNonce(nonce, null, buf, 0, 10, buf, 0))
+                  .isInstanceOf(IllegalArgumentException.class);
+              assertThatThrownBy(() -> aead.openWithNonce(nonce, null, buf, 0, 40, buf, 0))
+                  .isInstanceOf(IllegalArgumentException.class);
+            });
   }
 
-  @Example
+  @Test
   void useAfterDestroyIsAClearErrorOnEveryEngine() {
     for (Engine engine : Engine.values()) {
       var aead = make(new byte[32], engine);
@@ -240,7 +309,7 @@ class AeadEngineProperties {
     }
   }
 
-  @Example
+  @Test
   void rekeyChangesTheKeyOnEveryEngine() {
     byte[] k1 = new byte[32];
     byte[] k2 = new byte[40];
@@ -257,16 +326,16 @@ class AeadEngineProperties {
     }
   }
 
-  @Example
+  @Test
   void readOnlyBuffersAreRefused() {
     for (Engine engine : Engine.values()) {
       var aead = make(new byte[32], engine);
       ByteBuffer ro = ByteBuffer.allocateDirect(64).asReadOnlyBuffer();
-      assertThatThrownBy(() -> aead.seal(1, null, ro, 0, 10)).isInstanceOf(java.nio.ReadOnlyBufferException.class);
+      assertThatThrownBy(() -> aead.seal(1, null, ro, 0, 10)).isInstanceOf(ReadOnlyBufferException.class);
     }
   }
 
-  @Example
+  @Test
   void openSslIsTheDefaultWhereLibcryptoWorks() {
     AeadEngines.require(Engine.OPENSSL);
     String forced = System.getProperty("weft.aead", System.getenv("WEFT_AEAD"));
@@ -276,7 +345,7 @@ class AeadEngineProperties {
     }
   }
 
-  @Example
+  @Test
   void instancesLeftForTheCollectorDoNotExhaustNativeMemory() {
     // The handshake makes and drops instances without destroy(); the Cleaner frees their contexts.
     for (int i = 0; i < 200_000; i++) {

@@ -1,6 +1,6 @@
 package io.weft.wg.crypto;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Prerequisites;
 
 /** Test helper: an engine must be usable (skips on a laptop without libcrypto, fails in CI). */
 final class AeadEngines {

@@ -2,47 +2,58 @@ package io.weft.wg.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.testing.property.Gen;
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import java.util.Arrays;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 /** The chosen primitives agree with independent implementations on random inputs. */
 class CryptoProperties {
 
-  @Provide
-  Arbitrary<byte[]> payload() {
-    return Arbitraries.bytes().array(byte[].class).ofMinSize(0).ofMaxSize(65_535)
-        .edgeCases(e -> e.add(new byte[0]));
+  /** Up to 64 KiB; the empty payload is among the size edge cases. */
+  static Gen<byte[]> payload() {
+    return Gens.byteArrays(0, 65_535);
   }
 
-  @Provide
-  Arbitrary<byte[]> key32() {
-    return Arbitraries.bytes().array(byte[].class).ofSize(32);
+  static Gen<byte[]> key32() {
+    return Gens.byteArrays(32);
   }
 
-  @Provide
-  Arbitrary<byte[]> nonce12() {
-    return Arbitraries.bytes().array(byte[].class).ofSize(12);
+  static Gen<byte[]> nonce12() {
+    return Gens.byteArrays(12);
   }
 
-  @Provide
-  Arbitrary<byte[]> aad() {
-    return Arbitraries.bytes().array(byte[].class).ofMinSize(0).ofMaxSize(300);
+  static Gen<byte[]> aad() {
+    return Gens.byteArrays(0, 300);
   }
 
-  @Property(tries = 200)
-  void sealAgreesWithBouncyCastle(
-      @ForAll("key32") byte[] key,
-      @ForAll("nonce12") byte[] nonce,
-      @ForAll("aad") byte[] aad,
-      @ForAll("payload") byte[] pt,
-      @ForAll @IntRange(min = 0, max = 40) int offset)
-      throws Exception {
+  record Seal(byte[] key, byte[] nonce, byte[] aad, byte[] pt, int offset) {}
+
+  static Gen<Seal> seals() {
+    final Gen<byte[]> keys = key32();
+    final Gen<byte[]> nonces = nonce12();
+    final Gen<byte[]> aads = aad();
+    final Gen<byte[]> payloads = payload();
+    final Gen<Integer> offsets = Gens.ints(0, 40);
+    return src ->
+        new Seal(
+            keys.generate(src),
+            nonces.generate(src),
+            aads.generate(src),
+            payloads.generate(src),
+            offsets.generate(src));
+  }
+
+  @Test
+  void sealAgreesWithBouncyCastle() {
+    Property.forAll(seals())
+        .tries(200)
+        .check(c -> sealAgreesWithBouncyCastle(c.key(), c.nonce(), c.aad(), c.pt(), c.offset()));
+  }
+
+  private static void sealAgreesWithBouncyCastle(
+      byte[] key, byte[] nonce, byte[] aad, byte[] pt, int offset) throws Exception {
     byte[] expected = Reference.bcSeal(key, nonce, aad, pt);
     byte[] buf = new byte[offset + pt.length + 16];
     System.arraycopy(pt, 0, buf, offset, pt.length);
@@ -51,12 +62,14 @@ class CryptoProperties {
     assertThat(Arrays.copyOfRange(buf, offset, offset + n)).isEqualTo(expected);
   }
 
-  @Property(tries = 200)
-  void openAgreesWithBouncyCastle(
-      @ForAll("key32") byte[] key,
-      @ForAll("nonce12") byte[] nonce,
-      @ForAll("aad") byte[] aad,
-      @ForAll("payload") byte[] pt)
+  @Test
+  void openAgreesWithBouncyCastle() {
+    Property.forAll(seals())
+        .tries(200)
+        .check(c -> openAgreesWithBouncyCastle(c.key(), c.nonce(), c.aad(), c.pt()));
+  }
+
+  private static void openAgreesWithBouncyCastle(byte[] key, byte[] nonce, byte[] aad, byte[] pt)
       throws Exception {
     byte[] sealed = Reference.bcSeal(key, nonce, aad, pt);
     int n = new ChaCha20Poly1305(key).openWithNonce(nonce, aad, sealed, 0, sealed.length, sealed, 0);
@@ -64,15 +77,32 @@ class CryptoProperties {
     assertThat(Arrays.copyOf(sealed, n)).isEqualTo(pt);
   }
 
-  @Property(tries = 300)
-  void anySingleBitFlipMakesOpenFailWithoutWritingPlaintext(
-      @ForAll("key32") byte[] key,
-      @ForAll("nonce12") byte[] nonce,
-      @ForAll("aad") byte[] aad,
-      @ForAll @Size(max = 2000) byte[] pt,
-      @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int where,
-      @ForAll @IntRange(min = 0, max = 7) int bit)
-      throws Exception {
+  record Flip(byte[] key, byte[] nonce, byte[] aad, byte[] pt, int where, int bit) {}
+
+  @Test
+  void anySingleBitFlipMakesOpenFailWithoutWritingPlaintext() {
+    final Gen<byte[]> keys = key32();
+    final Gen<byte[]> nonces = nonce12();
+    final Gen<byte[]> aads = aad();
+    final Gen<byte[]> pts = Gens.byteArrays(0, 2000);
+    final Gen<Integer> wheres = Gens.ints(0, Integer.MAX_VALUE);
+    final Gen<Integer> bits = Gens.ints(0, 7);
+    final Gen<Flip> flips =
+        src ->
+            new Flip(
+                keys.generate(src),
+                nonces.generate(src),
+                aads.generate(src),
+                pts.generate(src),
+                wheres.generate(src),
+                bits.generate(src));
+    Property.forAll(flips)
+        .tries(300)
+        .check(f -> bitFlipMakesOpenFail(f.key(), f.nonce(), f.aad(), f.pt(), f.where(), f.bit()));
+  }
+
+  private static void bitFlipMakesOpenFail(
+      byte[] key, byte[] nonce, byte[] aad, byte[] pt, int where, int bit) throws Exception {
     byte[] sealed = Reference.bcSeal(key, nonce, aad, pt);
     byte[] n2 = nonce.clone();
     byte[] a2 = aad.clone();
@@ -96,9 +126,14 @@ class CryptoProperties {
     assertThat(out).isEqualTo(untouched);
   }
 
-  @Property(tries = 300)
-  void inPlaceCounterSealRoundTrips(
-      @ForAll("key32") byte[] key, @ForAll long counter, @ForAll @Size(max = 3000) byte[] pt)
+  @Test
+  void inPlaceCounterSealRoundTrips() {
+    Property.forAll(key32(), Gens.longs(), Gens.byteArrays(0, 3000))
+        .tries(300)
+        .check(CryptoProperties::inPlaceCounterSealRoundTrips);
+  }
+
+  private static void inPlaceCounterSealRoundTrips(byte[] key, long counter, byte[] pt)
       throws Exception {
     var aead = new ChaCha20Poly1305(key);
     byte[] buf = Arrays.copyOf(pt, pt.length + 16);
@@ -111,9 +146,12 @@ class CryptoProperties {
     assertThat(aead.open(counter + 1, null, buf.clone(), 0, n)).isEqualTo(-1);
   }
 
-  @Property(tries = 200)
-  void x25519AgreesWithJdkXdh(@ForAll("key32") byte[] scalar, @ForAll("key32") byte[] u)
-      throws Exception {
+  @Test
+  void x25519AgreesWithJdkXdh() {
+    Property.forAll(key32(), key32()).tries(200).check(CryptoProperties::x25519AgreesWithJdkXdh);
+  }
+
+  private static void x25519AgreesWithJdkXdh(byte[] scalar, byte[] u) throws Exception {
     byte[] ours = new byte[32];
     boolean nonZero = X25519.sharedSecret(scalar, 0, u, 0, ours, 0);
     byte[] jdk = Reference.jdkX25519(scalar, u);
@@ -125,8 +163,12 @@ class CryptoProperties {
     }
   }
 
-  @Property(tries = 100)
-  void x25519KeyAgreementIsSymmetric(@ForAll("key32") byte[] a, @ForAll("key32") byte[] b) {
+  @Test
+  void x25519KeyAgreementIsSymmetric() {
+    Property.forAll(key32(), key32()).tries(100).check(CryptoProperties::keyAgreementIsSymmetric);
+  }
+
+  private static void keyAgreementIsSymmetric(byte[] a, byte[] b) {
     X25519.clamp(a, 0);
     X25519.clamp(b, 0);
     byte[] s1 = new byte[32];
@@ -136,12 +178,22 @@ class CryptoProperties {
     assertThat(s1).isEqualTo(s2);
   }
 
-  @Property(tries = 300)
-  void blake2sAgreesWithBouncyCastle(
-      @ForAll @Size(max = 32) byte[] key,
-      @ForAll @IntRange(min = 1, max = 32) int outLen,
-      @ForAll @Size(max = 1000) byte[] in,
-      @ForAll @IntRange(min = 1, max = 130) int chunk) {
+  record Hash(byte[] key, int outLen, byte[] in, int chunk) {}
+
+  @Test
+  void blake2sAgreesWithBouncyCastle() {
+    final Gen<byte[]> keys = Gens.byteArrays(0, 32);
+    final Gen<Integer> outLens = Gens.ints(1, 32);
+    final Gen<byte[]> ins = Gens.byteArrays(0, 1000);
+    final Gen<Integer> chunks = Gens.ints(1, 130);
+    final Gen<Hash> hashes =
+        src -> new Hash(keys.generate(src), outLens.generate(src), ins.generate(src), chunks.generate(src));
+    Property.forAll(hashes)
+        .tries(300)
+        .check(h -> blake2sAgreesWithBouncyCastle(h.key(), h.outLen(), h.in(), h.chunk()));
+  }
+
+  private static void blake2sAgreesWithBouncyCastle(byte[] key, int outLen, byte[] in, int chunk) {
     Blake2s b = new Blake2s().initKeyed(outLen, key, 0, key.length);
     for (int i = 0; i < in.length; i += chunk) {
       b.update(in, i, Math.min(chunk, in.length - i));
@@ -149,9 +201,14 @@ class CryptoProperties {
     assertThat(b.doFinal()).isEqualTo(Reference.bcBlake2s(key, outLen, in));
   }
 
-  @Property(tries = 100)
-  void hmacAgreesWithTheRfc2104Definition(
-      @ForAll @Size(max = 150) byte[] key, @ForAll @Size(max = 300) byte[] msg) {
+  @Test
+  void hmacAgreesWithTheRfc2104Definition() {
+    Property.forAll(Gens.byteArrays(0, 150), Gens.byteArrays(0, 300))
+        .tries(100)
+        .check(CryptoProperties::hmacAgreesWithRfc2104);
+  }
+
+  private static void hmacAgreesWithRfc2104(byte[] key, byte[] msg) {
     byte[] k = key.length > 64 ? Blake2s.hash(key) : key;
     byte[] ipad = new byte[64];
     byte[] opad = new byte[64];
@@ -164,10 +221,15 @@ class CryptoProperties {
     assertThat(HmacBlake2s.mac(key, msg)).isEqualTo(expected);
   }
 
-  @Property(tries = 50)
-  void allZeroSharedSecretIsRejected(@ForAll("key32") byte[] scalar) {
-    byte[] zeroPoint = new byte[32];
-    byte[] out = new byte[32];
-    assertThat(X25519.sharedSecret(scalar, 0, zeroPoint, 0, out, 0)).isFalse();
+  @Test
+  void allZeroSharedSecretIsRejected() {
+    Property.forAll(key32())
+        .tries(50)
+        .check(
+            scalar -> {
+              byte[] zeroPoint = new byte[32];
+              byte[] out = new byte[32];
+              assertThat(X25519.sharedSecret(scalar, 0, zeroPoint, 0, out, 0)).isFalse();
+            });
   }
 }

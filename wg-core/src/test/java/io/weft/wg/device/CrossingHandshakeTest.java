@@ -3,7 +3,7 @@ package io.weft.wg.device;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weft.wg.key.NoisePrivateKey;
-import io.weft.wg.testing.Await;
+import io.weft.testing.Await;
 import io.weft.wg.testing.MemoryNetwork;
 import io.weft.wg.testing.MemoryTun;
 import io.weft.wg.testing.Packets;

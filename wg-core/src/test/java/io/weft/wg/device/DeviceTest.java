@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.weft.wg.conn.UdpBind;
 import io.weft.wg.key.NoisePresharedKey;
 import io.weft.wg.key.NoisePrivateKey;
-import io.weft.wg.testing.Await;
+import io.weft.testing.Await;
 import io.weft.wg.testing.MemoryTun;
 import io.weft.wg.testing.Packets;
 import io.weft.wg.time.ManualClock;
@@ -307,11 +307,11 @@ class DeviceTest {
 
   @Test
   void shouldPadToSixteenWithinTheMtu() {
-    assertThat(Peer.paddedLength(0, 1420)).isZero();
-    assertThat(Peer.paddedLength(1, 1420)).isEqualTo(16);
-    assertThat(Peer.paddedLength(16, 1420)).isEqualTo(16);
-    assertThat(Peer.paddedLength(1415, 1420)).isEqualTo(1420);
-    assertThat(Peer.paddedLength(1420, 1420)).isEqualTo(1420);
+    assertThat(Send.paddedLength(0, 1420)).isZero();
+    assertThat(Send.paddedLength(1, 1420)).isEqualTo(16);
+    assertThat(Send.paddedLength(16, 1420)).isEqualTo(16);
+    assertThat(Send.paddedLength(1415, 1420)).isEqualTo(1420);
+    assertThat(Send.paddedLength(1420, 1420)).isEqualTo(1420);
   }
 
   static byte[] fromHex(String s) {

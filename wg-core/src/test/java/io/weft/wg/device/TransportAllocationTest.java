@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.weft.wg.conn.UdpBind;
 import io.weft.wg.crypto.ChaCha20Poly1305;
 import io.weft.wg.key.NoisePrivateKey;
-import io.weft.wg.testing.Await;
+import io.weft.testing.Await;
 import io.weft.wg.testing.Packets;
 import io.weft.wg.time.NanoClock;
 import io.weft.wg.tun.Tun;
@@ -185,7 +185,7 @@ class TransportAllocationTest {
   @Test
   void shouldAllocateNothingWithTheOpenSslEngine() throws Exception {
     if (!ChaCha20Poly1305.Engine.OPENSSL.available()) {
-      io.weft.testvectors.Prerequisites.unmet("OpenSSL engine: " + ChaCha20Poly1305.Engine.OPENSSL.problem());
+      io.weft.testing.Prerequisites.unmet("OpenSSL engine: " + ChaCha20Poly1305.Engine.OPENSSL.problem());
     }
     inOwnJvm("openssl");
   }

@@ -5,40 +5,40 @@ import static io.weft.wg.ratelimit.HandshakeRateLimiter.MAX_TOKENS;
 import static io.weft.wg.ratelimit.HandshakeRateLimiter.PACKET_COST;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.testing.property.Gen;
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 class HandshakeRateLimiterProperties {
 
   /** One call: a packet from source {@code source} after {@code waitMillis}, or a sweep. */
   record Step(int source, int waitMillis, boolean sweep) {}
 
-  @Provide
-  Arbitrary<List<Step>> steps() {
-    final Arbitrary<Step> step =
-        Combinators.combine(
-                Arbitraries.integers().between(0, 95),
-                Arbitraries.integers().between(0, 40).edgeCases(e -> e.add(0)),
-                Arbitraries.integers().between(0, 30).map(n -> n == 0))
-            .as(Step::new);
-    return step.list().ofMinSize(1).ofMaxSize(1_500);
+  static Gen<List<Step>> steps() {
+    final Gen<Integer> sources = Gens.ints(0, 95);
+    final Gen<Integer> waits = Gens.ints(0, 40); // 0 is among its edge cases
+    final Gen<Boolean> sweeps = Gens.ints(0, 30).map(n -> n == 0);
+    final Gen<Step> step =
+        src -> new Step(sources.generate(src), waits.generate(src), sweeps.generate(src));
+    return step.list(1, 1_500);
   }
 
   /**
    * On random traffic from up to 96 sources (IPv4 and IPv6) through a small table, the limiter
    * answers as a map of buckets with the documented rules would, and tracks as many sources.
    */
-  @Property(tries = 200)
-  void shouldAgreeWithAMapOfBuckets(
-      @ForAll("steps") final List<Step> steps, @ForAll @IntRange(min = 1, max = 64) final int max) {
+  @Test
+  void shouldAgreeWithAMapOfBuckets() {
+    Property.forAll(steps(), Gens.ints(1, 64))
+        .tries(200)
+        .check(HandshakeRateLimiterProperties::agreesWithAMapOfBuckets);
+  }
+
+  private static void agreesWithAMapOfBuckets(final List<Step> steps, final int max) {
     final HandshakeRateLimiter limiter = new HandshakeRateLimiter(max);
     final ReferenceLimiter reference = new ReferenceLimiter(max);
     long now = 123_456_789L;

@@ -55,6 +55,25 @@ class HandshakeRateLimiterTest {
   }
 
   @Nested
+  class SourcesWithoutAnAddress {
+    @Test
+    void shouldLimitEachIdentityByItsOwnBucket() {
+      final byte[] relayed = "relay/peer-one".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      final byte[] other = "relay/peer-two".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      for (int i = 0; i < PACKETS_BURSTABLE; i++) {
+        assertThat(limiter.allowIdentity(relayed, clock.nanoTime())).as("packet %d", i + 1).isTrue();
+      }
+      assertThat(limiter.allowIdentity(relayed, clock.nanoTime())).isFalse();
+      assertThat(limiter.allowIdentity(relayed.clone(), clock.nanoTime()))
+          .as("the bucket follows the bytes, not the array").isFalse();
+      assertThat(limiter.allowIdentity(other, clock.nanoTime())).isTrue();
+      assertThat(limiter.size()).isEqualTo(2);
+      clock.advanceNanos(PACKET_COST);
+      assertThat(limiter.allowIdentity(relayed, clock.nanoTime())).isTrue();
+    }
+  }
+
+  @Nested
   class TokenBucket {
 
     @Test

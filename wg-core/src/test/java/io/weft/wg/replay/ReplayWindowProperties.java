@@ -3,16 +3,15 @@ package io.weft.wg.replay;
 import static io.weft.wg.replay.ReplayWindow.WINDOW_SIZE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static io.weft.testing.property.Gens.weight;
+
+import io.weft.testing.property.Gen;
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 class ReplayWindowProperties {
 
@@ -22,21 +21,21 @@ class ReplayWindowProperties {
   };
 
   /** A step: a counter offset from the run's base, or -1 for a reset. */
-  @Provide
-  Arbitrary<List<Long>> steps() {
-    final Arbitrary<Long> near = Arbitraries.longs().between(0, 3 * WINDOW_SIZE);
-    final Arbitrary<Long> tight = Arbitraries.longs().between(0, 300);
-    final Arbitrary<Long> reset = Arbitraries.just(-1L);
-    return Arbitraries.frequencyOf(
-            Tuple.of(8, near), Tuple.of(8, tight), Tuple.of(1, reset))
-        .list()
-        .ofMaxSize(2_000);
+  static Gen<List<Long>> steps() {
+    final Gen<Long> near = Gens.longs(0, 3 * WINDOW_SIZE);
+    final Gen<Long> tight = Gens.longs(0, 300);
+    final Gen<Long> reset = Gens.constant(-1L);
+    return Gens.<Long>frequency(weight(8, near), weight(8, tight), weight(1, reset)).list(2_000);
   }
 
-  @Property(tries = 300)
-  void shouldAgreeWithASetOfSeenCounters(
-      @ForAll("steps") final List<Long> steps,
-      @ForAll @IntRange(min = 0, max = 2) final int baseIndex) {
+  @Test
+  void shouldAgreeWithASetOfSeenCounters() {
+    Property.forAll(steps(), Gens.ints(0, 2))
+        .tries(300)
+        .check(ReplayWindowProperties::agreesWithASetOfSeenCounters);
+  }
+
+  private static void agreesWithASetOfSeenCounters(final List<Long> steps, final int baseIndex) {
     final long base = BASES[baseIndex];
     final ReplayWindow window = new ReplayWindow();
     final NaiveWindow reference = new NaiveWindow();

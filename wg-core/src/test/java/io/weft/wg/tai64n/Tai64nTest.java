@@ -3,11 +3,10 @@ package io.weft.wg.tai64n;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import java.util.Arrays;
 import java.util.HexFormat;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 class Tai64nTest {
@@ -94,10 +93,14 @@ class Tai64nTest {
   }
 
   /** Newer means a later whitened instant, across the whole range a long of nanoseconds spans. */
-  @Property(tries = 2_000)
-  void shouldOrderTimestampsAsTheirWhitenedInstants(
-      @ForAll @LongRange(min = Long.MIN_VALUE, max = Long.MAX_VALUE) final long x,
-      @ForAll @LongRange(min = -SECOND * 4, max = SECOND * 4) final long delta) {
+  @Test
+  void shouldOrderTimestampsAsTheirWhitenedInstants() {
+    Property.forAll(Gens.longs(), Gens.longs(-SECOND * 4, SECOND * 4))
+        .tries(2_000)
+        .check(Tai64nTest::ordersAsWhitenedInstants);
+  }
+
+  private static void ordersAsWhitenedInstants(final long x, final long delta) {
     final long y = x + delta;
     if ((delta > 0 && y < x) || (delta < 0 && y > x)) {
       return; // overflowed past the range of a long

@@ -43,6 +43,14 @@ public final class MemoryNetwork {
     return new MemoryBind();
   }
 
+  /** The port a bind of this network is open on (0 before it is opened). */
+  public static int portOf(Bind bind) {
+    if (bind instanceof MemoryBind m) {
+      return m.port;
+    }
+    throw new IllegalArgumentException("not a memory bind: " + bind);
+  }
+
   /** From now on, sent datagrams wait in the network until {@link #deliver} releases them. */
   public synchronized void hold() {
     holding = true;
@@ -114,7 +122,11 @@ public final class MemoryNetwork {
     return endpoints.computeIfAbsent(port, p -> new MemoryEndpoint(new InetSocketAddress(LOOPBACK, p)));
   }
 
-  private record MemoryEndpoint(InetSocketAddress destination) implements Endpoint {}
+  private record MemoryEndpoint(InetSocketAddress destination, byte[] identity) implements Endpoint {
+    MemoryEndpoint(InetSocketAddress destination) {
+      this(destination, Endpoint.socketIdentity(destination));
+    }
+  }
 
   private static final Datagram CLOSED = new Datagram(0, 0, new byte[0]);
 

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 /** An in-memory {@link Tun}: tests inject packets the device reads and take the ones it writes. */
 public final class MemoryTun implements Tun {
   private static final byte[] CLOSED = new byte[0];
+  private static final byte[] WAKE = new byte[0];
   private final BlockingQueue<byte[]> toDevice = new LinkedBlockingQueue<>();
   private final BlockingQueue<byte[]> fromDevice = new LinkedBlockingQueue<>();
   private final int mtu;
@@ -43,6 +44,9 @@ public final class MemoryTun implements Tun {
         toDevice.add(CLOSED);
         throw new ClosedChannelException();
       }
+      if (p == WAKE) {
+        return 0;
+      }
       bufs[0].put(offset, p);
       sizes[0] = p.length;
       int n = 1;
@@ -51,8 +55,8 @@ public final class MemoryTun implements Tun {
         if (q == null) {
           break;
         }
-        if (q == CLOSED) {
-          toDevice.add(CLOSED);
+        if (q == CLOSED || q == WAKE) {
+          toDevice.add(q);
           break;
         }
         bufs[n].put(offset, q);
@@ -91,6 +95,12 @@ public final class MemoryTun implements Tun {
   @Override
   public String name() {
     return "memtun";
+  }
+
+  @Override
+  public boolean wakeup() {
+    toDevice.add(WAKE);
+    return true;
   }
 
   @Override

@@ -2,27 +2,34 @@ package io.weft.wg.uapi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weft.testvectors.Prerequisites;
+import io.weft.testing.Await;
+import io.weft.testing.Prerequisites;
 import io.weft.wg.conn.UdpBind;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
 import io.weft.wg.key.NoisePresharedKey;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.testing.MemoryTun;
+import io.weft.wg.wire.Messages;
 import io.weft.wg.time.NanoClock;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.net.DatagramPacket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -76,17 +83,29 @@ class UapiWithWgToolTest {
     Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
     Files.setPosixFilePermissions(pskFile, PosixFilePermissions.fromString("rw-------"));
     String peerPub = peerKey.publicKey().toBase64();
+    // The peer's endpoint is a socket of this test, so the initiation that turning on persistent
+    // keepalive sends is seen arriving; no timer thread runs, so it is the only datagram.
+    DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    String endpoint = "127.0.0.1:" + ((InetSocketAddress) sink.getLocalAddress()).getPort();
 
     run("wg", "set", iface, "private-key", keyFile.toString(), "listen-port", "0",
-        "peer", peerPub, "preshared-key", pskFile.toString(), "endpoint", "127.0.0.1:51999",
+        "peer", peerPub, "preshared-key", pskFile.toString(), "endpoint", endpoint,
         "persistent-keepalive", "25", "allowed-ips", "10.7.0.2/32,fd00:7::2/128");
 
     assertThat(device.publicKey()).isEqualTo(priv.publicKey());
     Peer peer = device.peer(peerKey.publicKey());
     assertThat(peer).isNotNull();
-    assertThat(peer.endpoint().destinationString()).isEqualTo("127.0.0.1:51999");
+    assertThat(peer.endpoint().destinationString()).isEqualTo(endpoint);
     assertThat(peer.persistentKeepaliveSeconds()).isEqualTo(25);
     assertThat(device.allowedIps(peer)).extracting(Object::toString).containsExactlyInAnyOrder("10.7.0.2/32", "fd00:7::2/128");
+
+    sink.socket().setSoTimeout(10_000);
+    DatagramPacket initiation = new DatagramPacket(new byte[256], 256);
+    sink.socket().receive(initiation);
+    sink.close();
+    assertThat(initiation.getLength()).as("a handshake initiation").isEqualTo(Messages.INITIATION_SIZE);
+    assertThat(initiation.getData()[0]).isEqualTo((byte) 1);
+    Await.until("the initiation counted", Duration.ofSeconds(10), () -> peer.txBytes() == Messages.INITIATION_SIZE);
 
     String dump = run("wg", "show", iface, "dump");
     List<String> lines = dump.lines().toList();
@@ -98,17 +117,18 @@ class UapiWithWgToolTest {
     String[] p = lines.get(1).split("\t");
     assertThat(p[0]).isEqualTo(peerPub);
     assertThat(p[1]).isEqualTo(psk.toBase64());
-    assertThat(p[2]).isEqualTo("127.0.0.1:51999");
+    assertThat(p[2]).isEqualTo(endpoint);
     assertThat(p[3]).contains("10.7.0.2/32").contains("fd00:7::2/128");
     assertThat(p[4]).isEqualTo("0"); // latest handshake: none yet
-    assertThat(Long.parseLong(p[6])).as("tx bytes: the keepalive attempt's initiation").isGreaterThanOrEqualTo(0);
+    assertThat(Long.parseLong(p[5])).as("rx bytes: nothing came back").isZero();
+    assertThat(Long.parseLong(p[6])).as("tx bytes: the keepalive attempt's initiation").isEqualTo(Messages.INITIATION_SIZE);
     assertThat(p[7]).isEqualTo("25");
 
     String conf = run("wg", "showconf", iface);
     assertThat(conf).contains("PrivateKey = " + priv.toBase64())
         .contains("PublicKey = " + peerPub)
         .contains("PresharedKey = " + psk.toBase64())
-        .contains("Endpoint = 127.0.0.1:51999")
+        .contains("Endpoint = " + endpoint)
         .contains("PersistentKeepalive = 25");
 
     run("wg", "set", iface, "peer", peerPub, "allowed-ips", "10.8.0.0/24");

@@ -2,10 +2,9 @@ package io.weft.wg.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.testing.property.Gens;
+import io.weft.testing.property.Property;
 import java.util.HexFormat;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -66,8 +65,10 @@ class MessagesTest {
     assertThat(Messages.getLongLE(b, 8)).isEqualTo(-2L);
   }
 
-  @Property(tries = 2000)
-  void classifyNeverThrows(@ForAll @Size(max = 2000) byte[] b) {
-    assertThat(Messages.classify(b, 0, b.length)).isBetween(-1, 4);
+  @Test
+  void classifyNeverThrows() {
+    Property.forAll(Gens.byteArrays(0, 2000))
+        .tries(2000)
+        .check(b -> assertThat(Messages.classify(b, 0, b.length)).isBetween(-1, 4));
   }
 }

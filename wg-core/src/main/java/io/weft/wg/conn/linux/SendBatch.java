@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.weft.wg.conn.Endpoint;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -75,13 +76,16 @@ final class SendBatch {
   }
 
   /** Writes {@code destination} as the address every message goes to. */
-  void destination(Endpoint destination) {
+  void destination(Endpoint destination) throws IOException {
     final SockaddrEndpoint to;
     if (destination instanceof SockaddrEndpoint s) {
       to = s;
     } else {
       // Another bind's endpoint: convert once while the caller keeps sending to it.
       if (destination != lastForeign) {
+        if (destination.destination() == null) {
+          throw new IOException("endpoint " + destination + " has no socket address");
+        }
         lastForeignConverted = SockaddrEndpoint.of(destination.destination());
         lastForeign = destination;
       }

@@ -14,7 +14,8 @@ import java.net.UnknownHostException;
 /**
  * A UDP destination that keeps its {@code sockaddr_in6} fields, so sending to it writes four
  * fields instead of encoding an {@link InetSocketAddress}, and a received source is matched
- * against it without building one. IPv4 addresses are held IPv4-mapped and shown as IPv4.
+ * against it without building one. IPv4 addresses are held IPv4-mapped and shown as IPv4; the
+ * identity is the address as shown (4 or 16 bytes) and the port, as {@code UdpEndpoint}'s.
  */
 public final class SockaddrEndpoint implements Endpoint {
   final long addrHi;
@@ -22,6 +23,7 @@ public final class SockaddrEndpoint implements Endpoint {
   final short rawPort;
   final int scopeId;
   private final InetSocketAddress destination;
+  private final byte[] identity;
 
   private SockaddrEndpoint(
       long addrHi, long addrLo, short rawPort, int scopeId, InetSocketAddress destination) {
@@ -30,6 +32,7 @@ public final class SockaddrEndpoint implements Endpoint {
     this.rawPort = rawPort;
     this.scopeId = scopeId;
     this.destination = destination;
+    this.identity = Endpoint.socketIdentity(destination);
   }
 
   /** The endpoint for a resolved socket address. */
@@ -112,6 +115,11 @@ public final class SockaddrEndpoint implements Endpoint {
   @Override
   public InetSocketAddress destination() {
     return destination;
+  }
+
+  @Override
+  public byte[] identity() {
+    return identity;
   }
 
   @Override

@@ -1,17 +1,22 @@
 package io.weft.wg.conn.linux;
 
+import static io.weft.wg.nativeio.Libc.Mode.CRITICAL;
+import static io.weft.wg.nativeio.Libc.Mode.CRITICAL_ERRNO;
+import static io.weft.wg.nativeio.Libc.Mode.ERRNO;
+import static io.weft.wg.nativeio.Libc.Mode.PLAIN;
+import static io.weft.wg.nativeio.Libc.errno;
+import static io.weft.wg.nativeio.Libc.link;
+import static io.weft.wg.nativeio.Libc.unexpected;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import io.weft.wg.nativeio.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -49,8 +54,8 @@ final class Syscalls {
   static final int EFD_CLOEXEC = 0x80000;
 
   // <poll.h>
-  static final short POLLIN = 0x001;
-  static final short POLLOUT = 0x004;
+  static final short POLLIN = Libc.POLLIN;
+  static final short POLLOUT = Libc.POLLOUT;
 
   // <errno.h>
   static final int EINTR = 4;
@@ -60,35 +65,30 @@ final class Syscalls {
   static final int EMSGSIZE = 90;
 
   /** {@code struct pollfd { int fd; short events; short revents; }}. */
-  static final int POLLFD_SIZE = 8;
-
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final long ERRNO_OFFSET =
-      CALL_STATE.byteOffset(PathElement.groupElement("errno"));
+  static final int POLLFD_SIZE = Libc.POLLFD_SIZE;
 
   private static final MethodHandle SOCKET =
-      link("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), false);
+      link("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
   private static final MethodHandle SETSOCKOPT =
       link(
           "setsockopt",
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT),
-          false);
+          ERRNO);
   private static final MethodHandle GETSOCKOPT =
       link(
           "getsockopt",
           FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS),
-          false);
+          ERRNO);
   private static final MethodHandle BIND =
-      link("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), false);
+      link("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO);
   private static final MethodHandle GETSOCKNAME =
-      link("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), false);
+      link("getsockname", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), ERRNO);
   private static final MethodHandle CLOSE =
-      link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
+      link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), ERRNO);
   private static final MethodHandle EVENTFD =
-      link("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), false);
+      link("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
   private static final MethodHandle WRITE =
-      link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), false);
+      link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), ERRNO);
   // The per-batch calls come in pairs: without errno capture for the common success, and with it
   // to repeat a call that failed. The JDK slices the capture segment on every call, an allocation
   // that escape analysis removes only when the whole call chain is inlined, which it was not here.
@@ -98,18 +98,18 @@ final class Syscalls {
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
   private static final FunctionDescriptor SENDMMSG_FD =
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-  private static final MethodHandle POLL = linkPlain("poll", POLL_FD);
-  private static final MethodHandle POLL_ERRNO = link("poll", POLL_FD, false);
-  private static final MethodHandle RECVMMSG = linkCritical("recvmmsg", RECVMMSG_FD);
-  private static final MethodHandle RECVMMSG_ERRNO = link("recvmmsg", RECVMMSG_FD, true);
-  private static final MethodHandle SENDMMSG = linkCritical("sendmmsg", SENDMMSG_FD);
-  private static final MethodHandle SENDMMSG_ERRNO = link("sendmmsg", SENDMMSG_FD, true);
-  private static final MethodHandle STRERROR =
-      linkPlain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+  private static final MethodHandle POLL = link("poll", POLL_FD, PLAIN);
+  private static final MethodHandle POLL_ERRNO = link("poll", POLL_FD, ERRNO);
+  private static final MethodHandle RECVMMSG = link("recvmmsg", RECVMMSG_FD, CRITICAL);
+  private static final MethodHandle RECVMMSG_ERRNO =
+      link("recvmmsg", RECVMMSG_FD, CRITICAL_ERRNO);
+  private static final MethodHandle SENDMMSG = link("sendmmsg", SENDMMSG_FD, CRITICAL);
+  private static final MethodHandle SENDMMSG_ERRNO =
+      link("sendmmsg", SENDMMSG_FD, CRITICAL_ERRNO);
 
   /** A segment to receive {@code errno} in; one per thread that calls. */
   static MemorySegment callState(Arena arena) {
-    return arena.allocate(CALL_STATE);
+    return Libc.callState(arena);
   }
 
   /**
@@ -282,61 +282,8 @@ final class Syscalls {
     }
   }
 
-  /** The C library's message for {@code errno}. */
-  @SuppressWarnings("restricted") // reinterpret: strerror returns a NUL-terminated string
-  static String strerror(int errno) {
-    try {
-      final MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
-      return s.reinterpret(1024).getString(0);
-    } catch (Throwable t) {
-      return "errno " + errno;
-    }
-  }
-
   /** An exception naming the call, {@code errno} and its message. */
   static IOException failure(String what, int errno) {
-    return new IOException(what + " failed: [" + errno + "] " + strerror(errno));
-  }
-
-  private static int errno(MemorySegment callState) {
-    return callState.get(JAVA_INT, ERRNO_OFFSET);
-  }
-
-  /** A handle that captures {@code errno} into its first argument. */
-  @SuppressWarnings("restricted") // downcallHandle: the descriptors match the C prototypes
-  private static MethodHandle link(String name, FunctionDescriptor fd, boolean critical) {
-    final Linker.Option capture = Linker.Option.captureCallState("errno");
-    return critical
-        ? LINKER.downcallHandle(find(name), fd, Linker.Option.critical(false), capture)
-        : LINKER.downcallHandle(find(name), fd, capture);
-  }
-
-  /** A handle for a call that must not block, without errno. */
-  @SuppressWarnings("restricted") // downcallHandle: the descriptors match the C prototypes
-  private static MethodHandle linkCritical(String name, FunctionDescriptor fd) {
-    return LINKER.downcallHandle(find(name), fd, Linker.Option.critical(false));
-  }
-
-  /** A plain handle, without errno. */
-  @SuppressWarnings("restricted") // downcallHandle: the descriptors match the C prototypes
-  private static MethodHandle linkPlain(String name, FunctionDescriptor fd) {
-    return LINKER.downcallHandle(find(name), fd);
-  }
-
-  private static MemorySegment find(String name) {
-    return LINKER
-        .defaultLookup()
-        .find(name)
-        .orElseThrow(() -> new UnsatisfiedLinkError("no " + name + " in the C library"));
-  }
-
-  private static RuntimeException unexpected(Throwable t) {
-    if (t instanceof RuntimeException r) {
-      return r;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    return new IllegalStateException(t);
+    return Libc.failure(what, errno);
   }
 }

@@ -1,5 +1,6 @@
 package io.weft.wg.conn.linux;
 
+import io.weft.wg.nativeio.CloseGate;
 import java.io.IOException;
 
 /**

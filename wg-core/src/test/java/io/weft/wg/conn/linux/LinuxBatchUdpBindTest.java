@@ -1,10 +1,10 @@
 package io.weft.wg.conn.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
+import io.weft.testing.Prerequisites;
 import io.weft.wg.conn.Bind;
-import io.weft.wg.conn.BindContractTest;
+import io.weft.wg.conn.UdpBindContractTest;
 import io.weft.wg.conn.Binds;
 import io.weft.wg.conn.Endpoint;
 import io.weft.wg.conn.UdpBind;
@@ -18,12 +18,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@link LinuxBatchUdpBind} against the {@link Bind} contract, and what only it does. */
-class LinuxBatchUdpBindTest extends BindContractTest {
+class LinuxBatchUdpBindTest extends UdpBindContractTest {
   private boolean gso = true;
 
   @BeforeEach
   void requireLinux() {
-    assumeThat(LinuxBatchUdpBind.isSupported()).as("Linux with native access").isTrue();
+    if (!LinuxBatchUdpBind.isSupported()) {
+      Prerequisites.unmet("Linux with native access, for LinuxBatchUdpBind");
+    }
   }
 
   @Override
