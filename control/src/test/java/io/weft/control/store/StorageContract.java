@@ -188,7 +188,8 @@ abstract class StorageContract {
               try (var s = c.createStatement()) {
                 s.execute("UPDATE pre_auth_keys SET key_prefix = 'weft-auth-SECRET'");
                 s.execute("DROP INDEX nodes_auth_key");
-                s.execute("DELETE FROM schema_version WHERE version = 2");
+                s.execute("DROP TABLE policies"); // added by V003, after version 1
+                s.execute("DELETE FROM schema_version WHERE version >= 2");
               }
               return k.id();
             });
