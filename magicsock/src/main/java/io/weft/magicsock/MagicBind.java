@@ -57,6 +57,10 @@ import java.util.function.Supplier;
 public final class MagicBind implements Bind {
   /** Where a relay-delivered disco packet claims to come from (Tailscale's magic address). */
   static final byte[] DERP_MAGIC_IP = {127, 3, 3, 40};
+  /** How often a trusted path in use is pinged to keep it trusted (Tailscale's heartbeat). */
+  public static final Duration HEARTBEAT = Duration.ofSeconds(3);
+  /** How long after the last send a peer counts as active (heartbeats stop after it). */
+  public static final Duration SESSION_ACTIVE = Duration.ofSeconds(45);
 
   /** Tunables; {@link #defaults()} are Tailscale's. */
   public record Options(NanoClock clock, Duration trustDuration, Duration pingInterval,
@@ -294,6 +298,7 @@ public final class MagicBind implements Bind {
       return;
     }
     long now = clock.nanoTime();
+    p.noteSend(now);
     InetSocketAddress direct = p.trustedAddr(now);
     if (direct != null) {
       udp.send(bufs, count, new UdpEndpoint(direct));
@@ -356,8 +361,9 @@ public final class MagicBind implements Bind {
   }
 
   /**
-   * Periodic work at the clock's now: pings every peer without a trusted path (rate limited by
-   * {@link Options#pingInterval}), and heartbeats the trusted ones before their trust ends.
+   * Periodic work at the clock's now: heartbeats each trusted path in use every {@link
+   * #HEARTBEAT} (so it stays trusted while pongs come back), and pings every candidate of peers
+   * without a trusted path (rate limited by {@link Options#pingInterval}).
    */
   public void tick() {
     if (closed) {
@@ -365,7 +371,13 @@ public final class MagicBind implements Bind {
     }
     long now = clock.nanoTime();
     for (PeerEndpoint p : peers.values()) {
-      if (p.boxKey != null && p.pingDue(now, options.pingInterval().toNanos())) {
+      if (p.boxKey == null) {
+        continue;
+      }
+      InetSocketAddress beat = p.heartbeatDue(now, HEARTBEAT.toNanos(), SESSION_ACTIVE.toNanos());
+      if (beat != null) {
+        sendPing(p, beat, now);
+      } else if (p.trustedAddr(now) == null && p.pingDue(now, options.pingInterval().toNanos())) {
         pingAll(p, now);
       }
     }

@@ -26,6 +26,9 @@ public final class PeerEndpoint implements Endpoint {
   private long trustedUntilNanos;
   private long lastPingNanos;
   private boolean pingedOnce;
+  private long lastHeartbeatNanos;
+  private long lastSendNanos;
+  private boolean sentOnce;
 
   PeerEndpoint(NodeKey nodeKey) {
     this.nodeKey = nodeKey;
@@ -67,6 +70,27 @@ public final class PeerEndpoint implements Endpoint {
     pingedOnce = true;
     lastPingNanos = now;
     return true;
+  }
+
+  /** Notes that the device sent to this peer at {@code now}. */
+  synchronized void noteSend(long now) {
+    sentOnce = true;
+    lastSendNanos = now;
+  }
+
+  /**
+   * The trusted address to heartbeat at {@code now}, or null: only while the path is trusted, the
+   * peer was sent to within {@code activeWindow}, and {@code interval} passed since the last
+   * heartbeat.
+   */
+  synchronized InetSocketAddress heartbeatDue(long now, long interval, long activeWindow) {
+    InetSocketAddress a = trustedAddr(now);
+    if (a == null || !sentOnce || now - lastSendNanos > activeWindow
+        || now - lastHeartbeatNanos < interval) {
+      return null;
+    }
+    lastHeartbeatNanos = now;
+    return a;
   }
 
   /** Forgets the ping rate limit (new candidates arrived). */

@@ -14,14 +14,17 @@
  *   <li>{@code wgengine/magicsock/endpoint.go:577-594} addrForSendLocked: the best address while
  *       trusted; otherwise the best address and the relay both. {@code endpoint.go:1046-1065}
  *       send: disco pings go out when no direct path is trusted.
+ *   <li>{@code wgengine/magicsock/endpoint.go:811-879} heartbeat: a trusted path that carried
+ *       traffic recently is pinged every heartbeat interval, so pongs keep it trusted.
  *   <li>{@code wgengine/magicsock/magicsock.go:4032-4058}: heartbeat 3 s, trust 6.5 s after a
  *       pong, disco ping interval 5 s.
  *   <li>Pong over the relay names the source {@code 127.3.3.40:<region>}; call-me-maybe is
  *       accepted only via the relay ({@code magicsock.go:2351}, TAILSCALE-PROTOCOLS.md §4.3).
  * </ul>
  *
- * <p>Not yet: heartbeats of a trusted path (it is re-probed only once its trust lapses and traffic
- * or {@link io.weft.magicsock.MagicBind#tick} notices), relays other than the first region, disco
- * pings over the relay for latency, IPv6 socket per family, port mapping, hard-NAT probing.
+ * <p>Not yet: relays other than the first region (a peer homed elsewhere is unreachable by relay),
+ * disco pings over the relay for latency, switching only on a clear latency gain (a faster pong
+ * wins outright), an IPv6 socket per family, port mapping, hard-NAT probing, re-probing on a
+ * network change.
  */
 package io.weft.magicsock;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.weft.derp.NodeKey;
 import io.weft.derp.server.Admission;
 import io.weft.derp.server.DerpServer;
+import io.weft.derp.server.StunServer;
 import io.weft.testing.Await;
 import io.weft.wg.conn.BindFactory;
 import io.weft.wg.conn.Endpoint;
@@ -45,6 +46,10 @@ class MagicBindDeviceTest {
   final MemoryTun tunA = new MemoryTun(1420);
   final MemoryTun tunB = new MemoryTun(1420);
   DerpServer relay;
+  int relayPort;
+  StunServer stun;
+  final List<List<InetSocketAddress>> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+  MagicBind.Options options;
   DatagramChannel blackHole;
   BindFactory.NodeKeys keysA;
   BindFactory.NodeKeys keysB;
@@ -66,15 +71,19 @@ class MagicBindDeviceTest {
     relay = DerpServer.builder(NoisePrivateKey.generate(RANDOM)).admission(Admission.acceptAny())
         .ioThreads(1).build();
     InetSocketAddress ra = relay.listen(new InetSocketAddress("127.0.0.1", 0), null);
-    RelayMap map = new RelayMap(List.of(new RelayMap.Region(1, "lo",
-        List.of(new RelayMap.Relay("lo1", "127.0.0.1", ra.getPort(), 0)))));
+    relayPort = ra.getPort();
+    stun = StunServer.bind(relay.eventLoopGroup(), new InetSocketAddress("127.0.0.1", 0),
+        relay.metrics());
+    RelayMap map = new RelayMap(List.of(new RelayMap.Region(1, "lo", List.of(
+        new RelayMap.Relay("lo1", "127.0.0.1", ra.getPort(), stun.localAddress().getPort())))));
     MagicBind.Options opt = MagicBind.Options.defaults().withClock(clock).withTickInterval(null)
         .withRelayUri(r -> URI.create("http://" + r.hostName() + ":" + r.relayPort() + "/derp"))
         .withUdp(UdpBind::new).withInterfaceEndpoints(false);
+    options = opt;
     keysA = keys();
     keysB = keys();
     bindA = (MagicBind) MagicBind.factory(opt).create(keysA, map, BindFactory.EndpointListener.NONE);
-    bindB = (MagicBind) MagicBind.factory(opt).create(keysB, map, BindFactory.EndpointListener.NONE);
+    bindB = (MagicBind) MagicBind.factory(opt).create(keysB, map, told::add);
     a = new Device(tunA, bindA, clock, LOG);
     b = new Device(tunB, bindB, clock, LOG);
     a.setCryptoWorkers(0);
@@ -105,6 +114,7 @@ class MagicBindDeviceTest {
   void tearDown() throws Exception {
     a.close();
     b.close();
+    stun.close();
     relay.close();
     blackHole.close();
   }
@@ -179,6 +189,50 @@ class MagicBindDeviceTest {
     assertThat(bindA.stats().discoPingsSent.sum()).as("sending re-probed").isGreaterThan(pings);
     Await.until("trusted again after the new pong", WAIT,
         () -> bindA.directPath(keysB.nodePublic()) != null);
+  }
+
+  @Test
+  void heartbeatsKeepAPathInUseTrusted() throws Exception {
+    roundTrip("relay first");
+    bindA.endpointFor(paths(keysB, new InetSocketAddress("127.0.0.1", b.listenPort())));
+    Await.until("A trusts B's address", WAIT, () -> bindA.directPath(keysB.nodePublic()) != null);
+    roundTrip("direct, so the path is in use");
+    for (int i = 1; i <= 4; i++) {
+      clock.advance(MagicBind.HEARTBEAT);
+      long pongs = bindA.stats().discoPongsReceived.sum();
+      bindA.tick();
+      Await.until("heartbeat " + i + " answered", WAIT,
+          () -> bindA.stats().discoPongsReceived.sum() > pongs);
+      assertThat(bindA.directPath(keysB.nodePublic())).as("trusted after %d s", 3 * i)
+          .isNotNull();
+    }
+    long relayed = bindA.stats().sentRelay.sum();
+    roundTrip("still direct after 12 s");
+    assertThat(bindA.stats().sentRelay.sum()).isEqualTo(relayed);
+  }
+
+  @Test
+  void stunOnTheSharedSocketAndCallMeMaybeOverTheRelayGiveADirectPath() throws Exception {
+    roundTrip("over the relay");
+    // B learns its address from the relay's STUN server through its one socket...
+    bindB.probeStun();
+    InetSocketAddress bAddr = new InetSocketAddress("127.0.0.1", b.listenPort());
+    Await.until("B's STUN answer came back on the shared socket", WAIT,
+        () -> bindB.localEndpoints().equals(List.of(bAddr)));
+    assertThat(bindB.stats().stunResponses.sum()).isEqualTo(1);
+    assertThat(told).contains(List.of(bAddr));
+    assertThat(bindA.directPath(keysB.nodePublic())).isNull();
+    // ...and, at its next ping round, tells A over the relay; A's network map stays wrong.
+    clock.advance(options.pingInterval());
+    bindB.tick();
+    Await.until("A got the call-me-maybe and both trust the direct path", WAIT,
+        () -> bindA.stats().callMeMaybeReceived.sum() == 1
+            && bindA.directPath(keysB.nodePublic()) != null
+            && bindB.directPath(keysA.nodePublic()) != null);
+    assertThat(bindA.directPath(keysB.nodePublic())).isEqualTo(bAddr);
+    long relayed = bindA.stats().sentRelay.sum();
+    roundTrip("direct via the STUN-mapped endpoint");
+    assertThat(bindA.stats().sentRelay.sum()).isEqualTo(relayed);
   }
 
   @Test
