@@ -181,6 +181,11 @@ public final class MagicBind implements Bind {
     return p == null ? null : p.trustedAddr(clock.nanoTime());
   }
 
+  /** The bound UDP port, 0 before {@link #open}. */
+  public synchronized int port() {
+    return boundPort;
+  }
+
   /** The addresses this bind reports for itself (interfaces and STUN). */
   public List<InetSocketAddress> localEndpoints() {
     return localEndpoints;
@@ -494,6 +499,10 @@ public final class MagicBind implements Bind {
     long now = clock.nanoTime();
     switch (m) {
       case DiscoMessage.Ping ping -> {
+        if (ping.nodeKey() != null && !NodeKey.of(ping.nodeKey()).equals(p.nodeKey)) {
+          stats.disco.badMessage.increment(); // a disco key claiming another node's key
+          return;
+        }
         if (from != null) {
           byAddr.putIfAbsent(from, p);
           sendDiscoUdp(p, new DiscoMessage.Pong(ping.txId(), from), from);

@@ -248,6 +248,28 @@ class MagicBindDeviceTest {
       ch.send(java.nio.ByteBuffer.wrap(stunJunk), to);
       Await.until("both counted", WAIT,
           () -> bindB.stats().disco.unknownSender.sum() == 1);
+      // seeded: random datagrams of every length up to 300, some with the disco magic or the
+      // STUN cookie in front; none may stop the socket
+      long seed = Long.getLong("weft.seed", System.nanoTime());
+      java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+      for (int len = 0; len <= 300; len++) {
+        byte[] d = new byte[len];
+        r.nextBytes(d);
+        if (len >= 62 && r.nextBoolean()) {
+          System.arraycopy(io.weft.magicsock.disco.DiscoPacket.MAGIC, 0, d, 0, 6);
+          System.arraycopy(keysA.discoPublic().key().toBytes(), 0, d, 6, 32);
+        } else if (len >= 20 && r.nextBoolean()) {
+          d[0] = 0x01;
+          d[1] = 0x01;
+          d[4] = 0x21;
+          d[5] = 0x12;
+          d[6] = (byte) 0xA4;
+          d[7] = 0x42;
+        }
+        ch.send(java.nio.ByteBuffer.wrap(d), to);
+      }
+      Await.until("disco-shaped garbage from A's key was opened and rejected (seed " + seed + ")",
+          WAIT, () -> bindB.stats().disco.badBox.sum() > 0);
     }
     roundTrip("still working");
   }
