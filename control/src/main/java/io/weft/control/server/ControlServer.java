@@ -1,5 +1,6 @@
 package io.weft.control.server;
 
+import io.netty.handler.ssl.SslContext;
 import io.weft.control.admin.AdminApi;
 import io.weft.control.http.HttpRequest;
 import io.weft.control.http.HttpResponse;
@@ -18,6 +19,8 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.util.Base64;
@@ -25,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The coordination server: storage, the HTTP endpoints ({@code GET /key}, the Noise upgrade at
@@ -44,9 +48,13 @@ public final class ControlServer implements AutoCloseable {
   private final AdminApi admin;
   private final HttpServer http;
   private final String publicUrl;
+  private final TransportConfig transport;
+  private final AtomicLong droppedSessions = new AtomicLong();
 
-  private ControlServer(ControlConfig config) throws IOException, SQLException {
+  private ControlServer(ControlConfig config, TransportConfig transport) throws IOException, SQLException {
     this.config = config;
+    this.transport = transport;
+    SslContext tls = transport.tlsCert() == null ? null : HttpServer.tlsFromPem(transport.tlsCert(), transport.tlsKey());
     this.key = ServerKey.loadOrCreate(config.keyFile(), random);
     this.db = Database.open(config.jdbcUrl(), config.dbUser(), config.dbPassword());
     int wasOnline = db.inTransaction(Nodes::markAllOffline);
@@ -60,12 +68,19 @@ public final class ControlServer implements AutoCloseable {
     this.registry = new NodeRegistry(db, broker, config, scheduler);
     holder[0] = registry;
     this.admin = new AdminApi(db, registry, config.adminToken(), config.clock(), random);
-    HttpServer server = new HttpServer(config.listen(), this::route);
+    HttpServer server;
+    try {
+      server = new HttpServer(config.listen(), this::route, this::maxBodyBytes, transport.http(), tls);
+    } catch (IOException e) {
+      scheduler.shutdownNow();
+      db.close();
+      throw e;
+    }
     this.http = server;
     this.publicUrl =
         config.publicUrl() != null
             ? config.publicUrl()
-            : "http://" + server.address().getHostString() + ":" + server.address().getPort();
+            : (tls != null ? "https://" : "http://") + server.address().getHostString() + ":" + server.address().getPort();
     this.oidc = config.oidc() == null ? null : new OidcLogin(config.oidc(), publicUrl, registry, random, config.clock());
     if (oidc != null) {
       registry.setLoginStarter(oidc::begin);
@@ -86,7 +101,12 @@ public final class ControlServer implements AutoCloseable {
 
   /** Starts a server with {@code config}. */
   public static ControlServer start(ControlConfig config) throws IOException, SQLException {
-    return new ControlServer(config);
+    return new ControlServer(config, TransportConfig.defaults());
+  }
+
+  /** Starts a server with {@code config}, meeting the network as {@code transport} says. */
+  public static ControlServer start(ControlConfig config, TransportConfig transport) throws IOException, SQLException {
+    return new ControlServer(config, transport);
   }
 
   /** The URL nodes use. */
@@ -152,6 +172,27 @@ public final class ControlServer implements AutoCloseable {
         .orElse(false);
   }
 
+  /** The HTTP server's counters (connections, refusals, malformed requests, timeouts). */
+  public HttpServer http() {
+    return http;
+  }
+
+  /** Control channels dropped for a protocol violation, an over-limit message or a missed deadline. */
+  public long droppedSessions() {
+    return droppedSessions.get();
+  }
+
+  /** Only a request bearing the admin token may send a large body; others get a small cap. */
+  private int maxBodyBytes(HttpRequest head) {
+    String token = config.adminToken();
+    String offered = head.bearerToken();
+    if (token != null && offered != null && head.path().startsWith("/admin/")
+        && MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), offered.getBytes(StandardCharsets.UTF_8))) {
+      return transport.http().maxBodyBytes();
+    }
+    return transport.http().maxUnauthenticatedBodyBytes();
+  }
+
   private HttpResponse route(HttpRequest req) throws Exception {
     String path = req.path();
     if (path.equals(Protocol.KEY_PATH)) {
@@ -207,7 +248,8 @@ public final class ControlServer implements AutoCloseable {
           out.flush();
           NoiseStream stream = new NoiseStream(ciphers, in, out);
           new ControlSession(stream, machineKey, registry, config.keepAlive().toNanos(),
-              req.remote() == null ? null : req.remote().getAddress()).run();
+                  req.remote() == null ? null : req.remote().getAddress(), transport, scheduler, droppedSessions)
+              .run();
         });
   }
 
