@@ -146,6 +146,8 @@ public final class MagicBind implements Bind {
   private final StunClient stun;
   private final DiscoPacket discoReader = new DiscoPacket();
   private volatile RegionClient home;
+  /** One client per region in use: the home one, and peers' home regions when they differ. */
+  private final ConcurrentHashMap<Integer, RegionClient> regionClients = new ConcurrentHashMap<>();
   private volatile int homeRegion;
   private volatile boolean closed;
   private volatile List<InetSocketAddress> localEndpoints = List.of();
@@ -201,20 +203,8 @@ public final class MagicBind implements Bind {
     int bound = udp.open(port);
     if (home == null && !relays.regions().isEmpty()) {
       RelayMap.Region r = relays.regions().getFirst();
-      List<URI> uris = new ArrayList<>();
-      for (RelayMap.Relay relay : r.relays()) {
-        uris.add(options.relayUri().apply(relay));
-      }
-      if (!uris.isEmpty()) {
-        homeRegion = r.id();
-        home = new RegionClient(uris, keys.nodePrivate(), options.derpOptions(),
-            new DerpClient.Listener() {
-              @Override
-              public void onPacket(NodeKey src, byte[] buf, int off, int len) {
-                onRelayPacket(src, buf, off, len);
-              }
-            });
-      }
+      home = region(r.id());
+      homeRegion = home == null ? 0 : r.id();
     }
     updateLocalEndpoints(bound, null);
     if (ticker == null && options.tickInterval() != null) {
@@ -320,7 +310,7 @@ public final class MagicBind implements Bind {
         udp.send(new ByteBuffer[] {ByteBuffer.wrap(data)}, 1, new UdpEndpoint(stale));
         stats.sentUdp.increment();
       }
-      sendRelay(p.nodeKey, data);
+      sendRelay(p, data);
       b.position(b.limit());
     }
     if (p.pingDue(now, options.pingInterval().toNanos())) {
@@ -343,6 +333,9 @@ public final class MagicBind implements Bind {
   public Endpoint endpointFor(PeerPaths paths) {
     PeerEndpoint p = peers.computeIfAbsent(NodeKey.of(paths.nodeKey()), PeerEndpoint::new);
     update(p, paths);
+    if (paths.homeRelay() != 0 && home != null) {
+      region(paths.homeRelay()); // connect ahead of the first packet
+    }
     if (p.pingDue(clock.nanoTime(), options.pingInterval().toNanos())) {
       pingAll(p, clock.nanoTime());
     }
@@ -414,9 +407,8 @@ public final class MagicBind implements Bind {
     if (ticker != null) {
       ticker.interrupt();
     }
-    RegionClient h = home;
-    if (h != null) {
-      h.close();
+    for (RegionClient c : regionClients.values()) {
+      c.close();
     }
     udp.close();
   }
@@ -469,7 +461,11 @@ public final class MagicBind implements Bind {
     return true;
   }
 
-  private void onRelayPacket(NodeKey src, byte[] buf, int off, int len) {
+  private void onRelayPacket(int region, NodeKey src, byte[] buf, int off, int len) {
+    PeerEndpoint known = peers.get(src);
+    if (known != null) {
+      known.relayRegion = region;
+    }
     if (DiscoPacket.looksLike(buf, off, len)) {
       handleDisco(java.util.Arrays.copyOfRange(buf, off, off + len), null, src);
       return;
@@ -579,12 +575,50 @@ public final class MagicBind implements Bind {
 
   private void sendDiscoRelay(PeerEndpoint p, DiscoMessage m) {
     byte[] pkt = DiscoPacket.seal(p.boxKey, keys.discoPublic(), m.encode());
-    sendRelay(p.nodeKey, pkt);
+    sendRelay(p, pkt);
   }
 
-  private void sendRelay(NodeKey dst, byte[] data) {
-    RegionClient h = home;
-    if (h == null || !h.send(dst, data, 0, data.length)) {
+  /**
+   * The client for region {@code id}, connecting on first use; null when the map has no such
+   * region (or it has no relays) or the bind is closed.
+   */
+  private RegionClient region(int id) {
+    RegionClient c = regionClients.get(id);
+    if (c != null || closed) {
+      return c;
+    }
+    for (RelayMap.Region r : relays.regions()) {
+      if (r.id() == id && !r.relays().isEmpty()) {
+        List<URI> uris = new ArrayList<>();
+        for (RelayMap.Relay relay : r.relays()) {
+          uris.add(options.relayUri().apply(relay));
+        }
+        return regionClients.computeIfAbsent(id, k -> new RegionClient(uris,
+            keys.nodePrivate(), options.derpOptions(), new DerpClient.Listener() {
+              @Override
+              public void onPacket(NodeKey src, byte[] buf, int off, int len) {
+                onRelayPacket(k, src, buf, off, len);
+              }
+            }));
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Where the peer is reached by relay (Tailscale sends to the peer's home region): its home
+   * from the network map, else the region it last reached us through, else our home.
+   */
+  private RegionClient relayFor(PeerEndpoint p) {
+    PeerPaths pp = p.paths;
+    int id = pp != null && pp.homeRelay() != 0 ? pp.homeRelay() : p.relayRegion;
+    RegionClient c = id == 0 ? null : region(id);
+    return c != null ? c : home;
+  }
+
+  private void sendRelay(PeerEndpoint p, byte[] data) {
+    RegionClient h = relayFor(p);
+    if (h == null || !h.send(p.nodeKey, data, 0, data.length)) {
       stats.relayDropped.increment();
       return;
     }

@@ -19,6 +19,8 @@ public final class PeerEndpoint implements Endpoint {
   volatile byte[] boxKey;
   /** Candidate addresses: the network map's, then ones learned from call-me-maybe and pings. */
   volatile List<InetSocketAddress> candidates = List.of();
+  /** The relay region the peer's last relayed packet came through, 0 for none yet. */
+  volatile int relayRegion;
 
   // guarded by this
   private InetSocketAddress bestAddr;

@@ -22,8 +22,10 @@
  *       accepted only via the relay ({@code magicsock.go:2351}, TAILSCALE-PROTOCOLS.md §4.3).
  * </ul>
  *
- * <p>Not yet: relays other than the first region (a peer homed elsewhere is unreachable by relay),
- * disco pings over the relay for latency, switching only on a clear latency gain (a faster pong
+ * <p>Relays: the home region is the relay map's first (netcheck's preferred region is not yet fed
+ * back); a peer homed elsewhere is sent to through its home region, connected on demand.
+ *
+ * <p>Not yet: choosing the home region by latency, disco pings over the relay for latency, switching only on a clear latency gain (a faster pong
  * wins outright), an IPv6 socket per family, port mapping, hard-NAT probing, re-probing on a
  * network change.
  */
