@@ -25,8 +25,8 @@
  * <p>Relays: the home region is the relay map's first (netcheck's preferred region is not yet fed
  * back); a peer homed elsewhere is sent to through its home region, connected on demand.
  *
- * <p>Not yet: choosing the home region by latency, disco pings over the relay for latency, switching only on a clear latency gain (a faster pong
- * wins outright), an IPv6 socket per family, port mapping, hard-NAT probing, re-probing on a
- * network change.
+ * <p>Not yet: choosing the home region by latency, disco pings over the relay for latency,
+ * switching only on a clear latency gain (a faster pong wins outright), an IPv6 socket per
+ * family, port mapping, hard-NAT probing, re-probing on a network change.
  */
 package io.weft.magicsock;
