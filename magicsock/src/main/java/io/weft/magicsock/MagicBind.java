@@ -277,7 +277,10 @@ public final class MagicBind implements Bind {
     ByteBuffer b = bufs[0];
     b.put(0, p.data(), 0, p.data().length);
     sizes[0] = p.data().length;
-    sources[0] = peers.computeIfAbsent(p.src(), PeerEndpoint::new);
+    // an unknown sender gets an endpoint that is not registered, so strangers on the relay cannot
+    // grow the peer table; its identity is still the node key
+    PeerEndpoint from = peers.get(p.src());
+    sources[0] = from != null ? from : new PeerEndpoint(p.src());
     stats.receivedRelay.increment();
     return 1;
   }
