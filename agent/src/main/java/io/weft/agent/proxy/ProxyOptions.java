@@ -1,0 +1,81 @@
+package io.weft.agent.proxy;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code weft up --socks5 ADDR --http-proxy ADDR --forward RULE} asks for.
+ *
+ * @param socks5 where the SOCKS5 server listens, or null for none
+ * @param httpProxy where the HTTP proxy listens, or null for none
+ * @param forwards inbound forwarding rules
+ * @param users SOCKS5 user names and passwords (empty: no authentication)
+ * @param fallback what to do with destinations outside the mesh
+ * @param limits bounds of every listener
+ */
+public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy, List<InboundForwarder.Rule> forwards,
+    Map<String, String> users, MeshDialer.Fallback fallback, ProxyLimits limits) {
+
+  public ProxyOptions {
+    forwards = List.copyOf(forwards);
+    users = Map.copyOf(users);
+  }
+
+  /** Nothing asked for. */
+  public static final ProxyOptions NONE =
+      new ProxyOptions(null, null, List.of(), Map.of(), MeshDialer.Fallback.REFUSE, ProxyLimits.DEFAULTS);
+
+  public boolean isEmpty() {
+    return socks5 == null && httpProxy == null && forwards.isEmpty();
+  }
+
+  public ProxyOptions withSocks5(InetSocketAddress a) {
+    return new ProxyOptions(a, httpProxy, forwards, users, fallback, limits);
+  }
+
+  public ProxyOptions withHttpProxy(InetSocketAddress a) {
+    return new ProxyOptions(socks5, a, forwards, users, fallback, limits);
+  }
+
+  public ProxyOptions withForwards(List<InboundForwarder.Rule> r) {
+    return new ProxyOptions(socks5, httpProxy, r, users, fallback, limits);
+  }
+
+  public ProxyOptions withUsers(Map<String, String> u) {
+    return new ProxyOptions(socks5, httpProxy, forwards, u, fallback, limits);
+  }
+
+  public ProxyOptions withLimits(ProxyLimits l) {
+    return new ProxyOptions(socks5, httpProxy, forwards, users, fallback, l);
+  }
+
+  /**
+   * {@code HOST:PORT} or {@code [V6]:PORT} with an IP literal host, or a bare {@code PORT} on
+   * loopback.
+   */
+  public static InetSocketAddress hostPort(String s) {
+    final int colon = s.lastIndexOf(':');
+    if (colon < 0) {
+      return new InetSocketAddress(InetAddress.getLoopbackAddress(), port(s, s));
+    }
+    final InetAddress a = MeshDialer.literal(s.substring(0, colon));
+    if (a == null) {
+      throw new IllegalArgumentException("expected IP:PORT, got " + s);
+    }
+    return new InetSocketAddress(a, port(s.substring(colon + 1), s));
+  }
+
+  static int port(String p, String whole) {
+    try {
+      final int n = Integer.parseInt(p);
+      if (n >= 0 && n <= 65535) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // Reported below.
+    }
+    throw new IllegalArgumentException("not a port in " + whole + ": " + p);
+  }
+}
