@@ -39,6 +39,9 @@ public final class HttpProxyServer extends HostListener {
       while ((headLength = head.parse(buf, len, buf.length)) == HttpRequestHead.NEED_MORE) {
         final int n = in.read(buf, len, buf.length - len);
         if (n < 0) {
+          if (len > 0) {
+            malformed.incrementAndGet(); // ended inside the head
+          }
           return;
         }
         len += n;

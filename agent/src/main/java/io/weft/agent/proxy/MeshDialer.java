@@ -76,6 +76,9 @@ public final class MeshDialer {
 
   /** Connects to {@code host} ({@code address} when the client gave one) and {@code port}. */
   Duplex dial(String host, InetAddress address, int port) throws DialException {
+    if (fallback == Fallback.REFUSE) {
+      netstack(); // a node that is not up says so, before any name is looked at
+    }
     InetAddress target = address;
     try {
       if (target == null) {
