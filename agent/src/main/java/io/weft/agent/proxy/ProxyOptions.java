@@ -1,5 +1,6 @@
 package io.weft.agent.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -49,6 +50,38 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
 
   public ProxyOptions withLimits(ProxyLimits l) {
     return new ProxyOptions(socks5, httpProxy, forwards, users, fallback, l);
+  }
+
+  /**
+   * The options in {@code weft up}'s remembered preferences: {@code socks5} and {@code httpProxy}
+   * as {@code IP:PORT} text, {@code forward} as an array of rules. Throws with a message naming
+   * the flag when one is malformed.
+   */
+  public static ProxyOptions fromPrefs(JsonNode prefs) {
+    ProxyOptions o = NONE;
+    try {
+      if (prefs.hasNonNull("socks5")) {
+        o = o.withSocks5(hostPort(prefs.get("socks5").asText()));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--socks5: " + e.getMessage());
+    }
+    try {
+      if (prefs.hasNonNull("httpProxy")) {
+        o = o.withHttpProxy(hostPort(prefs.get("httpProxy").asText()));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--http-proxy: " + e.getMessage());
+    }
+    final List<InboundForwarder.Rule> rules = new java.util.ArrayList<>();
+    for (JsonNode f : prefs.path("forward")) {
+      try {
+        rules.add(InboundForwarder.Rule.parse(f.asText()));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--forward: " + e.getMessage());
+      }
+    }
+    return o.withForwards(rules);
   }
 
   /**

@@ -2,9 +2,10 @@ package io.weft.agent.proxy;
 
 import io.weft.agent.backend.Backend;
 import io.weft.agent.netmap.NetMapBus;
+import io.weft.control.protocol.NetMap;
+import java.lang.System.Logger.Level;
 import io.weft.netstack.NetStack;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,15 +16,21 @@ import java.util.Optional;
  */
 public final class UserspaceProxies implements AutoCloseable {
   private final MeshNames names = new MeshNames();
-  private final NetMapBus.Subscription subscription;
+  private static final System.Logger LOG = System.getLogger(UserspaceProxies.class.getName());
+
+  private final Backend backend;
+  private final ProxyOptions options;
   private final List<AutoCloseable> open = new ArrayList<>();
+  private NetMapBus.Subscription subscription;
   private Socks5Server socks5;
   private HttpProxyServer httpProxy;
-  private InboundForwarder forwarder;
+  private InboundForwarder forwarder; // guarded by this
+  private String forwardError; // guarded by this
+  private boolean closed; // guarded by this
 
-  private UserspaceProxies(Backend backend, ProxyOptions options, Duration stackTimeout) throws IOException {
-    subscription = backend.netMaps().subscribe("proxy-names", names::update);
-    open.add(subscription);
+  private UserspaceProxies(Backend backend, ProxyOptions options) throws IOException {
+    this.backend = backend;
+    this.options = options;
     try {
       final MeshDialer dialer = new MeshDialer(backend::netstack, names, options.fallback(),
           options.limits().connectTimeout());
@@ -35,10 +42,7 @@ public final class UserspaceProxies implements AutoCloseable {
         httpProxy = new HttpProxyServer(options.httpProxy(), dialer, options.limits());
         open.add(httpProxy);
       }
-      if (!options.forwards().isEmpty()) {
-        forwarder = new InboundForwarder(awaitStack(backend, stackTimeout), options.forwards(), options.limits());
-        open.add(forwarder);
-      }
+      subscription = backend.netMaps().subscribe("proxy-names", this::mapChanged);
     } catch (IOException | RuntimeException e) {
       close();
       throw e;
@@ -46,29 +50,37 @@ public final class UserspaceProxies implements AutoCloseable {
   }
 
   /**
-   * Starts what {@code options} asks for on {@code backend}, which must be in userspace mode;
-   * inbound forwarding waits up to {@code stackTimeout} for the node's netstack.
+   * Starts what {@code options} asks for on {@code backend}, which must be in userspace mode. The
+   * listeners on the host are open when this returns; inbound forwarding starts with the first
+   * network map, once the node has its netstack ({@link #forwarder()} is null until then).
    */
-  public static UserspaceProxies start(Backend backend, ProxyOptions options, Duration stackTimeout)
-      throws IOException {
-    return new UserspaceProxies(backend, options, stackTimeout);
+  public static UserspaceProxies start(Backend backend, ProxyOptions options) throws IOException {
+    return new UserspaceProxies(backend, options);
   }
 
-  private static NetStack awaitStack(Backend b, Duration timeout) throws IOException {
-    final long deadline = System.nanoTime() + timeout.toNanos();
-    Optional<NetStack> s;
-    while ((s = b.netstack()).isEmpty()) {
-      if (System.nanoTime() > deadline) {
-        throw new IOException("inbound forwarding needs the node's netstack (userspace mode, registered)");
+  private void mapChanged(NetMap map) {
+    names.update(map);
+    synchronized (this) {
+      if (closed || forwarder != null || options.forwards().isEmpty() || forwardError != null) {
+        return;
+      }
+      final Optional<NetStack> stack = backend.netstack();
+      if (stack.isEmpty()) {
+        return;
       }
       try {
-        b.awaitState(io.weft.agent.backend.BackendState.RUNNING, Duration.ofMillis(50));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted");
+        forwarder = new InboundForwarder(stack.get(), options.forwards(), options.limits());
+        LOG.log(Level.INFO, "forwarding {0}", options.forwards());
+      } catch (IOException e) {
+        forwardError = e.getMessage();
+        LOG.log(Level.WARNING, "inbound forwarding failed: {0}", e.getMessage());
       }
     }
-    return s.get();
+  }
+
+  /** Why inbound forwarding could not start, or null. */
+  public synchronized String forwardError() {
+    return forwardError;
   }
 
   /** The SOCKS5 server, or null when not asked for. */
@@ -81,8 +93,8 @@ public final class UserspaceProxies implements AutoCloseable {
     return httpProxy;
   }
 
-  /** The inbound forwarder, or null when not asked for. */
-  public InboundForwarder forwarder() {
+  /** The inbound forwarder, or null when not asked for or not started yet. */
+  public synchronized InboundForwarder forwarder() {
     return forwarder;
   }
 
@@ -93,6 +105,15 @@ public final class UserspaceProxies implements AutoCloseable {
 
   @Override
   public void close() {
+    if (subscription != null) {
+      subscription.close();
+    }
+    synchronized (this) {
+      closed = true;
+      if (forwarder != null) {
+        forwarder.close();
+      }
+    }
     for (AutoCloseable c : open.reversed()) {
       HostListener.closeQuietly(c);
     }

@@ -108,14 +108,15 @@ class UserspaceProxyTest {
 
     alphaProxies = UserspaceProxies.start(alpha, ProxyOptions.NONE.withForwards(List.of(
         InboundForwarder.Rule.parse("tcp:80=127.0.0.1:" + http.getAddress().getPort()),
-        InboundForwarder.Rule.parse("udp:9=127.0.0.1:" + udpEcho.getLocalPort()))), TIMEOUT);
+        InboundForwarder.Rule.parse("udp:9=127.0.0.1:" + udpEcho.getLocalPort()))));
     bravoProxies = UserspaceProxies.start(bravo, ProxyOptions.NONE
         .withSocks5(ProxyOptions.hostPort("127.0.0.1:0"))
-        .withHttpProxy(ProxyOptions.hostPort("127.0.0.1:0")), TIMEOUT);
+        .withHttpProxy(ProxyOptions.hostPort("127.0.0.1:0")));
     closing.add(bravoProxies);
     closing.add(alphaProxies);
     // The name table follows the map on its own thread.
     io.weft.testing.Await.until("alpha resolvable", TIMEOUT, () -> !bravoProxies.names().resolve("alpha").isEmpty());
+    io.weft.testing.Await.until("alpha forwarding", TIMEOUT, () -> alphaProxies.forwarder() != null);
     blobFile = dir.resolve("blob.bin");
     Files.write(blobFile, BLOB);
   }
@@ -252,7 +253,7 @@ class UserspaceProxyTest {
   @Test
   void shouldRequireTheConfiguredPassword() throws Exception {
     try (UserspaceProxies p = UserspaceProxies.start(bravo, ProxyOptions.NONE
-        .withSocks5(ProxyOptions.hostPort("127.0.0.1:0")).withUsers(Map.of("user", "secret")), TIMEOUT)) {
+        .withSocks5(ProxyOptions.hostPort("127.0.0.1:0")).withUsers(Map.of("user", "secret")))) {
       int port = p.socks5().address().getPort();
       assertThat(auth(port, "user", "wrong")).isEqualTo(1);
       assertThat(auth(port, "user", "secret")).isEqualTo(0);
