@@ -191,6 +191,10 @@ final class NodeCommands {
         + " of this node's mesh addresses to a host address (e.g. tcp:80=127.0.0.1:8080); repeatable.")
     List<String> forward;
 
+    @Option(names = "--proxy-fallback", paramLabel = "refuse|direct", description = "Destinations outside the mesh:"
+        + " refused (default; no DNS query leaves the host) or resolved and dialed directly by the host.")
+    String proxyFallback;
+
     @Option(names = "--timeout", converter = DurationConverter.class, defaultValue = "60s",
         description = "How long to wait for RUNNING (default: ${DEFAULT-VALUE}).")
     Duration timeout;
@@ -206,6 +210,9 @@ final class NodeCommands {
       }
       if (forward != null) {
         forward.forEach(r.putArray("forward")::add);
+      }
+      if (proxyFallback != null) {
+        r.put("proxyFallback", proxyFallback);
       }
       if (loginServer != null) {
         r.put("loginServer", loginServer);

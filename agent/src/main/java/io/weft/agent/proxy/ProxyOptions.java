@@ -48,13 +48,18 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
     return new ProxyOptions(socks5, httpProxy, forwards, u, fallback, limits);
   }
 
+  public ProxyOptions withFallback(MeshDialer.Fallback f) {
+    return new ProxyOptions(socks5, httpProxy, forwards, users, f, limits);
+  }
+
   public ProxyOptions withLimits(ProxyLimits l) {
     return new ProxyOptions(socks5, httpProxy, forwards, users, fallback, l);
   }
 
   /**
    * The options in {@code weft up}'s remembered preferences: {@code socks5} and {@code httpProxy}
-   * as {@code IP:PORT} text, {@code forward} as an array of rules. Throws with a message naming
+   * as {@code IP:PORT} text, {@code forward} as an array of rules, {@code proxyFallback} as
+   * {@code refuse} (the default) or {@code direct}. Throws with a message naming
    * the flag when one is malformed.
    */
   public static ProxyOptions fromPrefs(JsonNode prefs) {
@@ -80,6 +85,12 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("--forward: " + e.getMessage());
       }
+    }
+    final String fallback = prefs.path("proxyFallback").asText("refuse");
+    switch (fallback) {
+      case "refuse" -> o = o.withFallback(MeshDialer.Fallback.REFUSE);
+      case "direct" -> o = o.withFallback(MeshDialer.Fallback.DIRECT);
+      default -> throw new IllegalArgumentException("--proxy-fallback must be refuse or direct, not " + fallback);
     }
     return o.withForwards(rules);
   }

@@ -183,6 +183,29 @@ class UserspaceProxyTest {
   }
 
   @Test
+  void shouldConnectToAnIpv6MeshAddressResolvedByTheClient() throws Exception {
+    Prerequisites.requireTools("curl");
+    InetAddress v6 = alpha.self().hosts().stream().filter(a -> a instanceof java.net.Inet6Address).findFirst()
+        .orElseThrow();
+    // --socks5 (not -hostname): curl sends the literal as ATYP 4.
+    String answer = curl("--socks5", "127.0.0.1:" + bravoProxies.socks5().address().getPort(), "--data-binary",
+        "hello", "http://[" + v6.getHostAddress() + "]/sha256");
+    assertThat(answer).isEqualTo(sha256("hello".getBytes(StandardCharsets.US_ASCII)) + " 5");
+  }
+
+  @Test
+  void shouldDialOutsideTheMeshOnlyWithTheDirectFallback() throws Exception {
+    int hostPort = http.getAddress().getPort();
+    byte[] loopback = {5, 1, 0, 1, 127, 0, 0, 1, (byte) (hostPort >> 8), (byte) hostPort};
+    assertThat(socksConnect(bravoProxies.socks5().address().getPort(), loopback))
+        .isEqualTo(Socks5.REP_NETWORK_UNREACHABLE);
+    try (UserspaceProxies direct = UserspaceProxies.start(bravo, ProxyOptions.NONE
+        .withSocks5(ProxyOptions.hostPort("127.0.0.1:0")).withFallback(MeshDialer.Fallback.DIRECT))) {
+      assertThat(socksConnect(direct.socks5().address().getPort(), loopback)).isEqualTo(Socks5.REP_SUCCEEDED);
+    }
+  }
+
+  @Test
   void shouldEchoDatagramsThroughUdpAssociate() throws Exception {
     try (Socket control = new Socket(InetAddress.getLoopbackAddress(), bravoProxies.socks5().address().getPort());
         DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
