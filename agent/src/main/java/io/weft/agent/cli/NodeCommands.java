@@ -191,6 +191,10 @@ final class NodeCommands {
         + " of this node's mesh addresses to a host address (e.g. tcp:80=127.0.0.1:8080); repeatable.")
     List<String> forward;
 
+    @Option(names = "--socks5-auth", paramLabel = "FILE", description = "SOCKS5 username/password (RFC 1929):"
+        + " a file of user:password lines (the path is remembered, not the passwords).")
+    Path socks5Auth;
+
     @Option(names = "--proxy-fallback", paramLabel = "refuse|direct", description = "Destinations outside the mesh:"
         + " refused (default; no DNS query leaves the host) or resolved and dialed directly by the host.")
     String proxyFallback;
@@ -210,6 +214,9 @@ final class NodeCommands {
       }
       if (forward != null) {
         forward.forEach(r.putArray("forward")::add);
+      }
+      if (socks5Auth != null) {
+        r.put("socks5Auth", socks5Auth.toAbsolutePath().toString());
       }
       if (proxyFallback != null) {
         r.put("proxyFallback", proxyFallback);

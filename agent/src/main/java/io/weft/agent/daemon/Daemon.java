@@ -160,7 +160,7 @@ public final class Daemon implements AutoCloseable {
   private void up(ObjectNode r, LocalApiServer.Replies replies) throws Exception {
     ObjectNode prefs = loadPrefs();
     for (String k : List.of("loginServer", "caFile", "hostname", "tun", "tunName", "port", "advertise", "socks5",
-        "httpProxy", "forward", "proxyFallback")) {
+        "httpProxy", "forward", "proxyFallback", "socks5Auth")) {
       if (r.hasNonNull(k)) {
         prefs.set(k, r.get(k));
       }

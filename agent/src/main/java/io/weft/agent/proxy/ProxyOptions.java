@@ -1,8 +1,12 @@
 package io.weft.agent.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -58,7 +62,7 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
 
   /**
    * The options in {@code weft up}'s remembered preferences: {@code socks5} and {@code httpProxy}
-   * as {@code IP:PORT} text, {@code forward} as an array of rules, {@code proxyFallback} as
+   * as {@code IP:PORT} text, {@code forward} as an array of rules, {@code socks5Auth} as the path of a users file, {@code proxyFallback} as
    * {@code refuse} (the default) or {@code direct}. Throws with a message naming
    * the flag when one is malformed.
    */
@@ -86,6 +90,9 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
         throw new IllegalArgumentException("--forward: " + e.getMessage());
       }
     }
+    if (prefs.hasNonNull("socks5Auth")) {
+      o = o.withUsers(readUsers(Path.of(prefs.get("socks5Auth").asText())));
+    }
     final String fallback = prefs.path("proxyFallback").asText("refuse");
     switch (fallback) {
       case "refuse" -> o = o.withFallback(MeshDialer.Fallback.REFUSE);
@@ -93,6 +100,39 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
       default -> throw new IllegalArgumentException("--proxy-fallback must be refuse or direct, not " + fallback);
     }
     return o.withForwards(rules);
+  }
+
+  /**
+   * SOCKS5 users from a file of {@code user:password} lines ({@code #} comments and blank lines
+   * skipped); the path, not the passwords, is what {@code weft up} remembers.
+   */
+  static Map<String, String> readUsers(Path file) {
+    final java.util.HashMap<String, String> users = new java.util.HashMap<>();
+    final List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--socks5-auth: cannot read " + file + ": " + e.getMessage());
+    }
+    for (int i = 0; i < lines.size(); i++) {
+      final String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      final int colon = line.indexOf(':');
+      final int userBytes = colon < 0 ? 0 : line.substring(0, colon).getBytes(StandardCharsets.UTF_8).length;
+      final int passBytes = colon < 0 ? 0 : line.substring(colon + 1).getBytes(StandardCharsets.UTF_8).length;
+      if (userBytes < 1 || userBytes > 255 || passBytes < 1 || passBytes > 255) {
+        // The line number only: the line holds a password.
+        throw new IllegalArgumentException("--socks5-auth: " + file + " line " + (i + 1)
+            + ": expected user:password, each 1 to 255 bytes");
+      }
+      users.put(line.substring(0, colon), line.substring(colon + 1));
+    }
+    if (users.isEmpty()) {
+      throw new IllegalArgumentException("--socks5-auth: no users in " + file);
+    }
+    return users;
   }
 
   /**

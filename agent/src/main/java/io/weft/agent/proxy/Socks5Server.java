@@ -2,6 +2,7 @@ package io.weft.agent.proxy;
 
 import io.weft.netstack.UdpEndpoint;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * input gets the RFC's failure reply (where one can be framed) and the connection is closed.
  */
 public final class Socks5Server extends HostListener {
+  private static final System.Logger LOG = System.getLogger(Socks5Server.class.getName());
   private static final Duration UDP_POLL = Duration.ofMillis(500);
   private static final int MAX_DATAGRAM = 65535;
 
@@ -39,6 +41,9 @@ public final class Socks5Server extends HostListener {
     final java.util.HashMap<String, byte[]> u = new java.util.HashMap<>();
     users.forEach((k, v) -> u.put(k, v.getBytes(StandardCharsets.UTF_8)));
     this.users = Map.copyOf(u);
+    if (!bind.getAddress().isLoopbackAddress() && users.isEmpty()) {
+      LOG.log(Level.WARNING, "SOCKS5 on {0} without authentication: anyone who reaches it enters the mesh", bind);
+    }
     start();
   }
 

@@ -75,6 +75,16 @@ class UpProxyFlagsTest {
   }
 
   @Test
+  void shouldReadSocks5UsersFromAFileAndNameOnlyTheLineOfABadOne() throws Exception {
+    Path users = dir.resolve("users");
+    java.nio.file.Files.writeString(users, "# proxy users\nalice:s3cret\n\nbob:pw:with:colons\n");
+    assertThat(ProxyOptions.readUsers(users)).isEqualTo(java.util.Map.of("alice", "s3cret", "bob", "pw:with:colons"));
+    java.nio.file.Files.writeString(users, "alice:s3cret\nno-password-here\n");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ProxyOptions.readUsers(users))
+        .hasMessageContaining("line 2").hasMessageNotContaining("s3cret");
+  }
+
+  @Test
   void shouldServeSocks5AfterUpInUserspaceMode() throws Exception {
     int port;
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
