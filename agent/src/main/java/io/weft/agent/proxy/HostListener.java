@@ -24,6 +24,7 @@ abstract class HostListener implements AutoCloseable {
   private final Thread acceptor;
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong served = new AtomicLong();
+  private final java.util.Set<SocketChannel> clients = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   HostListener(String what, InetSocketAddress bind, ProxyLimits limits) throws IOException {
@@ -64,12 +65,17 @@ abstract class HostListener implements AutoCloseable {
         continue;
       }
       served.incrementAndGet();
+      clients.add(c);
+      if (closed) {
+        closeQuietly(c); // close() may have run its sweep before the add
+      }
       Thread.ofVirtual().name("proxy-conn").start(() -> {
         try (c) {
           serve(c);
         } catch (IOException | RuntimeException e) {
           LOG.log(Level.DEBUG, "proxy connection ended: {0}", e.toString());
         } finally {
+          clients.remove(c);
           slots.release();
         }
       });
@@ -100,10 +106,14 @@ abstract class HostListener implements AutoCloseable {
     return limits.maxConnections() - slots.availablePermits();
   }
 
+  /** Stops listening and closes every client connection, which ends its relay. */
   @Override
   public void close() {
     closed = true;
     closeQuietly(server);
+    for (SocketChannel c : clients) {
+      closeQuietly(c);
+    }
   }
 
   static void closeQuietly(AutoCloseable c) {

@@ -98,6 +98,18 @@ class ProxyListenerBoundsTest {
   }
 
   @Test
+  void shouldCloseItsClientsWhenClosed() throws Exception {
+    Socks5Server socks = new Socks5Server(LOOPBACK, noStack(), Map.of(), ProxyLimits.DEFAULTS);
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), socks.address().getPort())) {
+      s.setSoTimeout(10_000);
+      Await.until("connection served", Duration.ofSeconds(10), () -> socks.active() == 1);
+      socks.close();
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+      Await.until("connection released", Duration.ofSeconds(10), () -> socks.active() == 0);
+    }
+  }
+
+  @Test
   void shouldCloseConnectionsOverTheCap() throws Exception {
     Socks5Server socks = keep(new Socks5Server(LOOPBACK, noStack(), Map.of(), ProxyLimits.DEFAULTS
         .withMaxConnections(2)));
