@@ -13,6 +13,12 @@ interface Duplex extends AutoCloseable {
   /** Writes all of {@code src}. */
   void write(ByteBuffer src) throws IOException;
 
+  /**
+   * Makes a blocked read give up after {@code d} with a {@link java.net.SocketTimeoutException},
+   * and a blocked write fail after {@code d}; a no-op where the end cannot time out.
+   */
+  default void setTimeout(java.time.Duration d) {}
+
   /** Sends end of stream; reading stays possible. */
   void shutdownOutput();
 
@@ -64,6 +70,12 @@ interface Duplex extends AutoCloseable {
       @Override
       public void write(ByteBuffer src) throws IOException {
         c.writeFully(src);
+      }
+
+      @Override
+      public void setTimeout(java.time.Duration d) {
+        c.setReadTimeout(d);
+        c.setWriteTimeout(d);
       }
 
       @Override

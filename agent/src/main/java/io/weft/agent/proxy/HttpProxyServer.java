@@ -72,7 +72,7 @@ public final class HttpProxyServer extends HostListener {
     if (len > headLength) {
       target.write(ByteBuffer.wrap(buf, headLength, len - headLength));
     }
-    Relay.run(Duplex.of(client), target, limits.bufferSize());
+    Relay.run(Duplex.of(client), target, limits.bufferSize(), limits.idleTimeout());
   }
 
   static int statusFor(MeshDialer.Failure f) {

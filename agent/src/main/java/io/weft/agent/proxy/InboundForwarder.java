@@ -114,7 +114,7 @@ public final class InboundForwarder implements AutoCloseable {
             return;
           }
           forwarded.incrementAndGet();
-          Relay.run(Duplex.of(c), Duplex.of(host), limits.bufferSize());
+          Relay.run(Duplex.of(c), Duplex.of(host), limits.bufferSize(), limits.idleTimeout());
         } finally {
           slots.release();
         }

@@ -131,7 +131,7 @@ public final class Socks5Server extends HostListener {
       // Bytes the client sent after its request, before the reply (optimistic data).
       target.write(ByteBuffer.wrap(early.bytes, 0, early.length));
     }
-    Relay.run(Duplex.of(client), target, limits.bufferSize());
+    Relay.run(Duplex.of(client), target, limits.bufferSize(), limits.idleTimeout());
   }
 
   static int replyFor(MeshDialer.Failure f) {

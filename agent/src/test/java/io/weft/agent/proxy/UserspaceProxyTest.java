@@ -206,6 +206,34 @@ class UserspaceProxyTest {
   }
 
   @Test
+  void shouldCloseAnIdleRelayButNotOneBusyInOneDirection() throws Exception {
+    Prerequisites.requireTools("curl");
+    try (UserspaceProxies p = UserspaceProxies.start(bravo, ProxyOptions.NONE
+        .withSocks5(ProxyOptions.hostPort("127.0.0.1:0"))
+        .withLimits(ProxyLimits.DEFAULTS.withIdleTimeout(Duration.ofMillis(200))))) {
+      int port = p.socks5().address().getPort();
+      // An upload longer than the idle timeout, while the server stays silent until the end.
+      String answer = curl("--socks5-hostname", "127.0.0.1:" + port, "--limit-rate", "20M", "--data-binary",
+          "@" + blobFile, "http://alpha/sha256");
+      assertThat(answer).isEqualTo(sha256(BLOB) + " " + BLOB.length);
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        s.setSoTimeout((int) TIMEOUT.toMillis());
+        OutputStream o = s.getOutputStream();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        o.write(new byte[] {5, 1, 0});
+        in.readFully(new byte[2]);
+        o.write(domainRequest("alpha", 80));
+        byte[] reply = new byte[10];
+        in.readFully(reply);
+        assertThat(reply[1]).isZero();
+        long t0 = System.nanoTime();
+        assertThat(in.read()).as("closed when idle").isEqualTo(-1);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(TIMEOUT);
+      }
+    }
+  }
+
+  @Test
   void shouldEchoDatagramsThroughUdpAssociate() throws Exception {
     try (Socket control = new Socket(InetAddress.getLoopbackAddress(), bravoProxies.socks5().address().getPort());
         DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
