@@ -293,12 +293,10 @@ class UserspaceProxyTest {
       s.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       assertThat(s.getInputStream().read()).as("closed without a reply").isEqualTo(-1);
     }
-    String proxy = "http://127.0.0.1:" + bravoProxies.httpProxy().address().getPort();
     assertThat(rawHttp(bravoProxies.httpProxy().address().getPort(),
         "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n")).startsWith("HTTP/1.1 403");
     assertThat(rawHttp(bravoProxies.httpProxy().address().getPort(),
         "POST http://alpha/ HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx")).startsWith("HTTP/1.1 400");
-    assertThat(proxy).isNotEmpty();
   }
 
   @Test
