@@ -630,6 +630,7 @@ public final class Backend implements AutoCloseable {
 
   /** The engine's subscription: apply, then record the map as the one the device runs on. */
   private void applyMap(NetMap m) {
+    packetFilter.update(m.packetFilter()); // first, so that awaitMap sees the rules in force
     Engine e = engine;
     if (e != null) {
       e.apply(m);
@@ -664,7 +665,6 @@ public final class Backend implements AutoCloseable {
     Tun t = config.tun().open(config.hostname(), Engine.hosts(registered.addresses()));
     PacketPipeline p = new PacketPipeline(t);
     p.setFilter(packetFilter.inbound(), packetFilter.outbound()); // default deny until a map
-    netMaps.subscribe("filter", m -> packetFilter.update(m.packetFilter()));
     Device d = new Device(p, bind, NanoClock.SYSTEM, System.getLogger("weft.device." + config.hostname()));
     d.setPrivateKey(nodeKey);
     d.setListenPort(port);

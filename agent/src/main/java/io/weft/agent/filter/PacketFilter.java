@@ -70,6 +70,9 @@ public final class PacketFilter {
    * the old rules go on. Null (a server that sent no filter) is the same as no rules: default deny.
    */
   public void update(List<FilterRule> newRules) {
+    if (newRules == null ? !received : received && newRules.equals(rules.source)) {
+      return; // unchanged (most maps): keep the compiled set and its counters
+    }
     rules = RuleSet.compile(newRules);
     received = newRules != null;
   }
