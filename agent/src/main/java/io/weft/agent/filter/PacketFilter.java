@@ -298,4 +298,28 @@ public final class PacketFilter {
     }
     return PacketHook.ACCEPT;
   }
+
+  /**
+   * {@code weft debug trace}: in words, what the installed rules do with a new connection (TCP
+   * SYN, UDP datagram, ICMP echo request, or another protocol's packet) from {@code src} to {@code
+   * dst:port}. Reads the rules only: no counter moves, no flow is created.
+   */
+  public String trace(java.net.InetAddress src, java.net.InetAddress dst, int port, int proto) {
+    byte[] s = src.getAddress();
+    byte[] d = dst.getAddress();
+    if (s.length != d.length) {
+      return "dropped: source and destination are of different address families";
+    }
+    if (proto < 0 || proto > 255) {
+      return "not an IP protocol number: " + proto;
+    }
+    int mode = switch (proto) {
+      case IpProtocol.TCP, IpProtocol.UDP -> RuleSet.PORTS;
+      case IpProtocol.ICMP, IpProtocol.ICMPV6 -> RuleSet.ADDRESSES_ONLY;
+      default -> RuleSet.ALL_PORTS;
+    };
+    String verdict = rules.explain(s, d, proto, port, mode);
+    String prefix = received ? "" : "(no filter received from the server yet) ";
+    return prefix + verdict + ". Replies to connections this node opens are admitted regardless.";
+  }
 }

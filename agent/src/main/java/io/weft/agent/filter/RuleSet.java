@@ -251,4 +251,70 @@ final class RuleSet {
     }
     return -FilterStats.NO_RULE;
   }
+
+  /**
+   * In words, which rule admits a new {@code proto} connection from {@code src} to {@code
+   * dst:port} (addresses of one family), or why none does. Counts nothing.
+   */
+  String explain(byte[] src, byte[] dst, int proto, int port, int mode) {
+    int len = src.length;
+    List<String> near = new ArrayList<>();
+    boolean addressMatched = false;
+    for (int r = 0; r < protocols.length; r++) {
+      if (sources[r].lookup(src, 0, len) == null) {
+        continue;
+      }
+      final int[] ranges = destinations[r].lookup(dst, 0, len);
+      if (ranges == null) {
+        continue;
+      }
+      addressMatched = true;
+      if ((protocols[r][proto >>> 6] & (1L << (proto & 63))) == 0) {
+        near.add("rule " + r + " covers the addresses but only protocols " + protocolsOf(r));
+        continue;
+      }
+      if (mode == ADDRESSES_ONLY) {
+        return "accepted by rule " + r + " (" + text(r) + "): ICMP needs only the addresses";
+      }
+      StringBuilder open = new StringBuilder();
+      for (int i = 0; i < ranges.length; i += 2) {
+        if (mode == PORTS ? ranges[i] <= port && port <= ranges[i + 1]
+            : ranges[i] == 0 && ranges[i + 1] == 65535) {
+          return "accepted by rule " + r + " (" + text(r) + ")";
+        }
+        open.append(open.isEmpty() ? "" : ", ").append(ranges[i] == ranges[i + 1]
+            ? Integer.toString(ranges[i]) : ranges[i] + "-" + ranges[i + 1]);
+      }
+      near.add(mode == PORTS
+          ? "wrong port: rule " + r + " opens only port(s) " + open + " at this destination"
+          : "rule " + r + " does not open every port, which a protocol without ports needs");
+    }
+    if (protocols.length == 0) {
+      return "dropped: no rules installed (default deny)";
+    }
+    if (!addressMatched) {
+      return "dropped: no rule: none of the " + protocols.length
+          + " rules has this source and destination address";
+    }
+    return "dropped: " + String.join("; ", near);
+  }
+
+  private String protocolsOf(int r) {
+    List<Integer> p = source.get(r).ipProto();
+    return (p.isEmpty() ? FilterRule.DEFAULT_PROTOCOLS : p).toString();
+  }
+
+  private String text(int r) {
+    FilterRule rule = source.get(r);
+    StringBuilder b = new StringBuilder("from ").append(String.join(",", rule.srcIps())).append(" to ");
+    for (int i = 0; i < rule.dstPorts().size(); i++) {
+      FilterRule.NetPortRange d = rule.dstPorts().get(i);
+      b.append(i == 0 ? "" : ",").append(d.ip()).append(':').append(d.ports().first() == d.ports().last()
+          ? Integer.toString(d.ports().first()) : d.ports().first() + "-" + d.ports().last());
+    }
+    if (!rule.ipProto().isEmpty()) {
+      b.append(" proto ").append(rule.ipProto());
+    }
+    return b.toString().replaceAll("[^\\x20-\\x7e]", "?");
+  }
 }

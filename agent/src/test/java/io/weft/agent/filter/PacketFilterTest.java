@@ -134,6 +134,34 @@ class PacketFilterTest {
   }
 
   @Test
+  void shouldTrackFlowsOfInjectedOutboundPackets() throws Exception {
+    FilterHarness h = new FilterHarness(filter("[]"));
+    assertThat(h.pipeline.injectOutbound(echo(ME, PEER, false, 99))).isTrue();
+    h.tun.fromOs.add(udp(ME, 1, PEER, 2)); // the reader drains the injected packet first
+    assertThat(h.pipeline.read(new java.nio.ByteBuffer[] {java.nio.ByteBuffer.allocate(2048),
+        java.nio.ByteBuffer.allocate(2048)}, new int[2], FilterHarness.OFFSET)).isEqualTo(1);
+    assertThat(h.in(echo(PEER, ME, true, 99))).as("the reply to weft ping's request").isTrue();
+  }
+
+  @Test
+  void shouldTraceInWordsWithoutCounting() throws Exception {
+    PacketFilter f = filter("""
+        [{"SrcIPs":["100.64.0.2"],"DstPorts":[{"IP":"100.64.0.1","Ports":{"First":22,"Last":22}},
+                                               {"IP":"100.64.0.1","Ports":{"First":80,"Last":81}}],"IPProto":[6]}]""");
+    assertThat(f.trace(PEER, ME, 22, 6)).startsWith("accepted by rule 0 (from 100.64.0.2 to 100.64.0.1:22,"
+        + "100.64.0.1:80-81 proto [6])");
+    assertThat(f.trace(PEER, ME, 23, 6)).startsWith("dropped: wrong port: rule 0 opens only port(s) 22, 80-81");
+    assertThat(f.trace(PEER, ME, 22, 17)).startsWith("dropped: rule 0 covers the addresses but only protocols [6]");
+    assertThat(f.trace(OTHER, ME, 22, 6)).startsWith("dropped: no rule: none of the 1 rules");
+    assertThat(f.trace(PEER6, ME, 22, 6)).contains("different address families");
+    assertThat(f.acceptedByRule()).containsExactly(0);
+    assertThat(f.stats().dropped()).isZero();
+    PacketFilter none = new PacketFilter(PacketFilter.Config.DEFAULT, now::get);
+    assertThat(none.trace(PEER, ME, 22, 6))
+        .startsWith("(no filter received from the server yet) dropped: no rules installed (default deny)");
+  }
+
+  @Test
   void shouldDenyEverythingNewBeforeAnyFilterArrives() throws Exception {
     PacketFilter f = new PacketFilter(PacketFilter.Config.DEFAULT, now::get);
     f.update(null); // a server that predates filters
