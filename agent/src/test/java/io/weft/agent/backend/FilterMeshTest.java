@@ -50,8 +50,16 @@ class FilterMeshTest {
     }
   }
 
+  ControlConfig serverConfig;
+
   void startServer() throws Exception {
-    server = ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
+    if (serverConfig == null) {
+      server = ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
+      serverConfig = ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin")
+          .withListen(server.listenAddress());
+    } else {
+      server = ControlServer.start(serverConfig); // same database and port: the nodes reconnect
+    }
   }
 
   String preAuthKey() {
@@ -99,5 +107,32 @@ class FilterMeshTest {
     assertThat(b.packetFilter().stats().get(FilterStats.WRONG_PORT) - before)
         .as("the SYNs to port 80 dropped at bravo").isPositive();
     assertThat(b.packetFilter().wrongPortByRule()[0]).isPositive();
+  }
+
+  @Test
+  void shouldKeepAnEstablishedConnectionWhenTheRulesChange() throws Exception {
+    startServer();
+    server.setPacketFilters(node -> ECHO_ONLY);
+    String key = preAuthKey();
+    Backend a = join("alpha", key);
+    Backend b = join("bravo", key);
+    a.awaitMap(m -> m.peers().containsKey(id(b)) && ECHO_ONLY.equals(m.packetFilter()), TIMEOUT);
+    b.awaitMap(m -> m.peers().containsKey(id(a)) && ECHO_ONLY.equals(m.packetFilter()), TIMEOUT);
+    try (TcpConnection held = stack(a).dialTcp(new InetSocketAddress(v4(b), 7), TIMEOUT)) {
+      held.setReadTimeout(TIMEOUT);
+      assertThat(echo(held, "before")).isEqualTo("before");
+      // The server comes back with a policy that allows nothing: the nodes get the empty filter.
+      server.close();
+      UserspaceMeshTest.awaitDisconnected(b);
+      startServer();
+      // Set microseconds after the start; a reconnect (handshake, register, subscribe) takes longer.
+      server.setPacketFilters(node -> List.of());
+      b.awaitMap(m -> m.packetFilter() != null && m.packetFilter().isEmpty(), TIMEOUT);
+      assertThat(b.packetFilter().rules()).isEmpty();
+      assertThat(echo(held, "after")).as("the established connection survives the swap").isEqualTo("after");
+      assertThatThrownBy(() -> stack(a).dialTcp(new InetSocketAddress(v4(b), 7), Duration.ofSeconds(2)).close())
+          .as("a new one is refused").isInstanceOf(IOException.class);
+      assertThat(b.packetFilter().stats().get(FilterStats.NO_RULE)).isPositive();
+    }
   }
 }
