@@ -148,9 +148,51 @@ public final class PacketFilter {
   }
 
   private int onInbound(Packet p) {
+    if (p.version() == 6 && p.transportOffset() < 0) {
+      return ipv6Fragment(p);
+    }
     return decide(p.version(), p.protocol(), p.transportOffset(), p.source4(), p.destination4(),
         p.sourceHi(), p.sourceLo(), p.destinationHi(), p.destinationLo(), p.sourcePort(),
         p.destinationPort(), p.tcpFlags(), p.icmpType(), p.icmpIdentifier(), src, dst);
+  }
+
+  /**
+   * An IPv6 fragment, which the pipeline's parse leaves without a transport header. A later
+   * fragment is admitted (its first one was judged); the first one is judged by the transport
+   * header after its fragment header, so that a new connection cannot hide in a fragment. A
+   * fragment header behind other extension headers is not looked into: dropped as malformed.
+   */
+  private int ipv6Fragment(Packet p) {
+    final java.nio.ByteBuffer b = p.buffer();
+    final int o = p.offset();
+    final int len = p.length();
+    if (len < 48 || (b.get(o + 6) & 0xff) != 44) {
+      return drop(FilterStats.MALFORMED);
+    }
+    if ((b.getShort(o + 42) & 0xfff8) != 0) {
+      return accept(FilterStats.ACCEPT_FRAGMENT);
+    }
+    final int proto = b.get(o + 40) & 0xff;
+    final int t = o + 48;
+    final int avail = len - 48;
+    int sport = -1;
+    int dport = -1;
+    int flags = -1;
+    int type = -1;
+    int id = -1;
+    if (proto == IpProtocol.TCP && avail >= 14) {
+      sport = b.getShort(t) & 0xffff;
+      dport = b.getShort(t + 2) & 0xffff;
+      flags = b.get(t + 13) & 0xff;
+    } else if (proto == IpProtocol.UDP && avail >= 4) {
+      sport = b.getShort(t) & 0xffff;
+      dport = b.getShort(t + 2) & 0xffff;
+    } else if (proto == IpProtocol.ICMPV6 && avail >= 6) {
+      type = b.get(t) & 0xff;
+      id = b.getShort(t + 4) & 0xffff;
+    }
+    return decide(6, proto, t, 0, 0, p.sourceHi(), p.sourceLo(), p.destinationHi(),
+        p.destinationLo(), sport, dport, flags, type, id, src, dst);
   }
 
   /** The inbound decision, from the parsed fields. */

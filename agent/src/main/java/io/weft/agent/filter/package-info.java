@@ -14,7 +14,9 @@
  *   <li>UDP: a rule admits it; ICMP other than echo replies: a rule admits the protocol between the
  *       two addresses on any port; echo replies only within a tracked echo; ICMP errors always;
  *   <li>another protocol: a rule lists it with a destination covering every port;
- *   <li>an IP fragment after the first (its first fragment carried the ports).
+ *   <li>an IP fragment after the first (its first fragment carried the ports); an IPv6 first
+ *       fragment is judged by the transport header behind its fragment header, a fragment header
+ *       behind other extension headers is dropped.
  * </ul>
  *
  * Everything else is dropped and counted by reason ({@link io.weft.agent.filter.FilterStats}: no

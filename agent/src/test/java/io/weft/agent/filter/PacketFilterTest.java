@@ -133,6 +133,25 @@ class PacketFilterTest {
     assertThat(h.in(udp(PEER, 53, ME, 40000))).as("expired").isFalse();
   }
 
+  /** An IPv6 fragment: fragment header (offset in 8-byte units, more-fragments set) then data. */
+  static byte[] fragment6(byte[] inner, int offsetUnits) {
+    byte[] tcp = java.util.Arrays.copyOfRange(inner, 40, inner.length);
+    java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(8 + tcp.length);
+    f.put((byte) 6).put((byte) 0).putShort((short) (offsetUnits << 3 | 1)).putInt(77).put(tcp);
+    return FilterHarness.ipPacket(PEER6, ME6, 44, f.array());
+  }
+
+  @Test
+  void shouldJudgeTheFirstIpv6FragmentByItsTransportHeader() throws Exception {
+    FilterHarness h = new FilterHarness(filter("""
+        [{"SrcIPs":["*"],"DstPorts":[{"IP":"*","Ports":{"First":22,"Last":22}}],"IPProto":[6]}]"""));
+    assertThat(h.in(fragment6(tcp(PEER6, 1, ME6, 23, SYN), 0))).as("a SYN to a closed port in a fragment").isFalse();
+    assertThat(h.filter.stats().get(FilterStats.WRONG_PORT)).isEqualTo(1);
+    assertThat(h.in(fragment6(tcp(PEER6, 1, ME6, 22, SYN), 0))).as("to the open port").isTrue();
+    assertThat(h.in(fragment6(tcp(PEER6, 1, ME6, 23, SYN), 5))).as("a later fragment").isTrue();
+    assertThat(h.filter.stats().get(FilterStats.ACCEPT_FRAGMENT)).isEqualTo(1);
+  }
+
   @Test
   void shouldTrackFlowsOfInjectedOutboundPackets() throws Exception {
     FilterHarness h = new FilterHarness(filter("[]"));
