@@ -65,6 +65,21 @@ class RuleSetRandomTest {
     }
   }
 
+  @Test
+  void shouldSplitRangesIntoTheFewestPrefixes() {
+    assertThat(RuleSet.parse("100.64.0.1-100.64.0.6")).map(Prefix::toString)
+        .containsExactly("100.64.0.1/32", "100.64.0.2/31", "100.64.0.4/31", "100.64.0.6/32");
+    assertThat(RuleSet.parse("fd7a:115c:a1e0::-fd7a:115c:a1e0::ff")).map(Prefix::toString)
+        .containsExactly("fd7a:115c:a1e0::/120");
+    assertThat(RuleSet.parse("0.0.0.0-255.255.255.255")).map(Prefix::toString).containsExactly("0.0.0.0/0");
+    assertThat(RuleSet.parse("*")).map(Prefix::toString).containsExactly("0.0.0.0/0", "::/0");
+    for (String bad : new String[] {"100.64.0.5-100.64.0.1", "100.64.0.1-fd7a::1", "10.0.0.1/8", "", "cap:x",
+        "999.1.1.1", "fd7a::1/129", "-", "1.2.3.4-"}) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> RuleSet.parse(bad)).as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
   static boolean literal(List<FilterRule> rules, byte[] s, byte[] d, int proto, int port) {
     for (FilterRule rule : rules) {
       List<Integer> protos = rule.ipProto().isEmpty() ? FilterRule.DEFAULT_PROTOCOLS : rule.ipProto();
