@@ -140,9 +140,10 @@ public final class Daemon implements AutoCloseable {
       case "status" -> replies.ok(LocalApiServer.JSON.createObjectNode()
           .set("status", LocalApiServer.JSON.readTree(status().toJson())));
       case "ping" -> ping(r, replies);
+      case "trace" -> trace(r, replies);
       case "down" -> down(replies);
       case "logout" -> logout(replies);
-      default -> replies.error("unknown op \"" + r.get("op").asText() + "\" (expected up, status, ping, down, logout)");
+      default -> replies.error("unknown op \"" + r.get("op").asText() + "\" (expected up, status, ping, trace, down, logout)");
     }
   }
 
@@ -354,6 +355,23 @@ public final class Daemon implements AutoCloseable {
       ok.put("note", note);
     }
     replies.ok(ok);
+  }
+
+  /** {@code weft debug trace}: what this node's filter does with a new connection, in words. */
+  private void trace(ObjectNode r, LocalApiServer.Replies replies) throws IOException {
+    Backend b = backend;
+    if (b == null) {
+      replies.error("the node is not running (weft up first)");
+      return;
+    }
+    InetAddress src = literal(r.path("src").asText(""));
+    InetAddress dst = literal(r.path("dst").asText(""));
+    if (src == null || dst == null) {
+      replies.error("trace: SRC and DST must be IP addresses");
+      return;
+    }
+    replies.ok(LocalApiServer.JSON.createObjectNode().put("trace",
+        b.packetFilter().trace(src, dst, r.path("port").asInt(0), r.path("proto").asInt(6))));
   }
 
   private void ping(ObjectNode r, LocalApiServer.Replies replies) throws IOException {

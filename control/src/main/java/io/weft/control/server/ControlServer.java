@@ -10,6 +10,8 @@ import io.weft.control.noise.HandshakeException;
 import io.weft.control.noise.NoiseIk;
 import io.weft.control.noise.NoiseStream;
 import io.weft.control.oidc.OidcLogin;
+import io.weft.control.protocol.FilterRule;
+import io.weft.control.protocol.Node;
 import io.weft.control.protocol.Protocol;
 import io.weft.control.store.Database;
 import io.weft.control.store.Nodes;
@@ -24,6 +26,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -122,6 +125,15 @@ public final class ControlServer implements AutoCloseable {
   /** The server's public key (what {@code GET /key} serves). */
   public NoisePublicKey publicKey() {
     return key.publicKey();
+  }
+
+  /**
+   * Sets each node's packet filter ({@link FilterRule}s, sent in its full maps from now on; a
+   * stream already open keeps its filter until it reconnects). The default is allow-all; this is
+   * the seam for the policy compiler, and for tests.
+   */
+  public void setPacketFilters(java.util.function.Function<Node, List<FilterRule>> filters) {
+    broker.setPacketFilters(filters);
   }
 
   /** The node registry (approve, expire, rename, delete). */
