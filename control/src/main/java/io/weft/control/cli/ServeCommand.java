@@ -7,6 +7,8 @@ import io.weft.control.server.ControlServer;
 import io.weft.control.server.PrivateFile;
 import io.weft.control.server.Quotas;
 import io.weft.control.server.TransportConfig;
+import java.net.URISyntaxException;
+import java.net.URI;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -158,6 +160,22 @@ final class ServeCommand implements Callable<Integer> {
     if (oidcIssuer != null || oidcClientId != null) {
       if (oidcIssuer == null || oidcClientId == null) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer and --oidc-client-id go together");
+      }
+      URI issuer;
+      try {
+        issuer = new URI(oidcIssuer);
+      } catch (URISyntaxException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer " + oidcIssuer + ": not a URL");
+      }
+      boolean plain = "http".equalsIgnoreCase(issuer.getScheme());
+      if (!plain && !"https".equalsIgnoreCase(issuer.getScheme()) || issuer.getHost() == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer " + oidcIssuer
+            + ": needs an https:// URL");
+      }
+      if (plain && !AdminCommands.Target.isLoopback(issuer.getHost())) {
+        // Tokens and the client secret would cross the network in clear text.
+        throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer " + oidcIssuer
+            + ": http:// is only allowed for a provider on this machine (loopback); use https://");
       }
       String secret = oidcClientSecretFile == null ? null : readSecret(oidcClientSecretFile, "--oidc-client-secret-file");
       OidcConfig oidc = new OidcConfig(oidcIssuer, oidcClientId, secret, null, oidcDomain, oidcAllowedUsers,

@@ -276,6 +276,14 @@ class ControlCliTest {
         "--oidc-client-id", "weft");
     assertThat(open.exit()).as("an OIDC provider without an allow-list").isEqualTo(ControlCli.EXIT_USAGE);
     assertThat(open.err()).contains("--oidc-allowed-users").contains("--oidc-allow-any");
+    Run clear = cli("serve", "--data-dir", dir.resolve("other").toString(), "--oidc-issuer",
+        "http://idp.example.com/", "--oidc-client-id", "weft", "--oidc-allow-any");
+    assertThat(clear.exit()).as("a plain-HTTP provider off this machine").isEqualTo(ControlCli.EXIT_USAGE);
+    assertThat(clear.err()).contains("--oidc-issuer http://idp.example.com/").contains("use https://");
+    Run odd = cli("serve", "--data-dir", dir.resolve("other").toString(), "--oidc-issuer", "ftp://idp/",
+        "--oidc-client-id", "weft", "--oidc-allow-any");
+    assertThat(odd.exit()).isEqualTo(ControlCli.EXIT_USAGE);
+    assertThat(odd.err()).contains("needs an https:// URL");
     Run db = cli("serve", "--data-dir", dir.resolve("other").toString(), "--db", "jdbc:mysql://x/y");
     assertThat(db.exit()).isEqualTo(ControlCli.EXIT_USAGE);
   }
