@@ -12,7 +12,7 @@
 # Ends with one line per build found:
 #   weft/wireguard-go-<version> throughput ratio: X.XX   (weft<->weft over build<->build, 1 stream)
 # WARMUP=<seconds> runs an untimed iperf3 before each pair's measurement (default 0).
-# ONLY="weft:weft wg13:wg13" measures just those pairs. Needs root, wireguard-tools, iperf3,
+# ONLY="weft:weft wg13:wg13" measures just those pairs; WEFT_JAR=path/to/weft.jar runs another build. Needs root, wireguard-tools, iperf3,
 # iproute2 and a built agent/target/weft.jar. Traffic stays inside the namespaces it creates;
 # everything is removed on exit.
 set -euo pipefail
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 . .mvn/find-jdk.sh
 weft_find_jdk
-JAR=$PWD/agent/target/weft.jar
+JAR=${WEFT_JAR:-$PWD/agent/target/weft.jar}  # WEFT_JAR compares another build side by side
 [ -f "$JAR" ] || { echo "build first: ./mvnw -DskipTests package" >&2; exit 1; }
 for t in wg iperf3 ip ping awk; do command -v $t >/dev/null || { echo "missing: $t" >&2; exit 1; }; done
 
