@@ -30,14 +30,17 @@ final class ControlSession implements MapStream {
   private final NodeRegistry registry;
   private final long keepAliveNanos;
   private final InetAddress source;
+  private final io.weft.control.flowlogs.FlowLogs flowLogs;
   private final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private volatile boolean streaming;
   private volatile boolean closed;
   private volatile long lastVersion;
   private long seq;
 
-  ControlSession(NoiseStream stream, String machineKey, NodeRegistry registry, long keepAliveNanos, InetAddress source) {
+  ControlSession(NoiseStream stream, String machineKey, NodeRegistry registry, long keepAliveNanos, InetAddress source,
+      io.weft.control.flowlogs.FlowLogs flowLogs) {
     this.stream = stream;
+    this.flowLogs = flowLogs;
     this.source = source;
     this.machineKey = machineKey;
     this.registry = registry;
@@ -103,6 +106,7 @@ final class ControlSession implements MapStream {
           send(new Message.Error(s.id(), 403, err));
         }
       }
+      case Message.FlowLogUpload u -> send(flowLogs.upload(machineKey, u));
       case Message.Logout l -> {
         registry.logout(machineKey);
         send(new Message.Ack(l.id()));
