@@ -309,6 +309,18 @@ public final class Backend implements AutoCloseable {
     controlThread.start();
   }
 
+  /**
+   * Uploads flow-log records (JSON lines) over the control connection, returning once the server
+   * stored them: the {@link io.weft.agent.flowlog.FlowUploader} of the node's flow log.
+   */
+  public void uploadFlowLogs(byte[] jsonLines) throws IOException {
+    ControlClient c = client;
+    if (c == null) {
+      throw new IOException("not connected to the control server");
+    }
+    c.uploadFlowLogs(new String(jsonLines, java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(30));
+  }
+
   /** Stops everything: the control loop, the device, the bind. The state becomes STOPPED. */
   @Override
   public void close() {

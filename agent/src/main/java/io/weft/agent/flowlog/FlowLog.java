@@ -38,10 +38,12 @@ public final class FlowLog implements AutoCloseable {
    * @param maxFlows flows tracked at once (beyond it new flows are counted, not tracked)
    * @param interim a flow still open after this long since its last record gets an interim one
    * @param idle a UDP/ICMP flow (or an unclosed TCP one after {@code tcpIdle}) idle this long ends
+   * @param linger a closed TCP flow is written once quiet this long (its last ACKs still count)
    */
-  public record Config(int maxFlows, Duration interim, Duration idle, Duration tcpIdle) {
+  public record Config(int maxFlows, Duration interim, Duration idle, Duration tcpIdle, Duration linger) {
     public static Config defaults() {
-      return new Config(65_536, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(5));
+      return new Config(65_536, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(5),
+          Duration.ofSeconds(2));
     }
   }
 
@@ -147,6 +149,7 @@ public final class FlowLog implements AutoCloseable {
     final long idle = config.idle().toMillis();
     final long tcpIdle = config.tcpIdle().toMillis();
     final long interim = config.interim().toMillis();
+    final long linger = config.linger().toMillis();
     synchronized (table) {
       final FlowTable t = table;
       int i = 0;
@@ -158,7 +161,7 @@ public final class FlowLog implements AutoCloseable {
         final long quiet = now - t.last[i];
         String reason = null;
         boolean end = true;
-        if (t.proto[i] == IpProtocol.TCP && t.closed(i)) {
+        if (t.proto[i] == IpProtocol.TCP && t.closed(i) && (quiet >= linger || all)) {
           reason = (t.flags[i] & FlowTable.RST) != 0 ? "rst" : "fin";
         } else if (quiet >= (t.proto[i] == IpProtocol.TCP ? tcpIdle : idle)) {
           reason = "idle";

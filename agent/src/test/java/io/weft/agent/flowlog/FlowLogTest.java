@@ -89,7 +89,7 @@ class FlowLogTest {
 
   FlowLog log(int maxFlows) {
     FlowLog.Config c = new FlowLog.Config(maxFlows, Duration.ofSeconds(60), Duration.ofSeconds(30),
-        Duration.ofMinutes(5));
+        Duration.ofMinutes(5), Duration.ZERO);
     FlowLog f = new FlowLog(c, now::get, records::addAll);
     f.attach(pipeline, null);
     return f;
@@ -174,6 +174,17 @@ class FlowLogTest {
     in(tcp(B, 5555, A, 22, SYN, 0));
     out(tcp(A, 22, B, 5555, RST | ACK, 0));
     assertThat(f.flush()).isEqualTo(1);
+    FlowLog lingering = new FlowLog(new FlowLog.Config(16, Duration.ofSeconds(60), Duration.ofSeconds(30),
+        Duration.ofMinutes(5), Duration.ofSeconds(2)), now::get, records::addAll);
+    PacketPipeline other = new PacketPipeline(tun);
+    lingering.attach(other, null);
+    ByteBuffer b = ByteBuffer.allocate(OFFSET + 40);
+    b.put(OFFSET, tcp(B, 5556, A, 22, RST, 0)).limit(OFFSET + 40);
+    other.write(new ByteBuffer[] {b}, 1, OFFSET);
+    now.addAndGet(1_999);
+    assertThat(lingering.flush()).as("a closed flow lingers").isZero();
+    now.addAndGet(1);
+    assertThat(lingering.flush()).isEqualTo(1);
     FlowRecord r = records.getFirst();
     assertThat(r.src()).isEqualTo("100.64.0.2");
     assertThat(r.dport()).isEqualTo(22);
@@ -282,7 +293,7 @@ class FlowLogTest {
 
   @Test
   void shouldNotAllocatePerPacket() throws Exception {
-    FlowLog.Config c = new FlowLog.Config(4096, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(5));
+    FlowLog.Config c = new FlowLog.Config(4096, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ZERO);
     FlowLog f = new FlowLog(c, now::get, records::addAll);
     int n = 64;
     byte[][] outs = new byte[n][];
