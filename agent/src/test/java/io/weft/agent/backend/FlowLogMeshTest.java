@@ -1,0 +1,155 @@
+package io.weft.agent.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.weft.agent.flowlog.FlowLog;
+import io.weft.agent.flowlog.FlowLogService;
+import io.weft.agent.flowlog.FlowSpool;
+import io.weft.control.flowlogs.FlowLogVerifier;
+import io.weft.control.flowlogs.FlowLogs;
+import io.weft.control.protocol.FlowRecord;
+import io.weft.control.server.ControlConfig;
+import io.weft.control.server.ControlServer;
+import io.weft.testing.Await;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 18 in userspace mode, no root: two nodes with an embedded coordination server log a TCP
+ * transfer at both ends; the records are spooled while the server is down and across a restart
+ * of the node's spool, uploaded over the control channel once it is back, and the collector's
+ * verify pairs both ends with consistent counters and intact chains.
+ */
+class FlowLogMeshTest {
+  static final Duration TIMEOUT = UserspaceMeshTest.TIMEOUT;
+
+  @TempDir Path dir;
+  ControlServer server;
+  ControlConfig serverConfig;
+  final List<Backend> backends = new ArrayList<>();
+  final List<AutoCloseable> closing = new CopyOnWriteArrayList<>();
+  /** Added to the wall clock the flow logs see: lets a test skip the linger of closed flows. */
+  final AtomicLong skew = new AtomicLong();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable s : closing.reversed()) {
+      s.close();
+    }
+    for (Backend b : backends) {
+      b.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  void startServer() throws Exception {
+    if (serverConfig == null) {
+      server = ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
+      serverConfig = ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin")
+          .withListen(server.listenAddress());
+    } else {
+      server = ControlServer.start(serverConfig);
+    }
+  }
+
+  Backend join(String name, String key) throws Exception {
+    BackendConfig cfg = BackendConfig.userspace(dir.resolve(name), server.url(), key, name)
+        .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
+        .withBackoff(Duration.ofMillis(20), Duration.ofMillis(300));
+    Backend b = new Backend(cfg);
+    backends.add(b);
+    b.start();
+    assertThat(b.awaitState(BackendState.RUNNING, TIMEOUT)).as("%s running; %s", name, b.status()).isTrue();
+    closing.add(UserspaceMeshTest.serveHttp(UserspaceMeshTest.stack(b).listenTcp(80, 8)));
+    return b;
+  }
+
+  FlowLogService flowLog(Backend b, String name) throws IOException {
+    FlowSpool spool = new FlowSpool(dir.resolve(name).resolve("flowlog"), 16 << 20);
+    FlowLog log = new FlowLog(FlowLog.Config.defaults(), () -> System.currentTimeMillis() + skew.get(), spool);
+    log.attach(b.pipeline(), b.netMaps());
+    FlowLogService s = new FlowLogService(log, spool, b::uploadFlowLogs);
+    closing.add(s);
+    return s;
+  }
+
+  @Test
+  void shouldLogATransferAtBothEndsAndLoseNothingWhileTheCollectorIsDown() throws Exception {
+    startServer();
+    String key = server.admin().createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
+        .secret();
+    Backend a = join("alpha", key);
+    Backend b = join("bravo", key);
+    UserspaceMeshTest.awaitPeer(a, b);
+    UserspaceMeshTest.awaitPeer(b, a);
+    FlowLogService fa = flowLog(a, "alpha");
+    FlowLogService fb = flowLog(b, "bravo");
+    // Both logs know who is who before the traffic.
+    Await.until("flow logs see the map", TIMEOUT, () -> a.netMap() != null && b.netMap() != null);
+
+    // The collector goes away; the nodes keep talking.
+    server.close();
+    UserspaceMeshTest.awaitDisconnected(a);
+    UserspaceMeshTest.awaitDisconnected(b);
+    byte[] got = UserspaceMeshTest.get(a, b);
+    assertThat(got).hasSize(UserspaceMeshTest.BLOB.length);
+    skew.addAndGet(10_000); // past the linger of the closed connection
+    assertThat(fa.tick()).as("nothing can be sent").isZero();
+    assertThat(fb.tick()).isZero();
+    assertThat(fa.spool().pending()).as("alpha's records wait on disk").isNotEmpty();
+    assertThat(fb.spool().pending()).isNotEmpty();
+
+    // Alpha's node restarts its flow log (a new spool object on the same files) meanwhile.
+    fa.close();
+    closing.remove(fa);
+    FlowLogService fa2 = flowLog(a, "alpha");
+    assertThat(fa2.spool().pending()).isNotEmpty();
+
+    // The collector is back: everything arrives once the nodes reconnect.
+    startServer();
+    UserspaceMeshTest.awaitConnected(a);
+    UserspaceMeshTest.awaitConnected(b);
+    Await.until("both spools drained", TIMEOUT, () -> {
+      try {
+        fa2.tick();
+        fb.tick();
+        return fa2.spool().pending().isEmpty() && fb.spool().pending().isEmpty();
+      } catch (IOException e) {
+        return false;
+      }
+    });
+
+    FlowLogs logs = server.flowLogs();
+    List<FlowRecord> http = new ArrayList<>();
+    for (FlowLogs.Stored s : logs.query(null, Long.MIN_VALUE, Long.MAX_VALUE)) {
+      FlowRecord r = FlowRecord.fromJson(s.record());
+      if (r.proto() == 6 && r.dport() == 80) {
+        http.add(r);
+      }
+    }
+    assertThat(http).as("the transfer, once at each end").hasSize(2);
+    assertThat(http).extracting(FlowRecord::node).containsExactlyInAnyOrder(UserspaceMeshTest.id(a),
+        UserspaceMeshTest.id(b));
+    for (FlowRecord r : http) {
+      assertThat(r.srcNode()).isEqualTo(UserspaceMeshTest.id(a));
+      assertThat(r.dstNode()).isEqualTo(UserspaceMeshTest.id(b));
+      assertThat(r.srcKey()).isEqualTo(a.status().nodeKey());
+      assertThat(r.revBytes()).as("the blob came back").isGreaterThan(UserspaceMeshTest.BLOB.length);
+      assertThat(r.reason()).isIn("fin", "rst");
+    }
+    FlowLogVerifier.Report report = logs.verify(4, 0.01);
+    assertThat(report.ok()).as(report.toText()).isTrue();
+    assertThat(report.paired()).isGreaterThanOrEqualTo(1);
+  }
+}
