@@ -223,4 +223,37 @@ class FlowLogsTest {
     assertThat(back).extracting(FlowRecord::node).containsOnly(2L);
     assertThat(back).extracting(FlowRecord::sport).containsExactly(40002, 40003);
   }
+
+  @Test
+  void cliShouldVerifyExportAndPruneTheServersDatabase() throws Exception {
+    uploadBoth();
+    String[] base = {"--data-dir", dir.toString()};
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    // The test's database is the data dir's weft-control.db, as the server would have it.
+    db.close();
+    java.nio.file.Files.move(dir.resolve("weft.db"), dir.resolve("weft-control.db"));
+    for (String suffix : new String[] {"-wal", "-shm"}) {
+      if (java.nio.file.Files.exists(dir.resolve("weft.db" + suffix))) {
+        java.nio.file.Files.move(dir.resolve("weft.db" + suffix), dir.resolve("weft-control.db" + suffix));
+      }
+    }
+    int rc = io.weft.control.cli.ControlCli.run(new String[] {"logs", "verify", base[0], base[1]},
+        new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+    assertThat(rc).as(out + " " + err).isZero();
+    assertThat(out.toString()).contains("20 records").contains("10 paired").endsWith("OK\n");
+    out.getBuffer().setLength(0);
+    rc = io.weft.control.cli.ControlCli.run(new String[] {"logs", "export", "--node", "1", base[0], base[1]},
+        new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+    assertThat(rc).isZero();
+    assertThat(out.toString().lines()).hasSize(10).allMatch(l -> l.startsWith("{") && l.contains("\"node\":1"));
+    db = Database.sqlite(dir.resolve("weft-control.db"));
+    logs = new FlowLogs(db, Clock.systemUTC());
+    sql("DELETE FROM flow_logs WHERE node_id = 1 AND seq = 2");
+    out.getBuffer().setLength(0);
+    rc = io.weft.control.cli.ControlCli.run(new String[] {"logs", "verify", base[0], base[1]},
+        new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+    assertThat(rc).isEqualTo(io.weft.control.cli.ControlCli.EXIT_FAILED);
+    assertThat(out.toString()).contains("node 1: records 2 missing").contains("PROBLEMS FOUND");
+  }
 }
