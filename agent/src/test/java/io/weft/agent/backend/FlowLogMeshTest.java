@@ -1,10 +1,12 @@
 package io.weft.agent.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.weft.agent.flowlog.FlowLog;
 import io.weft.agent.flowlog.FlowLogService;
 import io.weft.agent.flowlog.FlowSpool;
+import io.weft.control.client.ControlException;
 import io.weft.control.flowlogs.FlowLogVerifier;
 import io.weft.control.flowlogs.FlowLogs;
 import io.weft.control.protocol.FlowRecord;
@@ -13,6 +15,7 @@ import io.weft.control.server.ControlServer;
 import io.weft.testing.Await;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,5 +154,31 @@ class FlowLogMeshTest {
     FlowLogVerifier.Report report = logs.verify(4, 0.01);
     assertThat(report.ok()).as(report.toText()).isTrue();
     assertThat(report.paired()).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void shouldRefuseMalformedOversizedAndForeignUploadsOverTheControlChannelStoringNothing() throws Exception {
+    startServer();
+    String key = server.admin().createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
+        .secret();
+    Backend a = join("alpha", key);
+    long me = UserspaceMeshTest.id(a);
+    FlowRecord good = new FlowRecord(me, 1, 17, "100.64.0.1", 1000, "100.64.0.2", 53, me, null, null, 0, null,
+        null, 1, 2, 1, 29, 0, 0, "accepted", -1, "idle");
+    assertThatThrownBy(() -> a.uploadFlowLogs("{\"seq\": \"x\"\n".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOfSatisfying(ControlException.class, e -> assertThat(e.status()).isEqualTo(400))
+        .hasMessageContaining("line 1");
+    assertThatThrownBy(() -> a.uploadFlowLogs(("x".repeat(FlowLogs.MAX_UPLOAD_CHARS + 1))
+        .getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOfSatisfying(ControlException.class, e -> assertThat(e.status()).isEqualTo(413))
+        .hasMessageContaining("exceeds");
+    FlowRecord foreign = new FlowRecord(me + 1, 1, 17, "100.64.0.9", 1, "100.64.0.2", 53, 0, null, null, 0, null,
+        null, 1, 2, 1, 29, 0, 0, "accepted", -1, "idle");
+    assertThatThrownBy(() -> a.uploadFlowLogs(foreign.toJson().getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOfSatisfying(ControlException.class, e -> assertThat(e.status()).isEqualTo(403));
+    assertThat(server.flowLogs().query(null, Long.MIN_VALUE, Long.MAX_VALUE)).as("nothing stored").isEmpty();
+    // The connection still serves: a good upload is stored.
+    a.uploadFlowLogs((good.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
+    assertThat(server.flowLogs().query((long) me, Long.MIN_VALUE, Long.MAX_VALUE)).hasSize(1);
   }
 }
