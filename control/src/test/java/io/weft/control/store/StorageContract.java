@@ -188,7 +188,10 @@ abstract class StorageContract {
               try (var s = c.createStatement()) {
                 s.execute("UPDATE pre_auth_keys SET key_prefix = 'weft-auth-SECRET'");
                 s.execute("DROP INDEX nodes_auth_key");
-                s.execute("DELETE FROM schema_version WHERE version = 2");
+                // Back to version 1: later migrations' objects go too (they are re-applied).
+                s.execute("DROP TABLE flow_logs");
+                s.execute("DROP TABLE flow_log_chains");
+                s.execute("DELETE FROM schema_version WHERE version >= 2");
               }
               return k.id();
             });
