@@ -143,6 +143,7 @@ public final class Backend implements AutoCloseable {
   private volatile int port;
   private volatile Tun tun;
   private volatile PacketPipeline pipeline;
+  private io.weft.agent.flowlog.FlowLogService flowLogs; // guarded by this
   private volatile Device device;
   private volatile Engine engine;
   private volatile ControlClient client;
@@ -321,9 +322,43 @@ public final class Backend implements AutoCloseable {
     c.uploadFlowLogs(new String(jsonLines, java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(30));
   }
 
+  /**
+   * Starts the node's flow log (issue 18) on the packet pipeline: records spooled in the state
+   * directory's {@code flowlog} directory and uploaded over the control connection every {@code
+   * interval}. Once the device is up (state RUNNING); a second call returns the running one.
+   */
+  public synchronized io.weft.agent.flowlog.FlowLogService startFlowLogs(io.weft.agent.flowlog.FlowLog.Config cfg,
+      Duration interval) throws IOException {
+    if (flowLogs != null) {
+      return flowLogs;
+    }
+    PacketPipeline p = pipeline;
+    if (p == null) {
+      throw new IllegalStateException("the device is not up yet");
+    }
+    io.weft.agent.flowlog.FlowSpool spool =
+        new io.weft.agent.flowlog.FlowSpool(config.stateDir().resolve("flowlog"), 64L << 20);
+    io.weft.agent.flowlog.FlowLog log =
+        new io.weft.agent.flowlog.FlowLog(cfg, System::currentTimeMillis, spool).attach(p, netMaps);
+    flowLogs = new io.weft.agent.flowlog.FlowLogService(log, spool, this::uploadFlowLogs).start(interval);
+    return flowLogs;
+  }
+
   /** Stops everything: the control loop, the device, the bind. The state becomes STOPPED. */
   @Override
   public void close() {
+    io.weft.agent.flowlog.FlowLogService f;
+    synchronized (this) {
+      f = flowLogs;
+      flowLogs = null;
+    }
+    if (f != null) {
+      try {
+        f.close(); // open flows written, one last upload while the control connection is up
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "{0}: closing the flow log: {1}", config.hostname(), e.getMessage());
+      }
+    }
     stopping.countDown();
     ControlClient c = client;
     if (c != null) {

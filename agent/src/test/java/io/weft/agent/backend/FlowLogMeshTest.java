@@ -181,4 +181,28 @@ class FlowLogMeshTest {
     a.uploadFlowLogs((good.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
     assertThat(server.flowLogs().query((long) me, Long.MIN_VALUE, Long.MAX_VALUE)).hasSize(1);
   }
+
+  @Test
+  void backendShouldRunItsFlowLogAndUploadOnItsOwn() throws Exception {
+    startServer();
+    String key = server.admin().createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
+        .secret();
+    Backend a = join("alpha", key);
+    Backend b = join("bravo", key);
+    UserspaceMeshTest.awaitPeer(a, b);
+    UserspaceMeshTest.awaitPeer(b, a);
+    FlowLog.Config cfg = new FlowLog.Config(1024, Duration.ofSeconds(60), Duration.ofSeconds(30),
+        Duration.ofMinutes(5), Duration.ofMillis(200));
+    FlowLogService fa = a.startFlowLogs(cfg, Duration.ofMillis(100));
+    assertThat(a.startFlowLogs(cfg, Duration.ofMillis(100))).isSameAs(fa);
+    b.startFlowLogs(cfg, Duration.ofMillis(100));
+    assertThat(java.nio.file.Files.getPosixFilePermissions(dir.resolve("alpha").resolve("flowlog")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    assertThat(UserspaceMeshTest.get(a, b)).hasSize(UserspaceMeshTest.BLOB.length);
+    Await.until("both ends of the transfer stored", TIMEOUT, () -> server.flowLogs()
+        .query(null, Long.MIN_VALUE, Long.MAX_VALUE).stream().filter(s -> s.record().contains("\"dport\":80,"))
+        .count() == 2);
+    FlowLogVerifier.Report report = server.flowLogs().verify(4, 0.01);
+    assertThat(report.ok()).as(report.toText()).isTrue();
+  }
 }
