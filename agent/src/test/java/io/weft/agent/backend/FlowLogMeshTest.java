@@ -107,11 +107,18 @@ class FlowLogMeshTest {
     UserspaceMeshTest.awaitDisconnected(b);
     byte[] got = UserspaceMeshTest.get(a, b);
     assertThat(got).hasSize(UserspaceMeshTest.BLOB.length);
-    skew.addAndGet(10_000); // past the linger of the closed connection
-    assertThat(fa.tick()).as("nothing can be sent").isZero();
-    assertThat(fb.tick()).isZero();
-    assertThat(fa.spool().pending()).as("alpha's records wait on disk").isNotEmpty();
-    assertThat(fb.spool().pending()).isNotEmpty();
+    // Past the linger of the closed connection (its last ACKs may still be on their way: the
+    // clock moves on until both ends have written the flow).
+    Await.until("both ends spool the transfer", TIMEOUT, () -> {
+      skew.addAndGet(10_000);
+      try {
+        assertThat(fa.tick()).as("nothing can be sent").isZero();
+        assertThat(fb.tick()).isZero();
+        return !fa.spool().pending().isEmpty() && !fb.spool().pending().isEmpty();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
 
     // Alpha's node restarts its flow log (a new spool object on the same files) meanwhile.
     fa.close();
