@@ -2,6 +2,7 @@ package io.weft.agent.backend;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.weft.agent.engine.Engine;
+import io.weft.agent.filter.PacketFilter;
 import io.weft.agent.netmap.NetMapBus;
 import io.weft.agent.pipeline.PacketPipeline;
 import io.weft.agent.userspace.NetstackTun;
@@ -152,6 +153,7 @@ public final class Backend implements AutoCloseable {
   private final AtomicLong sessions = new AtomicLong();
   private final AtomicLong watchdogChecks = new AtomicLong();
   private final NetMapBus netMaps;
+  private final PacketFilter packetFilter = new PacketFilter();
   private final LocalEndpoints localEndpoints;
 
   public Backend(BackendConfig config) {
@@ -167,6 +169,11 @@ public final class Backend implements AutoCloseable {
    */
   public NetMapBus netMaps() {
     return netMaps;
+  }
+
+  /** The inbound packet filter (its rules follow the network map). */
+  public PacketFilter packetFilter() {
+    return packetFilter;
   }
 
   // ---- observing ----
@@ -316,7 +323,16 @@ public final class Backend implements AutoCloseable {
    */
   public void uploadFlowLogs(byte[] jsonLines) throws IOException {
     ControlClient c = client;
-    if (c == null) {
+    boolean attached;
+    lock.lock();
+    try {
+      attached = controlConnected;
+    } finally {
+      lock.unlock();
+    }
+    // Only on a registered session with its map attached: before registration the server takes
+    // small messages only (and closes a connection that sends a larger one).
+    if (c == null || !attached || c != client) {
       throw new IOException("not connected to the control server");
     }
     c.uploadFlowLogs(new String(jsonLines, java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(30));
@@ -670,6 +686,7 @@ public final class Backend implements AutoCloseable {
 
   /** The engine's subscription: apply, then record the map as the one the device runs on. */
   private void applyMap(NetMap m) {
+    packetFilter.update(m.packetFilter()); // first, so that awaitMap sees the rules in force
     Engine e = engine;
     if (e != null) {
       e.apply(m);
@@ -703,6 +720,7 @@ public final class Backend implements AutoCloseable {
     }
     Tun t = config.tun().open(config.hostname(), Engine.hosts(registered.addresses()));
     PacketPipeline p = new PacketPipeline(t);
+    p.setFilter(packetFilter.inbound(), packetFilter.outbound()); // default deny until a map
     Device d = new Device(p, bind, NanoClock.SYSTEM, System.getLogger("weft.device." + config.hostname()));
     d.setPrivateKey(nodeKey);
     d.setListenPort(port);

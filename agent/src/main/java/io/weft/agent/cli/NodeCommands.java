@@ -179,6 +179,26 @@ final class NodeCommands {
     @Option(names = "--advertise", split = ",", description = "Endpoint addresses reported to the server.")
     List<String> advertise;
 
+    @Option(names = "--socks5", paramLabel = "IP:PORT", description = "Userspace mode: a SOCKS5 proxy into the mesh"
+        + " (e.g. 127.0.0.1:1055).")
+    String socks5;
+
+    @Option(names = "--http-proxy", paramLabel = "IP:PORT", description = "Userspace mode: an HTTP proxy into the mesh"
+        + " (e.g. 127.0.0.1:1056).")
+    String httpProxy;
+
+    @Option(names = "--forward", paramLabel = "tcp|udp:PORT=IP:PORT", description = "Userspace mode: forward a port"
+        + " of this node's mesh addresses to a host address (e.g. tcp:80=127.0.0.1:8080); repeatable.")
+    List<String> forward;
+
+    @Option(names = "--socks5-auth", paramLabel = "FILE", description = "SOCKS5 username/password (RFC 1929):"
+        + " a file of user:password lines (the path is remembered, not the passwords).")
+    Path socks5Auth;
+
+    @Option(names = "--proxy-fallback", paramLabel = "refuse|direct", description = "Destinations outside the mesh:"
+        + " refused (default; no DNS query leaves the host) or resolved and dialed directly by the host.")
+    String proxyFallback;
+
     @Option(names = "--timeout", converter = DurationConverter.class, defaultValue = "60s",
         description = "How long to wait for RUNNING (default: ${DEFAULT-VALUE}).")
     Duration timeout;
@@ -186,6 +206,21 @@ final class NodeCommands {
     @Override
     int run(LocalApiClient c) throws IOException {
       ObjectNode r = LocalApiClient.request("up");
+      if (socks5 != null) {
+        r.put("socks5", socks5);
+      }
+      if (httpProxy != null) {
+        r.put("httpProxy", httpProxy);
+      }
+      if (forward != null) {
+        forward.forEach(r.putArray("forward")::add);
+      }
+      if (socks5Auth != null) {
+        r.put("socks5Auth", socks5Auth.toAbsolutePath().toString());
+      }
+      if (proxyFallback != null) {
+        r.put("proxyFallback", proxyFallback);
+      }
       if (loginServer != null) {
         r.put("loginServer", loginServer);
       }

@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
       NodeCommands.Down.class,
       NodeCommands.Logout.class,
       RelayCommand.class,
+      DebugCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class WeftCli implements Callable<Integer> {

@@ -8,6 +8,8 @@ import io.weft.agent.backend.BackendState;
 import io.weft.agent.backend.ControlTrust;
 import io.weft.agent.backend.StateDirectory;
 import io.weft.agent.backend.TunFactory;
+import io.weft.agent.proxy.ProxyOptions;
+import io.weft.agent.proxy.UserspaceProxies;
 import io.weft.agent.engine.Engine;
 import io.weft.agent.kernel.KernelTunFactory;
 import io.weft.agent.wg.WgCommand;
@@ -74,6 +76,7 @@ public final class Daemon implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile LocalApiServer server;
   private volatile Backend backend;
+  private volatile UserspaceProxies proxies;
   private Pinger pinger; // guarded by this
   private PacketPipeline pingerPipeline; // guarded by this
   private volatile String hostname;
@@ -137,9 +140,10 @@ public final class Daemon implements AutoCloseable {
       case "status" -> replies.ok(LocalApiServer.JSON.createObjectNode()
           .set("status", LocalApiServer.JSON.readTree(status().toJson())));
       case "ping" -> ping(r, replies);
+      case "trace" -> trace(r, replies);
       case "down" -> down(replies);
       case "logout" -> logout(replies);
-      default -> replies.error("unknown op \"" + r.get("op").asText() + "\" (expected up, status, ping, down, logout)");
+      default -> replies.error("unknown op \"" + r.get("op").asText() + "\" (expected up, status, ping, trace, down, logout)");
     }
   }
 
@@ -156,7 +160,8 @@ public final class Daemon implements AutoCloseable {
 
   private void up(ObjectNode r, LocalApiServer.Replies replies) throws Exception {
     ObjectNode prefs = loadPrefs();
-    for (String k : List.of("loginServer", "caFile", "hostname", "tun", "tunName", "port", "advertise")) {
+    for (String k : List.of("loginServer", "caFile", "hostname", "tun", "tunName", "port", "advertise", "socks5",
+        "httpProxy", "forward", "proxyFallback", "socks5Auth")) {
       if (r.hasNonNull(k)) {
         prefs.set(k, r.get(k));
       }
@@ -205,6 +210,17 @@ public final class Daemon implements AutoCloseable {
     Duration timeout = Duration.ofMillis(r.path("timeoutMillis").asLong(60_000));
 
     boolean kernel = !mode.equals("userspace");
+    ProxyOptions proxyOptions;
+    try {
+      proxyOptions = ProxyOptions.fromPrefs(prefs);
+    } catch (IllegalArgumentException e) {
+      replies.error(e.getMessage());
+      return;
+    }
+    if (kernel && !proxyOptions.isEmpty()) {
+      replies.error("--socks5, --http-proxy and --forward need --tun=userspace (in kernel mode use the TUN)");
+      return;
+    }
     // Kernel mode takes weft wg's data-path defaults: TUN offloads (WEFT_TUN_OFFLOAD=0 turns them
     // off) with the batched bind that lets the receive loop hand the TUN whole runs to coalesce.
     boolean offloads = kernel && !"0".equals(System.getenv(WgCommand.OFFLOAD_ENV));
@@ -242,6 +258,13 @@ public final class Daemon implements AutoCloseable {
       b = new Backend(cfg);
       b.start();
       backend = b;
+      try {
+        proxies = proxyOptions.isEmpty() ? null : UserspaceProxies.start(b, proxyOptions);
+      } catch (IOException e) {
+        stopBackend();
+        replies.error(e.getMessage());
+        return;
+      }
     } finally {
       lifecycle.unlock();
     }
@@ -332,6 +355,23 @@ public final class Daemon implements AutoCloseable {
       ok.put("note", note);
     }
     replies.ok(ok);
+  }
+
+  /** {@code weft debug trace}: what this node's filter does with a new connection, in words. */
+  private void trace(ObjectNode r, LocalApiServer.Replies replies) throws IOException {
+    Backend b = backend;
+    if (b == null) {
+      replies.error("the node is not running (weft up first)");
+      return;
+    }
+    InetAddress src = literal(r.path("src").asText(""));
+    InetAddress dst = literal(r.path("dst").asText(""));
+    if (src == null || dst == null) {
+      replies.error("trace: SRC and DST must be IP addresses");
+      return;
+    }
+    replies.ok(LocalApiServer.JSON.createObjectNode().put("trace",
+        b.packetFilter().trace(src, dst, r.path("port").asInt(0), r.path("proto").asInt(6))));
   }
 
   private void ping(ObjectNode r, LocalApiServer.Replies replies) throws IOException {
@@ -447,6 +487,11 @@ public final class Daemon implements AutoCloseable {
   private void stopBackend() {
     Backend b = backend;
     backend = null;
+    UserspaceProxies p = proxies;
+    proxies = null;
+    if (p != null) {
+      p.close();
+    }
     synchronized (this) {
       if (pinger != null) {
         pinger.close();

@@ -21,7 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Injection: {@link #injectOutbound} queues a packet the device reads as if the OS had sent it
  * (a ping request), waking a reader blocked in the real TUN ({@link Tun#wakeup()}); {@link
  * #injectInbound} writes one to the OS or netstack as if a peer had sent it (an RST, an ICMP
- * unreachable, a DNS answer). Injected packets cross no hook.
+ * unreachable, a DNS answer). Injected packets cross no hook, except that the outbound filter
+ * sees injected outbound packets to track their flows (its verdict on them is ignored).
  *
  * <p>Dropped packets are taken out of a read batch by swapping buffers within {@code bufs} (the
  * caller's buffers, reordered, none lost). Nothing is allocated per packet: the flyweights, the
@@ -213,6 +214,12 @@ public final class PacketPipeline implements Tun {
         continue;
       }
       bufs[n].put(offset, packet);
+      final PacketHook filter = outboundFilter;
+      if (filter != null) {
+        // Shown to the filter for its flow state only (replies to a ping are ours), as
+        // Tailscale's UpdateOutboundFlowState (wgengine/filter/filter.go:642); not a verdict.
+        verdict(filter, NONE, outbound.parse(bufs[n], offset, packet.length));
+      }
       sizes[n++] = packet.length;
     }
     return n;

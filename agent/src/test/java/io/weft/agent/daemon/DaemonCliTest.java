@@ -130,6 +130,13 @@ class DaemonCliTest {
     assertThat(bravoV6).contains(":");
     assertThat(weft(a, "ip", "nobody-here").exit()).isEqualTo(1);
 
+    // weft debug trace on bravo, answered from the rules its map brought (the server's default
+    // allow-all until a policy is set).
+    String alphaV4 = ok(b, "ip", "-4", "alpha").out().strip();
+    assertThat(ok(b, "debug", "trace", alphaV4, bravoV4 + ":22/tcp").out())
+        .startsWith("accepted by rule 0 (from * to *:0-65535)");
+    assertThat(weft(b, "debug", "trace", alphaV4, bravoV4 + ":22/nonsense").exit()).isEqualTo(2);
+
     // weft ping by name and by address: a real echo through the tunnel, via bravo's endpoint.
     Run byName = ok(a, "ping", "-c", "2", "--interval", "10ms", "bravo");
     List<Matcher> pongs = byName.out().lines().map(PONG::matcher).filter(Matcher::matches).toList();

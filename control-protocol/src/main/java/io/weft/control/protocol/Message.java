@@ -80,27 +80,61 @@ public sealed interface Message {
   /**
    * The whole map: replaces all the node knew. {@code seq} counts messages on this stream from 1;
    * {@code epoch} names the server's change log and {@code version} the position in it.
+   *
+   * <p>{@code packetFilter}: the rules of this node's inbound filter ({@link FilterRule}); an empty
+   * list admits nothing. Absent (null) from a server that predates filters: the node then has no
+   * rules either, so it denies all new inbound connections (as Tailscale does until a filter
+   * arrives) and admits only replies to its own.
    */
-  record FullMap(long seq, String epoch, long version, String domain, Node self, List<Node> peers)
+  record FullMap(
+      long seq,
+      String epoch,
+      long version,
+      String domain,
+      Node self,
+      List<Node> peers,
+      List<FilterRule> packetFilter)
       implements MapMessage {
     public FullMap {
       peers = peers == null ? List.of() : List.copyOf(peers);
+      packetFilter = packetFilter == null ? null : List.copyOf(packetFilter);
+    }
+
+    /** A full map without a packet filter (from a server that predates filters). */
+    public FullMap(long seq, String epoch, long version, String domain, Node self, List<Node> peers) {
+      this(seq, epoch, version, domain, self, peers, null);
     }
   }
 
-  /** Changes since the previous map message; applying one twice is harmless. */
+  /**
+   * Changes since the previous map message; applying one twice is harmless. {@code packetFilter}:
+   * the node's whole new rule set, or null when unchanged.
+   */
   record MapDelta(
       long seq,
       long version,
       Node self,
       List<Node> peersAdded,
       List<Long> peersRemoved,
-      List<PeerPatch> peersChanged)
+      List<PeerPatch> peersChanged,
+      List<FilterRule> packetFilter)
       implements MapMessage {
     public MapDelta {
       peersAdded = peersAdded == null ? List.of() : List.copyOf(peersAdded);
       peersRemoved = peersRemoved == null ? List.of() : List.copyOf(peersRemoved);
       peersChanged = peersChanged == null ? List.of() : List.copyOf(peersChanged);
+      packetFilter = packetFilter == null ? null : List.copyOf(packetFilter);
+    }
+
+    /** A delta that leaves the packet filter unchanged. */
+    public MapDelta(
+        long seq,
+        long version,
+        Node self,
+        List<Node> peersAdded,
+        List<Long> peersRemoved,
+        List<PeerPatch> peersChanged) {
+      this(seq, version, self, peersAdded, peersRemoved, peersChanged, null);
     }
   }
 

@@ -2,6 +2,7 @@ package io.weft.control.protocol;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -16,6 +17,7 @@ public final class NetMap {
   private String domain;
   private Node self;
   private final Map<Long, Node> peers = new LinkedHashMap<>();
+  private List<FilterRule> packetFilter;
 
   /** Applies one map-stream message (a keepalive only advances the version). */
   public void apply(Message.MapMessage m) {
@@ -29,6 +31,7 @@ public final class NetMap {
         version = f.version();
         domain = f.domain();
         self = f.self();
+        packetFilter = f.packetFilter();
       }
       case Message.MapDelta d -> {
         for (Long id : d.peersRemoved()) {
@@ -43,6 +46,9 @@ public final class NetMap {
         if (d.self() != null) {
           self = d.self();
         }
+        if (d.packetFilter() != null) {
+          packetFilter = d.packetFilter();
+        }
         version = Math.max(version, d.version());
       }
       case Message.KeepAlive k -> version = Math.max(version, k.version());
@@ -56,6 +62,7 @@ public final class NetMap {
     c.version = version;
     c.domain = domain;
     c.self = self;
+    c.packetFilter = packetFilter;
     c.peers.putAll(peers);
     return c;
   }
@@ -78,6 +85,14 @@ public final class NetMap {
   /** This node as the server sees it, or null before the first full map. */
   public Node self() {
     return self;
+  }
+
+  /**
+   * The rules of this node's inbound packet filter (immutable), or null when the server sent none
+   * (it predates filters): the node then admits no new inbound connection.
+   */
+  public List<FilterRule> packetFilter() {
+    return packetFilter;
   }
 
   /** The peers by node id (a read-only view). */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.control.http.HttpRequest;
 import io.weft.control.http.HttpResponse;
+import io.weft.control.policy.PolicyAdmin;
 import io.weft.control.server.NodeRegistry;
 import io.weft.control.store.Database;
 import io.weft.control.store.DomainRecord;
@@ -40,6 +41,7 @@ import java.util.regex.Pattern;
  *   GET    /admin/v1/preauthkeys              POST /admin/v1/preauthkeys {"domain", "user"?, "reusable"?,
  *                                               "ephemeral"?, "preApproved"?, "tags"?, "expiresInSeconds"?}
  *   POST   /admin/v1/preauthkeys/{id}/revoke
+ *   GET|POST /admin/v1/policy, POST /admin/v1/policy/test, GET /admin/v1/policy/history ({@link PolicyAdmin})
  * </pre>
  */
 public final class AdminApi {
@@ -59,6 +61,7 @@ public final class AdminApi {
   private final byte[] token;
   private final Clock clock;
   private final SecureRandom random;
+  private final PolicyAdmin policyAdmin;
 
   /** @param adminToken the bearer token, or null to refuse every HTTP request */
   public AdminApi(Database db, NodeRegistry registry, String adminToken, Clock clock, SecureRandom random) {
@@ -67,6 +70,7 @@ public final class AdminApi {
     this.token = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
     this.clock = clock;
     this.random = random;
+    this.policyAdmin = new PolicyAdmin(db, clock);
   }
 
   /** A new pre-auth key and its secret (shown only here). */
@@ -145,6 +149,9 @@ public final class AdminApi {
   private HttpResponse route(HttpRequest req) throws BadInput {
     String path = req.path();
     String method = req.method();
+    if (path.startsWith(PolicyAdmin.PREFIX)) {
+      return policyAdmin.handle(req);
+    }
     switch (path) {
       case "/admin/v1/domains" -> {
         if (method.equals("GET")) {

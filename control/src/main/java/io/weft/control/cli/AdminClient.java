@@ -3,6 +3,7 @@ package io.weft.control.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,7 +11,15 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A client of the admin API ({@code /admin/v1}) of a running server. Every failure becomes a
@@ -36,10 +45,34 @@ final class AdminClient {
 
   private final URI server;
   private final String token;
+  private final SSLContext tls;
 
-  AdminClient(URI server, String token) {
+  AdminClient(URI server, String token, SSLContext tls) {
     this.server = server;
     this.token = token;
+    this.tls = tls;
+  }
+
+  /** An SSL context that trusts only the PEM certificates in {@code caFile}. */
+  static SSLContext trusting(Path caFile) throws Failure {
+    try (InputStream in = Files.newInputStream(caFile)) {
+      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        store.setCertificateEntry("ca" + i++, c);
+      }
+      if (i == 0) {
+        throw new Failure(ControlCli.EXIT_USAGE, "no certificate in " + caFile);
+      }
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(store);
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new Failure(ControlCli.EXIT_USAGE, "cannot read the CA certificates in " + caFile + ": " + e.getMessage());
+    }
   }
 
   JsonNode get(String path) throws Failure {
@@ -73,7 +106,11 @@ final class AdminClient {
             .method(method, publisher)
             .build();
     HttpResponse<String> r;
-    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build()) {
+    HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT);
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    try (HttpClient http = builder.build()) {
       r = http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException | HttpConnectTimeoutException e) {
       throw new Failure(ControlCli.EXIT_UNREACHABLE, "cannot reach the control server at " + server

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.weft.control.text.UntrustedText;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -48,9 +50,22 @@ final class AdminCommands {
             + "<data dir>/" + ServeCommand.TOKEN_FILE + " of `serve`'s default data dir).")
     Path tokenFile;
 
+    @Option(
+        names = "--cacert",
+        paramLabel = "FILE",
+        description = "PEM certificates to trust for an https:// server (default: the system's).")
+    Path caCert;
+
     @CommandLine.Spec(CommandLine.Spec.Target.MIXEE) CommandLine.Model.CommandSpec spec;
 
     AdminClient client() throws AdminClient.Failure {
+      if (server.getScheme() == null || !server.getScheme().matches("https?") || server.getHost() == null) {
+        throw new AdminClient.Failure(ControlCli.EXIT_USAGE, "--server must be an http:// or https:// URL: " + server);
+      }
+      if (server.getScheme().equals("http") && !isLoopback(server.getHost())) {
+        throw new AdminClient.Failure(ControlCli.EXIT_USAGE, "refusing to send the admin token in clear to " + server
+            + ": use https:// (serve with --tls-cert/--tls-key) or a loopback address");
+      }
       Path file = tokenFile;
       if (file == null) {
         String env = System.getenv("WEFT_CONTROL_TOKEN_FILE");
@@ -67,14 +82,27 @@ final class AdminCommands {
       if (token.isEmpty()) {
         throw new AdminClient.Failure(ControlCli.EXIT_AUTH, "the admin token file " + file + " is empty");
       }
-      if (server.getScheme() == null || !server.getScheme().matches("https?") || server.getHost() == null) {
-        throw new AdminClient.Failure(ControlCli.EXIT_USAGE, "--server must be an http:// or https:// URL: " + server);
-      }
-      return new AdminClient(server, token);
+      return new AdminClient(server, token, caCert == null ? null : AdminClient.trusting(caCert));
     }
 
     PrintWriter out() {
       return spec.commandLine().getOut();
+    }
+
+    /** Whether {@code host} names this machine without a lookup: {@code localhost} or a loopback literal. */
+    static boolean isLoopback(String host) {
+      String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+      if (h.equalsIgnoreCase("localhost")) {
+        return true;
+      }
+      if (!h.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+        return false;
+      }
+      try {
+        return InetAddress.getByName(h).isLoopbackAddress();
+      } catch (UnknownHostException e) {
+        return false;
+      }
     }
   }
 

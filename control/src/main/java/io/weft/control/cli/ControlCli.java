@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       AdminCommands.Rename.class,
       AdminCommands.Delete.class,
       AdminCommands.AuthKey.class,
+      PolicyCommands.class,
       LogsCommands.class,
       CommandLine.HelpCommand.class
     })

@@ -1,10 +1,12 @@
 package io.weft.control.cli;
 
+import io.weft.control.http.HttpLimits;
 import io.weft.control.oidc.OidcConfig;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
 import io.weft.control.server.PrivateFile;
 import io.weft.control.server.Quotas;
+import io.weft.control.server.TransportConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -66,6 +68,22 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--key-expiry", paramLabel = "DURATION", defaultValue = "180d", converter = DurationConverter.class,
       description = "Node key lifetime after login (like 90d, 12h; default ${DEFAULT-VALUE}).")
   Duration keyExpiry;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE",
+      description = "Serve HTTPS with this PEM certificate chain (with --tls-key).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE",
+      description = "The PEM (PKCS#8) private key of --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS,
+      description = "Open connections in all, nodes' included (default ${DEFAULT-VALUE}).")
+  int maxConnections;
+
+  @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+      description = "Open connections from one source address (default ${DEFAULT-VALUE}).")
+  int maxConnectionsPerAddress;
 
   @Option(names = "--oidc-issuer", paramLabel = "URL", description = "OpenID provider for interactive login.")
   String oidcIssuer;
@@ -174,7 +192,15 @@ final class ServeCommand implements Callable<Integer> {
               }
             },
             "weft-control-shutdown");
-    ControlServer server = ControlServer.start(config);
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+    }
+    if (maxConnections < 1 || maxConnectionsPerAddress < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "connection caps must be at least 1");
+    }
+    TransportConfig transport = TransportConfig.defaults().withTls(tlsCert, tlsKey);
+    transport = transport.withHttp(transport.http().withConnectionCaps(maxConnections, maxConnectionsPerAddress));
+    ControlServer server = ControlServer.start(config, transport);
     try {
       Runtime.getRuntime().addShutdownHook(hook);
       String url = server.url().toString();

@@ -1,5 +1,6 @@
 package io.weft.control.server;
 
+import io.netty.handler.ssl.SslContext;
 import io.weft.control.admin.AdminApi;
 import io.weft.control.http.HttpRequest;
 import io.weft.control.http.HttpResponse;
@@ -9,6 +10,8 @@ import io.weft.control.noise.HandshakeException;
 import io.weft.control.noise.NoiseIk;
 import io.weft.control.noise.NoiseStream;
 import io.weft.control.oidc.OidcLogin;
+import io.weft.control.protocol.FilterRule;
+import io.weft.control.protocol.Node;
 import io.weft.control.protocol.Protocol;
 import io.weft.control.store.Database;
 import io.weft.control.store.Nodes;
@@ -18,13 +21,17 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The coordination server: storage, the HTTP endpoints ({@code GET /key}, the Noise upgrade at
@@ -45,9 +52,13 @@ public final class ControlServer implements AutoCloseable {
   private final AdminApi admin;
   private final HttpServer http;
   private final String publicUrl;
+  private final TransportConfig transport;
+  private final AtomicLong droppedSessions = new AtomicLong();
 
-  private ControlServer(ControlConfig config) throws IOException, SQLException {
+  private ControlServer(ControlConfig config, TransportConfig transport) throws IOException, SQLException {
     this.config = config;
+    this.transport = transport;
+    SslContext tls = transport.tlsCert() == null ? null : HttpServer.tlsFromPem(transport.tlsCert(), transport.tlsKey());
     this.key = ServerKey.loadOrCreate(config.keyFile(), random);
     this.db = Database.open(config.jdbcUrl(), config.dbUser(), config.dbPassword());
     int wasOnline = db.inTransaction(Nodes::markAllOffline);
@@ -62,12 +73,19 @@ public final class ControlServer implements AutoCloseable {
     holder[0] = registry;
     this.flowLogs = new io.weft.control.flowlogs.FlowLogs(db, config.clock());
     this.admin = new AdminApi(db, registry, config.adminToken(), config.clock(), random);
-    HttpServer server = new HttpServer(config.listen(), this::route);
+    HttpServer server;
+    try {
+      server = new HttpServer(config.listen(), this::route, this::maxBodyBytes, transport.http(), tls);
+    } catch (IOException e) {
+      scheduler.shutdownNow();
+      db.close();
+      throw e;
+    }
     this.http = server;
     this.publicUrl =
         config.publicUrl() != null
             ? config.publicUrl()
-            : "http://" + server.address().getHostString() + ":" + server.address().getPort();
+            : (tls != null ? "https://" : "http://") + server.address().getHostString() + ":" + server.address().getPort();
     this.oidc = config.oidc() == null ? null : new OidcLogin(config.oidc(), publicUrl, registry, random, config.clock());
     if (oidc != null) {
       registry.setLoginStarter(oidc::begin);
@@ -88,7 +106,12 @@ public final class ControlServer implements AutoCloseable {
 
   /** Starts a server with {@code config}. */
   public static ControlServer start(ControlConfig config) throws IOException, SQLException {
-    return new ControlServer(config);
+    return new ControlServer(config, TransportConfig.defaults());
+  }
+
+  /** Starts a server with {@code config}, meeting the network as {@code transport} says. */
+  public static ControlServer start(ControlConfig config, TransportConfig transport) throws IOException, SQLException {
+    return new ControlServer(config, transport);
   }
 
   /** The URL nodes use. */
@@ -104,6 +127,15 @@ public final class ControlServer implements AutoCloseable {
   /** The server's public key (what {@code GET /key} serves). */
   public NoisePublicKey publicKey() {
     return key.publicKey();
+  }
+
+  /**
+   * Sets each node's packet filter ({@link FilterRule}s, sent in its full maps from now on; a
+   * stream already open keeps its filter until it reconnects). The default is allow-all; this is
+   * the seam for the policy compiler, and for tests.
+   */
+  public void setPacketFilters(java.util.function.Function<Node, List<FilterRule>> filters) {
+    broker.setPacketFilters(filters);
   }
 
   /** The node registry (approve, expire, rename, delete). */
@@ -157,6 +189,27 @@ public final class ControlServer implements AutoCloseable {
                       return true;
                     }))
         .orElse(false);
+  }
+
+  /** The HTTP server's counters (connections, refusals, malformed requests, timeouts). */
+  public HttpServer http() {
+    return http;
+  }
+
+  /** Control channels dropped for a protocol violation, an over-limit message or a missed deadline. */
+  public long droppedSessions() {
+    return droppedSessions.get();
+  }
+
+  /** Only a request bearing the admin token may send a large body; others get a small cap. */
+  private int maxBodyBytes(HttpRequest head) {
+    String token = config.adminToken();
+    String offered = head.bearerToken();
+    if (token != null && offered != null && head.path().startsWith("/admin/")
+        && MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), offered.getBytes(StandardCharsets.UTF_8))) {
+      return transport.http().maxBodyBytes();
+    }
+    return transport.http().maxUnauthenticatedBodyBytes();
   }
 
   private HttpResponse route(HttpRequest req) throws Exception {
@@ -214,7 +267,9 @@ public final class ControlServer implements AutoCloseable {
           out.flush();
           NoiseStream stream = new NoiseStream(ciphers, in, out);
           new ControlSession(stream, machineKey, registry, config.keepAlive().toNanos(),
-              req.remote() == null ? null : req.remote().getAddress(), flowLogs).run();
+                  req.remote() == null ? null : req.remote().getAddress(), transport, scheduler, droppedSessions,
+                  flowLogs)
+              .run();
         });
   }
 

@@ -1,5 +1,6 @@
 package io.weft.control.server;
 
+import io.weft.control.protocol.FilterRule;
 import io.weft.control.protocol.Message;
 import io.weft.control.protocol.Node;
 import io.weft.control.protocol.PeerPatch;
@@ -31,6 +32,11 @@ final class MapBroker {
   private final String epoch;
   private final Map<Long, Domain> domains = new ConcurrentHashMap<>();
   private final Function<Long, Domain.Snapshot> loader;
+  /**
+   * Each node's packet filter for its full maps. Until a policy compiler is plugged in: Tailscale's
+   * allow-all (what a tailnet without a policy file gets), so default-deny nodes still talk.
+   */
+  private volatile Function<Node, List<FilterRule>> packetFilters = self -> FilterRule.ALLOW_ALL;
 
   /** @param loader reads a domain's name and current nodes from the database */
   MapBroker(Function<Long, Domain.Snapshot> loader, SecureRandom random) {
@@ -38,6 +44,11 @@ final class MapBroker {
     byte[] e = new byte[8];
     random.nextBytes(e);
     this.epoch = HexFormat.of().formatHex(e);
+  }
+
+  /** Replaces the per-node packet filters of the full maps sent from now on. */
+  void setPacketFilters(Function<Node, List<FilterRule>> filters) {
+    this.packetFilters = java.util.Objects.requireNonNull(filters, "filters");
   }
 
   /** This server run's change-log name; a stream from another epoch cannot resume. */
@@ -194,7 +205,8 @@ final class MapBroker {
           }
         }
       }
-      return new Message.FullMap(0, epoch, version, name, self, peers);
+      return new Message.FullMap(
+          0, epoch, version, name, self, peers, self == null ? null : packetFilters.apply(self));
     }
 
     /**

@@ -231,6 +231,40 @@ class ControlCliTest {
   }
 
   @Test
+  void shouldSetTestGetAndListPolicyVersions() throws Exception {
+    Path good = dir.resolve("policy.hujson");
+    Files.writeString(good, """
+        // web for everyone
+        {"tagOwners": {"tag:web": ["alice@example.com"]},
+         "acls": [{"action": "accept", "src": ["*"], "dst": ["tag:web:443"]}],
+         "tests": [{"src": "bob@example.com", "accept": ["tag:web:443"]}],}
+        """);
+    Path failing = dir.resolve("failing.hujson");
+    Files.writeString(failing, Files.readString(good).replace("\"dst\": [\"tag:web:443\"]", "\"dst\": [\"tag:web:80\"]"));
+
+    assertThat(admin("policy", "test", good.toString()).out()).contains("policy.hujson: ok");
+    Run set = admin("policy", "set", "--author", "alice", good.toString());
+    assertThat(set.exit()).isEqualTo(ControlCli.EXIT_OK);
+    assertThat(set.out()).contains("policy version 1 set for domain default");
+
+    Run tested = admin("policy", "test", failing.toString());
+    assertThat(tested.exit()).isEqualTo(ControlCli.EXIT_REFUSED);
+    assertThat(tested.out()).contains("failing.hujson:4:").contains("tests[0] failed");
+    Run refused = admin("policy", "set", "--author", "mallory", failing.toString());
+    assertThat(refused.exit()).isEqualTo(ControlCli.EXIT_REFUSED);
+    assertThat(refused.err()).contains("(400)").contains("policy refused: line 4");
+
+    assertThat(admin("policy", "get").out()).isEqualTo(Files.readString(good));
+    Run history = admin("policy", "history");
+    assertThat(history.out().lines()).hasSize(2);
+    assertThat(history.out()).contains("alice").doesNotContain("mallory");
+
+    Run check = admin("policy", "check", "nowhere", "web:443");
+    assertThat(check.exit()).isEqualTo(ControlCli.EXIT_REFUSED);
+    assertThat(check.out()).isEqualTo("deny: no node named or addressed \"nowhere\"" + System.lineSeparator());
+  }
+
+  @Test
   void shouldRefuseToServeWithBadOptions() throws TimeoutException {
     Run port = cli("serve", "--data-dir", dir.resolve("other").toString(), "--listen", "127.0.0.1:99999");
     assertThat(port.exit()).isEqualTo(ControlCli.EXIT_USAGE);

@@ -156,7 +156,9 @@ class ControlServerTest {
   void shouldRemoveAnEphemeralNodeAfterItGoesOffline() throws Exception {
     TestNode a = join("a", key("eph", true, false));
     TestNode e = join("e", key("eph", false, true));
-    a.client.awaitMap(m -> m.peers().containsKey(e.id()), TIMEOUT);
+    // Online: e's stream is attached (its subscribe is fire-and-forget; closing before the server
+    // has read it may reset the connection and lose it).
+    a.client.awaitMap(m -> m.peers().containsKey(e.id()) && m.peers().get(e.id()).online(), TIMEOUT);
     e.close();
     a.client.awaitMap(m -> !m.peers().containsKey(e.id()), TIMEOUT);
     assertThat(server.registry().nodes()).extracting(n -> n.id()).containsExactly(a.id());

@@ -144,23 +144,6 @@ public abstract class BindContractTest {
     }
   }
 
-  @Test
-  void shouldNameAReceivedSourceByTheSameIdentityAsItsParsedEndpoint() throws Exception {
-    final Bind sender = opened(0);
-    final Bind receiver = opened(0);
-    for (String host : new String[] {"127.0.0.1", "[::1]"}) {
-      sendBatch(sender, List.of(datagram(1, 10)), Buffers.HEAP,
-          sender.parseEndpoint(host + ":" + portOf(receiver)));
-      final Endpoint source = receive(receiver, 1, Buffers.HEAP).getFirst().source();
-      final Endpoint parsed = receiver.parseEndpoint(host + ":" + portOf(sender));
-      assertThat(source.identity()).as("address then port, as parsed: roaming compares these")
-          .isEqualTo(parsed.identity());
-      assertThat(source.sameIdentity(parsed)).isTrue();
-      assertThat(source.sameIdentity(receiver.parseEndpoint(host + ":" + (portOf(sender) ^ 1)))).isFalse();
-      assertThat(source.sourceAddress()).hasSize(host.startsWith("[") ? 16 : 4);
-    }
-  }
-
   @ParameterizedTest
   @EnumSource(Buffers.class)
   void shouldDeliverABatchOverIpv4LoopbackWithExactContentsAndSource(Buffers kind)

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -99,4 +100,21 @@ public abstract class UdpBindContractTest extends BindContractTest {
     }
   }
 
+
+  @Test
+  void shouldNameAReceivedSourceByTheSameIdentityAsItsParsedEndpoint() throws Exception {
+    final Bind sender = opened(0);
+    final Bind receiver = opened(0);
+    for (String host : new String[] {"127.0.0.1", "[::1]"}) {
+      sendBatch(sender, List.of(datagram(1, 10)), Buffers.HEAP,
+          sender.parseEndpoint(host + ":" + portOf(receiver)));
+      final Endpoint source = receive(receiver, 1, Buffers.HEAP).getFirst().source();
+      final Endpoint parsed = receiver.parseEndpoint(host + ":" + portOf(sender));
+      assertThat(source.identity()).as("address then port, as parsed: roaming compares these")
+          .isEqualTo(parsed.identity());
+      assertThat(source.sameIdentity(parsed)).isTrue();
+      assertThat(source.sameIdentity(receiver.parseEndpoint(host + ":" + (portOf(sender) ^ 1)))).isFalse();
+      assertThat(source.sourceAddress()).hasSize(host.startsWith("[") ? 16 : 4);
+    }
+  }
 }

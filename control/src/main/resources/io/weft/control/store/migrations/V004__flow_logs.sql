@@ -1,4 +1,4 @@
--- Weft control schema, version 3: flow logs (issue 18).
+-- Weft control schema, version 4: flow logs (issue 18).
 -- Append-only: each node's records in sequence order, each row's hash chained to the previous
 -- one (hash = SHA-256 of the previous hash and the record's JSON). flow_log_chains holds each
 -- node's chain ends: the first seq kept (raised only by retention, with the hash it chains from)
