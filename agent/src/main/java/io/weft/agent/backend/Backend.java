@@ -356,8 +356,20 @@ public final class Backend implements AutoCloseable {
         new io.weft.agent.flowlog.FlowSpool(config.stateDir().resolve("flowlog"), 64L << 20);
     io.weft.agent.flowlog.FlowLog log =
         new io.weft.agent.flowlog.FlowLog(cfg, System::currentTimeMillis, spool).attach(p, netMaps);
+    // The hooks sit after the filter and never see what it drops: the filter's verdicts are
+    // reported to the flow log (no rule names a drop: the filter denies what no rule allows).
+    io.weft.agent.pipeline.PacketHook in = packetFilter.inbound();
+    io.weft.agent.pipeline.PacketHook out = packetFilter.outbound();
+    p.setFilter(pk -> countDrop(log, pk, in.onPacket(pk)), pk -> countDrop(log, pk, out.onPacket(pk)));
     flowLogs = new io.weft.agent.flowlog.FlowLogService(log, spool, this::uploadFlowLogs).start(interval);
     return flowLogs;
+  }
+
+  private static int countDrop(io.weft.agent.flowlog.FlowLog log, io.weft.agent.pipeline.Packet p, int verdict) {
+    if (verdict == io.weft.agent.pipeline.PacketHook.DROP) {
+      log.dropped(p, -1);
+    }
+    return verdict;
   }
 
   /** Stops everything: the control loop, the device, the bind. The state becomes STOPPED. */

@@ -196,7 +196,7 @@ class FlowLogMeshTest {
     Backend b = join("bravo", key);
     UserspaceMeshTest.awaitPeer(a, b);
     UserspaceMeshTest.awaitPeer(b, a);
-    FlowLog.Config cfg = new FlowLog.Config(1024, Duration.ofSeconds(60), Duration.ofSeconds(30),
+    FlowLog.Config cfg = new FlowLog.Config(1024, Duration.ofSeconds(60), Duration.ofMillis(500),
         Duration.ofMinutes(5), Duration.ofMillis(500));
     FlowLogService fa = a.startFlowLogs(cfg, Duration.ofMillis(100));
     assertThat(a.startFlowLogs(cfg, Duration.ofMillis(100))).isSameAs(fa);
@@ -209,5 +209,13 @@ class FlowLogMeshTest {
         .count() >= 2);
     FlowLogVerifier.Report report = server.flowLogs().verify(4, 0.01);
     assertThat(report.ok()).as(report.toText()).isTrue();
+
+    // Alpha's filter denies everything now: bravo's pings are dropped, and alpha's record says so.
+    a.packetFilter().update(List.of());
+    assertThatThrownBy(() -> UserspaceMeshTest.stack(b).ping(UserspaceMeshTest.v4(a), Duration.ofMillis(300)))
+        .isInstanceOf(IOException.class);
+    Await.until("the dropped pings stored", TIMEOUT, () -> server.flowLogs()
+        .query(UserspaceMeshTest.id(a), Long.MIN_VALUE, Long.MAX_VALUE).stream()
+        .anyMatch(s -> s.record().contains("\"proto\":1,") && s.record().contains("\"verdict\":\"dropped\"")));
   }
 }
