@@ -144,6 +144,7 @@ public final class Backend implements AutoCloseable {
   private volatile int port;
   private volatile Tun tun;
   private volatile PacketPipeline pipeline;
+  private io.weft.agent.flowlog.FlowLogService flowLogs; // guarded by this
   private volatile Device device;
   private volatile Engine engine;
   private volatile ControlClient client;
@@ -316,9 +317,76 @@ public final class Backend implements AutoCloseable {
     controlThread.start();
   }
 
+  /**
+   * Uploads flow-log records (JSON lines) over the control connection, returning once the server
+   * stored them: the {@link io.weft.agent.flowlog.FlowUploader} of the node's flow log.
+   */
+  public void uploadFlowLogs(byte[] jsonLines) throws IOException {
+    ControlClient c = client;
+    boolean attached;
+    lock.lock();
+    try {
+      attached = controlConnected;
+    } finally {
+      lock.unlock();
+    }
+    // Only on a registered session with its map attached: before registration the server takes
+    // small messages only (and closes a connection that sends a larger one).
+    if (c == null || !attached || c != client) {
+      throw new IOException("not connected to the control server");
+    }
+    c.uploadFlowLogs(new String(jsonLines, java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(30));
+  }
+
+  /**
+   * Starts the node's flow log (issue 18) on the packet pipeline: records spooled in the state
+   * directory's {@code flowlog} directory and uploaded over the control connection every {@code
+   * interval}. Once the device is up (state RUNNING); a second call returns the running one.
+   */
+  public synchronized io.weft.agent.flowlog.FlowLogService startFlowLogs(io.weft.agent.flowlog.FlowLog.Config cfg,
+      Duration interval) throws IOException {
+    if (flowLogs != null) {
+      return flowLogs;
+    }
+    PacketPipeline p = pipeline;
+    if (p == null) {
+      throw new IllegalStateException("the device is not up yet");
+    }
+    io.weft.agent.flowlog.FlowSpool spool =
+        new io.weft.agent.flowlog.FlowSpool(config.stateDir().resolve("flowlog"), 64L << 20);
+    io.weft.agent.flowlog.FlowLog log =
+        new io.weft.agent.flowlog.FlowLog(cfg, System::currentTimeMillis, spool).attach(p, netMaps);
+    // The hooks sit after the filter and never see what it drops: the filter's verdicts are
+    // reported to the flow log (no rule names a drop: the filter denies what no rule allows).
+    io.weft.agent.pipeline.PacketHook in = packetFilter.inbound();
+    io.weft.agent.pipeline.PacketHook out = packetFilter.outbound();
+    p.setFilter(pk -> countDrop(log, pk, in.onPacket(pk)), pk -> countDrop(log, pk, out.onPacket(pk)));
+    flowLogs = new io.weft.agent.flowlog.FlowLogService(log, spool, this::uploadFlowLogs).start(interval);
+    return flowLogs;
+  }
+
+  private static int countDrop(io.weft.agent.flowlog.FlowLog log, io.weft.agent.pipeline.Packet p, int verdict) {
+    if (verdict == io.weft.agent.pipeline.PacketHook.DROP) {
+      log.dropped(p, -1);
+    }
+    return verdict;
+  }
+
   /** Stops everything: the control loop, the device, the bind. The state becomes STOPPED. */
   @Override
   public void close() {
+    io.weft.agent.flowlog.FlowLogService f;
+    synchronized (this) {
+      f = flowLogs;
+      flowLogs = null;
+    }
+    if (f != null) {
+      try {
+        f.close(); // open flows written, one last upload while the control connection is up
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "{0}: closing the flow log: {1}", config.hostname(), e.getMessage());
+      }
+    }
     stopping.countDown();
     ControlClient c = client;
     if (c != null) {

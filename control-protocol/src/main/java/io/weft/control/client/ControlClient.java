@@ -298,6 +298,19 @@ public final class ControlClient implements AutoCloseable {
     send(new Message.MapSubscribe(id, epoch, version));
   }
 
+  /**
+   * Uploads flow-log records (JSON lines); returns once the server stored them.
+   *
+   * @throws ControlException when the server refused them (nothing stored)
+   */
+  public void uploadFlowLogs(String jsonLines, Duration timeout) throws IOException {
+    long id = ids.incrementAndGet();
+    Message reply = call(id, new Message.FlowLogUpload(id, jsonLines), timeout);
+    if (!(reply instanceof Message.Ack)) {
+      throw refusal(reply);
+    }
+  }
+
   /** Logs out: the server expires the node key and closes the connection. */
   public void logout(Duration timeout) throws IOException {
     long id = ids.incrementAndGet();

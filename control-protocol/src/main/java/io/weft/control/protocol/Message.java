@@ -14,6 +14,7 @@ import java.util.List;
   @JsonSubTypes.Type(value = Message.UpdateHostInfo.class, name = "hostinfo"),
   @JsonSubTypes.Type(value = Message.MapSubscribe.class, name = "map-subscribe"),
   @JsonSubTypes.Type(value = Message.Logout.class, name = "logout"),
+  @JsonSubTypes.Type(value = Message.FlowLogUpload.class, name = "flowlog-upload"),
   @JsonSubTypes.Type(value = Message.RegisterResult.class, name = "register-result"),
   @JsonSubTypes.Type(value = Message.LoginComplete.class, name = "login-complete"),
   @JsonSubTypes.Type(value = Message.Ack.class, name = "ack"),
@@ -47,6 +48,12 @@ public sealed interface Message {
 
   /** Ends the session: the node key is expired and the connection closed. */
   record Logout(long id) implements Message {}
+
+  /**
+   * A batch of the node's flow-log records ({@link FlowRecord} JSON lines, oldest first); the
+   * server stores them and answers {@link Ack}, or {@link Error} (nothing stored).
+   */
+  record FlowLogUpload(long id, String records) implements Message {}
 
   // ---- server to node ----
 

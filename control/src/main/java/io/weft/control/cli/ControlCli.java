@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       AdminCommands.Delete.class,
       AdminCommands.AuthKey.class,
       PolicyCommands.class,
+      LogsCommands.class,
       CommandLine.HelpCommand.class
     })
 public final class ControlCli implements Callable<Integer> {

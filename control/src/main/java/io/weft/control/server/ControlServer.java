@@ -46,6 +46,7 @@ public final class ControlServer implements AutoCloseable {
   private final Database db;
   private final MapBroker broker;
   private final NodeRegistry registry;
+  private final io.weft.control.flowlogs.FlowLogs flowLogs;
   private final ScheduledExecutorService scheduler;
   private final OidcLogin oidc;
   private final AdminApi admin;
@@ -70,6 +71,7 @@ public final class ControlServer implements AutoCloseable {
     this.broker = new MapBroker(id -> holder[0].load(id), random);
     this.registry = new NodeRegistry(db, broker, config, scheduler);
     holder[0] = registry;
+    this.flowLogs = new io.weft.control.flowlogs.FlowLogs(db, config.clock());
     this.admin = new AdminApi(db, registry, config.adminToken(), config.clock(), random);
     HttpServer server;
     try {
@@ -149,6 +151,11 @@ public final class ControlServer implements AutoCloseable {
   /** The admin API. */
   public AdminApi admin() {
     return admin;
+  }
+
+  /** The flow-log collector (issue 18). */
+  public io.weft.control.flowlogs.FlowLogs flowLogs() {
+    return flowLogs;
   }
 
   /** The database. */
@@ -260,7 +267,8 @@ public final class ControlServer implements AutoCloseable {
           out.flush();
           NoiseStream stream = new NoiseStream(ciphers, in, out);
           new ControlSession(stream, machineKey, registry, config.keepAlive().toNanos(),
-                  req.remote() == null ? null : req.remote().getAddress(), transport, scheduler, droppedSessions)
+                  req.remote() == null ? null : req.remote().getAddress(), transport, scheduler, droppedSessions,
+                  flowLogs)
               .run();
         });
   }

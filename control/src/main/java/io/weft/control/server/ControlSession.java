@@ -44,6 +44,7 @@ final class ControlSession implements MapStream {
   private final TransportConfig limits;
   private final ScheduledExecutorService timers;
   private final AtomicLong dropped;
+  private final io.weft.control.flowlogs.FlowLogs flowLogs;
   private final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
   private volatile boolean registered;
   private volatile int messages;
@@ -53,8 +54,10 @@ final class ControlSession implements MapStream {
   private long seq;
 
   ControlSession(NoiseStream stream, String machineKey, NodeRegistry registry, long keepAliveNanos, InetAddress source,
-      TransportConfig limits, ScheduledExecutorService timers, AtomicLong dropped) {
+      TransportConfig limits, ScheduledExecutorService timers, AtomicLong dropped,
+      io.weft.control.flowlogs.FlowLogs flowLogs) {
     this.stream = stream;
+    this.flowLogs = flowLogs;
     this.source = source;
     this.machineKey = machineKey;
     this.registry = registry;
@@ -195,6 +198,7 @@ final class ControlSession implements MapStream {
           registered = true;
         }
       }
+      case Message.FlowLogUpload u -> send(flowLogs.upload(machineKey, u));
       case Message.Logout l -> {
         registry.logout(machineKey);
         send(new Message.Ack(l.id()));

@@ -189,6 +189,8 @@ abstract class StorageContract {
                 s.execute("UPDATE pre_auth_keys SET key_prefix = 'weft-auth-SECRET'");
                 s.execute("DROP INDEX nodes_auth_key");
                 s.execute("DROP TABLE policies"); // added by V003, after version 1
+                s.execute("DROP TABLE flow_logs"); // added by V004
+                s.execute("DROP TABLE flow_log_chains");
                 s.execute("DELETE FROM schema_version WHERE version >= 2");
               }
               return k.id();
