@@ -37,6 +37,11 @@ final class MeshNet implements AutoCloseable {
   static final String CONTROL_IP = UNDERLAY + "1";
   static final int CONTROL_PORT = 8080;
   static final String CONTROL_URL = "http://" + CONTROL_IP + ":" + CONTROL_PORT;
+  /**
+   * The admin API from inside the server's namespace: the admin CLI sends its token in clear only
+   * to loopback (the server listens on every address of its namespace for that).
+   */
+  static final String ADMIN_URL = "http://127.0.0.1:" + CONTROL_PORT;
   static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(90);
 
   final TestNet net;
@@ -74,7 +79,7 @@ final class MeshNet implements AutoCloseable {
   void startControl() throws Exception {
     String log = "control-" + logs.incrementAndGet() + ".log";
     control = start(log, "ip", "netns", "exec", bridgeNs, java(), "-Xmx256m", "-jar",
-        controlJar().toString(), "serve", "--listen", CONTROL_IP + ":" + CONTROL_PORT, "--data-dir", controlDir.toString());
+        controlJar().toString(), "serve", "--listen", "0.0.0.0:" + CONTROL_PORT, "--data-dir", controlDir.toString());
     Process p = control;
     await("the coordination server listens (log " + log + ")", Duration.ofSeconds(60),
         () -> net.log(log).contains("weft control: listening on") || !p.isAlive());
@@ -91,7 +96,7 @@ final class MeshNet implements AutoCloseable {
   Output admin(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", bridgeNs, java(), "-jar", controlJar().toString()));
     cmd.addAll(List.of(args));
-    cmd.addAll(List.of("--server", CONTROL_URL, "--token-file", controlDir.resolve("admin.token").toString()));
+    cmd.addAll(List.of("--server", ADMIN_URL, "--token-file", controlDir.resolve("admin.token").toString()));
     Output o = exec(cmd);
     assertThat(o.exit()).as("weft control %s:%n%s", String.join(" ", args), o.both()).isZero();
     return o;
