@@ -4,7 +4,7 @@
 # sender/receiver pairs of 1,400-byte packets for SECONDS (window of 24 in flight per pair), then
 # IDLE idle clients. Prints packets/s, Gbit/s, relay CPU per packet and RSS per idle client.
 # Needs agent/target/weft.jar and bench/target/benchmarks.jar (./mvnw -DskipTests package) and
-# derper (WEFT_DERPER, else target/tailscale-v1.102.5/derper, see .ci/run). Plain HTTP on
+# derper (WEFT_DERPER, else /opt/weft-ci/tailscale-v1.102.5/derper, see .ci/run). Plain HTTP on
 # 127.0.0.1 only; both relays are stopped by PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ IDLE=${IDLE:-1000}
 weft_find_jdk
 JAR=$PWD/agent/target/weft.jar
 BENCH=$PWD/bench/target/benchmarks.jar
-DERPER=${WEFT_DERPER:-$PWD/target/tailscale-v1.102.5/derper}
+DERPER=${WEFT_DERPER:-/opt/weft-ci/tailscale-v1.102.5/derper}
 for f in "$JAR" "$BENCH" "$DERPER"; do [ -e "$f" ] || { echo "missing: $f" >&2; exit 1; }; done
 TMP=$(mktemp -d)
 PID=
