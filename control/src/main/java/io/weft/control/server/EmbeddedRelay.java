@@ -1,6 +1,7 @@
 package io.weft.control.server;
 
 import io.netty.handler.ssl.SslContext;
+import io.weft.derp.NodeKey;
 import io.weft.derp.server.Admission;
 import io.weft.derp.server.DerpServer;
 import io.weft.derp.server.StunServer;
@@ -13,14 +14,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The relay inside {@code weft control serve} (as headscale embeds one): a Weft DERP server and
  * its STUN server, on their own ports (the control server's HTTP stack is not Netty's DERP
  * pipeline; one port each keeps both parsers strict and separate). Admission fails closed: only
  * node keys the coordination server knows, not deleted, not expired ({@link
- * NodeRegistry#relayAdmits}), checked at every connect.
+ * NodeRegistry#relayAdmits}), checked at every connect and again every {@link #REVALIDATE} for
+ * the keys connected (a deleted node is dropped then).
  */
 public final class EmbeddedRelay implements AutoCloseable {
   /** The region ID of the embedded relay in the default relay map (derper's custom range). */
@@ -30,13 +35,36 @@ public final class EmbeddedRelay implements AutoCloseable {
   private final StunServer stun;
   private final RelayMap relayMap;
   private final InetSocketAddress relayAddress;
+  private final Admission admission;
+  private final ScheduledFuture<?> sweep;
 
   private EmbeddedRelay(DerpServer server, StunServer stun, InetSocketAddress relayAddress,
-      RelayMap relayMap) {
+      RelayMap relayMap, Admission admission) {
     this.server = server;
     this.stun = stun;
     this.relayAddress = relayAddress;
     this.relayMap = relayMap;
+    this.admission = admission;
+    this.sweep = server.eventLoopGroup().next().scheduleWithFixedDelay(this::revalidate,
+        REVALIDATE.toMillis(), REVALIDATE.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** How often connected keys are checked again (a deleted node is dropped within this). */
+  public static final Duration REVALIDATE = Duration.ofSeconds(10);
+
+  /**
+   * Closes the connections of keys no longer admitted (deleted or expired nodes); returns how many
+   * keys. Runs every {@link #REVALIDATE}; tests call it.
+   */
+  public int revalidate() {
+    int n = 0;
+    for (NodeKey k : server.connectedKeys()) {
+      if (!admission.admit(k)) {
+        server.closePeer(k);
+        n++;
+      }
+    }
+    return n;
   }
 
   /**
@@ -55,7 +83,7 @@ public final class EmbeddedRelay implements AutoCloseable {
       RelayMap map = new RelayMap(List.of(new RelayMap.Region(REGION_ID, "weft", "Weft embedded",
           false, List.of(new RelayMap.Relay(REGION_ID + "a", REGION_ID, advertisedHost, null, null,
               bound.getPort(), st.localAddress().getPort(), ssl == null)))));
-      return new EmbeddedRelay(s, st, bound, map);
+      return new EmbeddedRelay(s, st, bound, map, admission);
     } catch (RuntimeException e) {
       s.close();
       throw e;
@@ -87,6 +115,7 @@ public final class EmbeddedRelay implements AutoCloseable {
 
   @Override
   public void close() {
+    sweep.cancel(false);
     try {
       stun.close();
     } finally {

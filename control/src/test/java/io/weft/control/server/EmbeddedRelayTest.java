@@ -80,6 +80,28 @@ class EmbeddedRelayTest {
   }
 
   @Test
+  void shouldDropTheConnectionOfANodeDeletedWhileConnected() throws Exception {
+    join();
+    java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+    try (DerpClient c = DerpClient.connect(relayUrl(), node.node, DerpClient.Options.defaults(),
+        new DerpClient.Listener() {
+          @Override
+          public void onPacket(io.weft.derp.NodeKey src, byte[] buf, int off, int len) {}
+
+          @Override
+          public void onClosed(Throwable cause) {
+            closed.countDown();
+          }
+        })) {
+      assertThat(relay.revalidate()).as("still known").isZero();
+      assertThat(server.registry().delete(node.id())).isTrue();
+      assertThat(relay.revalidate()).isEqualTo(1);
+      assertThat(closed.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
+          .as("the relay closed the deleted node's connection").isTrue();
+    }
+  }
+
+  @Test
   void shouldRefuseAnExpiredNodeKey() throws Exception {
     join();
     assertThat(server.registry().expire(node.id())).isTrue();
