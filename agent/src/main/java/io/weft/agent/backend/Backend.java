@@ -306,7 +306,7 @@ public final class Backend implements AutoCloseable {
       discoKey = stateDir.discoKey();
       tls = ControlTls.context(config.trust().caFile());
       Bind b = config.bind().create(new BindFactory.NodeKeys(nodeKey, nodePublic, discoKey, discoKey.publicKey()),
-          RelayMap.EMPTY, localEndpoints);
+          stateDir.relayMap(), localEndpoints);
       port = b.open(config.listenPort());
       bind = b;
       controlThread = Thread.ofVirtual().name("weft-backend-" + config.hostname()).unstarted(this::controlLoop);
@@ -699,6 +699,9 @@ public final class Backend implements AutoCloseable {
   /** The engine's subscription: apply, then record the map as the one the device runs on. */
   private void applyMap(NetMap m) {
     packetFilter.update(m.packetFilter()); // first, so that awaitMap sees the rules in force
+    if (m.self() != null) { // a server's map, not the empty one published on a halt
+      storeRelayMap(m.relayMap());
+    }
     Engine e = engine;
     if (e != null) {
       e.apply(m);
@@ -713,6 +716,15 @@ public final class Backend implements AutoCloseable {
       changed.signalAll();
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Keeps the map's relay map for the bind of the next start (the bind takes it when built). */
+  private void storeRelayMap(RelayMap relays) {
+    try {
+      stateDir.storeRelayMap(relays);
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "{0}: could not store the relay map: {1}", config.hostname(), e.getMessage());
     }
   }
 

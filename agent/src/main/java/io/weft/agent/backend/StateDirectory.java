@@ -1,5 +1,7 @@
 package io.weft.agent.backend;
 
+import io.weft.control.protocol.MessageCodec;
+import io.weft.wg.conn.RelayMap;
 import io.weft.wg.key.DiscoPrivateKey;
 import io.weft.wg.key.MachinePrivateKey;
 import io.weft.wg.key.NoisePrivateKey;
@@ -33,6 +35,7 @@ public final class StateDirectory {
   static final String DISCO_KEY = "disco.key";
   static final String REGISTERED = "registered";
   static final String SERVER_KEY = "server.key";
+  static final String RELAY_MAP = "relay-map.json";
   private static final Set<PosixFilePermission> OWNER_ONLY = OwnerOnlyFiles.OWNER_ONLY;
   private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
@@ -138,6 +141,32 @@ public final class StateDirectory {
     writePrivate(file, k.toBase64() + "\n");
     LOG.log(Level.INFO, "created {0} (public key {1})", file, k.publicKey());
     return k;
+  }
+
+  /**
+   * The relay map of the last full map (Tailscale's DERPMap JSON), so the bind built at the next
+   * start knows the relays before the control connection is up; {@link RelayMap#EMPTY} when none
+   * is stored or the file does not parse.
+   */
+  public synchronized RelayMap relayMap() {
+    Path file = dir.resolve(RELAY_MAP);
+    try {
+      if (!Files.exists(file) || Files.size(file) > 1 << 20) {
+        return RelayMap.EMPTY;
+      }
+      RelayMap m = MessageCodec.JSON.readValue(Files.readAllBytes(file), RelayMap.class);
+      return m == null ? RelayMap.EMPTY : m;
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.WARNING, "{0}: unreadable relay map, starting without relays", file);
+      return RelayMap.EMPTY;
+    }
+  }
+
+  /** Stores the relay map for the next start (a no-op when it is the stored one). */
+  public synchronized void storeRelayMap(RelayMap map) throws IOException {
+    if (!map.equals(relayMap())) {
+      OwnerOnlyFiles.writeSecret(dir.resolve(RELAY_MAP), MessageCodec.JSON.writeValueAsBytes(map));
+    }
   }
 
   private static void writePrivate(Path file, String text) throws IOException {

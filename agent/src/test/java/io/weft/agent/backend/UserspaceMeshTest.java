@@ -7,6 +7,7 @@ import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
+import io.weft.control.server.EmbeddedRelay;
 import io.weft.netstack.NetStack;
 import io.weft.netstack.TcpConnection;
 import io.weft.netstack.TcpServer;
@@ -209,6 +210,37 @@ class UserspaceMeshTest {
     Backend again = join("alpha", key);
     assertThat(again.status().nodeKey()).isEqualTo(rotated);
     assertThat(id(again)).isEqualTo(id);
+  }
+
+  @Test
+  void shouldGiveBothNodesTheEmbeddedRelayMapAndBuildTheNextBindWithIt() throws Exception {
+    startServer();
+    EmbeddedRelay relay = EmbeddedRelay.start(EmbeddedRelay.admission(server.registry()),
+        dir.resolve("relay.key"), new InetSocketAddress("127.0.0.1", 0), "127.0.0.1", null);
+    servers.add(relay);
+    server.setRelayMap(relay.relayMap());
+    String key = preAuthKey();
+    Backend a = join("alpha", key);
+    Backend b = join("bravo", key);
+    for (Backend n : List.of(a, b)) {
+      NetMap m = n.awaitMap(x -> !x.relayMap().regions().isEmpty(), TIMEOUT);
+      assertThat(m.relayMap()).isEqualTo(relay.relayMap());
+      assertThat(m.relayMap().regions().getFirst().relays().getFirst().relayPort())
+          .isEqualTo(relay.relayAddress().getPort());
+    }
+    // The bind is built before the control connection: a restart builds it with the stored map.
+    a.close();
+    List<RelayMap> given = new CopyOnWriteArrayList<>();
+    Backend again = new Backend(BackendConfig.userspace(dir.resolve("alpha"), server.url(), key, "alpha")
+        .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
+        .withBind((keys, relays, listener) -> {
+          given.add(relays);
+          return Binds.defaultBind();
+        }));
+    backends.add(again);
+    again.start();
+    assertThat(again.awaitState(BackendState.RUNNING, TIMEOUT)).isTrue();
+    assertThat(given).containsExactly(relay.relayMap());
   }
 
   @Test

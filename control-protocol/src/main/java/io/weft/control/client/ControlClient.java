@@ -12,6 +12,8 @@ import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
 import io.weft.control.protocol.Printable;
 import io.weft.control.protocol.Protocol;
+import io.weft.wg.httpupgrade.MalformedResponseException;
+import io.weft.wg.httpupgrade.UpgradeResponse;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.key.NoisePublicKey;
 import java.io.BufferedInputStream;
@@ -192,7 +194,12 @@ public final class ControlClient implements AutoCloseable {
               + "Content-Length: 0\r\n\r\n";
       out.write(request.getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
-      UpgradeResponse head = UpgradeResponse.read(in);
+      UpgradeResponse head;
+      try {
+        head = UpgradeResponse.read(in);
+      } catch (MalformedResponseException e) {
+        throw new ControlException(502, e.getMessage());
+      }
       if (head.status() != 101) {
         byte[] body = in.readNBytes((int) Math.min(Math.max(head.contentLength(), 0), 64 * 1024));
         String reason = Printable.strip(new String(body, StandardCharsets.UTF_8));

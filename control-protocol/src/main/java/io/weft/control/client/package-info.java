@@ -8,7 +8,7 @@
  * /key} is only as trustworthy as its transport, so callers pin the key (the agent's state
  * directory). {@code https://} URLs run both the key fetch and the upgrade over TLS with host
  * name verification ({@link io.weft.control.client.ControlTls}); the upgrade answer is parsed
- * strictly and within fixed bounds ({@code UpgradeResponse}). A failed Noise handshake is a
+ * strictly and within fixed bounds ({@code io.weft.wg.httpupgrade.UpgradeResponse}). A failed Noise handshake is a
  * {@link io.weft.control.client.ServerHandshakeException}, distinct from other refusals.
  */
 package io.weft.control.client;

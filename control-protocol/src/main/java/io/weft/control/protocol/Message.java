@@ -2,6 +2,7 @@ package io.weft.control.protocol;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.weft.wg.conn.RelayMap;
 import java.util.List;
 
 /**
@@ -85,6 +86,9 @@ public sealed interface Message {
    * list admits nothing. Absent (null) from a server that predates filters: the node then has no
    * rules either, so it denies all new inbound connections (as Tailscale does until a filter
    * arrives) and admits only replies to its own.
+   *
+   * <p>{@code relayMap}: the relays (JSON: Tailscale's {@code DERPMap} shape, {@link RelayMap});
+   * null from a server that offers none. In a {@link MapDelta}, null means unchanged.
    */
   record FullMap(
       long seq,
@@ -93,11 +97,18 @@ public sealed interface Message {
       String domain,
       Node self,
       List<Node> peers,
-      List<FilterRule> packetFilter)
+      List<FilterRule> packetFilter,
+      RelayMap relayMap)
       implements MapMessage {
     public FullMap {
       peers = peers == null ? List.of() : List.copyOf(peers);
       packetFilter = packetFilter == null ? null : List.copyOf(packetFilter);
+    }
+
+    /** A full map without a relay map (from a server that predates relay maps: no relays). */
+    public FullMap(long seq, String epoch, long version, String domain, Node self, List<Node> peers,
+        List<FilterRule> packetFilter) {
+      this(seq, epoch, version, domain, self, peers, packetFilter, null);
     }
 
     /** A full map without a packet filter (from a server that predates filters). */
@@ -117,8 +128,15 @@ public sealed interface Message {
       List<Node> peersAdded,
       List<Long> peersRemoved,
       List<PeerPatch> peersChanged,
-      List<FilterRule> packetFilter)
+      List<FilterRule> packetFilter,
+      RelayMap relayMap)
       implements MapMessage {
+    /** A delta that leaves the relay map unchanged. */
+    public MapDelta(long seq, long version, Node self, List<Node> peersAdded,
+        List<Long> peersRemoved, List<PeerPatch> peersChanged, List<FilterRule> packetFilter) {
+      this(seq, version, self, peersAdded, peersRemoved, peersChanged, packetFilter, null);
+    }
+
     public MapDelta {
       peersAdded = peersAdded == null ? List.of() : List.copyOf(peersAdded);
       peersRemoved = peersRemoved == null ? List.of() : List.copyOf(peersRemoved);

@@ -1,5 +1,6 @@
 package io.weft.control.protocol;
 
+import io.weft.wg.conn.RelayMap;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ public final class NetMap {
   private Node self;
   private final Map<Long, Node> peers = new LinkedHashMap<>();
   private List<FilterRule> packetFilter;
+  private RelayMap relayMap = RelayMap.EMPTY;
 
   /** Applies one map-stream message (a keepalive only advances the version). */
   public void apply(Message.MapMessage m) {
@@ -32,6 +34,7 @@ public final class NetMap {
         domain = f.domain();
         self = f.self();
         packetFilter = f.packetFilter();
+        relayMap = f.relayMap() == null ? RelayMap.EMPTY : f.relayMap();
       }
       case Message.MapDelta d -> {
         for (Long id : d.peersRemoved()) {
@@ -49,6 +52,9 @@ public final class NetMap {
         if (d.packetFilter() != null) {
           packetFilter = d.packetFilter();
         }
+        if (d.relayMap() != null) {
+          relayMap = d.relayMap();
+        }
         version = Math.max(version, d.version());
       }
       case Message.KeepAlive k -> version = Math.max(version, k.version());
@@ -63,6 +69,7 @@ public final class NetMap {
     c.domain = domain;
     c.self = self;
     c.packetFilter = packetFilter;
+    c.relayMap = relayMap;
     c.peers.putAll(peers);
     return c;
   }
@@ -93,6 +100,11 @@ public final class NetMap {
    */
   public List<FilterRule> packetFilter() {
     return packetFilter;
+  }
+
+  /** The relays the server offers ({@link RelayMap#EMPTY} when it offers none). */
+  public RelayMap relayMap() {
+    return relayMap;
   }
 
   /** The peers by node id (a read-only view). */

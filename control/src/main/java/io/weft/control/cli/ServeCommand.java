@@ -1,12 +1,17 @@
 package io.weft.control.cli;
 
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.weft.control.http.HttpLimits;
 import io.weft.control.oidc.OidcConfig;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
+import io.weft.control.server.EmbeddedRelay;
 import io.weft.control.server.PrivateFile;
 import io.weft.control.server.Quotas;
+import io.weft.control.server.RelayMapFile;
 import io.weft.control.server.TransportConfig;
+import io.weft.wg.conn.RelayMap;
 import java.net.URISyntaxException;
 import java.net.URI;
 import java.io.IOException;
@@ -129,6 +134,20 @@ final class ServeCommand implements Callable<Integer> {
       description = "Nodes registered with one pre-auth key that may exist at once (default ${DEFAULT-VALUE}).")
   int maxNodesPerKey;
 
+  @Option(names = "--relay-map", paramLabel = "FILE",
+      description = "Relay map sent to nodes (JSON in Tailscale's DERPMap shape) instead of the embedded relay's.")
+  Path relayMapFile;
+
+  @Option(names = "--relay-listen", paramLabel = "HOST:PORT",
+      description = "Address of the embedded relay (DERP over TCP, STUN over UDP; default: --listen's host, any free port).")
+  String relayListen;
+
+  @Option(names = "--no-relay", description = "Do not start the embedded relay.")
+  boolean noRelay;
+
+  /** The file the embedded relay's private key lives in (0600). */
+  static final String RELAY_KEY_FILE = "relay.key";
+
   /** {@code ~/.weft-control}. */
   static Path defaultDataDir() {
     return Path.of(System.getProperty("user.home"), ".weft-control");
@@ -218,8 +237,25 @@ final class ServeCommand implements Callable<Integer> {
     }
     TransportConfig transport = TransportConfig.defaults().withTls(tlsCert, tlsKey);
     transport = transport.withHttp(transport.http().withConnectionCaps(maxConnections, maxConnectionsPerAddress));
+    RelayMap fileMap = null;
+    if (relayMapFile != null) {
+      try {
+        fileMap = RelayMapFile.read(relayMapFile);
+      } catch (IOException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--relay-map " + e.getMessage());
+      }
+    }
+    InetSocketAddress relayAt = noRelay ? null
+        : relayListen != null ? parseListen(relayListen) : new InetSocketAddress(config.listen().getAddress(), 0);
     ControlServer server = ControlServer.start(config, transport);
+    EmbeddedRelay relay = null;
     try {
+      if (relayAt != null) {
+        SslContext relayTls = tlsCert == null ? null : SslContextBuilder.forServer(tlsCert.toFile(), tlsKey.toFile()).build();
+        relay = EmbeddedRelay.start(EmbeddedRelay.admission(server.registry()), dir.resolve(RELAY_KEY_FILE), relayAt,
+            server.url().getHost(), relayTls);
+      }
+      server.setRelayMap(fileMap != null ? fileMap : relay != null ? relay.relayMap() : null);
       Runtime.getRuntime().addShutdownHook(hook);
       String url = server.url().toString();
       InetSocketAddress bound = server.listenAddress();
@@ -227,6 +263,15 @@ final class ServeCommand implements Callable<Integer> {
       out.println("weft control: server key " + server.publicKey().toBase64() + " (served at " + url + "/key)");
       out.println("weft control: database " + describe(config.jdbcUrl()));
       out.println("weft control: admin API at " + url + "/admin/v1/, token " + (generated ? "generated into " : "read from ") + tokenFile);
+      if (relay != null) {
+        out.println("weft control: relay " + relay.server().publicKey() + " on " + relay.relayAddress().getHostString() + ":"
+            + relay.relayAddress().getPort() + " (region " + EmbeddedRelay.REGION_ID + ", admits this server's nodes only)");
+      } else {
+        out.println("weft control: no embedded relay");
+      }
+      if (fileMap != null) {
+        out.println("weft control: relay map from " + relayMapFile + " (" + fileMap.regions().size() + " regions)");
+      }
       if (config.oidc() != null) {
         out.println("weft control: OIDC login via " + config.oidc().issuer() + ", callback " + url + "/oidc/callback");
       }
@@ -238,6 +283,9 @@ final class ServeCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       // Stopped in process: fall through to a clean close.
     } finally {
+      if (relay != null) {
+        relay.close();
+      }
       server.close();
       out.println("weft control: stopped");
       out.flush();

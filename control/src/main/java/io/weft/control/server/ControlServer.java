@@ -138,6 +138,14 @@ public final class ControlServer implements AutoCloseable {
     broker.setPacketFilters(filters);
   }
 
+  /**
+   * Sets the relay map sent in every full map from now on (Tailscale's {@code DERPMap} shape; null
+   * for none). A stream already open gets it when it next receives a full map.
+   */
+  public void setRelayMap(io.weft.wg.conn.RelayMap map) {
+    broker.setRelayMap(map);
+  }
+
   /** The node registry (approve, expire, rename, delete). */
   public NodeRegistry registry() {
     return registry;

@@ -275,9 +275,11 @@ final class ControlSession implements MapStream {
 
   private Message numbered(Message m) {
     return switch (m) {
-      case Message.FullMap f -> new Message.FullMap(++seq, f.epoch(), f.version(), f.domain(), f.self(), f.peers(), f.packetFilter());
+      case Message.FullMap f -> new Message.FullMap(++seq, f.epoch(), f.version(), f.domain(), f.self(), f.peers(), f.packetFilter(),
+          f.relayMap());
       case Message.MapDelta d ->
-          new Message.MapDelta(++seq, d.version(), d.self(), d.peersAdded(), d.peersRemoved(), d.peersChanged(), d.packetFilter());
+          new Message.MapDelta(++seq, d.version(), d.self(), d.peersAdded(), d.peersRemoved(), d.peersChanged(), d.packetFilter(),
+              d.relayMap());
       case Message.KeepAlive k -> new Message.KeepAlive(++seq, k.version());
       default -> m;
     };

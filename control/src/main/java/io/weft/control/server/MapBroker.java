@@ -4,6 +4,7 @@ import io.weft.control.protocol.FilterRule;
 import io.weft.control.protocol.Message;
 import io.weft.control.protocol.Node;
 import io.weft.control.protocol.PeerPatch;
+import io.weft.wg.conn.RelayMap;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -37,6 +38,7 @@ final class MapBroker {
    * allow-all (what a tailnet without a policy file gets), so default-deny nodes still talk.
    */
   private volatile Function<Node, List<FilterRule>> packetFilters = self -> FilterRule.ALLOW_ALL;
+  private volatile RelayMap relayMap;
 
   /** @param loader reads a domain's name and current nodes from the database */
   MapBroker(Function<Long, Domain.Snapshot> loader, SecureRandom random) {
@@ -49,6 +51,11 @@ final class MapBroker {
   /** Replaces the per-node packet filters of the full maps sent from now on. */
   void setPacketFilters(Function<Node, List<FilterRule>> filters) {
     this.packetFilters = java.util.Objects.requireNonNull(filters, "filters");
+  }
+
+  /** Replaces the relay map of the full maps sent from now on (null: none offered). */
+  void setRelayMap(RelayMap map) {
+    this.relayMap = map;
   }
 
   /** This server run's change-log name; a stream from another epoch cannot resume. */
@@ -205,8 +212,8 @@ final class MapBroker {
           }
         }
       }
-      return new Message.FullMap(
-          0, epoch, version, name, self, peers, self == null ? null : packetFilters.apply(self));
+      return new Message.FullMap(0, epoch, version, name, self, peers,
+          self == null ? null : packetFilters.apply(self), relayMap);
     }
 
     /**

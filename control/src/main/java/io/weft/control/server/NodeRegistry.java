@@ -560,6 +560,22 @@ public final class NodeRegistry {
     }
   }
 
+  /**
+   * Whether the embedded relay may serve node key {@code nodeKey} (base64): a node this server
+   * knows, not deleted, whose key has not expired and, where approval is required, approved. Fails
+   * closed: any storage error refuses.
+   */
+  public boolean relayAdmits(String nodeKey) {
+    try {
+      long now = now();
+      return db.inTransaction(c -> Nodes.byNodeKey(c, nodeKey))
+          .filter(n -> !n.expired(now) && (n.approved() || !config.requireApproval()))
+          .isPresent();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
   // ---- admin ----
 
   /** All nodes, for the admin. */

@@ -8,6 +8,7 @@ import io.weft.derp.wire.FrameDecoder;
 import io.weft.derp.wire.Frames;
 import io.weft.derp.wire.Info;
 import io.weft.derp.wire.NaclBox;
+import io.weft.wg.httpupgrade.UpgradeResponse;
 import io.weft.wg.key.NoisePrivateKey;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -86,7 +87,6 @@ public final class DerpClient implements AutoCloseable {
     }
   }
 
-  private static final int MAX_RESPONSE_HEAD = 8192;
 
   private final Socket socket;
   private final InputStream in;
@@ -201,38 +201,12 @@ public final class DerpClient implements AutoCloseable {
     }
   }
 
-  /** Reads the HTTP response head byte by byte (nothing past it), insisting on 101. */
+  /** Reads the HTTP response head strictly (nothing past it), insisting on 101. */
   private void readUpgradeResponse() throws IOException {
-    byte[] head = new byte[MAX_RESPONSE_HEAD];
-    int n = 0;
-    while (true) {
-      int c = in.read();
-      if (c < 0) {
-        throw new IOException("relay closed the connection during the HTTP upgrade");
-      }
-      if (n == head.length) {
-        throw new IOException("HTTP response head over " + MAX_RESPONSE_HEAD + " bytes");
-      }
-      head[n++] = (byte) c;
-      if (n >= 4 && head[n - 4] == '\r' && head[n - 3] == '\n' && head[n - 2] == '\r'
-          && head[n - 1] == '\n') {
-        break;
-      }
+    UpgradeResponse head = UpgradeResponse.read(in);
+    if (head.status() != 101) {
+      throw new IOException("relay refused the DERP upgrade: HTTP " + head.status());
     }
-    String text = new String(head, 0, n, StandardCharsets.ISO_8859_1);
-    String status = text.substring(0, text.indexOf("\r\n"));
-    String[] parts = status.split(" ", 3);
-    if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-      throw new IOException("not an HTTP response: " + printable(status));
-    }
-    if (!parts[1].equals("101")) {
-      throw new IOException("relay refused the DERP upgrade: " + printable(status));
-    }
-  }
-
-  private static String printable(String s) {
-    String t = s.length() > 100 ? s.substring(0, 100) : s;
-    return t.replaceAll("[^\\x20-\\x7e]", "?");
   }
 
   private Frame pendingFrame;

@@ -343,7 +343,8 @@ public final class DerpServer implements AutoCloseable {
     }
   }
 
-  void closePeer(NodeKey key) {
+  /** Closes every connection of {@code key} here (a ClosePeer frame, or an admission revoked). */
+  public void closePeer(NodeKey key) {
     List<ClientConn> l = clients.get(key);
     if (l != null) {
       for (ClientConn c : l) {

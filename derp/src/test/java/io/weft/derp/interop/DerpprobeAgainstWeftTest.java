@@ -2,13 +2,14 @@ package io.weft.derp.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.ssl.SslContext;
-import io.weft.derp.RelayMap;
 import io.weft.derp.TestClients;
 import io.weft.derp.server.Admission;
 import io.weft.derp.server.DerpServer;
 import io.weft.derp.server.Metrics.Counter;
 import io.weft.derp.server.StunServer;
+import io.weft.wg.conn.RelayMap;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.derp.Await;
 import java.net.InetSocketAddress;
@@ -17,7 +18,6 @@ import java.util.ArrayList;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +40,7 @@ class DerpprobeAgainstWeftTest {
     List<DerpServer> relays = new ArrayList<>();
     List<StunServer> stuns = new ArrayList<>();
     List<URI> meshUrls = new ArrayList<>();
-    List<RelayMap.Node> nodes = new ArrayList<>();
+    List<RelayMap.Relay> nodes = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) {
         DerpServer relay = DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
@@ -53,8 +53,8 @@ class DerpprobeAgainstWeftTest {
         StunServer stun = StunServer.bind(relay.eventLoopGroup(),
             new InetSocketAddress("127.0.0.1", 0), relay.metrics());
         stuns.add(stun);
-        nodes.add(new RelayMap.Node("900" + (char) ('a' + i), 900, "localhost", null, "127.0.0.1",
-            null, stun.localAddress().getPort(), false, a.getPort(), true, null, false));
+        nodes.add(new RelayMap.Relay("900" + (char) ('a' + i), 900, "localhost", "127.0.0.1",
+            null, a.getPort(), stun.localAddress().getPort(), true));
       }
       for (int i = 0; i < 3; i++) {
         for (int j = 0; j < 3; j++) {
@@ -66,10 +66,10 @@ class DerpprobeAgainstWeftTest {
       for (DerpServer r : relays) {
         Await.until("both peers watching", () -> r.metrics().currentWatchers() == 2);
       }
-      RelayMap map = new RelayMap(Map.of(900,
-          new RelayMap.Region(900, "weft", "Weft loopback", nodes)), false);
+      RelayMap map = new RelayMap(List.of(
+          new RelayMap.Region(900, "weft", "Weft loopback", false, nodes)));
       Path mapFile = dir.resolve("derpmap.json");
-      Files.writeString(mapFile, map.toJson());
+      Files.writeString(mapFile, new ObjectMapper().writeValueAsString(map));
       // 15 s intervals: each probe may take 0.8 of its interval (prober.go:148). derpprobe gives
       // the mesh only 100 ms to learn of the receiving client (prober/derp.go:757); on a
       // saturated machine one run can lose that race, so up to three runs, each one reported.

@@ -1,4 +1,4 @@
-package io.weft.control.client;
+package io.weft.wg.httpupgrade;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -46,12 +46,12 @@ class UpgradeResponseTest {
     };
     for (String b : bad) {
       assertThatThrownBy(() -> parse(b)).as("%s", b.replace("\r", "\\r").replace("\n", "\\n"))
-          .isInstanceOf(ControlException.class).hasMessageContaining("malformed HTTP response");
+          .isInstanceOf(MalformedResponseException.class).hasMessageContaining("malformed HTTP response");
     }
   }
 
   @Test
-  void shouldNeverThrowAnythingButControlExceptionOnGarbage() {
+  void shouldNeverThrowAnythingButMalformedResponseExceptionOnGarbage() {
     long seed = System.nanoTime();
     Random random = new Random(seed);
     byte[] alphabet = "HTP/1.0 1234567890:\r\n\t aZ-\u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1);
@@ -67,7 +67,7 @@ class UpgradeResponseTest {
       System.arraycopy(input, 0, all, p.length, input.length);
       try {
         UpgradeResponse.read(new ByteArrayInputStream(all));
-      } catch (ControlException e) {
+      } catch (MalformedResponseException e) {
         // refused: fine
       } catch (IOException | RuntimeException e) {
         throw new AssertionError("seed " + seed + ", case " + i + ": " + e, e);

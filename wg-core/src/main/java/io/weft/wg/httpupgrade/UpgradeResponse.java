@@ -1,4 +1,4 @@
-package io.weft.control.client;
+package io.weft.wg.httpupgrade;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,14 +10,20 @@ import java.util.Locale;
  * HTTP/1.1 NNN reason}, header lines {@code name: value} ending in CRLF, at most {@value
  * #MAX_LINE} bytes a line, {@value #MAX_HEADERS} lines and {@value #MAX_HEAD} bytes in all. Bare
  * LF, obs-folded lines, whitespace before the colon, a non-token name, a non-numeric or repeated
- * {@code Content-Length}: each is a {@link ControlException} (502), never a guess.
+ * {@code Content-Length}: each is a {@link MalformedResponseException}, never a guess. Shared by
+ * the control client and the DERP client; reads nothing past the blank line.
+ *
+ * @param status the status code
+ * @param contentLength the {@code Content-Length}, -1 when absent
+ * @param upgrade the {@code Upgrade} header, null when absent
  */
-record UpgradeResponse(int status, long contentLength, String upgrade) {
-  static final int MAX_LINE = 8 * 1024;
-  static final int MAX_HEADERS = 100;
-  static final int MAX_HEAD = 64 * 1024;
+public record UpgradeResponse(int status, long contentLength, String upgrade) {
+  public static final int MAX_LINE = 8 * 1024;
+  public static final int MAX_HEADERS = 100;
+  public static final int MAX_HEAD = 64 * 1024;
 
-  static UpgradeResponse read(InputStream in) throws IOException {
+  /** Reads one response head from {@code in}, byte by byte. */
+  public static UpgradeResponse read(InputStream in) throws IOException {
     int[] budget = {MAX_HEAD};
     String statusLine = line(in, budget);
     if (statusLine == null || !statusLine.matches("HTTP/1\\.[01] [1-5][0-9][0-9]( [\\x20-\\x7e\\t]*)?")) {
@@ -111,7 +117,7 @@ record UpgradeResponse(int status, long contentLength, String upgrade) {
     }
   }
 
-  private static ControlException malformed(String what) {
-    return new ControlException(502, "malformed HTTP response from the server: " + what);
+  private static MalformedResponseException malformed(String what) {
+    return new MalformedResponseException(what);
   }
 }
