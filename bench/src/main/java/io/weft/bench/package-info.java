@@ -1,4 +1,2 @@
-/**
- * JMH benchmarks, one class per hot component.
- */
+/** JMH benchmarks, one class per hot component. */
 package io.weft.bench;

@@ -1,4 +1,2 @@
-/**
- * The coordination server: login, node registry, policy, netmap streaming.
- */
+/** The coordination server: login, node registry, policy, netmap streaming. */
 package io.weft.control;

@@ -25,7 +25,8 @@ public final class NodeKey {
 
   /** The key at {@code src[off, off+32)}. */
   public static NodeKey of(byte[] src, int off) {
-    return new NodeKey(be64(src, off), be64(src, off + 8), be64(src, off + 16), be64(src, off + 24));
+    return new NodeKey(
+        be64(src, off), be64(src, off + 8), be64(src, off + 16), be64(src, off + 24));
   }
 
   public static NodeKey of(NoisePublicKey k) {

@@ -62,8 +62,8 @@ public final class TestClients {
   }
 
   public static DerpClient connect(URI url, Recorder r) throws IOException {
-    return DerpClient.connect(url, NoisePrivateKey.generate(RANDOM),
-        DerpClient.Options.defaults(), r);
+    return DerpClient.connect(
+        url, NoisePrivateKey.generate(RANDOM), DerpClient.Options.defaults(), r);
   }
 
   public static DerpClient connect(URI url, NoisePrivateKey k, DerpClient.Options o, Recorder r)

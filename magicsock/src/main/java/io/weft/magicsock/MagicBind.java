@@ -44,12 +44,12 @@ import java.util.function.Supplier;
 
 /**
  * The mesh {@link Bind}: one UDP socket (wg-core's plain bind, inside) carrying WireGuard, disco
- * and STUN, told apart by header, plus the home relay (a {@link RegionClient}) as a second
- * {@link Bind.Receiver}. Peers are named by node key ({@link PeerEndpoint}); a packet to a peer
- * goes to its best direct address while a pong has confirmed it within {@link
- * Options#trustDuration}, and otherwise over the relay and, if a direct address was ever
- * confirmed, to it as well (Tailscale's {@code addrForSendLocked}). Disco pings go to every
- * candidate when the peer is set, when sending finds no trusted path, and from {@link #tick}.
+ * and STUN, told apart by header, plus the home relay (a {@link RegionClient}) as a second {@link
+ * Bind.Receiver}. Peers are named by node key ({@link PeerEndpoint}); a packet to a peer goes to
+ * its best direct address while a pong has confirmed it within {@link Options#trustDuration}, and
+ * otherwise over the relay and, if a direct address was ever confirmed, to it as well (Tailscale's
+ * {@code addrForSendLocked}). Disco pings go to every candidate when the peer is set, when sending
+ * finds no trusted path, and from {@link #tick}.
  *
  * <p>Time comes from the injected {@link NanoClock}; {@link #tick} does the periodic work and is
  * called by a background thread only when {@link Options#tickInterval} is non-null.
@@ -57,48 +57,82 @@ import java.util.function.Supplier;
 public final class MagicBind implements Bind {
   /** Where a relay-delivered disco packet claims to come from (Tailscale's magic address). */
   static final byte[] DERP_MAGIC_IP = {127, 3, 3, 40};
+
   /** How often a trusted path in use is pinged to keep it trusted (Tailscale's heartbeat). */
   public static final Duration HEARTBEAT = Duration.ofSeconds(3);
+
   /** How long after the last send a peer counts as active (heartbeats stop after it). */
   public static final Duration SESSION_ACTIVE = Duration.ofSeconds(45);
 
   /** Tunables; {@link #defaults()} are Tailscale's. */
-  public record Options(NanoClock clock, Duration trustDuration, Duration pingInterval,
-      Duration tickInterval, Function<RelayMap.Relay, URI> relayUri,
-      Supplier<Bind> udp, DerpClient.Options derpOptions, boolean interfaceEndpoints) {
+  public record Options(
+      NanoClock clock,
+      Duration trustDuration,
+      Duration pingInterval,
+      Duration tickInterval,
+      Function<RelayMap.Relay, URI> relayUri,
+      Supplier<Bind> udp,
+      DerpClient.Options derpOptions,
+      boolean interfaceEndpoints) {
     /** Trust 6.5 s, re-ping every 5 s, tick every second, HTTPS relays, the platform UDP bind. */
     public static Options defaults() {
-      return new Options(NanoClock.SYSTEM, Duration.ofMillis(6500), Duration.ofSeconds(5),
+      return new Options(
+          NanoClock.SYSTEM,
+          Duration.ofMillis(6500),
+          Duration.ofSeconds(5),
           Duration.ofSeconds(1),
           r -> URI.create("https://" + r.hostName() + ":" + r.relayPort() + "/derp"),
-          Binds::defaultBind, DerpClient.Options.defaults(), true);
+          Binds::defaultBind,
+          DerpClient.Options.defaults(),
+          true);
     }
 
     public Options withClock(NanoClock c) {
-      return new Options(c, trustDuration, pingInterval, tickInterval, relayUri, udp,
-          derpOptions, interfaceEndpoints);
+      return new Options(
+          c,
+          trustDuration,
+          pingInterval,
+          tickInterval,
+          relayUri,
+          udp,
+          derpOptions,
+          interfaceEndpoints);
     }
 
     /** Null: no background ticker (tests call {@link MagicBind#tick}). */
     public Options withTickInterval(Duration d) {
-      return new Options(clock, trustDuration, pingInterval, d, relayUri, udp, derpOptions,
-          interfaceEndpoints);
+      return new Options(
+          clock, trustDuration, pingInterval, d, relayUri, udp, derpOptions, interfaceEndpoints);
     }
 
     public Options withRelayUri(Function<RelayMap.Relay, URI> f) {
-      return new Options(clock, trustDuration, pingInterval, tickInterval, f, udp, derpOptions,
+      return new Options(
+          clock,
+          trustDuration,
+          pingInterval,
+          tickInterval,
+          f,
+          udp,
+          derpOptions,
           interfaceEndpoints);
     }
 
     /** Whether interface addresses are advertised (call-me-maybe, the listener). */
     public Options withInterfaceEndpoints(boolean on) {
-      return new Options(clock, trustDuration, pingInterval, tickInterval, relayUri, udp,
-          derpOptions, on);
+      return new Options(
+          clock, trustDuration, pingInterval, tickInterval, relayUri, udp, derpOptions, on);
     }
 
     public Options withUdp(Supplier<Bind> s) {
-      return new Options(clock, trustDuration, pingInterval, tickInterval, relayUri, s,
-          derpOptions, interfaceEndpoints);
+      return new Options(
+          clock,
+          trustDuration,
+          pingInterval,
+          tickInterval,
+          relayUri,
+          s,
+          derpOptions,
+          interfaceEndpoints);
     }
   }
 
@@ -112,8 +146,10 @@ public final class MagicBind implements Bind {
     public final LongAdder discoPongsReceived = new LongAdder();
     public final LongAdder callMeMaybeReceived = new LongAdder();
     public final LongAdder stunResponses = new LongAdder();
+
     /** Relay packets dropped because the relay receive queue was full, or no relay was up. */
     public final LongAdder relayDropped = new LongAdder();
+
     public final DiscoCounters disco = new DiscoCounters();
   }
 
@@ -146,8 +182,10 @@ public final class MagicBind implements Bind {
   private final StunClient stun;
   private final DiscoPacket discoReader = new DiscoPacket();
   private volatile RegionClient home;
+
   /** One client per region in use: the home one, and peers' home regions when they differ. */
   private final ConcurrentHashMap<Integer, RegionClient> regionClients = new ConcurrentHashMap<>();
+
   private volatile int homeRegion;
   private volatile boolean closed;
   private volatile List<InetSocketAddress> localEndpoints = List.of();
@@ -155,7 +193,10 @@ public final class MagicBind implements Bind {
   private InetSocketAddress stunMapped;
   private Thread ticker;
 
-  MagicBind(BindFactory.NodeKeys keys, RelayMap relays, BindFactory.EndpointListener listener,
+  MagicBind(
+      BindFactory.NodeKeys keys,
+      RelayMap relays,
+      BindFactory.EndpointListener listener,
       Options options) {
     this.keys = keys;
     this.relays = relays;
@@ -164,8 +205,9 @@ public final class MagicBind implements Bind {
     this.clock = options.clock();
     this.udp = options.udp().get();
     this.self = NodeKey.of(keys.nodePublic());
-    this.stun = new StunClient((d, to) -> udp.send(new ByteBuffer[] {ByteBuffer.wrap(d)}, 1,
-        new UdpEndpoint(to)));
+    this.stun =
+        new StunClient(
+            (d, to) -> udp.send(new ByteBuffer[] {ByteBuffer.wrap(d)}, 1, new UdpEndpoint(to)));
   }
 
   public Stats stats() {
@@ -209,12 +251,16 @@ public final class MagicBind implements Bind {
     updateLocalEndpoints(bound, null);
     if (ticker == null && options.tickInterval() != null) {
       long every = options.tickInterval().toNanos();
-      ticker = Thread.ofVirtual().name("magicsock-tick").start(() -> {
-        while (!closed) {
-          java.util.concurrent.locks.LockSupport.parkNanos(every);
-          tick();
-        }
-      });
+      ticker =
+          Thread.ofVirtual()
+              .name("magicsock-tick")
+              .start(
+                  () -> {
+                    while (!closed) {
+                      java.util.concurrent.locks.LockSupport.parkNanos(every);
+                      tick();
+                    }
+                  });
     }
     return bound;
   }
@@ -256,8 +302,7 @@ public final class MagicBind implements Bind {
     }
   }
 
-  private int receiveRelay(ByteBuffer[] bufs, int[] sizes, Endpoint[] sources)
-      throws IOException {
+  private int receiveRelay(ByteBuffer[] bufs, int[] sizes, Endpoint[] sources) throws IOException {
     RelayPacket p;
     try {
       do {
@@ -362,9 +407,9 @@ public final class MagicBind implements Bind {
   }
 
   /**
-   * Periodic work at the clock's now: heartbeats each trusted path in use every {@link
-   * #HEARTBEAT} (so it stays trusted while pongs come back), and pings every candidate of peers
-   * without a trusted path (rate limited by {@link Options#pingInterval}).
+   * Periodic work at the clock's now: heartbeats each trusted path in use every {@link #HEARTBEAT}
+   * (so it stays trusted while pongs come back), and pings every candidate of peers without a
+   * trusted path (rate limited by {@link Options#pingInterval}).
    */
   public void tick() {
     if (closed) {
@@ -423,8 +468,9 @@ public final class MagicBind implements Bind {
     if (paths.discoKey() != null) {
       String dk = paths.discoKey().key().toHex();
       if (byDisco.get(dk) != p) {
-        p.boxKey = NaclBox.beforeNm(keys.discoPrivate().key().rawForCrypto(),
-            paths.discoKey().key().toBytes());
+        p.boxKey =
+            NaclBox.beforeNm(
+                keys.discoPrivate().key().rawForCrypto(), paths.discoKey().key().toBytes());
         byDisco.put(dk, p);
       }
     }
@@ -440,8 +486,13 @@ public final class MagicBind implements Bind {
 
   /** True when the datagram is WireGuard (for the device); disco and STUN are consumed here. */
   private boolean demux(ByteBuffer b, int size, Endpoint source) {
-    if (size >= Stun.HEADER && b.get(1) == 0x01 && (b.get(0) & 0xc0) == 0 && b.get(4) == 0x21
-        && b.get(5) == 0x12 && b.get(6) == (byte) 0xA4 && b.get(7) == 0x42) {
+    if (size >= Stun.HEADER
+        && b.get(1) == 0x01
+        && (b.get(0) & 0xc0) == 0
+        && b.get(4) == 0x21
+        && b.get(5) == 0x12
+        && b.get(6) == (byte) 0xA4
+        && b.get(7) == 0x42) {
       byte[] d = new byte[size];
       b.get(0, d);
       if (stun.offer(d, 0, size)) {
@@ -449,7 +500,8 @@ public final class MagicBind implements Bind {
       }
       return false;
     }
-    if (size >= DiscoPacket.HEADER_LENGTH && b.get(0) == DiscoPacket.MAGIC[0]
+    if (size >= DiscoPacket.HEADER_LENGTH
+        && b.get(0) == DiscoPacket.MAGIC[0]
         && b.get(1) == DiscoPacket.MAGIC[1]) {
       byte[] d = new byte[size];
       b.get(0, d);
@@ -473,8 +525,8 @@ public final class MagicBind implements Bind {
       handleDisco(java.util.Arrays.copyOfRange(buf, off, off + len), null, src);
       return;
     }
-    if (!relayQueue.offer(new RelayPacket(src, java.util.Arrays.copyOfRange(buf, off,
-        off + len)))) {
+    if (!relayQueue.offer(
+        new RelayPacket(src, java.util.Arrays.copyOfRange(buf, off, off + len)))) {
       stats.relayDropped.increment();
     }
   }
@@ -582,8 +634,8 @@ public final class MagicBind implements Bind {
   }
 
   /**
-   * The client for region {@code id}, connecting on first use; null when the map has no such
-   * region (or it has no relays) or the bind is closed.
+   * The client for region {@code id}, connecting on first use; null when the map has no such region
+   * (or it has no relays) or the bind is closed.
    */
   private RegionClient region(int id) {
     RegionClient c = regionClients.get(id);
@@ -596,21 +648,27 @@ public final class MagicBind implements Bind {
         for (RelayMap.Relay relay : r.relays()) {
           uris.add(options.relayUri().apply(relay));
         }
-        return regionClients.computeIfAbsent(id, k -> new RegionClient(uris,
-            keys.nodePrivate(), options.derpOptions(), new DerpClient.Listener() {
-              @Override
-              public void onPacket(NodeKey src, byte[] buf, int off, int len) {
-                onRelayPacket(k, src, buf, off, len);
-              }
-            }));
+        return regionClients.computeIfAbsent(
+            id,
+            k ->
+                new RegionClient(
+                    uris,
+                    keys.nodePrivate(),
+                    options.derpOptions(),
+                    new DerpClient.Listener() {
+                      @Override
+                      public void onPacket(NodeKey src, byte[] buf, int off, int len) {
+                        onRelayPacket(k, src, buf, off, len);
+                      }
+                    }));
       }
     }
     return null;
   }
 
   /**
-   * Where the peer is reached by relay (Tailscale sends to the peer's home region): its home
-   * from the network map, else the region it last reached us through, else our home.
+   * Where the peer is reached by relay (Tailscale sends to the peer's home region): its home from
+   * the network map, else the region it last reached us through, else our home.
    */
   private RegionClient relayFor(PeerEndpoint p) {
     PeerPaths pp = p.paths;
@@ -628,7 +686,9 @@ public final class MagicBind implements Bind {
     stats.sentRelay.increment();
   }
 
-  /** Recomputes the local endpoints after the socket bound {@code port} or STUN saw {@code mapped}. */
+  /**
+   * Recomputes the local endpoints after the socket bound {@code port} or STUN saw {@code mapped}.
+   */
   private synchronized void updateLocalEndpoints(int port, InetSocketAddress mapped) {
     if (port != 0) {
       boundPort = port;

@@ -15,10 +15,13 @@ public final class PeerEndpoint implements Endpoint {
   final NodeKey nodeKey;
   private final byte[] identity;
   volatile PeerPaths paths;
+
   /** Precomputed NaCl box key with the peer's disco key, null without one. */
   volatile byte[] boxKey;
+
   /** Candidate addresses: the network map's, then ones learned from call-me-maybe and pings. */
   volatile List<InetSocketAddress> candidates = List.of();
+
   /** The relay region the peer's last relayed packet came through, 0 for none yet. */
   volatile int relayRegion;
 
@@ -49,8 +52,8 @@ public final class PeerEndpoint implements Endpoint {
 
   /**
    * A pong from {@code addr} after {@code latency}: trusts the path until {@code until}. A
-   * different address replaces the best one only when the best is no longer trusted or the new
-   * one is faster.
+   * different address replaces the best one only when the best is no longer trusted or the new one
+   * is faster.
    */
   synchronized void notePong(InetSocketAddress addr, long latency, long now, long until) {
     boolean bestTrusted = bestAddr != null && now - trustedUntilNanos < 0;
@@ -87,7 +90,9 @@ public final class PeerEndpoint implements Endpoint {
    */
   synchronized InetSocketAddress heartbeatDue(long now, long interval, long activeWindow) {
     InetSocketAddress a = trustedAddr(now);
-    if (a == null || !sentOnce || now - lastSendNanos > activeWindow
+    if (a == null
+        || !sentOnce
+        || now - lastSendNanos > activeWindow
         || now - lastHeartbeatNanos < interval) {
       return null;
     }

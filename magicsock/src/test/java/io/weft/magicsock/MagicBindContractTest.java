@@ -18,9 +18,14 @@ class MagicBindContractTest extends BindContractTest {
     NoisePrivateKey n = NoisePrivateKey.generate(r);
     DiscoPrivateKey d = DiscoPrivateKey.generate(r);
     try {
-      return MagicBind.factory(MagicBind.Options.defaults().withTickInterval(null)
-              .withUdp(UdpBind::new).withInterfaceEndpoints(false))
-          .create(new BindFactory.NodeKeys(n, n.publicKey(), d, d.publicKey()), RelayMap.EMPTY,
+      return MagicBind.factory(
+              MagicBind.Options.defaults()
+                  .withTickInterval(null)
+                  .withUdp(UdpBind::new)
+                  .withInterfaceEndpoints(false))
+          .create(
+              new BindFactory.NodeKeys(n, n.publicKey(), d, d.publicKey()),
+              RelayMap.EMPTY,
               BindFactory.EndpointListener.NONE);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);

@@ -37,11 +37,19 @@ class MagicBindDemuxTest {
     SecureRandom r = new SecureRandom();
     NoisePrivateKey n = NoisePrivateKey.generate(r);
     DiscoPrivateKey d = DiscoPrivateKey.generate(r);
-    MagicBind bind = (MagicBind) MagicBind.factory(MagicBind.Options.defaults()
-            .withTickInterval(null).withUdp(udp).withInterfaceEndpoints(false))
-        .create(new BindFactory.NodeKeys(n, n.publicKey(), d, d.publicKey()), RelayMap.EMPTY,
-            BindFactory.EndpointListener.NONE);
-    try (bind; DatagramChannel ch = DatagramChannel.open()) {
+    MagicBind bind =
+        (MagicBind)
+            MagicBind.factory(
+                    MagicBind.Options.defaults()
+                        .withTickInterval(null)
+                        .withUdp(udp)
+                        .withInterfaceEndpoints(false))
+                .create(
+                    new BindFactory.NodeKeys(n, n.publicKey(), d, d.publicKey()),
+                    RelayMap.EMPTY,
+                    BindFactory.EndpointListener.NONE);
+    try (bind;
+        DatagramChannel ch = DatagramChannel.open()) {
       bind.open(0);
       InetSocketAddress to = new InetSocketAddress("127.0.0.1", bind.port());
       List<byte[]> wireGuard = new ArrayList<>();

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two wg-core devices over two MagicBinds with a Weft relay between them, on loopback and a manual
- * clock: relayed while the candidates are wrong (UDP "blocked"), direct after a disco pong with
- * the WireGuard session intact, and relayed-and-direct again once the trust expires.
+ * clock: relayed while the candidates are wrong (UDP "blocked"), direct after a disco pong with the
+ * WireGuard session intact, and relayed-and-direct again once the trust expires.
  */
 class MagicBindDeviceTest {
   static final Duration WAIT = Duration.ofSeconds(10);
@@ -68,21 +68,37 @@ class MagicBindDeviceTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    relay = DerpServer.builder(NoisePrivateKey.generate(RANDOM)).admission(Admission.acceptAny())
-        .ioThreads(1).build();
+    relay =
+        DerpServer.builder(NoisePrivateKey.generate(RANDOM))
+            .admission(Admission.acceptAny())
+            .ioThreads(1)
+            .build();
     InetSocketAddress ra = relay.listen(new InetSocketAddress("127.0.0.1", 0), null);
     relayPort = ra.getPort();
-    stun = StunServer.bind(relay.eventLoopGroup(), new InetSocketAddress("127.0.0.1", 0),
-        relay.metrics());
-    RelayMap map = new RelayMap(List.of(new RelayMap.Region(1, "lo", List.of(
-        new RelayMap.Relay("lo1", "127.0.0.1", ra.getPort(), stun.localAddress().getPort())))));
-    MagicBind.Options opt = MagicBind.Options.defaults().withClock(clock).withTickInterval(null)
-        .withRelayUri(r -> URI.create("http://" + r.hostName() + ":" + r.relayPort() + "/derp"))
-        .withUdp(UdpBind::new).withInterfaceEndpoints(false);
+    stun =
+        StunServer.bind(
+            relay.eventLoopGroup(), new InetSocketAddress("127.0.0.1", 0), relay.metrics());
+    RelayMap map =
+        new RelayMap(
+            List.of(
+                new RelayMap.Region(
+                    1,
+                    "lo",
+                    List.of(
+                        new RelayMap.Relay(
+                            "lo1", "127.0.0.1", ra.getPort(), stun.localAddress().getPort())))));
+    MagicBind.Options opt =
+        MagicBind.Options.defaults()
+            .withClock(clock)
+            .withTickInterval(null)
+            .withRelayUri(r -> URI.create("http://" + r.hostName() + ":" + r.relayPort() + "/derp"))
+            .withUdp(UdpBind::new)
+            .withInterfaceEndpoints(false);
     options = opt;
     keysA = keys();
     keysB = keys();
-    bindA = (MagicBind) MagicBind.factory(opt).create(keysA, map, BindFactory.EndpointListener.NONE);
+    bindA =
+        (MagicBind) MagicBind.factory(opt).create(keysA, map, BindFactory.EndpointListener.NONE);
     bindB = (MagicBind) MagicBind.factory(opt).create(keysB, map, told::add);
     a = new Device(tunA, bindA, clock, LOG);
     b = new Device(tunB, bindB, clock, LOG);
@@ -92,9 +108,12 @@ class MagicBindDeviceTest {
     b.setPrivateKey(keysB.nodePrivate());
     a.up(false);
     b.up(false);
-    Await.until("both binds on the relay", WAIT,
-        () -> relay.isConnected(NodeKey.of(keysA.nodePublic()))
-            && relay.isConnected(NodeKey.of(keysB.nodePublic())));
+    Await.until(
+        "both binds on the relay",
+        WAIT,
+        () ->
+            relay.isConnected(NodeKey.of(keysA.nodePublic()))
+                && relay.isConnected(NodeKey.of(keysB.nodePublic())));
     bOnA = a.addPeer(keysB.nodePublic());
     aOnB = b.addPeer(keysA.nodePublic());
     a.addAllowedIp(bOnA, IP_B, 32);
@@ -146,9 +165,12 @@ class MagicBindDeviceTest {
     InetSocketAddress bAddr = new InetSocketAddress("127.0.0.1", b.listenPort());
     Endpoint same = bindA.endpointFor(paths(keysB, bAddr));
     assertThat(same).as("one endpoint per peer, named by node key").isSameAs(bOnA.endpoint());
-    Await.until("both sides trust the direct path", WAIT,
-        () -> bindA.directPath(keysB.nodePublic()) != null
-            && bindB.directPath(keysA.nodePublic()) != null);
+    Await.until(
+        "both sides trust the direct path",
+        WAIT,
+        () ->
+            bindA.directPath(keysB.nodePublic()) != null
+                && bindB.directPath(keysA.nodePublic()) != null);
     assertThat(bindA.directPath(keysB.nodePublic())).isEqualTo(bAddr);
     assertThat(bindB.directPath(keysA.nodePublic()).getPort()).isEqualTo(a.listenPort());
 
@@ -156,14 +178,16 @@ class MagicBindDeviceTest {
     long relayedB = bindB.stats().sentRelay.sum();
     long udpInB = bindB.stats().receivedUdp.sum();
     roundTrip("direct");
-    assertThat(bindA.stats().sentRelay.sum()).as("A sent nothing more via the relay")
+    assertThat(bindA.stats().sentRelay.sum())
+        .as("A sent nothing more via the relay")
         .isEqualTo(relayedA);
     assertThat(bindB.stats().sentRelay.sum()).isEqualTo(relayedB);
     assertThat(bindB.stats().receivedUdp.sum()).isGreaterThan(udpInB);
     assertThat(bOnA.currentKeypair()).as("the same WireGuard session").isSameAs(sessionA);
     assertThat(aOnB.currentKeypair()).isSameAs(sessionB);
     assertThat(a.stats().handshakesCompleted.sum() + b.stats().handshakesCompleted.sum())
-        .as("no new handshake").isEqualTo(handshakes);
+        .as("no new handshake")
+        .isEqualTo(handshakes);
     assertThat(bOnA.endpoint()).as("WireGuard never saw a path change").isSameAs(same);
   }
 
@@ -184,10 +208,14 @@ class MagicBindDeviceTest {
     byte[] p = Packets.udp4(IP_A, IP_B, 1000, 2000, "both ways".getBytes());
     tunA.inject(p);
     assertThat(tunB.take(10)).isEqualTo(p);
-    Await.until("the packet went to the relay and to the stale address", WAIT,
+    Await.until(
+        "the packet went to the relay and to the stale address",
+        WAIT,
         () -> bindA.stats().sentRelay.sum() > relayed && bindA.stats().sentUdp.sum() > udp);
     assertThat(bindA.stats().discoPingsSent.sum()).as("sending re-probed").isGreaterThan(pings);
-    Await.until("trusted again after the new pong", WAIT,
+    Await.until(
+        "trusted again after the new pong",
+        WAIT,
         () -> bindA.directPath(keysB.nodePublic()) != null);
   }
 
@@ -201,10 +229,11 @@ class MagicBindDeviceTest {
       clock.advance(MagicBind.HEARTBEAT);
       long pongs = bindA.stats().discoPongsReceived.sum();
       bindA.tick();
-      Await.until("heartbeat " + i + " answered", WAIT,
+      Await.until(
+          "heartbeat " + i + " answered",
+          WAIT,
           () -> bindA.stats().discoPongsReceived.sum() > pongs);
-      assertThat(bindA.directPath(keysB.nodePublic())).as("trusted after %d s", 3 * i)
-          .isNotNull();
+      assertThat(bindA.directPath(keysB.nodePublic())).as("trusted after %d s", 3 * i).isNotNull();
     }
     long relayed = bindA.stats().sentRelay.sum();
     roundTrip("still direct after 12 s");
@@ -217,7 +246,9 @@ class MagicBindDeviceTest {
     // B learns its address from the relay's STUN server through its one socket...
     bindB.probeStun();
     InetSocketAddress bAddr = new InetSocketAddress("127.0.0.1", b.listenPort());
-    Await.until("B's STUN answer came back on the shared socket", WAIT,
+    Await.until(
+        "B's STUN answer came back on the shared socket",
+        WAIT,
         () -> bindB.localEndpoints().equals(List.of(bAddr)));
     assertThat(bindB.stats().stunResponses.sum()).isEqualTo(1);
     assertThat(told).contains(List.of(bAddr));
@@ -225,10 +256,13 @@ class MagicBindDeviceTest {
     // ...and, at its next ping round, tells A over the relay; A's network map stays wrong.
     clock.advance(options.pingInterval());
     bindB.tick();
-    Await.until("A got the call-me-maybe and both trust the direct path", WAIT,
-        () -> bindA.stats().callMeMaybeReceived.sum() == 1
-            && bindA.directPath(keysB.nodePublic()) != null
-            && bindB.directPath(keysA.nodePublic()) != null);
+    Await.until(
+        "A got the call-me-maybe and both trust the direct path",
+        WAIT,
+        () ->
+            bindA.stats().callMeMaybeReceived.sum() == 1
+                && bindA.directPath(keysB.nodePublic()) != null
+                && bindB.directPath(keysA.nodePublic()) != null);
     assertThat(bindA.directPath(keysB.nodePublic())).isEqualTo(bAddr);
     long relayed = bindA.stats().sentRelay.sum();
     roundTrip("direct via the STUN-mapped endpoint");
@@ -243,11 +277,10 @@ class MagicBindDeviceTest {
       byte[] fakeDisco = new byte[100];
       System.arraycopy(io.weft.magicsock.disco.DiscoPacket.MAGIC, 0, fakeDisco, 0, 6);
       ch.send(java.nio.ByteBuffer.wrap(fakeDisco), to);
-      byte[] stunJunk = io.weft.derp.stun.Stun.bindingResponse(
-          io.weft.derp.stun.Stun.newTxId(), to);
+      byte[] stunJunk =
+          io.weft.derp.stun.Stun.bindingResponse(io.weft.derp.stun.Stun.newTxId(), to);
       ch.send(java.nio.ByteBuffer.wrap(stunJunk), to);
-      Await.until("both counted", WAIT,
-          () -> bindB.stats().disco.unknownSender.sum() == 1);
+      Await.until("both counted", WAIT, () -> bindB.stats().disco.unknownSender.sum() == 1);
       // seeded: random datagrams of every length up to 300, some with the disco magic or the
       // STUN cookie in front; none may stop the socket
       long seed = Long.getLong("weft.seed", System.nanoTime());
@@ -268,8 +301,10 @@ class MagicBindDeviceTest {
         }
         ch.send(java.nio.ByteBuffer.wrap(d), to);
       }
-      Await.until("disco-shaped garbage from A's key was opened and rejected (seed " + seed + ")",
-          WAIT, () -> bindB.stats().disco.badBox.sum() > 0);
+      Await.until(
+          "disco-shaped garbage from A's key was opened and rejected (seed " + seed + ")",
+          WAIT,
+          () -> bindB.stats().disco.badBox.sum() > 0);
     }
     roundTrip("still working");
   }

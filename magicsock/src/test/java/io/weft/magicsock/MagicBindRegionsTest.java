@@ -10,8 +10,8 @@ import io.weft.wg.conn.BindFactory;
 import io.weft.wg.conn.PeerPaths;
 import io.weft.wg.conn.RelayMap;
 import io.weft.wg.conn.UdpBind;
-import io.weft.wg.device.Device;
 import io.weft.wg.device.Constants;
+import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
 import io.weft.wg.key.DiscoPrivateKey;
 import io.weft.wg.key.NoisePrivateKey;
@@ -41,30 +41,44 @@ class MagicBindRegionsTest {
   }
 
   static RelayMap.Region region(int id, InetSocketAddress a) {
-    return new RelayMap.Region(id, "r" + id,
-        List.of(new RelayMap.Relay("r" + id, "127.0.0.1", a.getPort(), 0)));
+    return new RelayMap.Region(
+        id, "r" + id, List.of(new RelayMap.Relay("r" + id, "127.0.0.1", a.getPort(), 0)));
   }
 
   @Test
   void eachSideSendsToThePeersHomeRegion() throws Exception {
     ManualClock clock = new ManualClock();
-    MagicBind.Options opt = MagicBind.Options.defaults().withClock(clock).withTickInterval(null)
-        .withRelayUri(r -> URI.create("http://" + r.hostName() + ":" + r.relayPort() + "/derp"))
-        .withUdp(UdpBind::new).withInterfaceEndpoints(false);
-    try (DerpServer relay1 = DerpServer.builder(NoisePrivateKey.generate(RANDOM))
-            .admission(Admission.acceptAny()).ioThreads(1).build();
-        DerpServer relay2 = DerpServer.builder(NoisePrivateKey.generate(RANDOM))
-            .admission(Admission.acceptAny()).ioThreads(1).build();
-        DatagramChannel blackHole = DatagramChannel.open()
-            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+    MagicBind.Options opt =
+        MagicBind.Options.defaults()
+            .withClock(clock)
+            .withTickInterval(null)
+            .withRelayUri(r -> URI.create("http://" + r.hostName() + ":" + r.relayPort() + "/derp"))
+            .withUdp(UdpBind::new)
+            .withInterfaceEndpoints(false);
+    try (DerpServer relay1 =
+            DerpServer.builder(NoisePrivateKey.generate(RANDOM))
+                .admission(Admission.acceptAny())
+                .ioThreads(1)
+                .build();
+        DerpServer relay2 =
+            DerpServer.builder(NoisePrivateKey.generate(RANDOM))
+                .admission(Admission.acceptAny())
+                .ioThreads(1)
+                .build();
+        DatagramChannel blackHole =
+            DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
       RelayMap.Region r1 = region(1, relay1.listen(new InetSocketAddress("127.0.0.1", 0), null));
       RelayMap.Region r2 = region(2, relay2.listen(new InetSocketAddress("127.0.0.1", 0), null));
       BindFactory.NodeKeys ka = keys();
       BindFactory.NodeKeys kb = keys();
-      MagicBind bindA = (MagicBind) MagicBind.factory(opt)
-          .create(ka, new RelayMap(List.of(r1, r2)), BindFactory.EndpointListener.NONE);
-      MagicBind bindB = (MagicBind) MagicBind.factory(opt)
-          .create(kb, new RelayMap(List.of(r2, r1)), BindFactory.EndpointListener.NONE);
+      MagicBind bindA =
+          (MagicBind)
+              MagicBind.factory(opt)
+                  .create(ka, new RelayMap(List.of(r1, r2)), BindFactory.EndpointListener.NONE);
+      MagicBind bindB =
+          (MagicBind)
+              MagicBind.factory(opt)
+                  .create(kb, new RelayMap(List.of(r2, r1)), BindFactory.EndpointListener.NONE);
       MemoryTun tunA = new MemoryTun(1420);
       MemoryTun tunB = new MemoryTun(1420);
       Device a = new Device(tunA, bindA, clock, System.getLogger("test"));
@@ -85,15 +99,20 @@ class MagicBindRegionsTest {
         byte[] ipB = Packets.v4(10, 0, 0, 2);
         a.addAllowedIp(bOnA, ipB, 32);
         b.addAllowedIp(aOnB, ipA, 32);
-        bOnA.setEndpoint(bindA.endpointFor(
-            new PeerPaths(kb.nodePublic(), kb.discoPublic(), List.of(wrong), 2)));
-        aOnB.setEndpoint(bindB.endpointFor(
-            new PeerPaths(ka.nodePublic(), ka.discoPublic(), List.of(wrong), 1)));
+        bOnA.setEndpoint(
+            bindA.endpointFor(new PeerPaths(kb.nodePublic(), kb.discoPublic(), List.of(wrong), 2)));
+        aOnB.setEndpoint(
+            bindB.endpointFor(new PeerPaths(ka.nodePublic(), ka.discoPublic(), List.of(wrong), 1)));
         NodeKey nodeA = NodeKey.of(ka.nodePublic());
         NodeKey nodeB = NodeKey.of(kb.nodePublic());
-        Await.until("each node on its home relay and on the peer's", WAIT,
-            () -> relay1.isConnected(nodeA) && relay2.isConnected(nodeA)
-                && relay2.isConnected(nodeB) && relay1.isConnected(nodeB));
+        Await.until(
+            "each node on its home relay and on the peer's",
+            WAIT,
+            () ->
+                relay1.isConnected(nodeA)
+                    && relay2.isConnected(nodeA)
+                    && relay2.isConnected(nodeB)
+                    && relay1.isConnected(nodeB));
 
         byte[] p = Packets.udp4(ipA, ipB, 1000, 2000, "to B's home".getBytes());
         tunA.inject(p);
@@ -111,9 +130,9 @@ class MagicBindRegionsTest {
 
   /**
    * The next packet out of {@code tun}. A first handshake message can be sent while a relay
-   * connection is still completing its own handshake (the relay counts the client connected
-   * before the client has read ServerInfo) and is then lost; WireGuard retries after
-   * REKEY_TIMEOUT, which on the manual clock only passes when the test moves it.
+   * connection is still completing its own handshake (the relay counts the client connected before
+   * the client has read ServerInfo) and is then lost; WireGuard retries after REKEY_TIMEOUT, which
+   * on the manual clock only passes when the test moves it.
    */
   static byte[] take(MemoryTun tun, ManualClock clock, Device... devices) throws Exception {
     for (int attempt = 0; attempt < 4; attempt++) {

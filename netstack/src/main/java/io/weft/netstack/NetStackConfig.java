@@ -15,19 +15,29 @@ import java.util.function.LongSupplier;
  * @param maxReceivePacket the largest packet {@link NetStack#deliver} accepts: the MTU, or up to
  *     65,535 bytes when the link hands over coalesced TCP segments (TUN offloads, LRO)
  */
-public record NetStackConfig(InterfaceConfig iface, TcpConfig tcp, LongSupplier clock, long seed, int queueCapacity,
-        int maxReceivePacket) {
-    public static NetStackConfig of(InterfaceConfig iface) {
-        return new NetStackConfig(iface, TcpConfig.defaults(), System::nanoTime, new java.security.SecureRandom().nextLong(),
-                4096, iface.mtu());
-    }
+public record NetStackConfig(
+    InterfaceConfig iface,
+    TcpConfig tcp,
+    LongSupplier clock,
+    long seed,
+    int queueCapacity,
+    int maxReceivePacket) {
+  public static NetStackConfig of(InterfaceConfig iface) {
+    return new NetStackConfig(
+        iface,
+        TcpConfig.defaults(),
+        System::nanoTime,
+        new java.security.SecureRandom().nextLong(),
+        4096,
+        iface.mtu());
+  }
 
-    public NetStackConfig withTcp(TcpConfig value) {
-        return new NetStackConfig(iface, value, clock, seed, queueCapacity, maxReceivePacket);
-    }
+  public NetStackConfig withTcp(TcpConfig value) {
+    return new NetStackConfig(iface, value, clock, seed, queueCapacity, maxReceivePacket);
+  }
 
-    /** Accepts packets up to {@code maxPacket} bytes, queueing at most {@code capacity} of them. */
-    public NetStackConfig withReceiveQueue(int capacity, int maxPacket) {
-        return new NetStackConfig(iface, tcp, clock, seed, capacity, Math.max(maxPacket, iface.mtu()));
-    }
+  /** Accepts packets up to {@code maxPacket} bytes, queueing at most {@code capacity} of them. */
+  public NetStackConfig withReceiveQueue(int capacity, int maxPacket) {
+    return new NetStackConfig(iface, tcp, clock, seed, capacity, Math.max(maxPacket, iface.mtu()));
+  }
 }

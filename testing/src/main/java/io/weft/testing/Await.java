@@ -30,9 +30,9 @@ public final class Await {
 
   /**
    * Returns once {@code thread} is blocked in the JVM (waiting on a lock, a condition or a park,
-   * {@link Thread.State#WAITING}, {@code TIMED_WAITING} or {@code BLOCKED}): the state a test
-   * needs before it wakes or closes what the thread waits on. A thread blocked in a native call or
-   * in a socket read shows as {@code RUNNABLE}; wait for those through the OS instead.
+   * {@link Thread.State#WAITING}, {@code TIMED_WAITING} or {@code BLOCKED}): the state a test needs
+   * before it wakes or closes what the thread waits on. A thread blocked in a native call or in a
+   * socket read shows as {@code RUNNABLE}; wait for those through the OS instead.
    */
   public static void untilParked(Thread thread, Duration timeout) {
     until(thread.getName() + " parked", timeout, () -> PARKED.contains(thread.getState()));

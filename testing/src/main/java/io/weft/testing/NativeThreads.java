@@ -9,15 +9,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Tells from {@code /proc} whether a thread is asleep in a system call: how tests know a reader
- * is blocked in {@code poll(2)} or a receive before they close or delete what it reads, without
+ * Tells from {@code /proc} whether a thread is asleep in a system call: how tests know a reader is
+ * blocked in {@code poll(2)} or a receive before they close or delete what it reads, without
  * sleeping on a guess. (A thread blocked in native code is {@code RUNNABLE} to the JVM, so {@link
  * Thread#getState} cannot tell.) Linux only.
  */
 public final class NativeThreads {
   private NativeThreads() {}
 
-  private static final boolean X86_64 = Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+  private static final boolean X86_64 =
+      Set.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
 
   /** poll and ppoll. */
   private static final Set<Integer> POLL_SYSCALLS = X86_64 ? Set.of(7, 271) : Set.of(73);
@@ -31,7 +32,8 @@ public final class NativeThreads {
   /** The calling thread's kernel thread id (from {@code /proc/thread-self}). */
   public static int gettid() {
     try {
-      return Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+      return Integer.parseInt(
+          Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
     } catch (IOException e) {
       throw new IllegalStateException("no /proc/thread-self (not Linux?)", e);
     }
@@ -42,7 +44,10 @@ public final class NativeThreads {
     awaitAsleepIn(POLL_SYSCALLS, "poll", tid, timeout);
   }
 
-  /** Waits (bounded) until thread {@code tid} sleeps waiting for input: poll, select, a read or a receive. */
+  /**
+   * Waits (bounded) until thread {@code tid} sleeps waiting for input: poll, select, a read or a
+   * receive.
+   */
   public static void awaitBlockedWaitingForInput(int tid, Duration timeout) throws IOException {
     awaitAsleepIn(WAIT_SYSCALLS, "a wait for input", tid, timeout);
   }
@@ -65,6 +70,7 @@ public final class NativeThreads {
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
     }
-    throw new AssertionError("thread " + tid + " not blocked in " + what + " after " + timeout + "; syscall: " + last);
+    throw new AssertionError(
+        "thread " + tid + " not blocked in " + what + " after " + timeout + "; syscall: " + last);
   }
 }

@@ -11,8 +11,8 @@ import org.opentest4j.TestAbortedException;
  * What privileged and interop tests need from the machine (root, /dev/net/tun, network namespaces,
  * external tools), checked in one place.
  *
- * <p>On a developer machine a missing prerequisite skips the test with the reason; under
- * {@code CI=true} it fails the test, so CI can never pass by skipping.
+ * <p>On a developer machine a missing prerequisite skips the test with the reason; under {@code
+ * CI=true} it fails the test, so CI can never pass by skipping.
  */
 public final class Prerequisites {
   private Prerequisites() {}

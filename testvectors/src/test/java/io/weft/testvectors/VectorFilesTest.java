@@ -31,8 +31,7 @@ class VectorFilesTest {
           Map.of(
               "scalarmult", Set.of("scalar", "u", "out"),
               "iterate", Set.of("iterations", "out"),
-              "dh",
-                  Set.of("alice_private", "alice_public", "bob_private", "bob_public", "shared")),
+              "dh", Set.of("alice_private", "alice_public", "bob_private", "bob_public", "shared")),
           "chacha20poly1305-rfc8439",
           Map.of("", Set.of("key", "nonce", "aad", "plaintext", "ciphertext", "tag")),
           "xchacha20poly1305-draft",
@@ -71,15 +70,17 @@ class VectorFilesTest {
   @FieldSource("FILES")
   void shouldHoldOnlyLowerCaseHexInByteFields(String name) {
     for (VectorFile.Case c : VectorFile.load(name).cases()) {
-      c.fields().forEach(
-          (field, value) -> {
-            if (TEXT_FIELDS.contains(field) || field.endsWith("_text")) {
-              return;
-            }
-            assertThat(value).as("%s field %s", c.id(), field).matches(LOWER_HEX);
-            assertThatCode(() -> c.bytes(field)).as("%s field %s", c.id(), field)
-                .doesNotThrowAnyException();
-          });
+      c.fields()
+          .forEach(
+              (field, value) -> {
+                if (TEXT_FIELDS.contains(field) || field.endsWith("_text")) {
+                  return;
+                }
+                assertThat(value).as("%s field %s", c.id(), field).matches(LOWER_HEX);
+                assertThatCode(() -> c.bytes(field))
+                    .as("%s field %s", c.id(), field)
+                    .doesNotThrowAnyException();
+              });
     }
   }
 

@@ -7,7 +7,10 @@ import io.weft.tun.windows.WindowsWintun;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 
-/** Opens the operating system's TUN device: {@link LinuxTun}, {@link MacUtun} or {@link WindowsWintun}. */
+/**
+ * Opens the operating system's TUN device: {@link LinuxTun}, {@link MacUtun} or {@link
+ * WindowsWintun}.
+ */
 public final class Tuns {
   private Tuns() {}
 
@@ -24,9 +27,9 @@ public final class Tuns {
   }
 
   /**
-   * {@link #open(String, int)}, asking for TCP segmentation and receive offloads where the
-   * platform has them (Linux: {@link LinuxTun#open(String, int, int, boolean)}, which falls back
-   * to a plain TUN when the kernel refuses); elsewhere {@code offloads} is ignored.
+   * {@link #open(String, int)}, asking for TCP segmentation and receive offloads where the platform
+   * has them (Linux: {@link LinuxTun#open(String, int, int, boolean)}, which falls back to a plain
+   * TUN when the kernel refuses); elsewhere {@code offloads} is ignored.
    */
   public static Tun open(String name, int mtu, boolean offloads) throws IOException {
     return switch (Os.CURRENT) {

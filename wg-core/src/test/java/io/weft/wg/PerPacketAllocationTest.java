@@ -12,9 +12,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Guards the per-packet operations of the small mechanisms against allocating: each runs a
- * hundred thousand times after warming up, and the thread's allocation counter must not move by
- * more than the measurement itself costs.
+ * Guards the per-packet operations of the small mechanisms against allocating: each runs a hundred
+ * thousand times after warming up, and the thread's allocation counter must not move by more than
+ * the measurement itself costs.
  */
 class PerPacketAllocationTest {
 
@@ -43,8 +43,10 @@ class PerPacketAllocationTest {
   @Test
   void shouldLookUpRoutesWithoutAllocating() {
     final AllowedIps<String> table = new AllowedIps<>();
-    for (final String p : new String[] {"10.0.0.0/8", "10.1.0.0/16", "192.168.0.0/24", "fd00::/8",
-        "fd00:1::/64", "::/0"}) {
+    for (final String p :
+        new String[] {
+          "10.0.0.0/8", "10.1.0.0/16", "192.168.0.0/24", "fd00::/8", "fd00:1::/64", "::/0"
+        }) {
       final Prefix prefix = Prefix.parse(p);
       table.insert(prefix.address(), prefix.bits(), p);
     }

@@ -67,24 +67,32 @@ import javax.net.ssl.SSLContext;
  * pre-auth key only until a registration has succeeded once; then as the known machine), bring the
  * device up on the first success (its addresses come from the server), report the endpoints
  * (advertised addresses with the bind's port), subscribe to the map and publish each map on the
- * {@link NetMapBus}, where the {@link Engine} is one subscriber. When the connection ends it reconnects with {@link Backoff} and
- * resumes the map stream from the last map; meanwhile the device keeps running on that map. A
- * refusal (deleted, logged out, key expired) ends the loop in {@link BackendState#NOT_LOGGED_IN}
- * with the peers removed.
+ * {@link NetMapBus}, where the {@link Engine} is one subscriber. When the connection ends it
+ * reconnects with {@link Backoff} and resumes the map stream from the last map; meanwhile the
+ * device keeps running on that map. A refusal (deleted, logged out, key expired) ends the loop in
+ * {@link BackendState#NOT_LOGGED_IN} with the peers removed.
  *
  * <p>The server is known by its Noise key, pinned in the state directory at the first successful
- * registration (or up front by {@link ControlTrust#serverKey()}) and never replaced on the
- * server's word: when a server fails the handshake for the pinned key and {@code GET /key} names
- * another, the loop ends in NOT_LOGGED_IN with an error naming both keys and how to accept the new
- * one. Addresses outside the mesh prefixes ({@link Engine#isMeshPrefix}) are refused the same way
- * for this node, and dropped from peers, before anything is applied.
+ * registration (or up front by {@link ControlTrust#serverKey()}) and never replaced on the server's
+ * word: when a server fails the handshake for the pinned key and {@code GET /key} names another,
+ * the loop ends in NOT_LOGGED_IN with an error naming both keys and how to accept the new one.
+ * Addresses outside the mesh prefixes ({@link Engine#isMeshPrefix}) are refused the same way for
+ * this node, and dropped from peers, before anything is applied.
  */
 public final class Backend implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Backend.class.getName());
 
   /** One peer as {@code weft status} shows it. */
-  public record PeerStatus(long id, String name, String nodeKey, List<String> addresses, String endpoint,
-      boolean online, long lastHandshakeEpochMillis, long rxBytes, long txBytes) {}
+  public record PeerStatus(
+      long id,
+      String name,
+      String nodeKey,
+      List<String> addresses,
+      String endpoint,
+      boolean online,
+      long lastHandshakeEpochMillis,
+      long rxBytes,
+      long txBytes) {}
 
   /**
    * A snapshot for {@code weft status}.
@@ -94,8 +102,17 @@ public final class Backend implements AutoCloseable {
    * @param lastError why the last connection attempt or session ended, else null
    * @param mapVersion the version of the map the device runs on (-1 before the first)
    */
-  public record Status(BackendState state, String hostname, String nodeKey, List<String> addresses, int listenPort,
-      boolean controlConnected, String loginUrl, String lastError, long mapVersion, List<PeerStatus> peers) {
+  public record Status(
+      BackendState state,
+      String hostname,
+      String nodeKey,
+      List<String> addresses,
+      int listenPort,
+      boolean controlConnected,
+      String loginUrl,
+      String lastError,
+      long mapVersion,
+      List<PeerStatus> peers) {
 
     /** {@code weft status --json}: this record as JSON (field names as the record components). */
     public String toJson() {
@@ -203,18 +220,28 @@ public final class Backend implements AutoCloseable {
   }
 
   /** Waits until the map stream is attached ({@code true}) or not; returns false on timeout. */
-  public boolean awaitControlConnected(boolean connected, Duration timeout) throws InterruptedException {
+  public boolean awaitControlConnected(boolean connected, Duration timeout)
+      throws InterruptedException {
     return awaitCondition(() -> controlConnected == connected, timeout);
   }
 
   /**
-   * Waits until the map the device runs on satisfies {@code condition} (tested under the
-   * backend's lock: keep it cheap); returns a copy of that map.
+   * Waits until the map the device runs on satisfies {@code condition} (tested under the backend's
+   * lock: keep it cheap); returns a copy of that map.
    */
-  public NetMap awaitMap(Predicate<NetMap> condition, Duration timeout) throws InterruptedException, TimeoutException {
+  public NetMap awaitMap(Predicate<NetMap> condition, Duration timeout)
+      throws InterruptedException, TimeoutException {
     if (!awaitCondition(() -> condition.test(map), timeout)) {
-      throw new TimeoutException("map condition not met within " + timeout + " (state " + state()
-          + ", map version " + netMap().version() + ", last error " + status().lastError() + ")");
+      throw new TimeoutException(
+          "map condition not met within "
+              + timeout
+              + " (state "
+              + state()
+              + ", map version "
+              + netMap().version()
+              + ", last error "
+              + status().lastError()
+              + ")");
     }
     return netMap();
   }
@@ -252,7 +279,10 @@ public final class Backend implements AutoCloseable {
     return pipeline;
   }
 
-  /** The userspace TCP/IP stack of a node in userspace mode; empty in kernel mode or before registration. */
+  /**
+   * The userspace TCP/IP stack of a node in userspace mode; empty in kernel mode or before
+   * registration.
+   */
   public Optional<NetStack> netstack() {
     return tun instanceof NetstackTun n ? Optional.of(n.stack()) : Optional.empty();
   }
@@ -274,13 +304,28 @@ public final class Backend implements AutoCloseable {
         if (d != null && key != null && !n.expired()) {
           p = d.peer(key);
         }
-        peers.add(new PeerStatus(n.id(), n.name(), n.nodeKey(), n.addresses(),
-            p == null || p.endpoint() == null ? null : p.endpoint().destinationString(), n.online(),
-            p == null ? 0 : p.lastHandshakeEpochNanos() / 1_000_000, p == null ? 0 : p.rxBytes(),
-            p == null ? 0 : p.txBytes()));
+        peers.add(
+            new PeerStatus(
+                n.id(),
+                n.name(),
+                n.nodeKey(),
+                n.addresses(),
+                p == null || p.endpoint() == null ? null : p.endpoint().destinationString(),
+                n.online(),
+                p == null ? 0 : p.lastHandshakeEpochNanos() / 1_000_000,
+                p == null ? 0 : p.rxBytes(),
+                p == null ? 0 : p.txBytes()));
       }
-      return new Status(state, config.hostname(), nodePublic == null ? null : nodePublic.toBase64(),
-          self == null ? List.of() : self.addresses(), port, controlConnected, loginUrl, lastError, map.version(),
+      return new Status(
+          state,
+          config.hostname(),
+          nodePublic == null ? null : nodePublic.toBase64(),
+          self == null ? List.of() : self.addresses(),
+          port,
+          controlConnected,
+          loginUrl,
+          lastError,
+          map.version(),
           List.copyOf(peers));
     } finally {
       lock.unlock();
@@ -290,8 +335,8 @@ public final class Backend implements AutoCloseable {
   // ---- driving ----
 
   /**
-   * Loads or creates the keys, opens the bind and starts the control loop. Returns at once;
-   * watch the state. Throws when the state directory or the UDP port cannot be used.
+   * Loads or creates the keys, opens the bind and starts the control loop. Returns at once; watch
+   * the state. Throws when the state directory or the UDP port cannot be used.
    */
   public void start() throws IOException {
     lock.lock();
@@ -305,11 +350,17 @@ public final class Backend implements AutoCloseable {
       nodePublic = nodeKey.publicKey();
       discoKey = stateDir.discoKey();
       tls = ControlTls.context(config.trust().caFile());
-      Bind b = config.bind().create(new BindFactory.NodeKeys(nodeKey, nodePublic, discoKey, discoKey.publicKey()),
-          stateDir.relayMap(), localEndpoints);
+      Bind b =
+          config
+              .bind()
+              .create(
+                  new BindFactory.NodeKeys(nodeKey, nodePublic, discoKey, discoKey.publicKey()),
+                  stateDir.relayMap(),
+                  localEndpoints);
       port = b.open(config.listenPort());
       bind = b;
-      controlThread = Thread.ofVirtual().name("weft-backend-" + config.hostname()).unstarted(this::controlLoop);
+      controlThread =
+          Thread.ofVirtual().name("weft-backend-" + config.hostname()).unstarted(this::controlLoop);
     } finally {
       lock.unlock();
     }
@@ -335,7 +386,8 @@ public final class Backend implements AutoCloseable {
     if (c == null || !attached || c != client) {
       throw new IOException("not connected to the control server");
     }
-    c.uploadFlowLogs(new String(jsonLines, java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(30));
+    c.uploadFlowLogs(
+        new String(jsonLines, java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(30));
   }
 
   /**
@@ -343,8 +395,8 @@ public final class Backend implements AutoCloseable {
    * directory's {@code flowlog} directory and uploaded over the control connection every {@code
    * interval}. Once the device is up (state RUNNING); a second call returns the running one.
    */
-  public synchronized io.weft.agent.flowlog.FlowLogService startFlowLogs(io.weft.agent.flowlog.FlowLog.Config cfg,
-      Duration interval) throws IOException {
+  public synchronized io.weft.agent.flowlog.FlowLogService startFlowLogs(
+      io.weft.agent.flowlog.FlowLog.Config cfg, Duration interval) throws IOException {
     if (flowLogs != null) {
       return flowLogs;
     }
@@ -360,12 +412,15 @@ public final class Backend implements AutoCloseable {
     // reported to the flow log (no rule names a drop: the filter denies what no rule allows).
     io.weft.agent.pipeline.PacketHook in = packetFilter.inbound();
     io.weft.agent.pipeline.PacketHook out = packetFilter.outbound();
-    p.setFilter(pk -> countDrop(log, pk, in.onPacket(pk)), pk -> countDrop(log, pk, out.onPacket(pk)));
-    flowLogs = new io.weft.agent.flowlog.FlowLogService(log, spool, this::uploadFlowLogs).start(interval);
+    p.setFilter(
+        pk -> countDrop(log, pk, in.onPacket(pk)), pk -> countDrop(log, pk, out.onPacket(pk)));
+    flowLogs =
+        new io.weft.agent.flowlog.FlowLogService(log, spool, this::uploadFlowLogs).start(interval);
     return flowLogs;
   }
 
-  private static int countDrop(io.weft.agent.flowlog.FlowLog log, io.weft.agent.pipeline.Packet p, int verdict) {
+  private static int countDrop(
+      io.weft.agent.flowlog.FlowLog log, io.weft.agent.pipeline.Packet p, int verdict) {
     if (verdict == io.weft.agent.pipeline.PacketHook.DROP) {
       log.dropped(p, -1);
     }
@@ -431,9 +486,9 @@ public final class Backend implements AutoCloseable {
   }
 
   /**
-   * Rotates the node key: the server accepts the new key for this node (same addresses), the
-   * device switches to it (its sessions restart) and peers learn it from their next map delta.
-   * Returns the new public key.
+   * Rotates the node key: the server accepts the new key for this node (same addresses), the device
+   * switches to it (its sessions restart) and peers learn it from their next map delta. Returns the
+   * new public key.
    */
   public synchronized NoisePublicKey rotateNodeKey() throws IOException {
     ControlClient c = client;
@@ -444,7 +499,14 @@ public final class Backend implements AutoCloseable {
     NoisePrivateKey next = NoisePrivateKey.generate(random);
     Message.RegisterResult r;
     try {
-      r = c.register(next.publicKey(), nodePublic, discoKey.publicKey().key(), hostInfo(), null, config.requestTimeout());
+      r =
+          c.register(
+              next.publicKey(),
+              nodePublic,
+              discoKey.publicKey().key(),
+              hostInfo(),
+              null,
+              config.requestTimeout());
     } catch (IOException e) {
       next.destroy();
       throw e;
@@ -520,8 +582,8 @@ public final class Backend implements AutoCloseable {
   }
 
   /**
-   * The key to expect: {@code --server-key} (pinned at once), else the pinned one, else what
-   * {@code GET /key} says (pinned only once a registration succeeds).
+   * The key to expect: {@code --server-key} (pinned at once), else the pinned one, else what {@code
+   * GET /key} says (pinned only once a registration succeeds).
    */
   private NoisePublicKey serverKeyToUse() throws IOException, InterruptedException {
     NoisePublicKey given = config.trust().serverKey();
@@ -530,7 +592,11 @@ public final class Backend implements AutoCloseable {
     if (given != null) {
       if (!given.equals(stored)) {
         stateDir.pinServerKey(given);
-        LOG.log(Level.INFO, "{0}: pinned server key {1} (--server-key){2}", config.hostname(), given,
+        LOG.log(
+            Level.INFO,
+            "{0}: pinned server key {1} (--server-key){2}",
+            config.hostname(),
+            given,
             stored == null ? "" : ", replacing " + stored);
       }
       return given;
@@ -542,7 +608,8 @@ public final class Backend implements AutoCloseable {
    * A server failed the handshake for the expected key. Before a key is pinned, learn it again
    * (first use); after, never: {@code GET /key} is asked only to name what the server claims now.
    */
-  private void onHandshakeFailure(ServerHandshakeException e) throws IOException, InterruptedException {
+  private void onHandshakeFailure(ServerHandshakeException e)
+      throws IOException, InterruptedException {
     if (!serverKeyPinned) {
       serverKey = null;
       throw e;
@@ -556,10 +623,18 @@ public final class Backend implements AutoCloseable {
     if (claimed.equals(serverKey)) {
       throw e; // the server still claims the pinned key: a transient failure
     }
-    throw new Halted("the coordination server at " + config.controlUrl() + " now presents key " + claimed
-        + ", but this node pinned key " + serverKey + ": refusing to talk to it (someone on the network path, or"
-        + " the server's key was replaced). If the server's key really changed, accept it with"
-        + " `weft up --server-key " + claimed + "` (or `weft logout`, then `weft up`)");
+    throw new Halted(
+        "the coordination server at "
+            + config.controlUrl()
+            + " now presents key "
+            + claimed
+            + ", but this node pinned key "
+            + serverKey
+            + ": refusing to talk to it (someone on the network path, or"
+            + " the server's key was replaced). If the server's key really changed, accept it with"
+            + " `weft up --server-key "
+            + claimed
+            + "` (or `weft logout`, then `weft up`)");
   }
 
   /**
@@ -583,23 +658,39 @@ public final class Backend implements AutoCloseable {
         return false;
       }
       boolean known = stateDir.registered();
-      Message.RegisterResult r = c.register(nodePublic, null, discoKey.publicKey().key(), hostInfo(),
-          known ? null : config.authKey(), config.requestTimeout());
-      Node registered = switch (r.status()) {
-        case AUTHORIZED -> r.self();
-        case NEEDS_LOGIN -> {
-          transition(BackendState.LOGGING_IN, r.loginUrl());
-          LOG.log(Level.INFO, "{0}: to log in, open {1}", config.hostname(), Printable.strip(r.loginUrl()));
-          yield c.awaitLogin(config.loginTimeout());
-        }
-        case REJECTED -> throw new Refused("registration refused: " + Printable.strip(r.reason()));
-      };
+      Message.RegisterResult r =
+          c.register(
+              nodePublic,
+              null,
+              discoKey.publicKey().key(),
+              hostInfo(),
+              known ? null : config.authKey(),
+              config.requestTimeout());
+      Node registered =
+          switch (r.status()) {
+            case AUTHORIZED -> r.self();
+            case NEEDS_LOGIN -> {
+              transition(BackendState.LOGGING_IN, r.loginUrl());
+              LOG.log(
+                  Level.INFO,
+                  "{0}: to log in, open {1}",
+                  config.hostname(),
+                  Printable.strip(r.loginUrl()));
+              yield c.awaitLogin(config.loginTimeout());
+            }
+            case REJECTED ->
+                throw new Refused("registration refused: " + Printable.strip(r.reason()));
+          };
       refuseOutsideMesh(registered);
       stateDir.setRegistered(true);
       if (!serverKeyPinned) {
         stateDir.pinServerKey(serverKey);
         serverKeyPinned = true;
-        LOG.log(Level.INFO, "{0}: pinned server key {1} at the first registration", config.hostname(), serverKey);
+        LOG.log(
+            Level.INFO,
+            "{0}: pinned server key {1} at the first registration",
+            config.hostname(),
+            serverKey);
       }
       lock.lock();
       try {
@@ -609,10 +700,11 @@ public final class Backend implements AutoCloseable {
       }
       bringUp(registered);
       lastMapNanos = config.clock().nanoTime();
-      c.onMapMessage(m -> {
-        lastMapNanos = config.clock().nanoTime();
-        onMap(c);
-      });
+      c.onMapMessage(
+          m -> {
+            lastMapNanos = config.clock().nanoTime();
+            onMap(c);
+          });
       c.subscribe();
       sessions.incrementAndGet();
       setControlConnected(true, null);
@@ -622,7 +714,8 @@ public final class Backend implements AutoCloseable {
       setControlConnected(false, null);
       if (!stopped()) {
         setError(why);
-        LOG.log(Level.INFO, "{0}: control connection ended: {1}; reconnecting", config.hostname(), why);
+        LOG.log(
+            Level.INFO, "{0}: control connection ended: {1}; reconnecting", config.hostname(), why);
       }
       return true;
     } catch (ExecutionException e) {
@@ -634,9 +727,9 @@ public final class Backend implements AutoCloseable {
   }
 
   /**
-   * Before the node's first map is applied it knows no peers, and would drop their handshakes
-   * until the next retry (5 s): so RUNNING waits, bounded by the request timeout, for that map
-   * (on a reconnection the last map is already in place and nothing waits).
+   * Before the node's first map is applied it knows no peers, and would drop their handshakes until
+   * the next retry (5 s): so RUNNING waits, bounded by the request timeout, for that map (on a
+   * reconnection the last map is already in place and nothing waits).
    */
   private void awaitFirstMap(ControlClient c) throws InterruptedException {
     long deadline = System.nanoTime() + config.requestTimeout().toNanos();
@@ -645,7 +738,10 @@ public final class Backend implements AutoCloseable {
       while (mapsApplied == 0 && !c.closed().isDone() && !halted) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          LOG.log(Level.WARNING, "{0}: no network map within {1} ms of subscribing", config.hostname(),
+          LOG.log(
+              Level.WARNING,
+              "{0}: no network map within {1} ms of subscribing",
+              config.hostname(),
               Long.toString(config.requestTimeout().toMillis()));
           return;
         }
@@ -661,9 +757,11 @@ public final class Backend implements AutoCloseable {
    * keepalive) for longer than {@link BackendConfig#mapSilenceTimeout()}: a half-open TCP
    * connection (a NAT that forgot it, a frozen server) would otherwise look attached forever.
    */
-  private String awaitEndOrSilence(ControlClient c) throws InterruptedException, ExecutionException {
+  private String awaitEndOrSilence(ControlClient c)
+      throws InterruptedException, ExecutionException {
     long limit = config.mapSilenceTimeout().toNanos();
-    long period = Math.clamp(limit / 8, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1));
+    long period =
+        Math.clamp(limit / 8, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1));
     while (true) {
       try {
         return c.closed().get(period, TimeUnit.NANOSECONDS);
@@ -671,8 +769,12 @@ public final class Backend implements AutoCloseable {
         long silent = config.clock().nanoTime() - lastMapNanos;
         watchdogChecks.incrementAndGet();
         if (silent > limit) {
-          String why = "map stream silent for " + Duration.ofNanos(silent).toMillis() + " ms (limit "
-              + config.mapSilenceTimeout().toMillis() + " ms)";
+          String why =
+              "map stream silent for "
+                  + Duration.ofNanos(silent).toMillis()
+                  + " ms (limit "
+                  + config.mapSilenceTimeout().toMillis()
+                  + " ms)";
           LOG.log(Level.INFO, "{0}: {1}; dropping the connection", config.hostname(), why);
           closeQuietly(c);
           return why;
@@ -724,16 +826,25 @@ public final class Backend implements AutoCloseable {
     try {
       stateDir.storeRelayMap(relays);
     } catch (IOException e) {
-      LOG.log(Level.WARNING, "{0}: could not store the relay map: {1}", config.hostname(), e.getMessage());
+      LOG.log(
+          Level.WARNING,
+          "{0}: could not store the relay map: {1}",
+          config.hostname(),
+          e.getMessage());
     }
   }
 
   /** Refuses a registration whose addresses are not all inside the mesh prefixes. */
   private void refuseOutsideMesh(Node registered) throws Halted {
-    List<String> outside = registered.addresses().stream().filter(a -> !Engine.isMeshPrefix(a)).toList();
+    List<String> outside =
+        registered.addresses().stream().filter(a -> !Engine.isMeshPrefix(a)).toList();
     if (!outside.isEmpty()) {
-      throw new Halted("the coordination server assigned this node " + Printable.strip(String.join(", ", outside))
-          + ", outside the mesh prefixes " + Engine.MESH_PREFIXES + ": refusing to configure it");
+      throw new Halted(
+          "the coordination server assigned this node "
+              + Printable.strip(String.join(", ", outside))
+              + ", outside the mesh prefixes "
+              + Engine.MESH_PREFIXES
+              + ": refusing to configure it");
     }
   }
 
@@ -745,7 +856,8 @@ public final class Backend implements AutoCloseable {
     Tun t = config.tun().open(config.hostname(), Engine.hosts(registered.addresses()));
     PacketPipeline p = new PacketPipeline(t);
     p.setFilter(packetFilter.inbound(), packetFilter.outbound()); // default deny until a map
-    Device d = new Device(p, bind, NanoClock.SYSTEM, System.getLogger("weft.device." + config.hostname()));
+    Device d =
+        new Device(p, bind, NanoClock.SYSTEM, System.getLogger("weft.device." + config.hostname()));
     d.setPrivateKey(nodeKey);
     d.setListenPort(port);
     d.up();
@@ -754,12 +866,19 @@ public final class Backend implements AutoCloseable {
     engine = new Engine(d);
     device = d;
     netMaps.subscribe("engine", this::applyMap);
-    LOG.log(Level.INFO, "{0}: up as {1}, node key {2}, udp/{3}", config.hostname(), registered.addresses(),
-        nodePublic, Integer.toString(port));
+    LOG.log(
+        Level.INFO,
+        "{0}: up as {1}, node key {2}, udp/{3}",
+        config.hostname(),
+        registered.addresses(),
+        nodePublic,
+        Integer.toString(port));
   }
 
   private HostInfo hostInfo() {
-    return new HostInfo(config.hostname(), System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT),
+    return new HostInfo(
+        config.hostname(),
+        System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT),
         localEndpoints.report(port));
   }
 
@@ -777,7 +896,11 @@ public final class Backend implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    LOG.log(Level.ERROR, "{0}: stopped talking to the coordination server: {1}", config.hostname(), why);
+    LOG.log(
+        Level.ERROR,
+        "{0}: stopped talking to the coordination server: {1}",
+        config.hostname(),
+        why);
     transition(BackendState.NOT_LOGGED_IN, null);
   }
 

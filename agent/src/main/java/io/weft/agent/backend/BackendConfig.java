@@ -28,8 +28,8 @@ import java.util.Objects;
  * @param requestTimeout how long one request to the server may take
  * @param loginTimeout how long an interactive login may take
  * @param mapSilenceTimeout how long the map stream may stay silent (no map message, not even a
- *     keepalive) before the connection is dropped and re-established; the server sends a
- *     keepalive after 60 s of idleness by default, so the default is 2.5 of those
+ *     keepalive) before the connection is dropped and re-established; the server sends a keepalive
+ *     after 60 s of idleness by default, so the default is 2.5 of those
  * @param clock the clock the silence is measured on (a manual one in tests)
  * @param trust how the coordination server is recognised: a key pinned up front ({@code
  *     --server-key}) and the CA certificates for an {@code https://} URL ({@code --ca-file})
@@ -60,7 +60,8 @@ public record BackendConfig(
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(trust, "trust");
     if (mapSilenceTimeout.isNegative() || mapSilenceTimeout.isZero()) {
-      throw new IllegalArgumentException("map silence timeout must be positive: " + mapSilenceTimeout);
+      throw new IllegalArgumentException(
+          "map silence timeout must be positive: " + mapSilenceTimeout);
     }
     Objects.requireNonNull(controlUrl, "controlUrl");
     Objects.requireNonNull(hostname, "hostname");
@@ -70,59 +71,213 @@ public record BackendConfig(
   }
 
   /** Without the watchdog settings: {@link #DEFAULT_MAP_SILENCE_TIMEOUT} on the system clock. */
-  public BackendConfig(Path stateDir, URI controlUrl, String authKey, String hostname, TunFactory tun,
-      BindFactory bind, int listenPort, List<InetAddress> advertise, Duration backoffInitial, Duration backoffMax,
-      Duration requestTimeout, Duration loginTimeout) {
-    this(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise, backoffInitial, backoffMax,
-        requestTimeout, loginTimeout, DEFAULT_MAP_SILENCE_TIMEOUT, NanoClock.SYSTEM, ControlTrust.FIRST_USE);
+  public BackendConfig(
+      Path stateDir,
+      URI controlUrl,
+      String authKey,
+      String hostname,
+      TunFactory tun,
+      BindFactory bind,
+      int listenPort,
+      List<InetAddress> advertise,
+      Duration backoffInitial,
+      Duration backoffMax,
+      Duration requestTimeout,
+      Duration loginTimeout) {
+    this(
+        stateDir,
+        controlUrl,
+        authKey,
+        hostname,
+        tun,
+        bind,
+        listenPort,
+        advertise,
+        backoffInitial,
+        backoffMax,
+        requestTimeout,
+        loginTimeout,
+        DEFAULT_MAP_SILENCE_TIMEOUT,
+        NanoClock.SYSTEM,
+        ControlTrust.FIRST_USE);
   }
 
-  /** Userspace mode (no root) on the platform's best plain UDP bind (batched on Linux), with the default timeouts. */
-  public static BackendConfig userspace(Path stateDir, URI controlUrl, String authKey, String hostname) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, NetstackTun::forNode, BindFactory.plainUdp(), 0, null,
-        Duration.ofMillis(250), Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofMinutes(10));
+  /**
+   * Userspace mode (no root) on the platform's best plain UDP bind (batched on Linux), with the
+   * default timeouts.
+   */
+  public static BackendConfig userspace(
+      Path stateDir, URI controlUrl, String authKey, String hostname) {
+    return new BackendConfig(
+        stateDir,
+        controlUrl,
+        authKey,
+        hostname,
+        NetstackTun::forNode,
+        BindFactory.plainUdp(),
+        0,
+        null,
+        Duration.ofMillis(250),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(15),
+        Duration.ofMinutes(10));
   }
 
   public BackendConfig withAdvertise(List<InetAddress> addresses) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, addresses,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock, trust);
+    return new BackendConfig(
+        stateDir,
+        controlUrl,
+        authKey,
+        hostname,
+        tun,
+        bind,
+        listenPort,
+        addresses,
+        backoffInitial,
+        backoffMax,
+        requestTimeout,
+        loginTimeout,
+        mapSilenceTimeout,
+        clock,
+        trust);
   }
 
   public BackendConfig withBackoff(Duration initial, Duration max) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
-        initial, max, requestTimeout, loginTimeout, mapSilenceTimeout, clock, trust);
+    return new BackendConfig(
+        stateDir,
+        controlUrl,
+        authKey,
+        hostname,
+        tun,
+        bind,
+        listenPort,
+        advertise,
+        initial,
+        max,
+        requestTimeout,
+        loginTimeout,
+        mapSilenceTimeout,
+        clock,
+        trust);
   }
 
   public BackendConfig withTun(TunFactory factory) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, factory, bind, listenPort, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock, trust);
+    return new BackendConfig(
+        stateDir,
+        controlUrl,
+        authKey,
+        hostname,
+        factory,
+        bind,
+        listenPort,
+        advertise,
+        backoffInitial,
+        backoffMax,
+        requestTimeout,
+        loginTimeout,
+        mapSilenceTimeout,
+        clock,
+        trust);
   }
 
-  /** The datagram side ({@code weft up --tun=kernel} picks a batched bind to match the TUN's offloads). */
+  /**
+   * The datagram side ({@code weft up --tun=kernel} picks a batched bind to match the TUN's
+   * offloads).
+   */
   public BackendConfig withBind(BindFactory factory) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, factory, listenPort, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock, trust);
+    return new BackendConfig(
+        stateDir,
+        controlUrl,
+        authKey,
+        hostname,
+        tun,
+        factory,
+        listenPort,
+        advertise,
+        backoffInitial,
+        backoffMax,
+        requestTimeout,
+        loginTimeout,
+        mapSilenceTimeout,
+        clock,
+        trust);
   }
 
   public BackendConfig withListenPort(int port) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, port, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock, trust);
+    return new BackendConfig(
+        stateDir,
+        controlUrl,
+        authKey,
+        hostname,
+        tun,
+        bind,
+        port,
+        advertise,
+        backoffInitial,
+        backoffMax,
+        requestTimeout,
+        loginTimeout,
+        mapSilenceTimeout,
+        clock,
+        trust);
   }
 
   /** Drops a map stream silent for longer than {@code timeout}, measured on {@code clock}. */
   public BackendConfig withMapSilenceTimeout(Duration timeout, NanoClock clock) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, timeout, clock, trust);
+    return new BackendConfig(
+        stateDir,
+        controlUrl,
+        authKey,
+        hostname,
+        tun,
+        bind,
+        listenPort,
+        advertise,
+        backoffInitial,
+        backoffMax,
+        requestTimeout,
+        loginTimeout,
+        timeout,
+        clock,
+        trust);
   }
 
   /** How the coordination server is recognised ({@code --server-key}, {@code --ca-file}). */
   public BackendConfig withTrust(ControlTrust t) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
-        backoffInitial, backoffMax, requestTimeout, loginTimeout, mapSilenceTimeout, clock, t);
+    return new BackendConfig(
+        stateDir,
+        controlUrl,
+        authKey,
+        hostname,
+        tun,
+        bind,
+        listenPort,
+        advertise,
+        backoffInitial,
+        backoffMax,
+        requestTimeout,
+        loginTimeout,
+        mapSilenceTimeout,
+        clock,
+        t);
   }
 
   public BackendConfig withLoginTimeout(Duration timeout) {
-    return new BackendConfig(stateDir, controlUrl, authKey, hostname, tun, bind, listenPort, advertise,
-        backoffInitial, backoffMax, requestTimeout, timeout, mapSilenceTimeout, clock, trust);
+    return new BackendConfig(
+        stateDir,
+        controlUrl,
+        authKey,
+        hostname,
+        tun,
+        bind,
+        listenPort,
+        advertise,
+        backoffInitial,
+        backoffMax,
+        requestTimeout,
+        timeout,
+        mapSilenceTimeout,
+        clock,
+        trust);
   }
 }

@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.random.RandomGenerator;
 
 /**
- * Reconnection delays: exponential from {@code initial}, capped at {@code max}, with "equal
- * jitter" (half the capped delay plus a random part up to the other half), so that many nodes
- * cut off by the same server restart do not all come back in the same instant.
+ * Reconnection delays: exponential from {@code initial}, capped at {@code max}, with "equal jitter"
+ * (half the capped delay plus a random part up to the other half), so that many nodes cut off by
+ * the same server restart do not all come back in the same instant.
  */
 public final class Backoff {
   private final long initialNanos;
@@ -15,7 +15,8 @@ public final class Backoff {
 
   public Backoff(Duration initial, Duration max, RandomGenerator random) {
     if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
-      throw new IllegalArgumentException("backoff needs 0 < initial <= max, got " + initial + ", " + max);
+      throw new IllegalArgumentException(
+          "backoff needs 0 < initial <= max, got " + initial + ", " + max);
     }
     this.initialNanos = initial.toNanos();
     this.maxNanos = max.toNanos();

@@ -9,8 +9,8 @@ import java.nio.file.Path;
  * @param serverKey the server's Noise key given up front ({@code weft up --server-key}): pinned at
  *     once, replacing an earlier pin, and {@code GET /key} is never asked; null to learn the key
  *     from {@code GET /key} on first use and pin it at the first successful registration
- * @param caFile PEM CA certificates an {@code https://} server's certificate must chain to
- *     ({@code --ca-file}); null for the system trust store
+ * @param caFile PEM CA certificates an {@code https://} server's certificate must chain to ({@code
+ *     --ca-file}); null for the system trust store
  */
 public record ControlTrust(NoisePublicKey serverKey, Path caFile) {
   /** Trust on first use, system trust store. */

@@ -78,13 +78,19 @@ final class LocalEndpoints implements BindFactory.EndpointListener {
     return out;
   }
 
-  /** An address inside the mesh (100.64.0.0/10, fd7a:115c:a1e0::/48): never a WireGuard endpoint. */
+  /**
+   * An address inside the mesh (100.64.0.0/10, fd7a:115c:a1e0::/48): never a WireGuard endpoint.
+   */
   static boolean isMesh(InetAddress a) {
     byte[] b = a.getAddress();
     if (b.length == 4) {
       return (b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64;
     }
-    return (b[0] & 0xff) == 0xfd && (b[1] & 0xff) == 0x7a && (b[2] & 0xff) == 0x11 && (b[3] & 0xff) == 0x5c
-        && (b[4] & 0xff) == 0xa1 && (b[5] & 0xff) == 0xe0;
+    return (b[0] & 0xff) == 0xfd
+        && (b[1] & 0xff) == 0x7a
+        && (b[2] & 0xff) == 0x11
+        && (b[3] & 0xff) == 0x5c
+        && (b[4] & 0xff) == 0xa1
+        && (b[5] & 0xff) == 0xe0;
   }
 }

@@ -14,18 +14,17 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Set;
 
 /**
- * The node's state directory: its three private keys (machine, node, disco), each in its own
- * file readable by the owner only (0600, in a 0700 directory), created on first start; a marker
- * saying the machine is registered, so that later starts do not spend a pre-auth key again; and
- * the coordination server's public key, pinned at the first successful registration (or by {@code
- * weft up --server-key}) and never replaced without being told to. Keys are never logged: only
- * their public halves are ever printed. A directory owned by another user or writable by group or
- * others is refused; every file is written through the descriptor that created it ({@link
+ * The node's state directory: its three private keys (machine, node, disco), each in its own file
+ * readable by the owner only (0600, in a 0700 directory), created on first start; a marker saying
+ * the machine is registered, so that later starts do not spend a pre-auth key again; and the
+ * coordination server's public key, pinned at the first successful registration (or by {@code weft
+ * up --server-key}) and never replaced without being told to. Keys are never logged: only their
+ * public halves are ever printed. A directory owned by another user or writable by group or others
+ * is refused; every file is written through the descriptor that created it ({@link
  * OwnerOnlyFiles#writeSecret}).
  */
 public final class StateDirectory {
@@ -37,14 +36,15 @@ public final class StateDirectory {
   static final String SERVER_KEY = "server.key";
   static final String RELAY_MAP = "relay-map.json";
   private static final Set<PosixFilePermission> OWNER_ONLY = OwnerOnlyFiles.OWNER_ONLY;
-  private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+  private static final boolean POSIX =
+      FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
   private final Path dir;
   private final SecureRandom random;
 
   /**
-   * Opens (creating, 0700) {@code dir}; refuses it when another user owns it or group or others
-   * may write to it.
+   * Opens (creating, 0700) {@code dir}; refuses it when another user owns it or group or others may
+   * write to it.
    */
   public StateDirectory(Path dir, SecureRandom random) throws IOException {
     this.dir = dir;
@@ -107,13 +107,14 @@ public final class StateDirectory {
     try {
       return NoisePublicKey.fromBase64(text);
     } catch (IllegalArgumentException e) {
-      throw new IOException(file + ": not a base64 server key (remove it, or weft up --server-key KEY)");
+      throw new IOException(
+          file + ": not a base64 server key (remove it, or weft up --server-key KEY)");
     }
   }
 
   /**
-   * Pins {@code key} as the coordination server's key, replacing an earlier one: only for the
-   * first registration and for an explicit {@code --server-key}, never on the server's word.
+   * Pins {@code key} as the coordination server's key, replacing an earlier one: only for the first
+   * registration and for an explicit {@code --server-key}, never on the server's word.
    */
   public synchronized void pinServerKey(NoisePublicKey key) throws IOException {
     writePrivate(dir.resolve(SERVER_KEY), key.toBase64() + "\n");
@@ -132,7 +133,8 @@ public final class StateDirectory {
         Files.setPosixFilePermissions(file, OWNER_ONLY);
       }
       try {
-        return NoisePrivateKey.fromBase64(Files.readString(file, StandardCharsets.US_ASCII).strip());
+        return NoisePrivateKey.fromBase64(
+            Files.readString(file, StandardCharsets.US_ASCII).strip());
       } catch (IllegalArgumentException e) {
         throw new IOException(file + ": not a base64 private key");
       }
@@ -145,8 +147,8 @@ public final class StateDirectory {
 
   /**
    * The relay map of the last full map (Tailscale's DERPMap JSON), so the bind built at the next
-   * start knows the relays before the control connection is up; {@link RelayMap#EMPTY} when none
-   * is stored or the file does not parse.
+   * start knows the relays before the control connection is up; {@link RelayMap#EMPTY} when none is
+   * stored or the file does not parse.
    */
   public synchronized RelayMap relayMap() {
     Path file = dir.resolve(RELAY_MAP);

@@ -6,8 +6,8 @@ import java.net.InetAddress;
 import java.util.List;
 
 /**
- * Opens the node's plaintext side once its addresses are known (after registration): a kernel
- * TUN configured with them, or the userspace netstack ({@code --tun=userspace}).
+ * Opens the node's plaintext side once its addresses are known (after registration): a kernel TUN
+ * configured with them, or the userspace netstack ({@code --tun=userspace}).
  */
 @FunctionalInterface
 public interface TunFactory {

@@ -31,7 +31,10 @@ import picocli.CommandLine.ParentCommand;
 final class NodeCommands {
   private NodeCommands() {}
 
-  /** Parses {@code 60s}, {@code 500ms}, {@code 2m}, {@code 1h}, a bare number of seconds, or ISO-8601. */
+  /**
+   * Parses {@code 60s}, {@code 500ms}, {@code 2m}, {@code 1h}, a bare number of seconds, or
+   * ISO-8601.
+   */
   static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
 
@@ -41,18 +44,20 @@ final class NodeCommands {
       if (m.matches()) {
         double n = Double.parseDouble(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
-        double millis = switch (unit) {
-          case "ms" -> n;
-          case "m" -> n * 60_000;
-          case "h" -> n * 3_600_000;
-          default -> n * 1000;
-        };
+        double millis =
+            switch (unit) {
+              case "ms" -> n;
+              case "m" -> n * 60_000;
+              case "h" -> n * 3_600_000;
+              default -> n * 1000;
+            };
         return Duration.ofMillis(Math.round(millis));
       }
       try {
         return Duration.parse(value);
       } catch (RuntimeException e) {
-        throw new CommandLine.TypeConversionException("not a duration: '" + value + "' (e.g. 60s, 500ms, 2m)");
+        throw new CommandLine.TypeConversionException(
+            "not a duration: '" + value + "' (e.g. 60s, 500ms, 2m)");
       }
     }
   }
@@ -91,7 +96,12 @@ final class NodeCommands {
       if (answer.path("ok").asBoolean(false)) {
         return true;
       }
-      err().println("weft " + spec.name() + ": " + Printable.strip(answer.path("error").asText("failed")));
+      err()
+          .println(
+              "weft "
+                  + spec.name()
+                  + ": "
+                  + Printable.strip(answer.path("error").asText("failed")));
       return false;
     }
 
@@ -104,16 +114,24 @@ final class NodeCommands {
     }
   }
 
-  @Command(name = "daemon", description = "Run the node daemon in the foreground (logs to stderr); other commands talk to it.")
+  @Command(
+      name = "daemon",
+      description =
+          "Run the node daemon in the foreground (logs to stderr); other commands talk to it.")
   static final class DaemonCommand implements Callable<Integer> {
     @ParentCommand WeftCli parent;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--state-dir", description = "Where the node's keys live (default: ${DEFAULT-VALUE}).",
+    @Option(
+        names = "--state-dir",
+        description = "Where the node's keys live (default: ${DEFAULT-VALUE}).",
         defaultValue = "/var/lib/weft")
     Path stateDir;
 
-    @Option(names = "--socket", description = "The local API socket (default: weft --socket, $WEFT_SOCKET, /var/run/weft/weftd.sock).")
+    @Option(
+        names = "--socket",
+        description =
+            "The local API socket (default: weft --socket, $WEFT_SOCKET, /var/run/weft/weftd.sock).")
     Path socket;
 
     @Override
@@ -127,14 +145,17 @@ final class NodeCommands {
         return 1;
       }
       // On SIGTERM/SIGINT: bring the node down (TUN and socket removed) and exit 0.
-      Thread hook = new Thread(() -> {
-        try {
-          d.close();
-        } catch (IOException e) {
-          System.err.println("weft daemon: stopping: " + e.getMessage());
-        }
-        Runtime.getRuntime().halt(0);
-      }, "weft-daemon-stop");
+      Thread hook =
+          new Thread(
+              () -> {
+                try {
+                  d.close();
+                } catch (IOException e) {
+                  System.err.println("weft daemon: stopping: " + e.getMessage());
+                }
+                Runtime.getRuntime().halt(0);
+              },
+              "weft-daemon-stop");
       Runtime.getRuntime().addShutdownHook(hook);
       // On both streams: whoever waits for it may be reading either the output or the log.
       spec.commandLine().getOut().println("weft daemon: listening on " + path);
@@ -146,28 +167,48 @@ final class NodeCommands {
     }
   }
 
-  @Command(name = "up", description = "Join the mesh: log in (pre-auth key or interactive) and bring the node up.")
+  @Command(
+      name = "up",
+      description = "Join the mesh: log in (pre-auth key or interactive) and bring the node up.")
   static final class Up extends ClientCommand {
-    @Option(names = "--login-server", description = "The coordination server URL (remembered for the next up).")
+    @Option(
+        names = "--login-server",
+        description = "The coordination server URL (remembered for the next up).")
     String loginServer;
 
-    @Option(names = "--auth-key", paramLabel = "KEY|file:PATH|-", description = "A pre-auth key: file:PATH reads it"
-        + " from a file, - from standard input (either keeps it out of the process list); without one, prints a"
-        + " login URL and waits.")
+    @Option(
+        names = "--auth-key",
+        paramLabel = "KEY|file:PATH|-",
+        description =
+            "A pre-auth key: file:PATH reads it"
+                + " from a file, - from standard input (either keeps it out of the process list); without one, prints a"
+                + " login URL and waits.")
     String authKey;
 
-    @Option(names = "--server-key", paramLabel = "KEY", description = "The coordination server's public key"
-        + " (printed by `weft control serve` as \"server key\"): pinned at once, replacing an earlier pin; GET /key is never trusted.")
+    @Option(
+        names = "--server-key",
+        paramLabel = "KEY",
+        description =
+            "The coordination server's public key"
+                + " (printed by `weft control serve` as \"server key\"): pinned at once, replacing an earlier pin; GET /key is never trusted.")
     String serverKey;
 
-    @Option(names = "--ca-file", paramLabel = "PEM", description = "CA certificates an https:// login server's"
-        + " certificate must chain to (default: the system trust store; remembered for the next up).")
+    @Option(
+        names = "--ca-file",
+        paramLabel = "PEM",
+        description =
+            "CA certificates an https:// login server's"
+                + " certificate must chain to (default: the system trust store; remembered for the next up).")
     Path caFile;
 
-    @Option(names = "--hostname", description = "This node's name (default: the machine's host name).")
+    @Option(
+        names = "--hostname",
+        description = "This node's name (default: the machine's host name).")
     String hostname;
 
-    @Option(names = "--tun", description = "kernel (a TUN interface; needs root) or userspace (no root).")
+    @Option(
+        names = "--tun",
+        description = "kernel (a TUN interface; needs root) or userspace (no root).")
     String tun;
 
     @Option(names = "--tun-name", description = "The kernel interface name (default weft0).")
@@ -176,30 +217,52 @@ final class NodeCommands {
     @Option(names = "--port", description = "WireGuard UDP listen port (0 = any).")
     Integer port;
 
-    @Option(names = "--advertise", split = ",", description = "Endpoint addresses reported to the server.")
+    @Option(
+        names = "--advertise",
+        split = ",",
+        description = "Endpoint addresses reported to the server.")
     List<String> advertise;
 
-    @Option(names = "--socks5", paramLabel = "IP:PORT", description = "Userspace mode: a SOCKS5 proxy into the mesh"
-        + " (e.g. 127.0.0.1:1055).")
+    @Option(
+        names = "--socks5",
+        paramLabel = "IP:PORT",
+        description = "Userspace mode: a SOCKS5 proxy into the mesh" + " (e.g. 127.0.0.1:1055).")
     String socks5;
 
-    @Option(names = "--http-proxy", paramLabel = "IP:PORT", description = "Userspace mode: an HTTP proxy into the mesh"
-        + " (e.g. 127.0.0.1:1056).")
+    @Option(
+        names = "--http-proxy",
+        paramLabel = "IP:PORT",
+        description = "Userspace mode: an HTTP proxy into the mesh" + " (e.g. 127.0.0.1:1056).")
     String httpProxy;
 
-    @Option(names = "--forward", paramLabel = "tcp|udp:PORT=IP:PORT", description = "Userspace mode: forward a port"
-        + " of this node's mesh addresses to a host address (e.g. tcp:80=127.0.0.1:8080); repeatable.")
+    @Option(
+        names = "--forward",
+        paramLabel = "tcp|udp:PORT=IP:PORT",
+        description =
+            "Userspace mode: forward a port"
+                + " of this node's mesh addresses to a host address (e.g. tcp:80=127.0.0.1:8080); repeatable.")
     List<String> forward;
 
-    @Option(names = "--socks5-auth", paramLabel = "FILE", description = "SOCKS5 username/password (RFC 1929):"
-        + " a file of user:password lines (the path is remembered, not the passwords).")
+    @Option(
+        names = "--socks5-auth",
+        paramLabel = "FILE",
+        description =
+            "SOCKS5 username/password (RFC 1929):"
+                + " a file of user:password lines (the path is remembered, not the passwords).")
     Path socks5Auth;
 
-    @Option(names = "--proxy-fallback", paramLabel = "refuse|direct", description = "Destinations outside the mesh:"
-        + " refused (default; no DNS query leaves the host) or resolved and dialed directly by the host.")
+    @Option(
+        names = "--proxy-fallback",
+        paramLabel = "refuse|direct",
+        description =
+            "Destinations outside the mesh:"
+                + " refused (default; no DNS query leaves the host) or resolved and dialed directly by the host.")
     String proxyFallback;
 
-    @Option(names = "--timeout", converter = DurationConverter.class, defaultValue = "60s",
+    @Option(
+        names = "--timeout",
+        converter = DurationConverter.class,
+        defaultValue = "60s",
         description = "How long to wait for RUNNING (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -261,17 +324,26 @@ final class NodeCommands {
         advertise.forEach(a::add);
       }
       r.put("timeoutMillis", timeout.toMillis());
-      JsonNode answer = c.call(r, e -> {
-        if (e.path("event").asText().equals("login")) {
-          out().print("To authenticate, visit:\n\n\t" + Printable.strip(e.path("url").asText()) + "\n\n");
-          out().flush();
-        }
-      });
+      JsonNode answer =
+          c.call(
+              r,
+              e -> {
+                if (e.path("event").asText().equals("login")) {
+                  out()
+                      .print(
+                          "To authenticate, visit:\n\n\t"
+                              + Printable.strip(e.path("url").asText())
+                              + "\n\n");
+                  out().flush();
+                }
+              });
       return ok(answer) ? 0 : 1;
     }
   }
 
-  @Command(name = "status", description = "Show this node and its peers (exit 0 even when not running).")
+  @Command(
+      name = "status",
+      description = "Show this node and its peers (exit 0 even when not running).")
   static final class Status extends ClientCommand {
     @Option(names = "--json", description = "Print the status as JSON.")
     boolean json;
@@ -305,9 +377,12 @@ final class NodeCommands {
         for (Backend.PeerStatus p : s.peers()) {
           String name = p.name() == null ? "" : p.name();
           int dot = name.indexOf('.');
-          boolean byName = peer.equalsIgnoreCase(name) || (dot > 0 && peer.equalsIgnoreCase(name.substring(0, dot)));
-          boolean byIp = Engine.hosts(p.addresses()).stream().anyMatch(a -> Engine.text(a).equals(peer)
-              || sameAddress(a, peer));
+          boolean byName =
+              peer.equalsIgnoreCase(name)
+                  || (dot > 0 && peer.equalsIgnoreCase(name.substring(0, dot)));
+          boolean byIp =
+              Engine.hosts(p.addresses()).stream()
+                  .anyMatch(a -> Engine.text(a).equals(peer) || sameAddress(a, peer));
           if (byName || byIp) {
             prefixes = p.addresses();
             break;
@@ -343,14 +418,23 @@ final class NodeCommands {
 
   @Command(name = "ping", description = "ICMP echo to PEER through the WireGuard tunnel.")
   static final class Ping extends ClientCommand {
-    @Option(names = "-c", description = "How many echo requests (default ${DEFAULT-VALUE}).", defaultValue = "4")
+    @Option(
+        names = "-c",
+        description = "How many echo requests (default ${DEFAULT-VALUE}).",
+        defaultValue = "4")
     int count;
 
-    @Option(names = "--timeout", converter = DurationConverter.class, defaultValue = "5s",
+    @Option(
+        names = "--timeout",
+        converter = DurationConverter.class,
+        defaultValue = "5s",
         description = "How long to wait for each reply (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--interval", converter = DurationConverter.class, defaultValue = "1s",
+    @Option(
+        names = "--interval",
+        converter = DurationConverter.class,
+        defaultValue = "1s",
         description = "Time between requests (default ${DEFAULT-VALUE}).")
     Duration interval;
 
@@ -363,21 +447,40 @@ final class NodeCommands {
         err().println("weft ping: -c must be at least 1");
         return 2;
       }
-      ObjectNode r = LocalApiClient.request("ping").put("peer", peer).put("count", count)
-          .put("timeoutMillis", timeout.toMillis()).put("intervalMillis", interval.toMillis());
-      JsonNode answer = c.call(r, e -> {
-        String ip = Printable.strip(e.path("ip").asText());
-        String name = Printable.strip(e.path("name").asText());
-        if (e.path("event").asText().equals("pong")) {
-          out().printf(Locale.ROOT, "pong from %s (%s) via %s in %.2fms%n", name, ip,
-              Printable.strip(e.path("endpoint").asText("?")), e.path("rttNanos").asLong() / 1e6);
-          out().flush();
-        } else {
-          // Only replies go to standard output (one line each); timeouts are diagnostics.
-          err().printf(Locale.ROOT, "timeout waiting for %s (%s) after %dms%n", name, ip, e.path("timeoutMillis").asLong());
-          err().flush();
-        }
-      });
+      ObjectNode r =
+          LocalApiClient.request("ping")
+              .put("peer", peer)
+              .put("count", count)
+              .put("timeoutMillis", timeout.toMillis())
+              .put("intervalMillis", interval.toMillis());
+      JsonNode answer =
+          c.call(
+              r,
+              e -> {
+                String ip = Printable.strip(e.path("ip").asText());
+                String name = Printable.strip(e.path("name").asText());
+                if (e.path("event").asText().equals("pong")) {
+                  out()
+                      .printf(
+                          Locale.ROOT,
+                          "pong from %s (%s) via %s in %.2fms%n",
+                          name,
+                          ip,
+                          Printable.strip(e.path("endpoint").asText("?")),
+                          e.path("rttNanos").asLong() / 1e6);
+                  out().flush();
+                } else {
+                  // Only replies go to standard output (one line each); timeouts are diagnostics.
+                  err()
+                      .printf(
+                          Locale.ROOT,
+                          "timeout waiting for %s (%s) after %dms%n",
+                          name,
+                          ip,
+                          e.path("timeoutMillis").asLong());
+                  err().flush();
+                }
+              });
       if (!ok(answer)) {
         return 1;
       }
@@ -385,7 +488,9 @@ final class NodeCommands {
     }
   }
 
-  @Command(name = "down", description = "Stop the node (peers and TUN removed); keys and login are kept.")
+  @Command(
+      name = "down",
+      description = "Stop the node (peers and TUN removed); keys and login are kept.")
   static final class Down extends ClientCommand {
     @Override
     int run(LocalApiClient c) throws IOException {

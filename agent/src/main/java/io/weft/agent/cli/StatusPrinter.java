@@ -10,14 +10,17 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code weft status} for people: a header about this node, then one table row per peer. Text
- * that came from the server (names, addresses, endpoints, errors, the login URL) is printed
- * without control characters ({@link Printable}).
+ * {@code weft status} for people: a header about this node, then one table row per peer. Text that
+ * came from the server (names, addresses, endpoints, errors, the login URL) is printed without
+ * control characters ({@link Printable}).
  */
 public final class StatusPrinter {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
-      .withZone(ZoneOffset.UTC);
-  private static final String[] HEADER = {"PEER", "ADDRESSES", "ENDPOINT", "LAST HANDSHAKE", "RX", "TX", "ONLINE"};
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
+  private static final String[] HEADER = {
+    "PEER", "ADDRESSES", "ENDPOINT", "LAST HANDSHAKE", "RX", "TX", "ONLINE"
+  };
 
   private StatusPrinter() {}
 
@@ -31,17 +34,35 @@ public final class StatusPrinter {
     return formatClean(clean(s), nowMillis);
   }
 
-  /** {@code s} with every string stripped of control characters (before column widths are measured). */
+  /**
+   * {@code s} with every string stripped of control characters (before column widths are measured).
+   */
   static Backend.Status clean(Backend.Status s) {
     List<Backend.PeerStatus> peers = new ArrayList<>(s.peers().size());
     for (Backend.PeerStatus p : s.peers()) {
-      peers.add(new Backend.PeerStatus(p.id(), Printable.strip(p.name()), Printable.strip(p.nodeKey()),
-          strip(p.addresses()), Printable.strip(p.endpoint()), p.online(), p.lastHandshakeEpochMillis(),
-          p.rxBytes(), p.txBytes()));
+      peers.add(
+          new Backend.PeerStatus(
+              p.id(),
+              Printable.strip(p.name()),
+              Printable.strip(p.nodeKey()),
+              strip(p.addresses()),
+              Printable.strip(p.endpoint()),
+              p.online(),
+              p.lastHandshakeEpochMillis(),
+              p.rxBytes(),
+              p.txBytes()));
     }
-    return new Backend.Status(s.state(), Printable.strip(s.hostname()), Printable.strip(s.nodeKey()),
-        strip(s.addresses()), s.listenPort(), s.controlConnected(), Printable.strip(s.loginUrl()),
-        Printable.strip(s.lastError()), s.mapVersion(), peers);
+    return new Backend.Status(
+        s.state(),
+        Printable.strip(s.hostname()),
+        Printable.strip(s.nodeKey()),
+        strip(s.addresses()),
+        s.listenPort(),
+        s.controlConnected(),
+        Printable.strip(s.loginUrl()),
+        Printable.strip(s.lastError()),
+        s.mapVersion(),
+        peers);
   }
 
   private static List<String> strip(List<String> l) {
@@ -64,8 +85,10 @@ public final class StatusPrinter {
       b.append("udp port: ").append(s.listenPort()).append('\n');
     }
     if (s.mapVersion() >= 0 || s.controlConnected()) {
-      b.append("control:  ").append(s.controlConnected() ? "connected" : "not connected")
-          .append(s.mapVersion() >= 0 ? " (map version " + s.mapVersion() + ")" : "").append('\n');
+      b.append("control:  ")
+          .append(s.controlConnected() ? "connected" : "not connected")
+          .append(s.mapVersion() >= 0 ? " (map version " + s.mapVersion() + ")" : "")
+          .append('\n');
     }
     if (s.loginUrl() != null) {
       b.append("login:    ").append(s.loginUrl()).append('\n');
@@ -81,15 +104,16 @@ public final class StatusPrinter {
     List<String[]> rows = new ArrayList<>();
     rows.add(HEADER);
     for (Backend.PeerStatus p : s.peers()) {
-      rows.add(new String[] {
-        p.name() == null ? "#" + p.id() : p.name(),
-        String.join(",", p.addresses()),
-        p.endpoint() == null ? "-" : p.endpoint(),
-        handshake(p.lastHandshakeEpochMillis(), nowMillis),
-        bytes(p.rxBytes()),
-        bytes(p.txBytes()),
-        p.online() ? "yes" : "no"
-      });
+      rows.add(
+          new String[] {
+            p.name() == null ? "#" + p.id() : p.name(),
+            String.join(",", p.addresses()),
+            p.endpoint() == null ? "-" : p.endpoint(),
+            handshake(p.lastHandshakeEpochMillis(), nowMillis),
+            bytes(p.rxBytes()),
+            bytes(p.txBytes()),
+            p.online() ? "yes" : "no"
+          });
     }
     int[] width = new int[HEADER.length];
     for (String[] r : rows) {
@@ -115,7 +139,12 @@ public final class StatusPrinter {
       return "never";
     }
     long ago = Math.max(0, (nowMillis - epochMillis) / 1000);
-    String age = ago < 60 ? ago + "s ago" : ago < 3600 ? ago / 60 + "m" + ago % 60 + "s ago" : TIME.format(Instant.ofEpochMilli(epochMillis));
+    String age =
+        ago < 60
+            ? ago + "s ago"
+            : ago < 3600
+                ? ago / 60 + "m" + ago % 60 + "s ago"
+                : TIME.format(Instant.ofEpochMilli(epochMillis));
     return age;
   }
 

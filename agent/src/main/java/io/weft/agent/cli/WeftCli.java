@@ -41,14 +41,21 @@ public final class WeftCli implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @CommandLine.Option(names = "--socket", description = "The daemon's local API socket (default: $WEFT_SOCKET, else /var/run/weft/weftd.sock).")
+  @CommandLine.Option(
+      names = "--socket",
+      description =
+          "The daemon's local API socket (default: $WEFT_SOCKET, else /var/run/weft/weftd.sock).")
   java.nio.file.Path socket;
 
   private InputStream stdin = System.in;
 
   /** Runs the CLI and exits with its status. */
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+    System.exit(
+        run(
+            args,
+            new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+            new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
   }
 
   /** Runs the CLI with the given streams (for tests) and returns the exit status. */
@@ -56,7 +63,9 @@ public final class WeftCli implements Callable<Integer> {
     return run(args, System.in, out, err);
   }
 
-  /** As {@link #run(String[], PrintWriter, PrintWriter)}, reading standard input from {@code in}. */
+  /**
+   * As {@link #run(String[], PrintWriter, PrintWriter)}, reading standard input from {@code in}.
+   */
   public static int run(String[] args, InputStream in, PrintWriter out, PrintWriter err) {
     WeftCli cli = new WeftCli();
     cli.stdin = in;
@@ -69,7 +78,10 @@ public final class WeftCli implements Callable<Integer> {
     return rc;
   }
 
-  /** Standard input (a test's stream under {@link #run(String[], InputStream, PrintWriter, PrintWriter)}). */
+  /**
+   * Standard input (a test's stream under {@link #run(String[], InputStream, PrintWriter,
+   * PrintWriter)}).
+   */
   InputStream stdin() {
     return stdin;
   }
@@ -119,13 +131,15 @@ public final class WeftCli implements Callable<Integer> {
 
   @Command(
       name = "pubkey",
-      description = "Read a private key in base64 on standard input; print its public key, as `wg pubkey` does.")
+      description =
+          "Read a private key in base64 on standard input; print its public key, as `wg pubkey` does.")
   static final class PubKey implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
       String line = in.readLine();
       NoisePrivateKey k;
       try {
@@ -140,7 +154,9 @@ public final class WeftCli implements Callable<Integer> {
     }
   }
 
-  @Command(name = "genpsk", description = "Print a new pre-shared key in base64, as `wg genpsk` does.")
+  @Command(
+      name = "genpsk",
+      description = "Print a new pre-shared key in base64, as `wg genpsk` does.")
   static final class GenPsk implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -154,19 +170,26 @@ public final class WeftCli implements Callable<Integer> {
   }
 
   /**
-   * The quickstart embeds the coordination server, which this jar does not carry: it is
-   * {@code dist/target/weft-quickstart.jar}, which {@code ./weft quickstart} starts.
+   * The quickstart embeds the coordination server, which this jar does not carry: it is {@code
+   * dist/target/weft-quickstart.jar}, which {@code ./weft quickstart} starts.
    */
   @Command(
       name = "quickstart",
-      description = "Run the tour: a coordination server and two nodes in one process (./weft quickstart; it is in dist/target/weft-quickstart.jar).")
+      description =
+          "Run the tour: a coordination server and two nodes in one process (./weft quickstart; it is in dist/target/weft-quickstart.jar).")
   static final class Quickstart implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-      spec.commandLine().getErr().println("weft quickstart runs the coordination server too, which this jar (the node) does not carry.");
-      spec.commandLine().getErr().println("Run ./weft quickstart from the source tree, or java -jar dist/target/weft-quickstart.jar.");
+      spec.commandLine()
+          .getErr()
+          .println(
+              "weft quickstart runs the coordination server too, which this jar (the node) does not carry.");
+      spec.commandLine()
+          .getErr()
+          .println(
+              "Run ./weft quickstart from the source tree, or java -jar dist/target/weft-quickstart.jar.");
       return 2;
     }
   }

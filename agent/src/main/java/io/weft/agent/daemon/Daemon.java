@@ -8,20 +8,19 @@ import io.weft.agent.backend.BackendState;
 import io.weft.agent.backend.ControlTrust;
 import io.weft.agent.backend.StateDirectory;
 import io.weft.agent.backend.TunFactory;
-import io.weft.agent.proxy.ProxyOptions;
-import io.weft.agent.proxy.UserspaceProxies;
 import io.weft.agent.engine.Engine;
 import io.weft.agent.kernel.KernelTunFactory;
-import io.weft.agent.wg.WgCommand;
 import io.weft.agent.ping.Pinger;
 import io.weft.agent.pipeline.PacketPipeline;
+import io.weft.agent.proxy.ProxyOptions;
+import io.weft.agent.proxy.UserspaceProxies;
 import io.weft.agent.userspace.NetstackTun;
+import io.weft.agent.wg.WgCommand;
 import io.weft.control.protocol.Node;
 import io.weft.wg.device.Device;
 import io.weft.wg.device.Peer;
 import io.weft.wg.key.NoisePublicKey;
 import io.weft.wg.local.OwnerOnlyFiles;
-import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.Inet4Address;
@@ -48,21 +47,22 @@ import java.util.function.UnaryOperator;
  * the {@link LocalApiServer} through which the CLI drives it.
  *
  * <p>Operations (the {@code op} of a local API request; durations in milliseconds):
+ *
  * <ul>
  *   <li>{@code up} — {@code loginServer}, {@code authKey}, {@code serverKey} (pinned at once,
- *       replacing an earlier pin), {@code caFile}, {@code hostname}, {@code tun}
- *       ({@code kernel}|{@code userspace}), {@code tunName}, {@code port}, {@code advertise} (array
- *       of addresses), {@code timeoutMillis}. Starts a backend (replacing a stopped or different
- *       one), sends {@code {"event":"login","url":...}} when an interactive login waits and
- *       {@code {"event":"state",...}} on changes, and answers once RUNNING, refused or timed out.
- *       Omitted options come from the last {@code up} (kept in the state directory), so
- *       {@code up} after {@code down} resumes with the stored keys.</li>
- *   <li>{@code status} — {@code {"ok":true,"status":<Backend.Status>}}.</li>
- *   <li>{@code ping} — {@code peer} (name or mesh IP), {@code count}, {@code timeoutMillis},
- *       {@code intervalMillis}; a {@code pong} or {@code timeout} event per probe.</li>
- *   <li>{@code down} — stops the node (TUN and peers gone), keeps keys and login.</li>
+ *       replacing an earlier pin), {@code caFile}, {@code hostname}, {@code tun} ({@code
+ *       kernel}|{@code userspace}), {@code tunName}, {@code port}, {@code advertise} (array of
+ *       addresses), {@code timeoutMillis}. Starts a backend (replacing a stopped or different one),
+ *       sends {@code {"event":"login","url":...}} when an interactive login waits and {@code
+ *       {"event":"state",...}} on changes, and answers once RUNNING, refused or timed out. Omitted
+ *       options come from the last {@code up} (kept in the state directory), so {@code up} after
+ *       {@code down} resumes with the stored keys.
+ *   <li>{@code status} — {@code {"ok":true,"status":<Backend.Status>}}.
+ *   <li>{@code ping} — {@code peer} (name or mesh IP), {@code count}, {@code timeoutMillis}, {@code
+ *       intervalMillis}; a {@code pong} or {@code timeout} event per probe.
+ *   <li>{@code down} — stops the node (TUN and peers gone), keeps keys and login.
  *   <li>{@code logout} — logs out at the server, forgets the node key and the pinned server key:
- *       NOT_LOGGED_IN.</li>
+ *       NOT_LOGGED_IN.
  * </ul>
  */
 public final class Daemon implements AutoCloseable {
@@ -137,13 +137,20 @@ public final class Daemon implements AutoCloseable {
   private void handle(ObjectNode r, LocalApiServer.Replies replies) throws Exception {
     switch (r.get("op").asText()) {
       case "up" -> up(r, replies);
-      case "status" -> replies.ok(LocalApiServer.JSON.createObjectNode()
-          .set("status", LocalApiServer.JSON.readTree(status().toJson())));
+      case "status" ->
+          replies.ok(
+              LocalApiServer.JSON
+                  .createObjectNode()
+                  .set("status", LocalApiServer.JSON.readTree(status().toJson())));
       case "ping" -> ping(r, replies);
       case "trace" -> trace(r, replies);
       case "down" -> down(replies);
       case "logout" -> logout(replies);
-      default -> replies.error("unknown op \"" + r.get("op").asText() + "\" (expected up, status, ping, trace, down, logout)");
+      default ->
+          replies.error(
+              "unknown op \""
+                  + r.get("op").asText()
+                  + "\" (expected up, status, ping, trace, down, logout)");
     }
   }
 
@@ -154,14 +161,35 @@ public final class Daemon implements AutoCloseable {
       return b.status();
     }
     boolean registered = new StateDirectory(stateDir, new SecureRandom()).registered();
-    return new Backend.Status(registered ? BackendState.STOPPED : BackendState.NOT_LOGGED_IN, hostname, null,
-        List.of(), 0, false, null, null, -1, List.of());
+    return new Backend.Status(
+        registered ? BackendState.STOPPED : BackendState.NOT_LOGGED_IN,
+        hostname,
+        null,
+        List.of(),
+        0,
+        false,
+        null,
+        null,
+        -1,
+        List.of());
   }
 
   private void up(ObjectNode r, LocalApiServer.Replies replies) throws Exception {
     ObjectNode prefs = loadPrefs();
-    for (String k : List.of("loginServer", "caFile", "hostname", "tun", "tunName", "port", "advertise", "socks5",
-        "httpProxy", "forward", "proxyFallback", "socks5Auth")) {
+    for (String k :
+        List.of(
+            "loginServer",
+            "caFile",
+            "hostname",
+            "tun",
+            "tunName",
+            "port",
+            "advertise",
+            "socks5",
+            "httpProxy",
+            "forward",
+            "proxyFallback",
+            "socks5Auth")) {
       if (r.hasNonNull(k)) {
         prefs.set(k, r.get(k));
       }
@@ -205,8 +233,9 @@ public final class Daemon implements AutoCloseable {
         return;
       }
     }
-    ControlTrust trust = new ControlTrust(serverKey,
-        prefs.hasNonNull("caFile") ? Path.of(prefs.get("caFile").asText()) : null);
+    ControlTrust trust =
+        new ControlTrust(
+            serverKey, prefs.hasNonNull("caFile") ? Path.of(prefs.get("caFile").asText()) : null);
     Duration timeout = Duration.ofMillis(r.path("timeoutMillis").asLong(60_000));
 
     boolean kernel = !mode.equals("userspace");
@@ -218,7 +247,8 @@ public final class Daemon implements AutoCloseable {
       return;
     }
     if (kernel && !proxyOptions.isEmpty()) {
-      replies.error("--socks5, --http-proxy and --forward need --tun=userspace (in kernel mode use the TUN)");
+      replies.error(
+          "--socks5, --http-proxy and --forward need --tun=userspace (in kernel mode use the TUN)");
       return;
     }
     // Kernel mode takes weft wg's data-path defaults: TUN offloads (WEFT_TUN_OFFLOAD=0 turns them
@@ -226,14 +256,20 @@ public final class Daemon implements AutoCloseable {
     boolean offloads = kernel && !"0".equals(System.getenv(WgCommand.OFFLOAD_ENV));
     String bindChoice = System.getenv(WgCommand.BIND_ENV);
     if (kernel && !WgCommand.isBindChoice(bindChoice)) {
-      replies.error(WgCommand.BIND_ENV + "='" + bindChoice + "': expected plain, batch or batch-nogso");
+      replies.error(
+          WgCommand.BIND_ENV + "='" + bindChoice + "': expected plain, batch or batch-nogso");
       return;
     }
-    TunFactory tun = recordingFailures(kernel
-        ? new KernelTunFactory(prefs.path("tunName").asText(KernelTunFactory.DEFAULT_NAME), offloads)
-        : NetstackTun::forNode);
-    BackendConfig cfg = BackendConfig.userspace(stateDir, url, authKey, name).withTun(tun)
-        .withListenPort(prefs.path("port").asInt(0));
+    TunFactory tun =
+        recordingFailures(
+            kernel
+                ? new KernelTunFactory(
+                    prefs.path("tunName").asText(KernelTunFactory.DEFAULT_NAME), offloads)
+                : NetstackTun::forNode);
+    BackendConfig cfg =
+        BackendConfig.userspace(stateDir, url, authKey, name)
+            .withTun(tun)
+            .withListenPort(prefs.path("port").asInt(0));
     if (kernel) {
       cfg = cfg.withBind((keys, relays, listener) -> WgCommand.bind(bindChoice, offloads));
     }
@@ -246,9 +282,13 @@ public final class Daemon implements AutoCloseable {
     lifecycle.lock();
     try {
       Backend old = backend;
-      if (old != null && old.state() == BackendState.RUNNING && authKey == null && serverKey == null
+      if (old != null
+          && old.state() == BackendState.RUNNING
+          && authKey == null
+          && serverKey == null
           && prefs.equals(loadPrefs())) {
-        replies.ok(LocalApiServer.JSON.createObjectNode().put("state", BackendState.RUNNING.name()));
+        replies.ok(
+            LocalApiServer.JSON.createObjectNode().put("state", BackendState.RUNNING.name()));
         return;
       }
       stopBackend();
@@ -272,7 +312,8 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** Reports login URLs and state changes until RUNNING, a refusal or the timeout. */
-  private void awaitUp(Backend b, Duration timeout, LocalApiServer.Replies replies) throws Exception {
+  private void awaitUp(Backend b, Duration timeout, LocalApiServer.Replies replies)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     String urlSent = null;
     BackendState stateSent = null;
@@ -280,7 +321,8 @@ public final class Daemon implements AutoCloseable {
       Backend.Status s = b.status();
       if (s.state() != stateSent) {
         stateSent = s.state();
-        replies.event("state", LocalApiServer.JSON.createObjectNode().put("state", stateSent.name()));
+        replies.event(
+            "state", LocalApiServer.JSON.createObjectNode().put("state", stateSent.name()));
       }
       if (s.loginUrl() != null && !s.loginUrl().equals(urlSent)) {
         urlSent = s.loginUrl();
@@ -295,7 +337,7 @@ public final class Daemon implements AutoCloseable {
           replies.error("not logged in: " + (s.lastError() == null ? "refused" : s.lastError()));
           return;
         }
-        default -> { }
+        default -> {}
       }
       String tunFailed = tunError;
       if (tunFailed != null) {
@@ -308,16 +350,26 @@ public final class Daemon implements AutoCloseable {
         } finally {
           lifecycle.unlock();
         }
-        replies.error("cannot open the TUN: " + tunFailed + " (kernel mode needs root; or use --tun=userspace)");
+        replies.error(
+            "cannot open the TUN: "
+                + tunFailed
+                + " (kernel mode needs root; or use --tun=userspace)");
         return;
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        replies.error("timed out after " + timeout.toMillis() + " ms in state " + s.state()
-            + (s.lastError() == null ? "" : " (last error: " + s.lastError() + ")") + "; the node keeps trying");
+        replies.error(
+            "timed out after "
+                + timeout.toMillis()
+                + " ms in state "
+                + s.state()
+                + (s.lastError() == null ? "" : " (last error: " + s.lastError() + ")")
+                + "; the node keeps trying");
         return;
       }
-      b.awaitState(BackendState.RUNNING, Duration.ofNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50))));
+      b.awaitState(
+          BackendState.RUNNING,
+          Duration.ofNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50))));
     }
   }
 
@@ -339,8 +391,9 @@ public final class Daemon implements AutoCloseable {
       if (b != null && b.status().controlConnected()) {
         b.logout();
       } else {
-        note = "not connected to the coordination server: forgot the node key here; the server lists the node"
-            + " until its key expires or an admin deletes it";
+        note =
+            "not connected to the coordination server: forgot the node key here; the server lists the node"
+                + " until its key expires or an admin deletes it";
       }
       stopBackend();
       StateDirectory dir = new StateDirectory(stateDir, new SecureRandom());
@@ -370,8 +423,13 @@ public final class Daemon implements AutoCloseable {
       replies.error("trace: SRC and DST must be IP addresses");
       return;
     }
-    replies.ok(LocalApiServer.JSON.createObjectNode().put("trace",
-        b.packetFilter().trace(src, dst, r.path("port").asInt(0), r.path("proto").asInt(6))));
+    replies.ok(
+        LocalApiServer.JSON
+            .createObjectNode()
+            .put(
+                "trace",
+                b.packetFilter()
+                    .trace(src, dst, r.path("port").asInt(0), r.path("proto").asInt(6))));
   }
 
   private void ping(ObjectNode r, LocalApiServer.Replies replies) throws IOException {
@@ -392,8 +450,13 @@ public final class Daemon implements AutoCloseable {
       List<InetAddress> hosts = Engine.hosts(n.addresses());
       if (literal != null ? hosts.contains(literal) : matches(n, peer)) {
         target = n;
-        dst = literal != null ? literal : hosts.stream().filter(a -> a instanceof Inet4Address).findFirst()
-            .orElse(hosts.isEmpty() ? null : hosts.getFirst());
+        dst =
+            literal != null
+                ? literal
+                : hosts.stream()
+                    .filter(a -> a instanceof Inet4Address)
+                    .findFirst()
+                    .orElse(hosts.isEmpty() ? null : hosts.getFirst());
         break;
       }
     }
@@ -402,10 +465,14 @@ public final class Daemon implements AutoCloseable {
       return;
     }
     InetAddress want = dst;
-    InetAddress src = Engine.hosts(b.self().addresses()).stream()
-        .filter(a -> a.getClass() == want.getClass()).findFirst().orElse(null);
+    InetAddress src =
+        Engine.hosts(b.self().addresses()).stream()
+            .filter(a -> a.getClass() == want.getClass())
+            .findFirst()
+            .orElse(null);
     if (src == null) {
-      replies.error("this node has no " + (dst instanceof Inet4Address ? "IPv4" : "IPv6") + " mesh address");
+      replies.error(
+          "this node has no " + (dst instanceof Inet4Address ? "IPv4" : "IPv6") + " mesh address");
       return;
     }
     int replied = 0;
@@ -413,8 +480,12 @@ public final class Daemon implements AutoCloseable {
       if (i > 0 && !interval.isZero()) {
         LockSupport.parkNanos(interval.toNanos()); // pacing between probes, as ping(8)
       }
-      ObjectNode ev = LocalApiServer.JSON.createObjectNode().put("seq", i + 1).put("name", target.name())
-          .put("ip", Engine.text(dst));
+      ObjectNode ev =
+          LocalApiServer.JSON
+              .createObjectNode()
+              .put("seq", i + 1)
+              .put("name", target.name())
+              .put("ip", Engine.text(dst));
       try {
         Duration rtt = tun.echo(src, dst, timeout);
         replied++;
@@ -430,7 +501,8 @@ public final class Daemon implements AutoCloseable {
   private static boolean matches(Node n, String peer) {
     String name = n.name() == null ? "" : n.name();
     int dot = name.indexOf('.');
-    return peer.equalsIgnoreCase(name) || (dot > 0 && peer.equalsIgnoreCase(name.substring(0, dot)))
+    return peer.equalsIgnoreCase(name)
+        || (dot > 0 && peer.equalsIgnoreCase(name.substring(0, dot)))
         || peer.equalsIgnoreCase(n.hostname());
   }
 
@@ -468,7 +540,9 @@ public final class Daemon implements AutoCloseable {
     };
   }
 
-  /** The pinger on {@code b}'s packet pipeline, made at the first ping; null before the pipeline. */
+  /**
+   * The pinger on {@code b}'s packet pipeline, made at the first ping; null before the pipeline.
+   */
   private synchronized Pinger pinger(Backend b) {
     PacketPipeline p = b.pipeline();
     if (p == null) {
@@ -515,7 +589,8 @@ public final class Daemon implements AutoCloseable {
 
   /** The last {@code up}'s options (no secrets: the auth key is never kept), mode 0600. */
   private void storePrefs(ObjectNode prefs) throws IOException {
-    OwnerOnlyFiles.writeSecret(stateDir.resolve(PREFS),
+    OwnerOnlyFiles.writeSecret(
+        stateDir.resolve(PREFS),
         LocalApiServer.JSON.writeValueAsString(prefs).getBytes(StandardCharsets.UTF_8));
   }
 

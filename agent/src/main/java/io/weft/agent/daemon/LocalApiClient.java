@@ -25,7 +25,9 @@ public final class LocalApiClient implements AutoCloseable {
   private LocalApiClient(SocketChannel channel) {
     this.channel = channel;
     this.out = Channels.newOutputStream(channel);
-    this.in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
+    this.in =
+        new BufferedReader(
+            new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
   }
 
   /** {@code --socket}, else {@code $WEFT_SOCKET}, else {@link #DEFAULT_SOCKET}. */
@@ -43,8 +45,14 @@ public final class LocalApiClient implements AutoCloseable {
       return new LocalApiClient(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
     } catch (IOException e) {
       String why = e.getMessage() == null ? e.toString() : e.getMessage();
-      throw new IOException("cannot reach the weft daemon at " + socket + ": " + why + " (is `weft daemon` running, "
-          + "and may this user use it?)", e);
+      throw new IOException(
+          "cannot reach the weft daemon at "
+              + socket
+              + ": "
+              + why
+              + " (is `weft daemon` running, "
+              + "and may this user use it?)",
+          e);
     }
   }
 
@@ -69,7 +77,8 @@ public final class LocalApiClient implements AutoCloseable {
     } catch (IOException e) {
       // The daemon may have answered and closed before reading (a refused caller): its answer
       // is still waiting to be read.
-      String answer = in.readLine(); // the write failed because the daemon closed: this cannot block
+      String answer =
+          in.readLine(); // the write failed because the daemon closed: this cannot block
       if (answer == null) {
         throw e;
       }

@@ -125,7 +125,8 @@ public final class LocalApiServer implements AutoCloseable {
     Path socket = path.toAbsolutePath();
     Path dir = socket.getParent();
     if (dir != null && !Files.isDirectory(dir)) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     }
     ServerSocketChannel ch;
     try {
@@ -184,8 +185,12 @@ public final class LocalApiServer implements AutoCloseable {
       Callers.Refusal no = callers.refusal(c);
       if (no != null) {
         refused.incrementAndGet();
-        LOG.log(Level.WARNING, "local API: refused a connection from user {0}: only root and {1} may use {2}",
-            no.user(), callers.owner().getName(), path);
+        LOG.log(
+            Level.WARNING,
+            "local API: refused a connection from user {0}: only root and {1} may use {2}",
+            no.user(),
+            callers.owner().getName(),
+            path);
         first.error(no.reason());
         return;
       }
@@ -215,7 +220,11 @@ public final class LocalApiServer implements AutoCloseable {
             replies.error(message(e));
           }
         } catch (Exception e) {
-          LOG.log(Level.WARNING, "local API: {0} failed: {1}", request.path("op").asText(), e.toString());
+          LOG.log(
+              Level.WARNING,
+              "local API: {0} failed: {1}",
+              request.path("op").asText(),
+              e.toString());
           if (!replies.finished()) {
             replies.error(message(e));
           }
@@ -245,7 +254,9 @@ public final class LocalApiServer implements AutoCloseable {
     return o;
   }
 
-  /** One line without its newline; longer than {@link #MAX_LINE}: a marker array; null at the end. */
+  /**
+   * One line without its newline; longer than {@link #MAX_LINE}: a marker array; null at the end.
+   */
   private static byte[] readLine(InputStream in) throws IOException {
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     int c;

@@ -1,8 +1,8 @@
 package io.weft.agent.engine;
 
+import io.weft.control.protocol.MeshPrefixes;
 import io.weft.control.protocol.NetMap;
 import io.weft.control.protocol.Node;
-import io.weft.control.protocol.MeshPrefixes;
 import io.weft.control.protocol.Printable;
 import io.weft.wg.allowedips.Prefix;
 import io.weft.wg.conn.Bind;
@@ -27,20 +27,19 @@ import java.util.Set;
  * Applies {@link NetMap}s to a {@link Device} as a difference against the last map applied.
  *
  * <ul>
- *   <li>A peer new to the map is added with its addresses as allowed IPs (IPv4 /32, IPv6 /128)
- *       and the endpoint the bind chooses for its {@link PeerPaths} (keys, candidate endpoints,
- *       home relay): the plain UDP bind takes the first candidate.
+ *   <li>A peer new to the map is added with its addresses as allowed IPs (IPv4 /32, IPv6 /128) and
+ *       the endpoint the bind chooses for its {@link PeerPaths} (keys, candidate endpoints, home
+ *       relay): the plain UDP bind takes the first candidate.
  *   <li>A peer gone from the map, or now expired, is removed (its sessions end, keys zeroed).
  *   <li>A peer whose node key rotated is removed under the old key and added under the new one.
  *   <li>A changed endpoint or address list is updated in place: the peer's sessions survive.
  *   <li>Peers that did not change are not touched at all.
  * </ul>
  *
- * Path choice is the bind's ({@link Bind#endpointFor}); after each map the bind also gets the
- * whole peer set ({@link Bind#setPeers}). A peer address outside the mesh prefixes
- * ({@link MeshPrefixes}) is never made an allowed IP (a server could otherwise route a LAN or the
- * internet into a peer): it is dropped and logged once. Thread-safe: {@link #apply} calls are
- * serialised.
+ * Path choice is the bind's ({@link Bind#endpointFor}); after each map the bind also gets the whole
+ * peer set ({@link Bind#setPeers}). A peer address outside the mesh prefixes ({@link MeshPrefixes})
+ * is never made an allowed IP (a server could otherwise route a LAN or the internet into a peer):
+ * it is dropped and logged once. Thread-safe: {@link #apply} calls are serialised.
  */
 public final class Engine {
   private static final System.Logger LOG = System.getLogger(Engine.class.getName());
@@ -118,8 +117,13 @@ public final class Engine {
     device.bind().setPeers(all);
     Change c = new Change(added, removed, updated);
     if (!c.none()) {
-      LOG.log(Level.DEBUG, "map version {0}: {1} peers added, {2} removed, {3} updated",
-          map.version(), added, removed, updated);
+      LOG.log(
+          Level.DEBUG,
+          "map version {0}: {1} peers added, {2} removed, {3} updated",
+          map.version(),
+          added,
+          removed,
+          updated);
     }
     return c;
   }
@@ -169,8 +173,12 @@ public final class Engine {
       if (isMeshPrefix(a)) {
         out.add(a);
       } else if (refusedLogged.size() < 4096 && refusedLogged.add(n.id() + " " + a)) {
-        LOG.log(Level.WARNING, "node {0}: address {1} is outside the mesh prefixes {2}: not routed to it",
-            n.id(), Printable.strip(a), MESH_PREFIXES);
+        LOG.log(
+            Level.WARNING,
+            "node {0}: address {1} is outside the mesh prefixes {2}: not routed to it",
+            n.id(),
+            Printable.strip(a),
+            MESH_PREFIXES);
       }
     }
     return out.size() == n.addresses().size() ? n.addresses() : List.copyOf(out);
@@ -228,7 +236,11 @@ public final class Engine {
         p.setEndpoint(e);
       }
     } catch (IllegalArgumentException e) {
-      LOG.log(Level.WARNING, "peer {0}: no endpoint from {1}: {2}", p, paths.candidates(),
+      LOG.log(
+          Level.WARNING,
+          "peer {0}: no endpoint from {1}: {2}",
+          p,
+          paths.candidates(),
           Printable.strip(e.getMessage()));
     }
   }

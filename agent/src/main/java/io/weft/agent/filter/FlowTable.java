@@ -17,8 +17,10 @@ final class FlowTable {
   private final long[] srcLo;
   private final long[] dstHi;
   private final long[] dstLo;
+
   /** version << 48 | proto << 32 | srcPort << 16 | dstPort; 0 = empty slot. */
   private final long[] meta;
+
   private final long[] deadline;
   private final long[] used;
   private long tick;
@@ -43,7 +45,9 @@ final class FlowTable {
   }
 
   static long meta(int version, int proto, int srcPort, int dstPort) {
-    return (long) version << 48 | (long) (proto & 0xff) << 32 | (long) (srcPort & 0xffff) << 16
+    return (long) version << 48
+        | (long) (proto & 0xff) << 32
+        | (long) (srcPort & 0xffff) << 16
         | (dstPort & 0xffff);
   }
 

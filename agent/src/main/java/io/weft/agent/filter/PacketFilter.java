@@ -13,9 +13,9 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
- * The node's stateful, default-deny inbound packet filter: the {@link PacketHook}s of the pipeline's
- * filter stage ({@link #inbound()}, {@link #outbound()}). See the package documentation for what
- * is admitted.
+ * The node's stateful, default-deny inbound packet filter: the {@link PacketHook}s of the
+ * pipeline's filter stage ({@link #inbound()}, {@link #outbound()}). See the package documentation
+ * for what is admitted.
  */
 public final class PacketFilter {
   private static final VarHandle INT_BE =
@@ -25,11 +25,9 @@ public final class PacketFilter {
   private static final int SYN = 0x02;
   private static final int ACK = 0x10;
 
-  /**
-   * Table sizes (buckets, powers of two, of {@link FlowTable#WAYS} flows) and idle timeouts.
-   */
-  public record Config(int tcpBuckets, int otherBuckets, Duration tcpIdle, Duration udpIdle,
-      Duration icmpIdle) {
+  /** Table sizes (buckets, powers of two, of {@link FlowTable#WAYS} flows) and idle timeouts. */
+  public record Config(
+      int tcpBuckets, int otherBuckets, Duration tcpIdle, Duration udpIdle, Duration icmpIdle) {
     /** 8,192 TCP and 8,192 UDP/ICMP flows; idle 1 h (TCP), 2 min (UDP), 30 s (ICMP echo). */
     public static final Config DEFAULT =
         new Config(1024, 1024, Duration.ofHours(1), Duration.ofMinutes(2), Duration.ofSeconds(30));
@@ -151,9 +149,23 @@ public final class PacketFilter {
     if (p.version() == 6 && p.transportOffset() < 0) {
       return ipv6Fragment(p);
     }
-    return decide(p.version(), p.protocol(), p.transportOffset(), p.source4(), p.destination4(),
-        p.sourceHi(), p.sourceLo(), p.destinationHi(), p.destinationLo(), p.sourcePort(),
-        p.destinationPort(), p.tcpFlags(), p.icmpType(), p.icmpIdentifier(), src, dst);
+    return decide(
+        p.version(),
+        p.protocol(),
+        p.transportOffset(),
+        p.source4(),
+        p.destination4(),
+        p.sourceHi(),
+        p.sourceLo(),
+        p.destinationHi(),
+        p.destinationLo(),
+        p.sourcePort(),
+        p.destinationPort(),
+        p.tcpFlags(),
+        p.icmpType(),
+        p.icmpIdentifier(),
+        src,
+        dst);
   }
 
   /**
@@ -191,13 +203,42 @@ public final class PacketFilter {
       type = b.get(t) & 0xff;
       id = b.getShort(t + 4) & 0xffff;
     }
-    return decide(6, proto, t, 0, 0, p.sourceHi(), p.sourceLo(), p.destinationHi(),
-        p.destinationLo(), sport, dport, flags, type, id, src, dst);
+    return decide(
+        6,
+        proto,
+        t,
+        0,
+        0,
+        p.sourceHi(),
+        p.sourceLo(),
+        p.destinationHi(),
+        p.destinationLo(),
+        sport,
+        dport,
+        flags,
+        type,
+        id,
+        src,
+        dst);
   }
 
   /** The inbound decision, from the parsed fields. */
-  private int decide(int version, int proto, int transport, int s4, int d4, long sHi, long sLo,
-      long dHi, long dLo, int sport, int dport, int flags, int icmpType, int icmpId, byte[] s,
+  private int decide(
+      int version,
+      int proto,
+      int transport,
+      int s4,
+      int d4,
+      long sHi,
+      long sLo,
+      long dHi,
+      long dLo,
+      int sport,
+      int dport,
+      int flags,
+      int icmpType,
+      int icmpId,
+      byte[] s,
       byte[] d) {
     if (version == 0) {
       return drop(FilterStats.MALFORMED);
@@ -320,30 +361,48 @@ public final class PacketFilter {
       case IpProtocol.TCP -> {
         if (p.sourcePort() >= 0) {
           // The key an inbound reply will have: from the remote end to us.
-          tcp.put(FlowTable.meta(version, proto, p.destinationPort(), p.sourcePort()), rHi, rLo,
-              lHi, lLo, nanoClock.getAsLong(), tcpTtl);
+          tcp.put(
+              FlowTable.meta(version, proto, p.destinationPort(), p.sourcePort()),
+              rHi,
+              rLo,
+              lHi,
+              lLo,
+              nanoClock.getAsLong(),
+              tcpTtl);
         }
       }
       case IpProtocol.UDP -> {
         if (p.sourcePort() >= 0) {
-          other.put(FlowTable.meta(version, proto, p.destinationPort(), p.sourcePort()), rHi, rLo,
-              lHi, lLo, nanoClock.getAsLong(), udpTtl);
+          other.put(
+              FlowTable.meta(version, proto, p.destinationPort(), p.sourcePort()),
+              rHi,
+              rLo,
+              lHi,
+              lLo,
+              nanoClock.getAsLong(),
+              udpTtl);
         }
       }
       case IpProtocol.ICMP, IpProtocol.ICMPV6 -> {
         if (isEchoRequest(proto, p.icmpType())) {
-          other.put(FlowTable.meta(version, proto, p.icmpIdentifier(), 0), rHi, rLo, lHi, lLo,
-              nanoClock.getAsLong(), icmpTtl);
+          other.put(
+              FlowTable.meta(version, proto, p.icmpIdentifier(), 0),
+              rHi,
+              rLo,
+              lHi,
+              lLo,
+              nanoClock.getAsLong(),
+              icmpTtl);
         }
       }
-      default -> { }
+      default -> {}
     }
     return PacketHook.ACCEPT;
   }
 
   /**
-   * {@code weft debug trace}: in words, what the installed rules do with a new connection (TCP
-   * SYN, UDP datagram, ICMP echo request, or another protocol's packet) from {@code src} to {@code
+   * {@code weft debug trace}: in words, what the installed rules do with a new connection (TCP SYN,
+   * UDP datagram, ICMP echo request, or another protocol's packet) from {@code src} to {@code
    * dst:port}. Reads the rules only: no counter moves, no flow is created.
    */
   public String trace(java.net.InetAddress src, java.net.InetAddress dst, int port, int proto) {
@@ -355,11 +414,12 @@ public final class PacketFilter {
     if (proto < 0 || proto > 255) {
       return "not an IP protocol number: " + proto;
     }
-    int mode = switch (proto) {
-      case IpProtocol.TCP, IpProtocol.UDP -> RuleSet.PORTS;
-      case IpProtocol.ICMP, IpProtocol.ICMPV6 -> RuleSet.ADDRESSES_ONLY;
-      default -> RuleSet.ALL_PORTS;
-    };
+    int mode =
+        switch (proto) {
+          case IpProtocol.TCP, IpProtocol.UDP -> RuleSet.PORTS;
+          case IpProtocol.ICMP, IpProtocol.ICMPV6 -> RuleSet.ADDRESSES_ONLY;
+          default -> RuleSet.ALL_PORTS;
+        };
     String verdict = rules.explain(s, d, proto, port, mode);
     String prefix = received ? "" : "(no filter received from the server yet) ";
     return prefix + verdict + ". Replies to connections this node opens are admitted regardless.";

@@ -17,8 +17,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class RuleSet {
   /** Match the destination port against the ranges. */
   static final int PORTS = 0;
+
   /** Ports do not matter (ICMP): any destination entry for the address will do. */
   static final int ADDRESSES_ONLY = 1;
+
   /** A protocol without ports: the destination entry must cover every port. */
   static final int ALL_PORTS = 2;
 
@@ -31,10 +33,13 @@ final class RuleSet {
   private final long[][] protocols;
   private final AllowedIps<Object>[] sources;
   private final AllowedIps<int[]>[] destinations;
+
   /** Admissions by rule. */
   final AtomicLongArray accepted;
+
   /** Packets whose source and destination address a rule matched, but not the port. */
   final AtomicLongArray wrongPort;
+
   /** Entries skipped as malformed when compiling (each also logged at debug level). */
   final List<String> skipped;
 
@@ -49,7 +54,8 @@ final class RuleSet {
     for (int r = 0; r < n; r++) {
       FilterRule rule = source.get(r);
       long[] bits = new long[4];
-      List<Integer> protos = rule.ipProto().isEmpty() ? FilterRule.DEFAULT_PROTOCOLS : rule.ipProto();
+      List<Integer> protos =
+          rule.ipProto().isEmpty() ? FilterRule.DEFAULT_PROTOCOLS : rule.ipProto();
       for (Integer p : protos) {
         if (p != null && p >= 0 && p <= 255) {
           bits[p >>> 6] |= 1L << (p & 63);
@@ -69,8 +75,11 @@ final class RuleSet {
     wrongPort = new AtomicLongArray(n);
     skipped = List.copyOf(bad);
     if (!skipped.isEmpty()) {
-      LOG.log(System.Logger.Level.WARNING, "packet filter: skipped {0} malformed entries, first: {1}",
-          skipped.size(), skipped.get(0));
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "packet filter: skipped {0} malformed entries, first: {1}",
+          skipped.size(),
+          skipped.get(0));
     }
   }
 
@@ -93,7 +102,13 @@ final class RuleSet {
       int first = Math.max(0, d.ports().first());
       int last = Math.min(65535, d.ports().last());
       if (first > last) {
-        bad.add("rule " + r + " DstPorts: empty port range " + d.ports().first() + "-" + d.ports().last());
+        bad.add(
+            "rule "
+                + r
+                + " DstPorts: empty port range "
+                + d.ports().first()
+                + "-"
+                + d.ports().last());
         continue;
       }
       for (Prefix p : prefixes(d.ip(), r, "DstPorts", bad)) {
@@ -132,8 +147,15 @@ final class RuleSet {
     try {
       return parse(text);
     } catch (IllegalArgumentException e) {
-      bad.add("rule " + rule + " " + field + " " + String.valueOf(text).replaceAll("[^\\x20-\\x7e]", "?")
-          + ": " + e.getMessage());
+      bad.add(
+          "rule "
+              + rule
+              + " "
+              + field
+              + " "
+              + String.valueOf(text).replaceAll("[^\\x20-\\x7e]", "?")
+              + ": "
+              + e.getMessage());
       return List.of();
     }
   }
@@ -185,7 +207,8 @@ final class RuleSet {
     List<Prefix> out = new ArrayList<>();
     while (a.compareTo(b) <= 0) {
       int bits = a.signum() == 0 ? width : Math.min(width, a.getLowestSetBit());
-      while (bits > 0 && a.add(BigInteger.ONE.shiftLeft(bits)).subtract(BigInteger.ONE).compareTo(b) > 0) {
+      while (bits > 0
+          && a.add(BigInteger.ONE.shiftLeft(bits)).subtract(BigInteger.ONE).compareTo(b) > 0) {
         bits--;
       }
       out.add(new Prefix(bytes(a, lo.length), width - bits));
@@ -232,7 +255,8 @@ final class RuleSet {
         return r;
       }
       for (int i = 0; i < ranges.length; i += 2) {
-        if (mode == PORTS ? ranges[i] <= port && port <= ranges[i + 1]
+        if (mode == PORTS
+            ? ranges[i] <= port && port <= ranges[i + 1]
             : ranges[i] == 0 && ranges[i + 1] == 65535) {
           accepted.incrementAndGet(r);
           return r;
@@ -253,8 +277,8 @@ final class RuleSet {
   }
 
   /**
-   * In words, which rule admits a new {@code proto} connection from {@code src} to {@code
-   * dst:port} (addresses of one family), or why none does. Counts nothing.
+   * In words, which rule admits a new {@code proto} connection from {@code src} to {@code dst:port}
+   * (addresses of one family), or why none does. Counts nothing.
    */
   String explain(byte[] src, byte[] dst, int proto, int port, int mode) {
     int len = src.length;
@@ -278,22 +302,28 @@ final class RuleSet {
       }
       StringBuilder open = new StringBuilder();
       for (int i = 0; i < ranges.length; i += 2) {
-        if (mode == PORTS ? ranges[i] <= port && port <= ranges[i + 1]
+        if (mode == PORTS
+            ? ranges[i] <= port && port <= ranges[i + 1]
             : ranges[i] == 0 && ranges[i + 1] == 65535) {
           return "accepted by rule " + r + " (" + text(r) + ")";
         }
-        open.append(open.isEmpty() ? "" : ", ").append(ranges[i] == ranges[i + 1]
-            ? Integer.toString(ranges[i]) : ranges[i] + "-" + ranges[i + 1]);
+        open.append(open.isEmpty() ? "" : ", ")
+            .append(
+                ranges[i] == ranges[i + 1]
+                    ? Integer.toString(ranges[i])
+                    : ranges[i] + "-" + ranges[i + 1]);
       }
-      near.add(mode == PORTS
-          ? "wrong port: rule " + r + " opens only port(s) " + open + " at this destination"
-          : "rule " + r + " does not open every port, which a protocol without ports needs");
+      near.add(
+          mode == PORTS
+              ? "wrong port: rule " + r + " opens only port(s) " + open + " at this destination"
+              : "rule " + r + " does not open every port, which a protocol without ports needs");
     }
     if (protocols.length == 0) {
       return "dropped: no rules installed (default deny)";
     }
     if (!addressMatched) {
-      return "dropped: no rule: none of the " + protocols.length
+      return "dropped: no rule: none of the "
+          + protocols.length
           + " rules has this source and destination address";
     }
     return "dropped: " + String.join("; ", near);
@@ -306,11 +336,17 @@ final class RuleSet {
 
   private String text(int r) {
     FilterRule rule = source.get(r);
-    StringBuilder b = new StringBuilder("from ").append(String.join(",", rule.srcIps())).append(" to ");
+    StringBuilder b =
+        new StringBuilder("from ").append(String.join(",", rule.srcIps())).append(" to ");
     for (int i = 0; i < rule.dstPorts().size(); i++) {
       FilterRule.NetPortRange d = rule.dstPorts().get(i);
-      b.append(i == 0 ? "" : ",").append(d.ip()).append(':').append(d.ports().first() == d.ports().last()
-          ? Integer.toString(d.ports().first()) : d.ports().first() + "-" + d.ports().last());
+      b.append(i == 0 ? "" : ",")
+          .append(d.ip())
+          .append(':')
+          .append(
+              d.ports().first() == d.ports().last()
+                  ? Integer.toString(d.ports().first())
+                  : d.ports().first() + "-" + d.ports().last());
     }
     if (!rule.ipProto().isEmpty()) {
       b.append(" proto ").append(rule.ipProto());

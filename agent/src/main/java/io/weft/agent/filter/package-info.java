@@ -24,23 +24,23 @@
  * wrong-port misses on the rule whose addresses matched). Outbound packets always pass.
  *
  * <p>No filter yet, or a map without one (a server that predates filters): no rules, so only
- * replies to this node's own traffic come in. This follows Tailscale, whose client treats a
- * missing filter as an empty one that admits nothing (ipn/ipnlocal/local.go:3357-3470, {@code
+ * replies to this node's own traffic come in. This follows Tailscale, whose client treats a missing
+ * filter as an empty one that admits nothing (ipn/ipnlocal/local.go:3357-3470, {@code
  * updateFilterLocked}; tailcfg/tailcfg.go:2080-2092: an empty list blocks everything) and Weft's
  * default-deny brief. Weft's server sends allow-all until a policy is set, as a tailnet without a
  * policy file gets.
  *
  * <p>Per packet nothing is allocated: prefix sets are wg-core's {@link
  * io.weft.wg.allowedips.AllowedIps} tries (a destination trie holds the port ranges open at each
- * prefix), protocols a 256-bit set, flows bounded set-associative tables of primitives with
- * expiry on an injected clock; a full bucket evicts its least recently used flow (counted).
+ * prefix), protocols a 256-bit set, flows bounded set-associative tables of primitives with expiry
+ * on an injected clock; a full bucket evicts its least recently used flow (counted).
  *
  * <p>Facts from Tailscale (commit de9ec7ee2), not its code: wgengine/filter/filter.go:502-623
  * ({@code runIn4}/{@code runIn6}: ICMP echo replies and errors accepted, other ICMP if any port of
  * the destination is open, TCP non-SYN accepted, UDP by a reverse-flow cache or a rule, other
- * protocols only with all ports), :625-659 ({@code runOut} records UDP reverse flows),
- * :108-109 (a 512-entry LRU), wgengine/filter/tailcfg.go:21 (empty {@code IPProto} = TCP, UDP,
- * ICMPv4, ICMPv6). Where Weft is stricter: TCP non-SYN segments and echo replies need a tracked
- * flow; Tailscale's destination "local nets" check and {@code cap:} sources are not implemented.
+ * protocols only with all ports), :625-659 ({@code runOut} records UDP reverse flows), :108-109 (a
+ * 512-entry LRU), wgengine/filter/tailcfg.go:21 (empty {@code IPProto} = TCP, UDP, ICMPv4, ICMPv6).
+ * Where Weft is stricter: TCP non-SYN segments and echo replies need a tracked flow; Tailscale's
+ * destination "local nets" check and {@code cap:} sources are not implemented.
  */
 package io.weft.agent.filter;

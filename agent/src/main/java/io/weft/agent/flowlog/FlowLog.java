@@ -22,12 +22,12 @@ import java.util.Objects;
 import java.util.function.LongSupplier;
 
 /**
- * Flow accounting on the {@link PacketPipeline} (issue 18): a hook in each direction counts
- * every packet into a {@link FlowTable} (nothing allocated per packet), and {@link #flush} —
- * every few seconds, off the data path — turns flows that ended (TCP RST or a FIN each way, or
- * idle past a timeout) into final records and long-lived ones into interim records, naming the
- * nodes and users on each side from the latest network map, and hands them to a {@link
- * FlowSink}. No payload byte is read beyond the headers the pipeline already parsed.
+ * Flow accounting on the {@link PacketPipeline} (issue 18): a hook in each direction counts every
+ * packet into a {@link FlowTable} (nothing allocated per packet), and {@link #flush} — every few
+ * seconds, off the data path — turns flows that ended (TCP RST or a FIN each way, or idle past a
+ * timeout) into final records and long-lived ones into interim records, naming the nodes and users
+ * on each side from the latest network map, and hands them to a {@link FlowSink}. No payload byte
+ * is read beyond the headers the pipeline already parsed.
  */
 public final class FlowLog implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(FlowLog.class.getName());
@@ -40,9 +40,14 @@ public final class FlowLog implements AutoCloseable {
    * @param idle a UDP/ICMP flow (or an unclosed TCP one after {@code tcpIdle}) idle this long ends
    * @param linger a closed TCP flow is written once quiet this long (its last ACKs still count)
    */
-  public record Config(int maxFlows, Duration interim, Duration idle, Duration tcpIdle, Duration linger) {
+  public record Config(
+      int maxFlows, Duration interim, Duration idle, Duration tcpIdle, Duration linger) {
     public static Config defaults() {
-      return new Config(65_536, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(5),
+      return new Config(
+          65_536,
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(30),
+          Duration.ofMinutes(5),
           Duration.ofSeconds(2));
     }
   }
@@ -51,14 +56,16 @@ public final class FlowLog implements AutoCloseable {
   private final LongSupplier clock;
   private final FlowSink sink;
   private final FlowTable table;
-  private final PacketHook inboundHook = p -> {
-    account(p, -2);
-    return PacketHook.ACCEPT;
-  };
-  private final PacketHook outboundHook = p -> {
-    account(p, -2);
-    return PacketHook.ACCEPT;
-  };
+  private final PacketHook inboundHook =
+      p -> {
+        account(p, -2);
+        return PacketHook.ACCEPT;
+      };
+  private final PacketHook outboundHook =
+      p -> {
+        account(p, -2);
+        return PacketHook.ACCEPT;
+      };
   private final List<AutoCloseable> attached = new ArrayList<>();
   private volatile Identities identities = new Identities(null, Map.of());
 
@@ -196,11 +203,29 @@ public final class FlowLog implements AutoCloseable {
     final Node an = ids.byAddress().get(a);
     final Node bn = ids.byAddress().get(b);
     final Node self = ids.self();
-    return new FlowRecord(self == null ? 0 : self.id(), 0, t.proto[i], Prefix.addressText(a.getAddress()), t.aPort[i],
-        Prefix.addressText(b.getAddress()), t.bPort[i], an == null ? 0 : an.id(), an == null ? null : an.nodeKey(),
-        an == null ? null : an.user(), bn == null ? 0 : bn.id(), bn == null ? null : bn.nodeKey(),
-        bn == null ? null : bn.user(), t.first[i], t.last[i], t.fwdPackets[i], t.fwdBytes[i], t.revPackets[i],
-        t.revBytes[i], (t.flags[i] & FlowTable.DROPPED) != 0 ? "dropped" : "accepted", t.rule[i], reason);
+    return new FlowRecord(
+        self == null ? 0 : self.id(),
+        0,
+        t.proto[i],
+        Prefix.addressText(a.getAddress()),
+        t.aPort[i],
+        Prefix.addressText(b.getAddress()),
+        t.bPort[i],
+        an == null ? 0 : an.id(),
+        an == null ? null : an.nodeKey(),
+        an == null ? null : an.user(),
+        bn == null ? 0 : bn.id(),
+        bn == null ? null : bn.nodeKey(),
+        bn == null ? null : bn.user(),
+        t.first[i],
+        t.last[i],
+        t.fwdPackets[i],
+        t.fwdBytes[i],
+        t.revPackets[i],
+        t.revBytes[i],
+        (t.flags[i] & FlowTable.DROPPED) != 0 ? "dropped" : "accepted",
+        t.rule[i],
+        reason);
   }
 
   private static InetAddress address(int version, long hi, long lo) {
@@ -222,8 +247,8 @@ public final class FlowLog implements AutoCloseable {
   }
 
   /**
-   * Removes the hooks and writes every flow still open as a final record ("shutdown"): a clean
-   * stop loses nothing.
+   * Removes the hooks and writes every flow still open as a final record ("shutdown"): a clean stop
+   * loses nothing.
    */
   @Override
   public void close() throws IOException {

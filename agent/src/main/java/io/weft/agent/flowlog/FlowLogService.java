@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FlowLogService implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(FlowLogService.class.getName());
+
   /** How often records are flushed and sent by default. */
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
 
@@ -51,19 +52,23 @@ public final class FlowLogService implements AutoCloseable {
     if (thread != null) {
       throw new IllegalStateException("already started");
     }
-    thread = Thread.ofVirtual().name("weft-flowlog").start(() -> {
-      try {
-        while (!stop.await(interval.toMillis(), TimeUnit.MILLISECONDS)) {
-          try {
-            tick();
-          } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "flow log flush failed: {0}", e.toString());
-          }
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    thread =
+        Thread.ofVirtual()
+            .name("weft-flowlog")
+            .start(
+                () -> {
+                  try {
+                    while (!stop.await(interval.toMillis(), TimeUnit.MILLISECONDS)) {
+                      try {
+                        tick();
+                      } catch (IOException | RuntimeException e) {
+                        LOG.log(Level.WARNING, "flow log flush failed: {0}", e.toString());
+                      }
+                    }
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
     return this;
   }
 

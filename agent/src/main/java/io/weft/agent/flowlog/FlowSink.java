@@ -4,7 +4,9 @@ import io.weft.control.protocol.FlowRecord;
 import java.io.IOException;
 import java.util.List;
 
-/** Where {@link FlowLog} hands the records of each flush (the {@link FlowSpool}, or a test's list). */
+/**
+ * Where {@link FlowLog} hands the records of each flush (the {@link FlowSpool}, or a test's list).
+ */
 @FunctionalInterface
 public interface FlowSink {
   /** Takes {@code records} (sequence numbers 0: the sink numbers them). */

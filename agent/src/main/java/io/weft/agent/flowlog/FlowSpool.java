@@ -14,17 +14,18 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The node's on-disk queue of flow records (issue 18), in a private directory (0700) of the
- * state directory: each {@link #accept}ed batch gets the next sequence numbers and becomes one
- * file {@code b-<first seq>.jsonl} (0600, written whole and renamed into place through {@link
+ * The node's on-disk queue of flow records (issue 18), in a private directory (0700) of the state
+ * directory: each {@link #accept}ed batch gets the next sequence numbers and becomes one file
+ * {@code b-<first seq>.jsonl} (0600, written whole and renamed into place through {@link
  * OwnerOnlyFiles#writeSecret}), and the next number is kept in {@code next-seq} the same way, so
  * numbering continues across restarts. {@link #upload} sends the files oldest first and deletes
  * each only once the collector acknowledged it: nothing is lost across collector outages or node
- * restarts. Bounded: past {@code maxBytes} the oldest files are deleted, their records counted
- * in {@link #droppedRecords()} and logged (the collector then sees the sequence gap).
+ * restarts. Bounded: past {@code maxBytes} the oldest files are deleted, their records counted in
+ * {@link #droppedRecords()} and logged (the collector then sees the sequence gap).
  */
 public final class FlowSpool implements FlowSink {
   private static final System.Logger LOG = System.getLogger(FlowSpool.class.getName());
+
   /** Records per batch file at most (one upload each). */
   public static final int MAX_BATCH = 2_000;
 
@@ -45,7 +46,10 @@ public final class FlowSpool implements FlowSink {
       try {
         seq = Long.parseLong(Files.readString(seqFile, StandardCharsets.US_ASCII).strip());
       } catch (NumberFormatException e) {
-        LOG.log(Level.WARNING, "flow log spool {0}: unreadable next-seq, recovering from the batches", dir);
+        LOG.log(
+            Level.WARNING,
+            "flow log spool {0}: unreadable next-seq, recovering from the batches",
+            dir);
       }
     }
     // A crash between a batch and next-seq: the batches know better.
@@ -80,8 +84,10 @@ public final class FlowSpool implements FlowSink {
       for (FlowRecord r : part) {
         sb.append(r.withSeq(nextSeq++).toJson()).append('\n');
       }
-      OwnerOnlyFiles.writeSecret(dir.resolve(name(first)), sb.toString().getBytes(StandardCharsets.UTF_8));
-      OwnerOnlyFiles.writeSecret(dir.resolve("next-seq"), Long.toString(nextSeq).getBytes(StandardCharsets.US_ASCII));
+      OwnerOnlyFiles.writeSecret(
+          dir.resolve(name(first)), sb.toString().getBytes(StandardCharsets.UTF_8));
+      OwnerOnlyFiles.writeSecret(
+          dir.resolve("next-seq"), Long.toString(nextSeq).getBytes(StandardCharsets.US_ASCII));
     }
     enforceBound();
   }
@@ -100,8 +106,13 @@ public final class FlowSpool implements FlowSink {
       Files.deleteIfExists(f);
       total -= size;
       droppedRecords += lines;
-      LOG.log(Level.WARNING, "flow log spool {0} is full ({1} bytes max): dropped {2} unsent records ({3} so far)",
-          dir, maxBytes, lines, droppedRecords);
+      LOG.log(
+          Level.WARNING,
+          "flow log spool {0} is full ({1} bytes max): dropped {2} unsent records ({3} so far)",
+          dir,
+          maxBytes,
+          lines,
+          droppedRecords);
     }
   }
 

@@ -6,8 +6,8 @@ import io.weft.netstack.wire.IpProtocol;
 /**
  * The flows a node is carrying, in primitive arrays (open addressing, linear probing,
  * backward-shift deletion): nothing is allocated per packet. A flow is stored oriented from the
- * side that sent its first packet (the initiator, {@code a}) to the other ({@code b}); a packet
- * is looked up both ways. When the table is full a packet of a new flow is counted in {@link
+ * side that sent its first packet (the initiator, {@code a}) to the other ({@code b}); a packet is
+ * looked up both ways. When the table is full a packet of a new flow is counted in {@link
  * #overflowed()} and not tracked. Not thread-safe: {@link FlowLog} serialises access.
  */
 final class FlowTable {
@@ -46,7 +46,9 @@ final class FlowTable {
   final int[] rule;
   final long[] reported;
 
-  /** A table of at most {@code maxFlows} flows (the arrays are sized to twice that, a power of 2). */
+  /**
+   * A table of at most {@code maxFlows} flows (the arrays are sized to twice that, a power of 2).
+   */
   FlowTable(int maxFlows) {
     if (maxFlows < 1 || maxFlows > 1 << 24) {
       throw new IllegalArgumentException("maxFlows out of range: " + maxFlows);
@@ -185,8 +187,15 @@ final class FlowTable {
   private int find(int h, int v, int pr, long sHi, long sLo, long dHi, long dLo, int sp, int dp) {
     int i = h & mask;
     while (used[i]) {
-      if (hash[i] == h && aLo[i] == sLo && bLo[i] == dLo && aPort[i] == sp && bPort[i] == dp
-          && proto[i] == pr && version[i] == v && aHi[i] == sHi && bHi[i] == dHi) {
+      if (hash[i] == h
+          && aLo[i] == sLo
+          && bLo[i] == dLo
+          && aPort[i] == sp
+          && bPort[i] == dp
+          && proto[i] == pr
+          && version[i] == v
+          && aHi[i] == sHi
+          && bHi[i] == dHi) {
         return i;
       }
       i = (i + 1) & mask;

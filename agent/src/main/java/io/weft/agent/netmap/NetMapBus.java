@@ -11,12 +11,12 @@ import java.util.function.Consumer;
  * Delivers network maps from one publisher to any number of subscribers.
  *
  * <ul>
- *   <li>Snapshots: each map is a whole, immutable-by-convention view (subscribers never mutate
- *       it); a subscriber gets the current map as soon as it subscribes, then every newer one.
+ *   <li>Snapshots: each map is a whole, immutable-by-convention view (subscribers never mutate it);
+ *       a subscriber gets the current map as soon as it subscribes, then every newer one.
  *   <li>Bounded: each subscriber has one slot. {@link #publish} puts the map there and returns at
  *       once; a subscriber still busy with an older map finds only the newest when it is done (the
- *       ones in between are counted as {@link Subscription#skipped()}). No subscriber can block
- *       the publisher or another subscriber.
+ *       ones in between are counted as {@link Subscription#skipped()}). No subscriber can block the
+ *       publisher or another subscriber.
  *   <li>Ordered: a subscriber sees maps in publication order, one at a time, on its own virtual
  *       thread; an exception it throws is logged and the next map still comes.
  * </ul>
@@ -139,8 +139,12 @@ public final class NetMapBus implements AutoCloseable {
         try {
           consumer.accept(m);
         } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "netmap subscriber {0} failed on map version {1}: {2}", what,
-              Long.toString(m.version()), e.toString());
+          LOG.log(
+              Level.WARNING,
+              "netmap subscriber {0} failed on map version {1}: {2}",
+              what,
+              Long.toString(m.version()),
+              e.toString());
         }
         synchronized (this) {
           delivered++;

@@ -7,8 +7,8 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 /**
- * ICMP echo request packets (RFC 792 for IPv4, RFC 4443 section 4.1 for IPv6) and the checks
- * that recognise their replies. A request is a whole IP packet, ready to be sealed by the device.
+ * ICMP echo request packets (RFC 792 for IPv4, RFC 4443 section 4.1 for IPv6) and the checks that
+ * recognise their replies. A request is a whole IP packet, ready to be sealed by the device.
  *
  * <pre>
  *  IPv4 (20 bytes, no options)             ICMP echo (8 bytes + payload)
@@ -34,7 +34,8 @@ public final class IcmpEcho {
 
   // ---- implementation constants ----
   static final int TTL = 64;
-  private static final byte[] PAYLOAD = "weft ping through the tunnel".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] PAYLOAD =
+      "weft ping through the tunnel".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /** An echo request from {@code src} to {@code dst} (both of one family). */
   public static byte[] request(InetAddress src, InetAddress dst, int identifier, int sequence) {
@@ -44,7 +45,8 @@ public final class IcmpEcho {
     if (src instanceof Inet6Address && dst instanceof Inet6Address) {
       return requestV6(src.getAddress(), dst.getAddress(), identifier, sequence);
     }
-    throw new IllegalArgumentException("source and destination differ in family: " + src + ", " + dst);
+    throw new IllegalArgumentException(
+        "source and destination differ in family: " + src + ", " + dst);
   }
 
   private static byte[] requestV4(byte[] src, byte[] dst, int identifier, int sequence) {
@@ -69,7 +71,8 @@ public final class IcmpEcho {
     p.put((byte) ECHO_REQUEST_V6).put((byte) 0).putShort((short) 0);
     p.putShort((short) identifier).putShort((short) sequence).put(PAYLOAD);
     // The ICMPv6 checksum covers a pseudo-header: addresses, upper-layer length, next header.
-    long pseudo = Checksum.sum(src, 0, 16, 0) + Checksum.sum(dst, 0, 16, 0) + icmpLength + PROTO_ICMPV6;
+    long pseudo =
+        Checksum.sum(src, 0, 16, 0) + Checksum.sum(dst, 0, 16, 0) + icmpLength + PROTO_ICMPV6;
     p.putShort(IPV6_HEADER + 2, (short) checksum(p.array(), IPV6_HEADER, icmpLength, pseudo));
     return p.array();
   }

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code weft ping} as a hook of the node's {@link PacketPipeline}: an echo request is injected
- * into the outbound packets as if the OS had sent it, and the matching echo reply is consumed by
- * an inbound hook before the OS or netstack sees it.
+ * into the outbound packets as if the OS had sent it, and the matching echo reply is consumed by an
+ * inbound hook before the OS or netstack sees it.
  *
  * <p>While no ping waits the hook costs one volatile read per packet and allocates nothing.
  */
@@ -72,7 +72,8 @@ public final class Pinger implements AutoCloseable {
       long replyNanos = p.reply().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
       return Duration.ofNanos(replyNanos - p.sentNanos());
     } catch (TimeoutException e) {
-      throw new SocketTimeoutException("no echo reply from " + dst.getHostAddress() + " within " + timeout);
+      throw new SocketTimeoutException(
+          "no echo reply from " + dst.getHostAddress() + " within " + timeout);
     } catch (ExecutionException e) {
       throw new IOException("ping failed: " + e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
@@ -89,8 +90,10 @@ public final class Pinger implements AutoCloseable {
     if (outstanding.get() == 0) {
       return PacketHook.ACCEPT;
     }
-    final int replyType = p.protocol() == IpProtocol.ICMP ? IcmpEchoPacket.V4_ECHO_REPLY
-        : p.protocol() == IpProtocol.ICMPV6 ? IcmpEchoPacket.V6_ECHO_REPLY : -2;
+    final int replyType =
+        p.protocol() == IpProtocol.ICMP
+            ? IcmpEchoPacket.V4_ECHO_REPLY
+            : p.protocol() == IpProtocol.ICMPV6 ? IcmpEchoPacket.V6_ECHO_REPLY : -2;
     if (p.icmpType() != replyType || p.icmpIdentifier() != identifier) {
       return PacketHook.ACCEPT;
     }

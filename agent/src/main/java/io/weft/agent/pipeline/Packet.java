@@ -19,6 +19,7 @@ import java.nio.ByteBuffer;
 public final class Packet {
   /** From a peer, decrypted, on its way to the OS or netstack. */
   public static final int INBOUND = 0;
+
   /** From the OS or netstack, on its way to a peer. */
   public static final int OUTBOUND = 1;
 
@@ -128,7 +129,7 @@ public final class Packet {
           icmpSequence = icmp.sequence();
         }
       }
-      default -> { }
+      default -> {}
     }
     return this;
   }

@@ -14,20 +14,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * The {@link Tun} the WireGuard device runs on: a wrapper around the node's real one that every
  * outbound packet ({@link #read}) and every decrypted inbound packet ({@link #write}) crosses
  * exactly once. Each packet is parsed once into the direction's {@link Packet} and shown to the
- * hooks in order: the filter ({@link #setFilter}), then the others ({@link #addHook}) in the
- * order added; the first verdict other than {@link PacketHook#ACCEPT} ends the walk. With no
- * hook in a direction the packets are not parsed at all.
+ * hooks in order: the filter ({@link #setFilter}), then the others ({@link #addHook}) in the order
+ * added; the first verdict other than {@link PacketHook#ACCEPT} ends the walk. With no hook in a
+ * direction the packets are not parsed at all.
  *
  * <p>Injection: {@link #injectOutbound} queues a packet the device reads as if the OS had sent it
  * (a ping request), waking a reader blocked in the real TUN ({@link Tun#wakeup()}); {@link
  * #injectInbound} writes one to the OS or netstack as if a peer had sent it (an RST, an ICMP
- * unreachable, a DNS answer). Injected packets cross no hook, except that the outbound filter
- * sees injected outbound packets to track their flows (its verdict on them is ignored).
+ * unreachable, a DNS answer). Injected packets cross no hook, except that the outbound filter sees
+ * injected outbound packets to track their flows (its verdict on them is ignored).
  *
  * <p>Dropped packets are taken out of a read batch by swapping buffers within {@code bufs} (the
  * caller's buffers, reordered, none lost). Nothing is allocated per packet: the flyweights, the
- * write batch and the hook arrays are reused, and a hook array changes only when a hook is added
- * or removed.
+ * write batch and the hook arrays are reused, and a hook array changes only when a hook is added or
+ * removed.
  */
 public final class PacketPipeline implements Tun {
   private static final System.Logger LOG = System.getLogger(PacketPipeline.class.getName());
@@ -52,8 +52,10 @@ public final class PacketPipeline implements Tun {
   private final Packet outbound = new Packet(Packet.OUTBOUND);
   private final Packet inbound = new Packet(Packet.INBOUND);
   private final ArrayBlockingQueue<byte[]> injected = new ArrayBlockingQueue<>(INJECT_QUEUE);
+
   /** Serialises writes to the real TUN: the device's receive loops and inbound injection. */
   private final ReentrantLock writeLock = new ReentrantLock();
+
   private final ByteBuffer[] injectOne = new ByteBuffer[1];
   private ByteBuffer[] kept = new ByteBuffer[64]; // under writeLock
 
@@ -87,8 +89,8 @@ public final class PacketPipeline implements Tun {
   }
 
   /**
-   * Adds {@code hook} after the filter and the hooks already added in {@code direction}
-   * ({@link Packet#INBOUND} or {@link Packet#OUTBOUND}); closing the result removes it.
+   * Adds {@code hook} after the filter and the hooks already added in {@code direction} ({@link
+   * Packet#INBOUND} or {@link Packet#OUTBOUND}); closing the result removes it.
    */
   public AutoCloseable addHook(int direction, PacketHook hook) {
     Objects.requireNonNull(hook, "hook");

@@ -11,9 +11,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A listening socket on the host (loopback by default) whose connections each get a virtual
- * thread, at most {@link ProxyLimits#maxConnections()} at once: one more is closed on accept and
- * counted in {@link #rejected()}.
+ * A listening socket on the host (loopback by default) whose connections each get a virtual thread,
+ * at most {@link ProxyLimits#maxConnections()} at once: one more is closed on accept and counted in
+ * {@link #rejected()}.
  */
 abstract class HostListener implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(HostListener.class.getName());
@@ -24,7 +24,8 @@ abstract class HostListener implements AutoCloseable {
   private final Thread acceptor;
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong served = new AtomicLong();
-  private final java.util.Set<SocketChannel> clients = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.Set<SocketChannel> clients =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   HostListener(String what, InetSocketAddress bind, ProxyLimits limits) throws IOException {
@@ -69,16 +70,19 @@ abstract class HostListener implements AutoCloseable {
       if (closed) {
         closeQuietly(c); // close() may have run its sweep before the add
       }
-      Thread.ofVirtual().name("proxy-conn").start(() -> {
-        try (c) {
-          serve(c);
-        } catch (IOException | RuntimeException e) {
-          LOG.log(Level.DEBUG, "proxy connection ended: {0}", e.toString());
-        } finally {
-          clients.remove(c);
-          slots.release();
-        }
-      });
+      Thread.ofVirtual()
+          .name("proxy-conn")
+          .start(
+              () -> {
+                try (c) {
+                  serve(c);
+                } catch (IOException | RuntimeException e) {
+                  LOG.log(Level.DEBUG, "proxy connection ended: {0}", e.toString());
+                } finally {
+                  clients.remove(c);
+                  slots.release();
+                }
+              });
     }
   }
 
@@ -136,7 +140,9 @@ abstract class HostListener implements AutoCloseable {
       this.deadline = System.nanoTime() + timeout.toNanos();
     }
 
-    /** Reads into {@code b} at {@code off}; -1 at end of stream; throws once the deadline passed. */
+    /**
+     * Reads into {@code b} at {@code off}; -1 at end of stream; throws once the deadline passed.
+     */
     int read(byte[] b, int off, int len) throws IOException {
       final long left = (deadline - System.nanoTime()) / 1_000_000;
       if (left <= 0) {

@@ -10,14 +10,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An HTTP proxy on a host socket into the mesh: {@code CONNECT host:port} tunnels and absolute-form
- * {@code http://} requests forwarded (one request per connection, {@code Connection: close}).
- * A malformed head gets a 4xx answer and the connection is closed.
+ * {@code http://} requests forwarded (one request per connection, {@code Connection: close}). A
+ * malformed head gets a 4xx answer and the connection is closed.
  */
 public final class HttpProxyServer extends HostListener {
   private final MeshDialer dialer;
   private final AtomicLong malformed = new AtomicLong();
 
-  HttpProxyServer(InetSocketAddress bind, MeshDialer dialer, ProxyLimits limits) throws IOException {
+  HttpProxyServer(InetSocketAddress bind, MeshDialer dialer, ProxyLimits limits)
+      throws IOException {
     super("http-proxy", bind, limits);
     this.dialer = dialer;
     start();
@@ -65,7 +66,9 @@ public final class HttpProxyServer extends HostListener {
       return;
     }
     if (head.connect) {
-      write(client, "HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      write(
+          client,
+          "HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     } else {
       target.write(ByteBuffer.wrap(head.forwardHead));
     }
@@ -85,18 +88,26 @@ public final class HttpProxyServer extends HostListener {
 
   private static void answer(SocketChannel c, int status, String why) {
     final String text = why + "\n";
-    final String reason = switch (status) {
-      case 400 -> "Bad Request";
-      case 403 -> "Forbidden";
-      case 408 -> "Request Timeout";
-      case 431 -> "Request Header Fields Too Large";
-      case 501 -> "Not Implemented";
-      case 502 -> "Bad Gateway";
-      case 504 -> "Gateway Timeout";
-      default -> "Error";
-    };
-    final String r = "HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: text/plain\r\nContent-Length: "
-        + text.length() + "\r\nConnection: close\r\n\r\n" + text;
+    final String reason =
+        switch (status) {
+          case 400 -> "Bad Request";
+          case 403 -> "Forbidden";
+          case 408 -> "Request Timeout";
+          case 431 -> "Request Header Fields Too Large";
+          case 501 -> "Not Implemented";
+          case 502 -> "Bad Gateway";
+          case 504 -> "Gateway Timeout";
+          default -> "Error";
+        };
+    final String r =
+        "HTTP/1.1 "
+            + status
+            + " "
+            + reason
+            + "\r\nContent-Type: text/plain\r\nContent-Length: "
+            + text.length()
+            + "\r\nConnection: close\r\n\r\n"
+            + text;
     try {
       write(c, r.getBytes(StandardCharsets.US_ASCII));
     } catch (IOException e) {

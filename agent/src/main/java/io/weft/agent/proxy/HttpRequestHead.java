@@ -4,11 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * A proxy request's head (RFC 9112 section 3 and 5), parsed strictly and without throwing:
- * CRLF line ends only, no obsolete line folding, token header names, one Content-Length at most
- * and not with Transfer-Encoding, a bounded number of fields. {@code CONNECT host:port} or an
- * absolute {@code http://} target; the forwarded head is rewritten to origin form with the
- * hop-by-hop fields removed and {@code Connection: close} set.
+ * A proxy request's head (RFC 9112 section 3 and 5), parsed strictly and without throwing: CRLF
+ * line ends only, no obsolete line folding, token header names, one Content-Length at most and not
+ * with Transfer-Encoding, a bounded number of fields. {@code CONNECT host:port} or an absolute
+ * {@code http://} target; the forwarded head is rewritten to origin form with the hop-by-hop fields
+ * removed and {@code Connection: close} set.
  */
 final class HttpRequestHead {
   static final int NEED_MORE = -1;
@@ -16,14 +16,19 @@ final class HttpRequestHead {
 
   /** 0 while parsing or when OK, else the HTTP status to answer with. */
   int error;
+
   String reason;
   boolean connect;
   String host;
   int port;
+
   /** For a forward: the head to send to the origin. */
   byte[] forwardHead;
 
-  /** Parses {@code b[0..len)}; returns the head's length, {@link #NEED_MORE}, or 0 with {@link #error} set. */
+  /**
+   * Parses {@code b[0..len)}; returns the head's length, {@link #NEED_MORE}, or 0 with {@link
+   * #error} set.
+   */
   int parse(byte[] b, int len, int maxHead) {
     final int end = indexOf(b, len, "\r\n\r\n");
     if (end < 0) {
@@ -50,7 +55,9 @@ final class HttpRequestHead {
     }
     final String[] lines = new String(b, 0, end, StandardCharsets.US_ASCII).split("\r\n", -1);
     final String[] start = lines[0].split(" ", -1);
-    if (start.length != 3 || !isToken(start[0]) || start[1].isEmpty()
+    if (start.length != 3
+        || !isToken(start[0])
+        || start[1].isEmpty()
         || !(start[2].equals("HTTP/1.1") || start[2].equals("HTTP/1.0"))) {
       return fail(400, "malformed request line");
     }
@@ -78,7 +85,10 @@ final class HttpRequestHead {
       switch (name) {
         case "content-length" -> {
           contentLengths++;
-          if (contentLengths > 1 || value.isEmpty() || value.length() > 18 || !value.chars().allMatch(Character::isDigit)) {
+          if (contentLengths > 1
+              || value.isEmpty()
+              || value.length() > 18
+              || !value.chars().allMatch(Character::isDigit)) {
             return fail(400, "invalid or repeated Content-Length");
           }
         }
@@ -94,8 +104,9 @@ final class HttpRequestHead {
           }
           hostField = value;
         }
-        case "connection", "proxy-connection" -> connectionTokens += "," + value.toLowerCase(Locale.ROOT);
-        default -> { }
+        case "connection", "proxy-connection" ->
+            connectionTokens += "," + value.toLowerCase(Locale.ROOT);
+        default -> {}
       }
     }
     if (chunked && contentLengths > 0) {
@@ -109,8 +120,11 @@ final class HttpRequestHead {
       return headLength;
     }
     if (!target.regionMatches(true, 0, "http://", 0, 7)) {
-      return fail(400, target.regionMatches(true, 0, "https://", 0, 8)
-          ? "https:// targets need CONNECT" : "a proxy request needs an absolute http:// target");
+      return fail(
+          400,
+          target.regionMatches(true, 0, "https://", 0, 8)
+              ? "https:// targets need CONNECT"
+              : "a proxy request needs an absolute http:// target");
     }
     final int slash = target.indexOf('/', 7);
     final String authority = slash < 0 ? target.substring(7) : target.substring(7, slash);
@@ -123,9 +137,13 @@ final class HttpRequestHead {
     for (int i = 1; i < lines.length; i++) {
       final String line = lines[i];
       final String name = line.substring(0, line.indexOf(':')).toLowerCase(Locale.ROOT);
-      if (name.equals("connection") || name.equals("proxy-connection") || name.equals("keep-alive")
-          || name.startsWith("proxy-") || name.equals("upgrade") || name.equals("te")
-          || (!name.isEmpty() && (","+ hop.replace(" ", "") + ",").contains("," + name + ","))) {
+      if (name.equals("connection")
+          || name.equals("proxy-connection")
+          || name.equals("keep-alive")
+          || name.startsWith("proxy-")
+          || name.equals("upgrade")
+          || name.equals("te")
+          || (!name.isEmpty() && ("," + hop.replace(" ", "") + ",").contains("," + name + ","))) {
         continue;
       }
       out.append(line).append("\r\n");
@@ -164,7 +182,8 @@ final class HttpRequestHead {
         return false;
       }
     }
-    if (h.isEmpty() || Socks5.hostName(h.getBytes(StandardCharsets.US_ASCII), 0, h.length()) == null) {
+    if (h.isEmpty()
+        || Socks5.hostName(h.getBytes(StandardCharsets.US_ASCII), 0, h.length()) == null) {
       return false;
     }
     if (p == null) {

@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Inbound forwarding: connections and datagrams to a port of the node's mesh addresses (on the
- * netstack) are forwarded to a host address, usually {@code 127.0.0.1:PORT}. Each UDP peer gets
- * its own host socket, so replies find their way back; it closes after {@link #UDP_IDLE} without
+ * netstack) are forwarded to a host address, usually {@code 127.0.0.1:PORT}. Each UDP peer gets its
+ * own host socket, so replies find their way back; it closes after {@link #UDP_IDLE} without
  * traffic, and at most {@link #MAX_UDP_SESSIONS} exist per rule.
  */
 public final class InboundForwarder implements AutoCloseable {
@@ -34,20 +34,29 @@ public final class InboundForwarder implements AutoCloseable {
 
   /** One rule: {@code tcp:80=127.0.0.1:8080}. */
   public record Rule(boolean tcp, int meshPort, InetSocketAddress target) {
-    /** Parses {@code tcp:PORT=HOST:PORT} or {@code udp:PORT=HOST:PORT}; HOST must be an IP literal. */
+    /**
+     * Parses {@code tcp:PORT=HOST:PORT} or {@code udp:PORT=HOST:PORT}; HOST must be an IP literal.
+     */
     public static Rule parse(String s) {
       final String[] protoRest = s.split(":", 2);
       final int eq = protoRest.length == 2 ? protoRest[1].indexOf('=') : -1;
       if (eq < 0 || !(protoRest[0].equals("tcp") || protoRest[0].equals("udp"))) {
-        throw new IllegalArgumentException("expected tcp:PORT=HOST:PORT or udp:PORT=HOST:PORT, got " + s);
+        throw new IllegalArgumentException(
+            "expected tcp:PORT=HOST:PORT or udp:PORT=HOST:PORT, got " + s);
       }
       final int port = ProxyOptions.port(protoRest[1].substring(0, eq), s);
-      return new Rule(protoRest[0].equals("tcp"), port, ProxyOptions.hostPort(protoRest[1].substring(eq + 1)));
+      return new Rule(
+          protoRest[0].equals("tcp"), port, ProxyOptions.hostPort(protoRest[1].substring(eq + 1)));
     }
 
     @Override
     public String toString() {
-      return (tcp ? "tcp:" : "udp:") + meshPort + "=" + target.getAddress().getHostAddress() + ":" + target.getPort();
+      return (tcp ? "tcp:" : "udp:")
+          + meshPort
+          + "="
+          + target.getAddress().getHostAddress()
+          + ":"
+          + target.getPort();
     }
   }
 
@@ -102,23 +111,27 @@ public final class InboundForwarder implements AutoCloseable {
         c.abort();
         continue;
       }
-      Thread.ofVirtual().name("forward-conn").start(() -> {
-        try {
-          final SocketChannel host;
-          try {
-            host = SocketChannel.open();
-            host.socket().connect(r.target(), (int) limits.connectTimeout().toMillis());
-          } catch (IOException e) {
-            dropped.incrementAndGet();
-            c.abort(); // the peer sees a reset, as if the port were closed
-            return;
-          }
-          forwarded.incrementAndGet();
-          Relay.run(Duplex.of(c), Duplex.of(host), limits.bufferSize(), limits.idleTimeout());
-        } finally {
-          slots.release();
-        }
-      });
+      Thread.ofVirtual()
+          .name("forward-conn")
+          .start(
+              () -> {
+                try {
+                  final SocketChannel host;
+                  try {
+                    host = SocketChannel.open();
+                    host.socket().connect(r.target(), (int) limits.connectTimeout().toMillis());
+                  } catch (IOException e) {
+                    dropped.incrementAndGet();
+                    c.abort(); // the peer sees a reset, as if the port were closed
+                    return;
+                  }
+                  forwarded.incrementAndGet();
+                  Relay.run(
+                      Duplex.of(c), Duplex.of(host), limits.bufferSize(), limits.idleTimeout());
+                } finally {
+                  slots.release();
+                }
+              });
     }
   }
 
@@ -150,7 +163,9 @@ public final class InboundForwarder implements AutoCloseable {
         }
         sessions.put(from, s);
         final DatagramSocket session = s;
-        Thread.ofVirtual().name("forward-udp-back").start(() -> udpBack(udp, from, session, sessions));
+        Thread.ofVirtual()
+            .name("forward-udp-back")
+            .start(() -> udpBack(udp, from, session, sessions));
       }
       try {
         s.send(new DatagramPacket(buf.array(), 0, buf.position()));
@@ -163,7 +178,10 @@ public final class InboundForwarder implements AutoCloseable {
   }
 
   /** Replies from the host target back to the peer, until the session is idle or closed. */
-  private void udpBack(UdpEndpoint udp, InetSocketAddress peer, DatagramSocket s,
+  private void udpBack(
+      UdpEndpoint udp,
+      InetSocketAddress peer,
+      DatagramSocket s,
       Map<InetSocketAddress, DatagramSocket> sessions) {
     final byte[] b = new byte[65535];
     final DatagramPacket p = new DatagramPacket(b, b.length);

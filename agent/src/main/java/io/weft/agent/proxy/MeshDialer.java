@@ -51,7 +51,11 @@ public final class MeshDialer {
   private final Fallback fallback;
   private final Duration connectTimeout;
 
-  MeshDialer(Supplier<Optional<NetStack>> stack, MeshNames names, Fallback fallback, Duration connectTimeout) {
+  MeshDialer(
+      Supplier<Optional<NetStack>> stack,
+      MeshNames names,
+      Fallback fallback,
+      Duration connectTimeout) {
     this.stack = stack;
     this.names = names;
     this.fallback = fallback;
@@ -69,7 +73,8 @@ public final class MeshDialer {
     }
     final List<InetAddress> a = names.resolve(host);
     if (a.isEmpty()) {
-      throw new DialException(Failure.UNKNOWN_NAME, "no node named " + host + " in the network map");
+      throw new DialException(
+          Failure.UNKNOWN_NAME, "no node named " + host + " in the network map");
     }
     return a.getFirst();
   }
@@ -84,7 +89,8 @@ public final class MeshDialer {
       if (target == null) {
         target = resolveMesh(host);
       } else if (!names.isMeshAddress(target)) {
-        throw new DialException(Failure.NOT_IN_MESH, target.getHostAddress() + " is not a mesh address");
+        throw new DialException(
+            Failure.NOT_IN_MESH, target.getHostAddress() + " is not a mesh address");
       }
     } catch (DialException e) {
       if (fallback == Fallback.DIRECT && e.failure != Failure.NO_STACK) {
@@ -114,7 +120,9 @@ public final class MeshDialer {
   }
 
   NetStack netstack() throws DialException {
-    return stack.get().orElseThrow(() -> new DialException(Failure.NO_STACK, "the node has no netstack yet"));
+    return stack
+        .get()
+        .orElseThrow(() -> new DialException(Failure.NO_STACK, "the node has no netstack yet"));
   }
 
   private Duplex dialDirect(String host, int port) throws DialException {

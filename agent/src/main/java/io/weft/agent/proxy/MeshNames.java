@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The proxies' name table, rebuilt from each network map: a node's given name, its host name
- * and either with the map's domain appended (a trailing dot allowed, case ignored) name its mesh
+ * The proxies' name table, rebuilt from each network map: a node's given name, its host name and
+ * either with the map's domain appended (a trailing dot allowed, case ignored) name its mesh
  * addresses. Names outside the map are not resolved here, so nothing leaks to the host's DNS.
  */
 public final class MeshNames {

@@ -20,8 +20,13 @@ import java.util.Map;
  * @param fallback what to do with destinations outside the mesh
  * @param limits bounds of every listener
  */
-public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy, List<InboundForwarder.Rule> forwards,
-    Map<String, String> users, MeshDialer.Fallback fallback, ProxyLimits limits) {
+public record ProxyOptions(
+    InetSocketAddress socks5,
+    InetSocketAddress httpProxy,
+    List<InboundForwarder.Rule> forwards,
+    Map<String, String> users,
+    MeshDialer.Fallback fallback,
+    ProxyLimits limits) {
 
   public ProxyOptions {
     forwards = List.copyOf(forwards);
@@ -30,7 +35,8 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
 
   /** Nothing asked for. */
   public static final ProxyOptions NONE =
-      new ProxyOptions(null, null, List.of(), Map.of(), MeshDialer.Fallback.REFUSE, ProxyLimits.DEFAULTS);
+      new ProxyOptions(
+          null, null, List.of(), Map.of(), MeshDialer.Fallback.REFUSE, ProxyLimits.DEFAULTS);
 
   public boolean isEmpty() {
     return socks5 == null && httpProxy == null && forwards.isEmpty();
@@ -62,9 +68,9 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
 
   /**
    * The options in {@code weft up}'s remembered preferences: {@code socks5} and {@code httpProxy}
-   * as {@code IP:PORT} text, {@code forward} as an array of rules, {@code socks5Auth} as the path of a users file, {@code proxyFallback} as
-   * {@code refuse} (the default) or {@code direct}. Throws with a message naming
-   * the flag when one is malformed.
+   * as {@code IP:PORT} text, {@code forward} as an array of rules, {@code socks5Auth} as the path
+   * of a users file, {@code proxyFallback} as {@code refuse} (the default) or {@code direct}.
+   * Throws with a message naming the flag when one is malformed.
    */
   public static ProxyOptions fromPrefs(JsonNode prefs) {
     ProxyOptions o = NONE;
@@ -97,7 +103,9 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
     switch (fallback) {
       case "refuse" -> o = o.withFallback(MeshDialer.Fallback.REFUSE);
       case "direct" -> o = o.withFallback(MeshDialer.Fallback.DIRECT);
-      default -> throw new IllegalArgumentException("--proxy-fallback must be refuse or direct, not " + fallback);
+      default ->
+          throw new IllegalArgumentException(
+              "--proxy-fallback must be refuse or direct, not " + fallback);
     }
     return o.withForwards(rules);
   }
@@ -112,7 +120,8 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
     try {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new IllegalArgumentException("--socks5-auth: cannot read " + file + ": " + e.getMessage());
+      throw new IllegalArgumentException(
+          "--socks5-auth: cannot read " + file + ": " + e.getMessage());
     }
     for (int i = 0; i < lines.size(); i++) {
       final String line = lines.get(i).strip();
@@ -120,12 +129,18 @@ public record ProxyOptions(InetSocketAddress socks5, InetSocketAddress httpProxy
         continue;
       }
       final int colon = line.indexOf(':');
-      final int userBytes = colon < 0 ? 0 : line.substring(0, colon).getBytes(StandardCharsets.UTF_8).length;
-      final int passBytes = colon < 0 ? 0 : line.substring(colon + 1).getBytes(StandardCharsets.UTF_8).length;
+      final int userBytes =
+          colon < 0 ? 0 : line.substring(0, colon).getBytes(StandardCharsets.UTF_8).length;
+      final int passBytes =
+          colon < 0 ? 0 : line.substring(colon + 1).getBytes(StandardCharsets.UTF_8).length;
       if (userBytes < 1 || userBytes > 255 || passBytes < 1 || passBytes > 255) {
         // The line number only: the line holds a password.
-        throw new IllegalArgumentException("--socks5-auth: " + file + " line " + (i + 1)
-            + ": expected user:password, each 1 to 255 bytes");
+        throw new IllegalArgumentException(
+            "--socks5-auth: "
+                + file
+                + " line "
+                + (i + 1)
+                + ": expected user:password, each 1 to 255 bytes");
       }
       users.put(line.substring(0, colon), line.substring(colon + 1));
     }

@@ -5,11 +5,11 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Copies bytes both ways between two {@link Duplex} ends until both directions ended: the
- * calling thread copies {@code a} to {@code b}, a virtual thread the other way. End of stream is
- * passed on as a half-close; an error in either direction closes both ends, and so does
- * {@code idle} without a byte either way (an end that can time out wakes to check; one that
- * cannot is closed by the other's check).
+ * Copies bytes both ways between two {@link Duplex} ends until both directions ended: the calling
+ * thread copies {@code a} to {@code b}, a virtual thread the other way. End of stream is passed on
+ * as a half-close; an error in either direction closes both ends, and so does {@code idle} without
+ * a byte either way (an end that can time out wakes to check; one that cannot is closed by the
+ * other's check).
  */
 final class Relay {
   private final long idleNanos;

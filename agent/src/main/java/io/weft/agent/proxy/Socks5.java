@@ -4,10 +4,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /**
- * SOCKS5 wire format (RFC 1928) and its username/password sub-negotiation (RFC 1929), parsed
- * from a byte array without throwing: every parse returns {@link #NEED_MORE}, {@link #INVALID}
- * or the number of bytes the message takes, and the fields are read from this object after
- * success.
+ * SOCKS5 wire format (RFC 1928) and its username/password sub-negotiation (RFC 1929), parsed from a
+ * byte array without throwing: every parse returns {@link #NEED_MORE}, {@link #INVALID} or the
+ * number of bytes the message takes, and the fields are read from this object after success.
  *
  * <pre>
  * greeting:  VER(5) NMETHODS METHODS[NMETHODS]
@@ -55,11 +54,15 @@ final class Socks5 {
   byte[] password;
   int command;
   int addressType;
+
   /** A domain name (ATYP 3), else null. */
   String host;
+
   /** An IP address (ATYP 1 or 4), else null. */
   InetAddress address;
+
   int port;
+
   /** For a request that parsed far enough to answer: the reply code it deserves. */
   int reply;
 
@@ -142,8 +145,10 @@ final class Socks5 {
       return NEED_MORE;
     }
     command = b[1] & 0xFF;
-    reply = command == CMD_CONNECT || command == CMD_UDP_ASSOCIATE ? REP_SUCCEEDED
-        : REP_COMMAND_NOT_SUPPORTED;
+    reply =
+        command == CMD_CONNECT || command == CMD_UDP_ASSOCIATE
+            ? REP_SUCCEEDED
+            : REP_COMMAND_NOT_SUPPORTED;
     if (b[2] != 0 && reply == REP_SUCCEEDED) {
       reply = REP_GENERAL_FAILURE;
     }
@@ -223,8 +228,14 @@ final class Socks5 {
     final char[] c = new char[n];
     for (int i = 0; i < n; i++) {
       final int ch = b[off + i] & 0xFF;
-      final boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-          || ch == '-' || ch == '.' || ch == '_' || ch == ':';
+      final boolean ok =
+          (ch >= 'a' && ch <= 'z')
+              || (ch >= 'A' && ch <= 'Z')
+              || (ch >= '0' && ch <= '9')
+              || ch == '-'
+              || ch == '.'
+              || ch == '_'
+              || ch == ':';
       if (!ok) {
         return null;
       }
@@ -233,7 +244,10 @@ final class Socks5 {
     return new String(c);
   }
 
-  /** A reply (or a UDP header when {@code udp}) naming {@code bound}, written at 0; returns its length. */
+  /**
+   * A reply (or a UDP header when {@code udp}) naming {@code bound}, written at 0; returns its
+   * length.
+   */
   static int encodeAddress(byte[] out, int at, InetAddress bound, int port) {
     final byte[] a = bound == null ? new byte[4] : bound.getAddress();
     out[at] = (byte) (a.length == 4 ? ATYP_IPV4 : ATYP_IPV6);

@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A SOCKS5 server (RFC 1928) on a host socket whose CONNECT and UDP ASSOCIATE go into the mesh:
- * no authentication, or username/password (RFC 1929) when credentials are configured. Malformed
- * input gets the RFC's failure reply (where one can be framed) and the connection is closed.
+ * A SOCKS5 server (RFC 1928) on a host socket whose CONNECT and UDP ASSOCIATE go into the mesh: no
+ * authentication, or username/password (RFC 1929) when credentials are configured. Malformed input
+ * gets the RFC's failure reply (where one can be framed) and the connection is closed.
  */
 public final class Socks5Server extends HostListener {
   private static final System.Logger LOG = System.getLogger(Socks5Server.class.getName());
@@ -31,10 +31,10 @@ public final class Socks5Server extends HostListener {
   private final AtomicLong udpDropped = new AtomicLong();
 
   /**
-   * Listens on {@code bind}; {@code users} maps user names to passwords (empty: no
-   * authentication).
+   * Listens on {@code bind}; {@code users} maps user names to passwords (empty: no authentication).
    */
-  Socks5Server(InetSocketAddress bind, MeshDialer dialer, Map<String, String> users, ProxyLimits limits)
+  Socks5Server(
+      InetSocketAddress bind, MeshDialer dialer, Map<String, String> users, ProxyLimits limits)
       throws IOException {
     super("socks5", bind, limits);
     this.dialer = dialer;
@@ -42,7 +42,10 @@ public final class Socks5Server extends HostListener {
     users.forEach((k, v) -> u.put(k, v.getBytes(StandardCharsets.UTF_8)));
     this.users = Map.copyOf(u);
     if (!bind.getAddress().isLoopbackAddress() && users.isEmpty()) {
-      LOG.log(Level.WARNING, "SOCKS5 on {0} without authentication: anyone who reaches it enters the mesh", bind);
+      LOG.log(
+          Level.WARNING,
+          "SOCKS5 on {0} without authentication: anyone who reaches it enters the mesh",
+          bind);
     }
     start();
   }
@@ -159,10 +162,14 @@ public final class Socks5Server extends HostListener {
     try (mesh) {
       relay.bind(new InetSocketAddress(controlLocal.getAddress(), 0));
       final InetSocketAddress relayAddress = (InetSocketAddress) relay.getLocalAddress();
-      // The client may name the address it will send from; only that host (and port, if given) is served.
+      // The client may name the address it will send from; only that host (and port, if given) is
+      // served.
       final int expectedPort = p.port;
-      final UdpAssociation a = new UdpAssociation(relay, mesh, clientTcp.getAddress(), expectedPort);
-      send(control, Socks5.reply(Socks5.REP_SUCCEEDED, relayAddress.getAddress(), relayAddress.getPort()));
+      final UdpAssociation a =
+          new UdpAssociation(relay, mesh, clientTcp.getAddress(), expectedPort);
+      send(
+          control,
+          Socks5.reply(Socks5.REP_SUCCEEDED, relayAddress.getAddress(), relayAddress.getPort()));
       final Thread up = Thread.ofVirtual().name("socks5-udp-up").start(a::clientToMesh);
       final Thread down = Thread.ofVirtual().name("socks5-udp-down").start(a::meshToClient);
       // The association lives as long as the TCP connection (RFC 1928 section 7).
@@ -195,7 +202,8 @@ public final class Socks5Server extends HostListener {
     volatile InetSocketAddress client;
     volatile boolean closed;
 
-    UdpAssociation(DatagramChannel relay, UdpEndpoint mesh, InetAddress clientHost, int clientPort) {
+    UdpAssociation(
+        DatagramChannel relay, UdpEndpoint mesh, InetAddress clientHost, int clientPort) {
       this.relay = relay;
       this.mesh = mesh;
       this.clientHost = clientHost;
@@ -212,7 +220,8 @@ public final class Socks5Server extends HostListener {
         } catch (IOException e) {
           return;
         }
-        if (!from.getAddress().equals(clientHost) || (clientPort != 0 && from.getPort() != clientPort)) {
+        if (!from.getAddress().equals(clientHost)
+            || (clientPort != 0 && from.getPort() != clientPort)) {
           udpDropped.incrementAndGet();
           continue;
         }
@@ -235,7 +244,9 @@ public final class Socks5Server extends HostListener {
           udpDropped.incrementAndGet();
           continue;
         }
-        if (!mesh.send(ByteBuffer.wrap(b, header, buf.position() - header), new InetSocketAddress(to, p.port))) {
+        if (!mesh.send(
+            ByteBuffer.wrap(b, header, buf.position() - header),
+            new InetSocketAddress(to, p.port))) {
           udpDropped.incrementAndGet();
         }
       }
@@ -296,7 +307,10 @@ public final class Socks5Server extends HostListener {
       int apply(byte[] b, int len);
     }
 
-    /** Reads until {@code parse} frames a message: its length, or INVALID, or NEED_MORE at end of stream. */
+    /**
+     * Reads until {@code parse} frames a message: its length, or INVALID, or NEED_MORE at end of
+     * stream.
+     */
     int fill(DeadlineReader in, Parse parse) throws IOException {
       while (true) {
         final int r = parse.apply(bytes, length);

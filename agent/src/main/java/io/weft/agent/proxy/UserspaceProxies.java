@@ -3,9 +3,9 @@ package io.weft.agent.proxy;
 import io.weft.agent.backend.Backend;
 import io.weft.agent.netmap.NetMapBus;
 import io.weft.control.protocol.NetMap;
-import java.lang.System.Logger.Level;
 import io.weft.netstack.NetStack;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,8 +32,9 @@ public final class UserspaceProxies implements AutoCloseable {
     this.backend = backend;
     this.options = options;
     try {
-      final MeshDialer dialer = new MeshDialer(backend::netstack, names, options.fallback(),
-          options.limits().connectTimeout());
+      final MeshDialer dialer =
+          new MeshDialer(
+              backend::netstack, names, options.fallback(), options.limits().connectTimeout());
       if (options.socks5() != null) {
         socks5 = new Socks5Server(options.socks5(), dialer, options.users(), options.limits());
         open.add(socks5);

@@ -23,36 +23,43 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The userspace-mode {@link Tun}: the WireGuard device's plaintext side is Weft's own TCP/IP
- * stack instead of a kernel interface, so no root is needed.
+ * The userspace-mode {@link Tun}: the WireGuard device's plaintext side is Weft's own TCP/IP stack
+ * instead of a kernel interface, so no root is needed.
  *
  * <p>Stack to device: packets the stack sends are copied into a preallocated byte ring (one
  * producer at a time, the stack's lock holder; one consumer, the device's TUN reader) and dropped
- * and counted when it is full, like a full TUN queue. The stack hands over TCP super-segments of
- * up to {@link #MAX_SUPER_SEGMENT} bytes ({@link PacketSink#sendSegmented}, as to a TUN with TSO);
+ * and counted when it is full, like a full TUN queue. The stack hands over TCP super-segments of up
+ * to {@link #MAX_SUPER_SEGMENT} bytes ({@link PacketSink#sendSegmented}, as to a TUN with TSO);
  * {@link #read} cuts them into MTU-sized segments straight into the device's buffers, filling as
  * many of them per call as there are packets. The reader is woken only when it is parked.
  *
- * <p>Device to stack: {@link #write} runs the stack on the device's receive thread
- * ({@link NetStack#receive}), without a queue, a copy or a thread hand-off.
+ * <p>Device to stack: {@link #write} runs the stack on the device's receive thread ({@link
+ * NetStack#receive}), without a queue, a copy or a thread hand-off.
  *
  * <p>Nothing is allocated per packet.
  */
 public final class NetstackTun implements Tun {
   /** Packets the stack may queue for the device by default. */
   public static final int DEFAULT_QUEUE = 4096;
-  /** The largest TCP packet the stack may hand over for segmentation (IPv4's total-length limit). */
+
+  /**
+   * The largest TCP packet the stack may hand over for segmentation (IPv4's total-length limit).
+   */
   public static final int MAX_SUPER_SEGMENT = 65535;
+
   /** Packets read per call at most. */
   static final int BATCH = 64;
+
   /** Packets the stack's own inbound queue holds: only {@link NetStack#deliver} users need it. */
   private static final int STACK_QUEUE = 64;
 
   /** Record header: int length, int segment size (0 for a packet sent as it is). */
   private static final int HEADER = 8;
+
   private static final int WRAP = -1;
   private static final long PARK_NANOS = TimeUnit.SECONDS.toNanos(1);
-  private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
   private final NetStack stack;
   private final int mtu;
@@ -64,20 +71,28 @@ public final class NetstackTun implements Tun {
   // wraps (a WRAP marker sends the reader back to 0). Records are 8-byte aligned.
   private final byte[] ring;
   private final int capacity;
+
   /** Written by the producer (under the stack's lock), read by the consumer. */
   private volatile long tail;
+
   /** Packets (segments after cutting) ever queued; written by the producer. */
   private volatile long queued;
+
   /** Written by the consumer. */
   private volatile long head;
+
   /** Packets ever taken by the reader; written by the consumer. */
   private volatile long taken;
+
   /** Segments of the record at {@link #head} already read (consumer only). */
   private int segmentsDone;
+
   /** The ring as a segment, for the TSO cut (consumer only). */
   private final MemorySegment ringSegment;
+
   /** Cuts super-segments, as a NIC's TSO does (consumer only). */
   private final GsoSplitter splitter = new GsoSplitter();
+
   /** Segment views of the device's buffers (consumer only). */
   private final BufferViews.Cache views = new BufferViews.Cache();
 
@@ -99,15 +114,18 @@ public final class NetstackTun implements Tun {
     this.maxSuper = superSize >= 2 * mtu ? superSize : 0;
     final int packetBytes = align(HEADER + mtu);
     // One record's worth more than the packets, for the room a wrap leaves unused at the end.
-    this.capacity = (int) Math.min(1 << 30, (long) queue * packetBytes + align(HEADER + Math.max(mtu, maxSuper)));
+    this.capacity =
+        (int)
+            Math.min(1 << 30, (long) queue * packetBytes + align(HEADER + Math.max(mtu, maxSuper)));
     this.ring = new byte[capacity];
     this.ringSegment = MemorySegment.ofArray(ring);
-    this.stack = new NetStack(config.withReceiveQueue(STACK_QUEUE, config.maxReceivePacket()), new Sink());
+    this.stack =
+        new NetStack(config.withReceiveQueue(STACK_QUEUE, config.maxReceivePacket()), new Sink());
   }
 
   /**
-   * A userspace TUN for a mesh node: the stack takes the first IPv4 and the first IPv6 of
-   * {@code addresses} (either may be absent).
+   * A userspace TUN for a mesh node: the stack takes the first IPv4 and the first IPv6 of {@code
+   * addresses} (either may be absent).
    */
   public static NetstackTun forNode(String name, List<InetAddress> addresses) {
     IpAddress v4 = null;
@@ -132,7 +150,9 @@ public final class NetstackTun implements Tun {
     return dropped;
   }
 
-  /** Packets waiting for the device (a super-segment counts as the segments it will be cut into). */
+  /**
+   * Packets waiting for the device (a super-segment counts as the segments it will be cut into).
+   */
   public int queued() {
     return (int) (queued - taken);
   }
@@ -201,7 +221,8 @@ public final class NetstackTun implements Tun {
     final int toEnd = capacity - index;
     final long used = t - head;
     final boolean wraps = need > toEnd;
-    if ((wraps ? used + toEnd + need : used + need) > capacity || queued - taken + packets > queue
+    if ((wraps ? used + toEnd + need : used + need) > capacity
+        || queued - taken + packets > queue
         || length > MAX_SUPER_SEGMENT) {
       dropped++;
       return;
@@ -225,8 +246,8 @@ public final class NetstackTun implements Tun {
   // ---- device side (the consumer) ------------------------------------------------------
 
   /**
-   * Fills up to {@code bufs.length} buffers; blocks until one packet is ready or the TUN is
-   * closed. One reader at a time (the device has one TUN reader thread).
+   * Fills up to {@code bufs.length} buffers; blocks until one packet is ready or the TUN is closed.
+   * One reader at a time (the device has one TUN reader thread).
    */
   @Override
   public int read(ByteBuffer[] bufs, int[] sizes, int offset) throws IOException {

@@ -30,12 +30,15 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "wg",
-    description = "Run a userspace WireGuard interface (a drop-in for wireguard-go; configure it with wg(8)).")
+    description =
+        "Run a userspace WireGuard interface (a drop-in for wireguard-go; configure it with wg(8)).")
 public final class WgCommand implements Callable<Integer> {
   /** Set in the environment of the background child. */
   static final String DAEMON_ENV = "WEFT_WG_DAEMON";
+
   /** Test and benchmark setting: REKEY_AFTER_TIME in seconds (default 120). */
   public static final String REKEY_ENV = "WEFT_REKEY_AFTER_SECONDS";
+
   /**
    * The UDP bind: {@code plain} (a {@code DatagramChannel}, one datagram per call), {@code batch}
    * (recvmmsg/sendmmsg with UDP GSO) or {@code batch-nogso} (recvmmsg/sendmmsg without GSO).
@@ -43,17 +46,27 @@ public final class WgCommand implements Callable<Integer> {
    * receive batch holds), {@code plain} otherwise.
    */
   public static final String BIND_ENV = "WEFT_BIND";
-  /** {@code 0} opens the TUN without TCP segmentation/receive offloads (default: on where supported). */
+
+  /**
+   * {@code 0} opens the TUN without TCP segmentation/receive offloads (default: on where
+   * supported).
+   */
   public static final String OFFLOAD_ENV = "WEFT_TUN_OFFLOAD";
+
   /** Crypto worker threads per direction (default: 0 on two cores or fewer). */
   public static final String WORKERS_ENV = "WEFT_CRYPTO_WORKERS";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-f", "--foreground"}, description = "Stay in the foreground.")
+  @Option(
+      names = {"-f", "--foreground"},
+      description = "Stay in the foreground.")
   boolean foreground;
 
-  @Option(names = "--mtu", description = "Interface MTU (default ${DEFAULT-VALUE}).", defaultValue = "1420")
+  @Option(
+      names = "--mtu",
+      description = "Interface MTU (default ${DEFAULT-VALUE}).",
+      defaultValue = "1420")
   int mtu;
 
   @Option(names = "--uapi-dir", hidden = true, defaultValue = "/var/run/wireguard")
@@ -66,7 +79,8 @@ public final class WgCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
     if (!name.matches("[a-zA-Z0-9_=+.-]{1,15}")) {
-      err.println("weft wg: invalid interface name '" + name + "' (1-15 characters of [a-zA-Z0-9_=+.-])");
+      err.println(
+          "weft wg: invalid interface name '" + name + "' (1-15 characters of [a-zA-Z0-9_=+.-])");
       return 1;
     }
     if (!foreground && System.getenv(DAEMON_ENV) == null) {
@@ -125,7 +139,8 @@ public final class WgCommand implements Callable<Integer> {
     Thread hook =
         new Thread(
             () -> {
-              log.log(System.Logger.Level.INFO, "shutting down {0}{1}", tun.name(), offloadStats(tun));
+              log.log(
+                  System.Logger.Level.INFO, "shutting down {0}{1}", tun.name(), offloadStats(tun));
               closeQuietly(uapi);
               device.close();
             });
@@ -138,7 +153,9 @@ public final class WgCommand implements Callable<Integer> {
 
   /** Whether {@code choice} names a bind (null or blank: the default). */
   public static boolean isBindChoice(String choice) {
-    return choice == null || choice.isBlank() || List.of("plain", "batch", "batch-nogso").contains(choice);
+    return choice == null
+        || choice.isBlank()
+        || List.of("plain", "batch", "batch-nogso").contains(choice);
   }
 
   /**
@@ -166,8 +183,13 @@ public final class WgCommand implements Callable<Integer> {
 
   private static String offloadStats(Tun tun) {
     if (tun instanceof io.weft.tun.linux.LinuxTun l && l.offloads()) {
-      return "; TUN offloads: " + l.coalescedSegments() + " segments coalesced, "
-          + l.offloadDrops() + " dropped, " + l.offloadRejects() + " refused by the kernel";
+      return "; TUN offloads: "
+          + l.coalescedSegments()
+          + " segments coalesced, "
+          + l.offloadDrops()
+          + " dropped, "
+          + l.offloadRejects()
+          + " refused by the kernel";
     }
     return "";
   }
@@ -196,7 +218,11 @@ public final class WgCommand implements Callable<Integer> {
     } catch (URISyntaxException e) {
       throw new IOException("cannot locate the weft jar", e);
     }
-    String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(System.getProperty("java.home") + "/bin/java");
     Path logDir = Path.of("/var/log/weft");
     Files.createDirectories(logDir);
     File logFile = logDir.resolve(name + ".log").toFile();
@@ -204,8 +230,21 @@ public final class WgCommand implements Callable<Integer> {
     if (new File("/usr/bin/setsid").canExecute()) {
       cmd.add("/usr/bin/setsid");
     }
-    cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC", "-cp", jar.toString(),
-        "io.weft.agent.cli.WeftCli", "wg", "-f", "--mtu", Integer.toString(mtu), "--uapi-dir", uapiDir.toString(), name));
+    cmd.addAll(
+        List.of(
+            java,
+            "--enable-native-access=ALL-UNNAMED",
+            "-XX:+UseParallelGC",
+            "-cp",
+            jar.toString(),
+            "io.weft.agent.cli.WeftCli",
+            "wg",
+            "-f",
+            "--mtu",
+            Integer.toString(mtu),
+            "--uapi-dir",
+            uapiDir.toString(),
+            name));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put(DAEMON_ENV, "1");
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -219,7 +258,11 @@ public final class WgCommand implements Callable<Integer> {
         return 0;
       }
       if (child.waitFor(50, TimeUnit.MILLISECONDS)) {
-        err.println("weft wg: the interface process exited with status " + child.exitValue() + "; see " + logFile);
+        err.println(
+            "weft wg: the interface process exited with status "
+                + child.exitValue()
+                + "; see "
+                + logFile);
         return 1;
       }
     }

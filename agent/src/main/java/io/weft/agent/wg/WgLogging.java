@@ -31,10 +31,20 @@ final class WgLogging {
         new Formatter() {
           @Override
           public String format(LogRecord r) {
-            String lvl = r.getLevel().intValue() >= Level.SEVERE.intValue() ? "ERROR"
-                : r.getLevel().intValue() >= Level.WARNING.intValue() ? "WARN"
-                : r.getLevel().intValue() >= Level.INFO.intValue() ? "INFO" : "DEBUG";
-            return java.time.Instant.ofEpochMilli(r.getMillis()) + " " + lvl + " " + r.getLoggerName() + ": " + formatMessage(r) + "\n";
+            String lvl =
+                r.getLevel().intValue() >= Level.SEVERE.intValue()
+                    ? "ERROR"
+                    : r.getLevel().intValue() >= Level.WARNING.intValue()
+                        ? "WARN"
+                        : r.getLevel().intValue() >= Level.INFO.intValue() ? "INFO" : "DEBUG";
+            return java.time.Instant.ofEpochMilli(r.getMillis())
+                + " "
+                + lvl
+                + " "
+                + r.getLoggerName()
+                + ": "
+                + formatMessage(r)
+                + "\n";
           }
         });
     root.addHandler(h);

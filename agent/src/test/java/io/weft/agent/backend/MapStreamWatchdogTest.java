@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The map stream watchdog: a connection whose map stream goes silent (no map message, not even
- * the server's keepalive) for longer than the limit is dropped and re-established; keepalives
- * keep a quiet stream alive.
+ * The map stream watchdog: a connection whose map stream goes silent (no map message, not even the
+ * server's keepalive) for longer than the limit is dropped and re-established; keepalives keep a
+ * quiet stream alive.
  */
 class MapStreamWatchdogTest {
   static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -51,12 +51,17 @@ class MapStreamWatchdogTest {
   }
 
   Backend start(URI url, Duration silence, io.weft.wg.time.NanoClock clock) throws Exception {
-    String key = server.admin().createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
-        .secret();
-    backend = new Backend(BackendConfig.userspace(dir.resolve("node"), url, key, "node")
-        .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
-        .withBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
-        .withMapSilenceTimeout(silence, clock));
+    String key =
+        server
+            .admin()
+            .createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
+            .secret();
+    backend =
+        new Backend(
+            BackendConfig.userspace(dir.resolve("node"), url, key, "node")
+                .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
+                .withBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                .withMapSilenceTimeout(silence, clock));
     backend.start();
     assertThat(backend.awaitState(BackendState.RUNNING, TIMEOUT)).isTrue();
     assertThat(backend.controlSessions()).isEqualTo(1);
@@ -72,37 +77,50 @@ class MapStreamWatchdogTest {
   void await(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as("%s: sessions %s, %s", what, backend.controlSessions(),
-          backend.status()).isNegative();
+      assertThat(System.nanoTime() - deadline)
+          .as("%s: sessions %s, %s", what, backend.controlSessions(), backend.status())
+          .isNegative();
       LockSupport.parkNanos(10_000_000L);
     }
   }
 
   @Test
   void shouldReconnectOnlyOnceTheStreamHasBeenSilentLongerThanTheLimit() throws Exception {
-    server = ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
+    server =
+        ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
     ManualClock clock = new ManualClock();
     start(server.url(), Duration.ofSeconds(150), clock);
 
-    clock.advance(Duration.ofSeconds(140)); // quiet, but within the limit (the server's keepalive is 60 s)
+    clock.advance(
+        Duration.ofSeconds(140)); // quiet, but within the limit (the server's keepalive is 60 s)
     awaitChecks(2);
     assertThat(backend.controlSessions()).isEqualTo(1);
     assertThat(backend.status().controlConnected()).isTrue();
 
     // 160 s or more of silence (a map delta may have reset the count just after the first step).
     clock.advance(Duration.ofSeconds(160));
-    await("reconnected after the silence", () -> backend.controlSessions() == 2 && backend.status().controlConnected());
+    await(
+        "reconnected after the silence",
+        () -> backend.controlSessions() == 2 && backend.status().controlConnected());
     assertThat(backend.state()).isEqualTo(BackendState.RUNNING);
     awaitChecks(2);
-    assertThat(backend.controlSessions()).as("the new stream starts its own silence count").isEqualTo(2);
+    assertThat(backend.controlSessions())
+        .as("the new stream starts its own silence count")
+        .isEqualTo(2);
   }
 
   @Test
   void shouldDropAFrozenServerAndKeepALiveOne() throws Exception {
-    server = ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin")
-        .withKeepAlive(Duration.ofMillis(100)));
+    server =
+        ControlServer.start(
+            ControlConfig.defaults(dir.resolve("control"))
+                .withAdminToken("admin")
+                .withKeepAlive(Duration.ofMillis(100)));
     proxy = new FreezingProxy(server.listenAddress());
-    start(URI.create("http://127.0.0.1:" + proxy.port()), Duration.ofMillis(600), io.weft.wg.time.NanoClock.SYSTEM);
+    start(
+        URI.create("http://127.0.0.1:" + proxy.port()),
+        Duration.ofMillis(600),
+        io.weft.wg.time.NanoClock.SYSTEM);
 
     // Keepalives every 100 ms keep a stream without map changes attached well past 600 ms.
     long checks = backend.watchdogChecks();
@@ -112,7 +130,9 @@ class MapStreamWatchdogTest {
     // The server freezes (a half-open connection: nothing arrives, nothing closes): dropped, and
     // the node reconnects through a fresh connection.
     proxy.freezeExisting();
-    await("reconnected after the freeze", () -> backend.controlSessions() == 2 && backend.status().controlConnected());
+    await(
+        "reconnected after the freeze",
+        () -> backend.controlSessions() == 2 && backend.status().controlConnected());
     assertThat(backend.state()).isEqualTo(BackendState.RUNNING);
   }
 
@@ -163,7 +183,8 @@ class MapStreamWatchdogTest {
 
     private static void pump(Link l, Socket from, Socket to) {
       byte[] buf = new byte[16384];
-      try (from; to) {
+      try (from;
+          to) {
         InputStream in = from.getInputStream();
         OutputStream out = to.getOutputStream();
         int n;

@@ -24,10 +24,15 @@ class StateDirectoryTest {
     String node = first.nodeKey().publicKey().toBase64();
     String disco = first.discoKey().publicKey().toBase64();
     assertThat(java.util.Set.of(machine, node, disco)).hasSize(3);
-    for (String f : new String[] {StateDirectory.MACHINE_KEY, StateDirectory.NODE_KEY, StateDirectory.DISCO_KEY}) {
-      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(f)))).isEqualTo("rw-------");
+    for (String f :
+        new String[] {
+          StateDirectory.MACHINE_KEY, StateDirectory.NODE_KEY, StateDirectory.DISCO_KEY
+        }) {
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(f))))
+          .isEqualTo("rw-------");
     }
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+        .isEqualTo("rwx------");
     StateDirectory again = new StateDirectory(dir, new SecureRandom());
     assertThat(again.machineKey().publicKey().toBase64()).isEqualTo(machine);
     assertThat(again.nodeKey().publicKey().toBase64()).isEqualTo(node);
@@ -38,9 +43,12 @@ class StateDirectoryTest {
   void shouldNarrowAKeyFileOthersCouldRead() throws Exception {
     StateDirectory d = new StateDirectory(tmp, new SecureRandom());
     String pub = d.nodeKey().publicKey().toBase64();
-    Files.setPosixFilePermissions(tmp.resolve(StateDirectory.NODE_KEY), PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(
+        tmp.resolve(StateDirectory.NODE_KEY), PosixFilePermissions.fromString("rw-r--r--"));
     assertThat(d.nodeKey().publicKey().toBase64()).isEqualTo(pub);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve(StateDirectory.NODE_KEY))))
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(tmp.resolve(StateDirectory.NODE_KEY))))
         .isEqualTo("rw-------");
   }
 
@@ -61,7 +69,9 @@ class StateDirectoryTest {
     NoisePublicKey k = NoisePrivateKey.generate(new SecureRandom()).publicKey();
     d.pinServerKey(k);
     assertThat(new StateDirectory(tmp, new SecureRandom()).serverKey()).isEqualTo(k);
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve(StateDirectory.SERVER_KEY))))
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(tmp.resolve(StateDirectory.SERVER_KEY))))
         .isEqualTo("rw-------");
     d.forgetServerKey();
     assertThat(d.serverKey()).isNull();
@@ -71,7 +81,9 @@ class StateDirectoryTest {
   void shouldRefuseAStateDirectoryOthersMayWrite() throws Exception {
     Path dir = Files.createDirectory(tmp.resolve("open"));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-    assertThatThrownBy(() -> new StateDirectory(dir, new SecureRandom())).isInstanceOf(IOException.class)
-        .hasMessageContaining("state directory").hasMessageContaining("writable by others");
+    assertThatThrownBy(() -> new StateDirectory(dir, new SecureRandom()))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("state directory")
+        .hasMessageContaining("writable by others");
   }
 }

@@ -36,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 7 in userspace mode, no root: an embedded coordination server and nodes that join with a
- * pre-auth key and reach each other's netstacks over WireGuard, through joins, a deletion, and
- * the server going away and coming back.
+ * pre-auth key and reach each other's netstacks over WireGuard, through joins, a deletion, and the
+ * server going away and coming back.
  */
 class UserspaceMeshTest {
   static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -68,29 +68,39 @@ class UserspaceMeshTest {
 
   void startServer() throws Exception {
     if (serverConfig == null) {
-      server = ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
+      server =
+          ControlServer.start(
+              ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
       // Restarts come back on the same port, as a restarted daemon would.
-      serverConfig = ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin")
-          .withListen(server.listenAddress());
+      serverConfig =
+          ControlConfig.defaults(dir.resolve("control"))
+              .withAdminToken("admin")
+              .withListen(server.listenAddress());
     } else {
       server = ControlServer.start(serverConfig);
     }
   }
 
   String preAuthKey() {
-    return server.admin().createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1)).secret();
+    return server
+        .admin()
+        .createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
+        .secret();
   }
 
   Backend join(String name, String authKey) throws Exception {
-    BackendConfig cfg = BackendConfig.userspace(dir.resolve(name), server.url(), authKey, name)
-        .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
-        .withBackoff(Duration.ofMillis(20), Duration.ofMillis(500));
+    BackendConfig cfg =
+        BackendConfig.userspace(dir.resolve(name), server.url(), authKey, name)
+            .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
+            .withBackoff(Duration.ofMillis(20), Duration.ofMillis(500));
     Backend b = new Backend(cfg);
     List<BackendState> seen = new CopyOnWriteArrayList<>();
     b.addListener(seen::add);
     backends.add(b);
     b.start();
-    assertThat(b.awaitState(BackendState.RUNNING, TIMEOUT)).as("%s running; %s", name, b.status()).isTrue();
+    assertThat(b.awaitState(BackendState.RUNNING, TIMEOUT))
+        .as("%s running; %s", name, b.status())
+        .isTrue();
     assertThat(seen).startsWith(BackendState.LOGGING_IN).contains(BackendState.RUNNING);
     NetStack stack = stack(b);
     servers.add(serveHttp(stack.listenTcp(80, 8)));
@@ -131,7 +141,8 @@ class UserspaceMeshTest {
     assertThat(status.state()).isEqualTo(BackendState.RUNNING);
     assertThat(status.addresses()).isEqualTo(a.self().addresses());
     assertThat(status.controlConnected()).isTrue();
-    Backend.PeerStatus bravo = status.peers().stream().filter(p -> p.id() == id(b)).findFirst().orElseThrow();
+    Backend.PeerStatus bravo =
+        status.peers().stream().filter(p -> p.id() == id(b)).findFirst().orElseThrow();
     assertThat(bravo.addresses()).isEqualTo(b.self().addresses());
     assertThat(bravo.nodeKey()).isEqualTo(b.status().nodeKey());
     assertThat(bravo.lastHandshakeEpochMillis()).isPositive();
@@ -149,7 +160,8 @@ class UserspaceMeshTest {
     assertThat(server.registry().delete(id(c))).isTrue();
     a.awaitMap(m -> !m.peers().containsKey(id(c)), TIMEOUT);
     assertThat(a.device().peers()).hasSize(1);
-    assertThatThrownBy(() -> stack(a).ping(charlie, Duration.ofMillis(500))).isInstanceOf(SocketTimeoutException.class);
+    assertThatThrownBy(() -> stack(a).ping(charlie, Duration.ofMillis(500)))
+        .isInstanceOf(SocketTimeoutException.class);
     assertThat(c.awaitState(BackendState.NOT_LOGGED_IN, TIMEOUT)).isTrue();
     assertThat(c.device().peers()).isEmpty();
 
@@ -199,7 +211,9 @@ class UserspaceMeshTest {
       c.awaitMap(m -> m.peers().get(id(a)).nodeKey().equals(rotated), TIMEOUT);
       assertThat(a.status().nodeKey()).isEqualTo(rotated);
       assertThat(echo(held, "after")).isEqualTo("after");
-      assertThat(b.device().peer(c.device().publicKey()).currentKeypair()).as("b-c session untouched").isSameAs(session);
+      assertThat(b.device().peer(c.device().publicKey()).currentKeypair())
+          .as("b-c session untouched")
+          .isSameAs(session);
       assertThat(sha256(get(b, a))).isEqualTo(sha256(BLOB));
       assertThat(sha256(get(a, c))).isEqualTo(sha256(BLOB));
     }
@@ -215,8 +229,13 @@ class UserspaceMeshTest {
   @Test
   void shouldGiveBothNodesTheEmbeddedRelayMapAndBuildTheNextBindWithIt() throws Exception {
     startServer();
-    EmbeddedRelay relay = EmbeddedRelay.start(EmbeddedRelay.admission(server.registry()),
-        dir.resolve("relay.key"), new InetSocketAddress("127.0.0.1", 0), "127.0.0.1", null);
+    EmbeddedRelay relay =
+        EmbeddedRelay.start(
+            EmbeddedRelay.admission(server.registry()),
+            dir.resolve("relay.key"),
+            new InetSocketAddress("127.0.0.1", 0),
+            "127.0.0.1",
+            null);
     servers.add(relay);
     server.setRelayMap(relay.relayMap());
     String key = preAuthKey();
@@ -231,12 +250,15 @@ class UserspaceMeshTest {
     // The bind is built before the control connection: a restart builds it with the stored map.
     a.close();
     List<RelayMap> given = new CopyOnWriteArrayList<>();
-    Backend again = new Backend(BackendConfig.userspace(dir.resolve("alpha"), server.url(), key, "alpha")
-        .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
-        .withBind((keys, relays, listener) -> {
-          given.add(relays);
-          return Binds.defaultBind();
-        }));
+    Backend again =
+        new Backend(
+            BackendConfig.userspace(dir.resolve("alpha"), server.url(), key, "alpha")
+                .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
+                .withBind(
+                    (keys, relays, listener) -> {
+                      given.add(relays);
+                      return Binds.defaultBind();
+                    }));
     backends.add(again);
     again.start();
     assertThat(again.awaitState(BackendState.RUNNING, TIMEOUT)).isTrue();
@@ -246,8 +268,11 @@ class UserspaceMeshTest {
   @Test
   void shouldKeepItsKeysAndAddressesAcrossARestartWithoutSpendingTheKeyAgain() throws Exception {
     startServer();
-    String oneOff = server.admin().createPreAuthKey("mesh", null, false, false, false, List.of(), Duration.ofHours(1))
-        .secret();
+    String oneOff =
+        server
+            .admin()
+            .createPreAuthKey("mesh", null, false, false, false, List.of(), Duration.ofHours(1))
+            .secret();
     Backend a = join("alpha", oneOff);
     List<String> addresses = a.self().addresses();
     String nodeKey = a.status().nodeKey();
@@ -265,14 +290,17 @@ class UserspaceMeshTest {
     Backend a = join("alpha", key);
     List<BindFactory.NodeKeys> given = new CopyOnWriteArrayList<>();
     InetSocketAddress learned = new InetSocketAddress(InetAddress.ofLiteral("192.0.2.44"), 41641);
-    BackendConfig cfg = BackendConfig.userspace(dir.resolve("bravo"), server.url(), key, "bravo")
-        .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
-        .withBind((keys, relays, listener) -> {
-          given.add(keys);
-          assertThat(relays).isEqualTo(RelayMap.EMPTY);
-          listener.localEndpointsChanged(List.of(learned)); // as STUN would, before registration
-          return Binds.defaultBind();
-        });
+    BackendConfig cfg =
+        BackendConfig.userspace(dir.resolve("bravo"), server.url(), key, "bravo")
+            .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
+            .withBind(
+                (keys, relays, listener) -> {
+                  given.add(keys);
+                  assertThat(relays).isEqualTo(RelayMap.EMPTY);
+                  listener.localEndpointsChanged(
+                      List.of(learned)); // as STUN would, before registration
+                  return Binds.defaultBind();
+                });
     Backend b = new Backend(cfg);
     backends.add(b);
     b.start();
@@ -283,10 +311,13 @@ class UserspaceMeshTest {
     assertThat(keys.toString()).doesNotContain(keys.nodePrivate().toBase64());
     NetMap seen = a.awaitMap(m -> m.peers().containsKey(id(b)), TIMEOUT);
     Node bravo = seen.peers().get(id(b));
-    assertThat(bravo.discoPublicKey()).as("the disco key the bind got is the one registered")
+    assertThat(bravo.discoPublicKey())
+        .as("the disco key the bind got is the one registered")
         .isEqualTo(keys.discoPublic());
-    assertThat(bravo.endpointAddresses()).as("the bind's endpoint first, then the advertised one")
-        .startsWith(learned).contains(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.status().listenPort()));
+    assertThat(bravo.endpointAddresses())
+        .as("the bind's endpoint first, then the advertised one")
+        .startsWith(learned)
+        .contains(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.status().listenPort()));
   }
 
   @Test
@@ -308,7 +339,8 @@ class UserspaceMeshTest {
   @Test
   void shouldStayNotLoggedInWhenTheKeyIsRefused() throws Exception {
     startServer();
-    Backend b = new Backend(BackendConfig.userspace(dir.resolve("x"), server.url(), "not-a-key", "x"));
+    Backend b =
+        new Backend(BackendConfig.userspace(dir.resolve("x"), server.url(), "not-a-key", "x"));
     backends.add(b);
     b.start();
     assertThat(b.awaitState(BackendState.NOT_LOGGED_IN, TIMEOUT)).isTrue();
@@ -317,11 +349,14 @@ class UserspaceMeshTest {
   }
 
   static void awaitDisconnected(Backend b) throws InterruptedException {
-    assertThat(b.awaitControlConnected(false, TIMEOUT)).as("%s disconnected", b.status().hostname()).isTrue();
+    assertThat(b.awaitControlConnected(false, TIMEOUT))
+        .as("%s disconnected", b.status().hostname())
+        .isTrue();
   }
 
   static void awaitConnected(Backend b) throws InterruptedException {
-    assertThat(b.awaitControlConnected(true, TIMEOUT)).as("%s reconnected; %s", b.status().hostname(), b.status())
+    assertThat(b.awaitControlConnected(true, TIMEOUT))
+        .as("%s reconnected; %s", b.status().hostname(), b.status())
         .isTrue();
   }
 
@@ -331,7 +366,9 @@ class UserspaceMeshTest {
     try (TcpConnection c = stack(from).dialTcp(new InetSocketAddress(v4(to), 80), TIMEOUT)) {
       c.setReadTimeout(TIMEOUT);
       OutputStream o = c.outputStream();
-      o.write("GET /blob HTTP/1.1\r\nHost: peer\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      o.write(
+          "GET /blob HTTP/1.1\r\nHost: peer\r\nConnection: close\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
       o.flush();
       c.shutdownOutput();
       byte[] all = c.inputStream().readAllBytes();
@@ -358,24 +395,29 @@ class UserspaceMeshTest {
   }
 
   static AutoCloseable serveHttp(TcpServer listener) {
-    return serve(listener, c -> {
-      InputStream in = c.inputStream();
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-        int ch = in.read();
-        if (ch < 0) {
-          return;
-        }
-        head.write(ch);
-      }
-      OutputStream o = c.outputStream();
-      o.write(("HTTP/1.1 200 OK\r\nContent-Length: " + BLOB.length + "\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      o.write(BLOB);
-      o.flush();
-      c.shutdownOutput();
-      in.readAllBytes();
-    });
+    return serve(
+        listener,
+        c -> {
+          InputStream in = c.inputStream();
+          ByteArrayOutputStream head = new ByteArrayOutputStream();
+          while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+            int ch = in.read();
+            if (ch < 0) {
+              return;
+            }
+            head.write(ch);
+          }
+          OutputStream o = c.outputStream();
+          o.write(
+              ("HTTP/1.1 200 OK\r\nContent-Length: "
+                      + BLOB.length
+                      + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+          o.write(BLOB);
+          o.flush();
+          c.shutdownOutput();
+          in.readAllBytes();
+        });
   }
 
   static AutoCloseable serveEcho(TcpServer listener) {
@@ -387,24 +429,29 @@ class UserspaceMeshTest {
   }
 
   static AutoCloseable serve(TcpServer listener, Handler h) {
-    Thread t = Thread.ofVirtual().start(() -> {
-      while (true) {
-        TcpConnection c;
-        try {
-          c = listener.accept();
-        } catch (IOException e) {
-          return;
-        }
-        Thread.ofVirtual().start(() -> {
-          try (c) {
-            c.setReadTimeout(TIMEOUT);
-            h.handle(c);
-          } catch (IOException e) {
-            // The client's assertions report what went wrong.
-          }
-        });
-      }
-    });
+    Thread t =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  while (true) {
+                    TcpConnection c;
+                    try {
+                      c = listener.accept();
+                    } catch (IOException e) {
+                      return;
+                    }
+                    Thread.ofVirtual()
+                        .start(
+                            () -> {
+                              try (c) {
+                                c.setReadTimeout(TIMEOUT);
+                                h.handle(c);
+                              } catch (IOException e) {
+                                // The client's assertions report what went wrong.
+                              }
+                            });
+                  }
+                });
     return () -> {
       listener.close();
       t.interrupt();
@@ -414,5 +461,4 @@ class UserspaceMeshTest {
   static String sha256(byte[] b) throws Exception {
     return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
   }
-
 }

@@ -24,14 +24,16 @@ class AuthKeySourceTest {
   void shouldReadTheKeyFromAFileOrStandardInputSoItStaysOutOfArgv() throws IOException {
     Path f = Files.writeString(tmp.resolve("key"), "weft-auth-secret\nignored\n");
     assertThat(AuthKeySource.read("file:" + f, stdin(""))).isEqualTo("weft-auth-secret");
-    assertThat(AuthKeySource.read("-", stdin("  weft-auth-piped\r\n"))).isEqualTo("weft-auth-piped");
+    assertThat(AuthKeySource.read("-", stdin("  weft-auth-piped\r\n")))
+        .isEqualTo("weft-auth-piped");
     assertThat(AuthKeySource.read("weft-auth-inline", stdin(""))).isEqualTo("weft-auth-inline");
   }
 
   @Test
   void shouldRefuseAnEmptyOrHugeSource() {
     assertThatThrownBy(() -> AuthKeySource.read("-", stdin("\n"))).hasMessageContaining("empty");
-    assertThatThrownBy(() -> AuthKeySource.read("-", stdin("x".repeat(5000)))).hasMessageContaining("longer");
+    assertThatThrownBy(() -> AuthKeySource.read("-", stdin("x".repeat(5000))))
+        .hasMessageContaining("longer");
     assertThatThrownBy(() -> AuthKeySource.read("file:" + tmp.resolve("missing"), stdin("")))
         .isInstanceOf(IOException.class);
   }

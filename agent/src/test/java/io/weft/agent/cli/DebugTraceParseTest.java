@@ -9,7 +9,8 @@ class DebugTraceParseTest {
   @Test
   void shouldParseTargets() {
     assertThat(DebugCommand.Trace.parse("100.64.0.1:22/tcp")).containsExactly("100.64.0.1", 22, 6);
-    assertThat(DebugCommand.Trace.parse("[fd7a:115c:a1e0::1]:53/udp")).containsExactly("fd7a:115c:a1e0::1", 53, 17);
+    assertThat(DebugCommand.Trace.parse("[fd7a:115c:a1e0::1]:53/udp"))
+        .containsExactly("fd7a:115c:a1e0::1", 53, 17);
     assertThat(DebugCommand.Trace.parse("100.64.0.1/icmp")).containsExactly("100.64.0.1", 0, 1);
     assertThat(DebugCommand.Trace.parse("[fd7a::1]/icmp")).containsExactly("fd7a::1", 0, 58);
     assertThat(DebugCommand.Trace.parse("100.64.0.1/47")).containsExactly("100.64.0.1", 0, 47);

@@ -68,10 +68,16 @@ class KeyCommandsTest {
   @Test
   void shouldMatchRfc7748PublicKey() {
     // RFC 7748 §6.1: Alice's private key and public key, in base64.
-    String priv = Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(
-        "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
-    String pub = Base64.getEncoder().encodeToString(java.util.HexFormat.of().parseHex(
-        "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"));
+    String priv =
+        Base64.getEncoder()
+            .encodeToString(
+                java.util.HexFormat.of()
+                    .parseHex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"));
+    String pub =
+        Base64.getEncoder()
+            .encodeToString(
+                java.util.HexFormat.of()
+                    .parseHex("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"));
     assertThat(run(priv + "\n", "pubkey").strip()).isEqualTo(pub);
   }
 

@@ -6,7 +6,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
-/** The node's jar does not carry the server, so its {@code weft quickstart} says where the tour is. */
+/**
+ * The node's jar does not carry the server, so its {@code weft quickstart} says where the tour is.
+ */
 class QuickstartPointerTest {
   @Test
   void shouldPointAtTheDistributionJarAndFail() {
@@ -15,6 +17,8 @@ class QuickstartPointerTest {
     int rc = WeftCli.run(new String[] {"quickstart"}, new PrintWriter(out), new PrintWriter(err));
     assertThat(rc).isEqualTo(2);
     assertThat(out.toString()).isEmpty();
-    assertThat(err.toString()).contains("./weft quickstart").contains("dist/target/weft-quickstart.jar");
+    assertThat(err.toString())
+        .contains("./weft quickstart")
+        .contains("dist/target/weft-quickstart.jar");
   }
 }

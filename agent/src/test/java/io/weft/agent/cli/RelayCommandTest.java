@@ -11,8 +11,11 @@ class RelayCommandTest {
   void relayServeShouldReachTheRelayAndRejectUnknownFlags() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int rc = WeftCli.run(new String[] {"relay", "serve", "--no-such-flag"}, new PrintWriter(out),
-        new PrintWriter(err));
+    int rc =
+        WeftCli.run(
+            new String[] {"relay", "serve", "--no-such-flag"},
+            new PrintWriter(out),
+            new PrintWriter(err));
     assertThat(rc).isEqualTo(2);
     rc = WeftCli.run(new String[] {"relay"}, new PrintWriter(out), new PrintWriter(err));
     assertThat(rc).isZero();

@@ -25,12 +25,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two daemons in userspace mode and an embedded coordination server, driven only through the
- * {@code weft} CLI against their sockets, as a user would.
+ * Two daemons in userspace mode and an embedded coordination server, driven only through the {@code
+ * weft} CLI against their sockets, as a user would.
  */
 class DaemonCliTest {
   static final Duration TIMEOUT = Duration.ofSeconds(30);
-  static final Pattern PONG = Pattern.compile("pong from (\\S+) \\((\\S+)\\) via (\\S+) in (\\d+\\.\\d\\d)ms");
+  static final Pattern PONG =
+      Pattern.compile("pong from (\\S+) \\((\\S+)\\) via (\\S+) in (\\d+\\.\\d\\d)ms");
 
   @TempDir Path dir;
   ControlServer server;
@@ -40,7 +41,8 @@ class DaemonCliTest {
 
   @BeforeEach
   void startServer() throws Exception {
-    server = ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
+    server =
+        ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
   }
 
   @AfterEach
@@ -53,8 +55,11 @@ class DaemonCliTest {
 
   Path daemon(String name) throws Exception {
     Path socket = dir.resolve(name + "/run/weftd.sock");
-    Daemon d = new Daemon(dir.resolve(name + "/state"), socket,
-        c -> c.withBackoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    Daemon d =
+        new Daemon(
+            dir.resolve(name + "/state"),
+            socket,
+            c -> c.withBackoff(Duration.ofMillis(20), Duration.ofMillis(500)));
     daemons.add(d);
     d.start();
     return socket;
@@ -73,7 +78,9 @@ class DaemonCliTest {
 
   static Run ok(Path socket, String... args) {
     Run r = weft(socket, args);
-    assertThat(r.exit()).as("weft %s: out %s err %s", String.join(" ", args), r.out(), r.err()).isZero();
+    assertThat(r.exit())
+        .as("weft %s: out %s err %s", String.join(" ", args), r.out(), r.err())
+        .isZero();
     return r;
   }
 
@@ -82,12 +89,28 @@ class DaemonCliTest {
   }
 
   String up(Path socket, String name, String key) {
-    return ok(socket, "up", "--login-server", server.url().toString(), "--auth-key", key, "--hostname", name,
-        "--tun=userspace", "--advertise", "127.0.0.1", "--timeout", "30s").out();
+    return ok(
+            socket,
+            "up",
+            "--login-server",
+            server.url().toString(),
+            "--auth-key",
+            key,
+            "--hostname",
+            name,
+            "--tun=userspace",
+            "--advertise",
+            "127.0.0.1",
+            "--timeout",
+            "30s")
+        .out();
   }
 
   String preAuthKey() {
-    return server.admin().createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1)).secret();
+    return server
+        .admin()
+        .createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
+        .secret();
   }
 
   /** Polls {@code weft status --json} until the node sees {@code peers} peers (bounded). */
@@ -107,7 +130,8 @@ class DaemonCliTest {
   void shouldJoinPingAndLeaveThroughTheCli() throws Exception {
     Path a = daemon("alpha");
     Path b = daemon("bravo");
-    assertThat(Files.getPosixFilePermissions(a)).isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
+    assertThat(Files.getPosixFilePermissions(a))
+        .isEqualTo(PosixFilePermissions.fromString("rw-rw----"));
     assertThat(status(a).state()).isEqualTo(BackendState.NOT_LOGGED_IN);
 
     String key = preAuthKey();
@@ -146,7 +170,9 @@ class DaemonCliTest {
     assertThat(endpoint).isNotNull().endsWith(":" + sb.listenPort());
     assertThat(pongs.getFirst().group(3)).isEqualTo(endpoint);
     Run byV6 = ok(a, "ping", "-c", "1", bravoV6);
-    assertThat(byV6.out()).matches("pong from \\S+ \\(" + Pattern.quote(bravoV6) + "\\) via \\S+ in \\d+\\.\\d\\dms\\R");
+    assertThat(byV6.out())
+        .matches(
+            "pong from \\S+ \\(" + Pattern.quote(bravoV6) + "\\) via \\S+ in \\d+\\.\\d\\dms\\R");
     Run byV4 = ok(b, "ping", "-c", "1", ok(a, "ip", "-4").out().strip());
     assertThat(byV4.out()).startsWith("pong from alpha");
     assertThat(status(a).peers().getFirst().rxBytes()).isPositive();
@@ -190,8 +216,16 @@ class DaemonCliTest {
   void shouldAnswerMalformedRequestsAndKeepServing() throws Exception {
     Path a = daemon("alpha");
     try (LocalApiClient c = LocalApiClient.connect(a)) {
-      for (String bad : List.of("not json", "[1,2]", "{\"op\":42}", "{\"noop\":true}", "{\"op\":\"frobnicate\"}",
-          "{\"op\":\"up\"}", "\u0000\u00ff{", "{\"op\":\"ping\",\"peer\":\"x\"}")) {
+      for (String bad :
+          List.of(
+              "not json",
+              "[1,2]",
+              "{\"op\":42}",
+              "{\"noop\":true}",
+              "{\"op\":\"frobnicate\"}",
+              "{\"op\":\"up\"}",
+              "\u0000\u00ff{",
+              "{\"op\":\"ping\",\"peer\":\"x\"}")) {
         JsonNode answer = c.callRaw(bad, e -> {});
         assertThat(answer.path("ok").asBoolean(true)).as(bad).isFalse();
         assertThat(answer.path("error").asText()).as(bad).isNotBlank();
@@ -202,15 +236,29 @@ class DaemonCliTest {
       assertThat(good.path("status").path("state").asText()).isEqualTo("NOT_LOGGED_IN");
     }
     try (LocalApiClient c = LocalApiClient.connect(a)) {
-      JsonNode tooLong = c.callRaw("{\"op\":\"" + "x".repeat(LocalApiServer.MAX_LINE + 10) + "\"}", e -> {});
+      JsonNode tooLong =
+          c.callRaw("{\"op\":\"" + "x".repeat(LocalApiServer.MAX_LINE + 10) + "\"}", e -> {});
       assertThat(tooLong.path("error").asText()).contains("longer than");
     }
     assertThat(daemons.getFirst().server().malformed()).isGreaterThanOrEqualTo(5);
     // A new connection is served as before.
     assertThat(status(a).state()).isEqualTo(BackendState.NOT_LOGGED_IN);
     // A TUN that cannot be opened (an interface name the kernel refuses) fails up at once.
-    Run badTun = weft(a, "up", "--login-server", server.url().toString(), "--auth-key", preAuthKey(), "--tun=kernel",
-        "--tun-name", "name-far-too-long-for-linux", "--advertise", "127.0.0.1", "--timeout", "30s");
+    Run badTun =
+        weft(
+            a,
+            "up",
+            "--login-server",
+            server.url().toString(),
+            "--auth-key",
+            preAuthKey(),
+            "--tun=kernel",
+            "--tun-name",
+            "name-far-too-long-for-linux",
+            "--advertise",
+            "127.0.0.1",
+            "--timeout",
+            "30s");
     assertThat(badTun.exit()).isEqualTo(1);
     assertThat(badTun.err()).contains("cannot open the TUN");
     assertThat(status(a).state()).isIn(BackendState.STOPPED, BackendState.NOT_LOGGED_IN);

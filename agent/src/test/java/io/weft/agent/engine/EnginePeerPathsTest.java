@@ -104,8 +104,22 @@ class EnginePeerPathsTest {
   }
 
   static Node node(long id, String nodeKey, String discoKey, String... endpoints) {
-    return new Node(id, "n" + id, "n" + id, null, nodeKey, discoKey, null,
-        List.of("100.64.0." + id + "/32"), List.of(endpoints), true, 0, 0, false, true, List.of());
+    return new Node(
+        id,
+        "n" + id,
+        "n" + id,
+        null,
+        nodeKey,
+        discoKey,
+        null,
+        List.of("100.64.0." + id + "/32"),
+        List.of(endpoints),
+        true,
+        0,
+        0,
+        false,
+        true,
+        List.of());
   }
 
   @Test
@@ -116,36 +130,59 @@ class EnginePeerPathsTest {
     NoisePrivateKey peerKey = NoisePrivateKey.generate(RANDOM);
     DiscoPrivateKey disco = DiscoPrivateKey.generate(RANDOM);
     NoisePrivateKey goneKey = NoisePrivateKey.generate(RANDOM);
-    Node peer = node(2, peerKey.publicKey().toBase64(), disco.publicKey().toBase64(),
-        "192.0.2.1:41641", "not an endpoint", "[2001:db8::2]:41641");
+    Node peer =
+        node(
+            2,
+            peerKey.publicKey().toBase64(),
+            disco.publicKey().toBase64(),
+            "192.0.2.1:41641",
+            "not an endpoint",
+            "[2001:db8::2]:41641");
     Node gone = node(3, goneKey.publicKey().toBase64(), null);
     Engine engine = new Engine(device);
     NetMap m = new NetMap();
-    m.apply(new Message.FullMap(1, "e", 1, "d", node(1, self.publicKey().toBase64(), null), List.of(peer, gone)));
+    m.apply(
+        new Message.FullMap(
+            1, "e", 1, "d", node(1, self.publicKey().toBase64(), null), List.of(peer, gone)));
     engine.apply(m);
 
-    PeerPaths paths = bind.asked.stream().filter(p -> p.nodeKey().equals(peerKey.publicKey())).findFirst()
-        .orElseThrow();
+    PeerPaths paths =
+        bind.asked.stream()
+            .filter(p -> p.nodeKey().equals(peerKey.publicKey()))
+            .findFirst()
+            .orElseThrow();
     assertThat(paths.discoKey()).isEqualTo(disco.publicKey());
-    assertThat(paths.candidates()).as("every well-formed candidate, in the peer's order").containsExactly(
-        new InetSocketAddress("192.0.2.1", 41641), new InetSocketAddress("2001:db8::2", 41641));
+    assertThat(paths.candidates())
+        .as("every well-formed candidate, in the peer's order")
+        .containsExactly(
+            new InetSocketAddress("192.0.2.1", 41641), new InetSocketAddress("2001:db8::2", 41641));
     assertThat(device.peer(peerKey.publicKey()).endpoint().destinationString())
-        .as("the bind's choice, not the first candidate").isEqualTo("[2001:db8:0:0:0:0:0:2]:41641");
-    assertThat(device.peer(goneKey.publicKey()).endpoint()).as("no candidates: no endpoint").isNull();
+        .as("the bind's choice, not the first candidate")
+        .isEqualTo("[2001:db8:0:0:0:0:0:2]:41641");
+    assertThat(device.peer(goneKey.publicKey()).endpoint())
+        .as("no candidates: no endpoint")
+        .isNull();
     assertThat(bind.peerSets.getLast()).hasSize(2);
 
     NetMap next = new NetMap();
-    next.apply(new Message.FullMap(1, "e", 2, "d", node(1, self.publicKey().toBase64(), null), List.of(peer)));
+    next.apply(
+        new Message.FullMap(
+            1, "e", 2, "d", node(1, self.publicKey().toBase64(), null), List.of(peer)));
     engine.apply(next);
-    assertThat(bind.peerSets.getLast()).extracting(PeerPaths::nodeKey).containsExactly(peerKey.publicKey());
+    assertThat(bind.peerSets.getLast())
+        .extracting(PeerPaths::nodeKey)
+        .containsExactly(peerKey.publicKey());
   }
 
   @Test
   void shouldTakeTheFirstCandidateOnAPlainUdpBind() throws IOException {
     UdpBind plain = new UdpBind();
-    List<InetSocketAddress> candidates = new ArrayList<>(List.of(
-        new InetSocketAddress("192.0.2.7", 1), new InetSocketAddress("192.0.2.8", 2)));
-    Endpoint e = plain.endpointFor(new PeerPaths(NoisePrivateKey.generate(RANDOM).publicKey(), null, candidates, 0));
+    List<InetSocketAddress> candidates =
+        new ArrayList<>(
+            List.of(new InetSocketAddress("192.0.2.7", 1), new InetSocketAddress("192.0.2.8", 2)));
+    Endpoint e =
+        plain.endpointFor(
+            new PeerPaths(NoisePrivateKey.generate(RANDOM).publicKey(), null, candidates, 0));
     assertThat(e.destinationString()).isEqualTo("192.0.2.7:1");
     plain.close();
   }

@@ -42,8 +42,12 @@ class EngineTest {
 
     TestNode(long id) throws IOException {
       this.id = id;
-      tun = new NetstackTun("n" + id,
-          NetStackConfig.of(InterfaceConfig.of(IpAddress.parse(v4(id)), IpAddress.parse(v6(id)))), 1024);
+      tun =
+          new NetstackTun(
+              "n" + id,
+              NetStackConfig.of(
+                  InterfaceConfig.of(IpAddress.parse(v4(id)), IpAddress.parse(v6(id)))),
+              1024);
       device = new Device(tun, new UdpBind(), NanoClock.SYSTEM, System.getLogger("test.engine"));
       device.setPrivateKey(key);
       device.up();
@@ -73,8 +77,22 @@ class EngineTest {
   }
 
   static Node node(long id, String nodeKey, String... endpoints) {
-    return new Node(id, "n" + id, "n" + id, null, nodeKey, null, null,
-        List.of(v4(id) + "/32", v6(id) + "/128"), List.of(endpoints), true, 0, 0, false, true, List.of());
+    return new Node(
+        id,
+        "n" + id,
+        "n" + id,
+        null,
+        nodeKey,
+        null,
+        null,
+        List.of(v4(id) + "/32", v6(id) + "/128"),
+        List.of(endpoints),
+        true,
+        0,
+        0,
+        false,
+        true,
+        List.of());
   }
 
   static NetMap map(TestNode self, Node... peers) {
@@ -108,10 +126,12 @@ class EngineTest {
 
   @Test
   void shouldAddEveryPeerWithItsHostAddressesAndFirstEndpoint() throws IOException {
-    Node bPeer = node(2, b.key.publicKey().toBase64(), "127.0.0.1:" + b.device.listenPort(), "192.0.2.1:9");
+    Node bPeer =
+        node(2, b.key.publicKey().toBase64(), "127.0.0.1:" + b.device.listenPort(), "192.0.2.1:9");
     assertThat(a.engine.apply(map(a, bPeer, c.asPeer()))).isEqualTo(new Engine.Change(2, 0, 0));
     Peer p = a.device.peer(b.key.publicKey());
-    assertThat(a.device.allowedIps(p)).extracting(Object::toString)
+    assertThat(a.device.allowedIps(p))
+        .extracting(Object::toString)
         .containsExactlyInAnyOrder("100.64.0.2/32", "fd7a:115c:a1e0::2/128");
     assertThat(p.endpoint().destinationString()).isEqualTo("127.0.0.1:" + b.device.listenPort());
 
@@ -140,7 +160,8 @@ class EngineTest {
     // c moves to another port: an in-place endpoint update.
     Node cMoved = node(3, c.key.publicKey().toBase64(), "127.0.0.1:9");
     assertThat(a.engine.apply(map(a, b.asPeer(), cMoved))).isEqualTo(new Engine.Change(0, 0, 1));
-    assertThat(a.device.peer(c.key.publicKey()).endpoint().destinationString()).isEqualTo("127.0.0.1:9");
+    assertThat(a.device.peer(c.key.publicKey()).endpoint().destinationString())
+        .isEqualTo("127.0.0.1:9");
     // c rotates its key: removed under the old key, added under the new.
     NoisePrivateKey rotated = NoisePrivateKey.generate(RANDOM);
     Node cRotated = node(3, rotated.publicKey().toBase64(), "127.0.0.1:9");
@@ -162,11 +183,27 @@ class EngineTest {
     a.engine.apply(map(a, b.asPeer(), c.asPeer()));
     b.engine.apply(map(b, a.asPeer()));
     a.ping(b);
-    Node bExpired = new Node(2, "n2", "n2", null, b.key.publicKey().toBase64(), null, null,
-        b.asPeer().addresses(), b.asPeer().endpoints(), true, 0, 0, true, true, List.of());
+    Node bExpired =
+        new Node(
+            2,
+            "n2",
+            "n2",
+            null,
+            b.key.publicKey().toBase64(),
+            null,
+            null,
+            b.asPeer().addresses(),
+            b.asPeer().endpoints(),
+            true,
+            0,
+            0,
+            true,
+            true,
+            List.of());
     assertThat(a.engine.apply(map(a, bExpired, c.asPeer()))).isEqualTo(new Engine.Change(0, 1, 0));
     assertThat(a.device.peer(b.key.publicKey())).isNull();
-    assertThatThrownBy(() -> a.tun.stack().ping(InetAddress.getByName(v4(2)), Duration.ofMillis(300)))
+    assertThatThrownBy(
+            () -> a.tun.stack().ping(InetAddress.getByName(v4(2)), Duration.ofMillis(300)))
         .isInstanceOf(SocketTimeoutException.class);
     assertThat(a.engine.nodeIds()).containsExactly(3L);
   }
@@ -174,8 +211,23 @@ class EngineTest {
   @Test
   void shouldConfigureNoPeersWhileThisNodeIsExpired() {
     Node self = a.asPeer();
-    Node expiredSelf = new Node(self.id(), self.name(), self.hostname(), null, self.nodeKey(), null, null,
-        self.addresses(), self.endpoints(), true, 0, 0, true, true, List.of());
+    Node expiredSelf =
+        new Node(
+            self.id(),
+            self.name(),
+            self.hostname(),
+            null,
+            self.nodeKey(),
+            null,
+            null,
+            self.addresses(),
+            self.endpoints(),
+            true,
+            0,
+            0,
+            true,
+            true,
+            List.of());
     NetMap m = new NetMap();
     m.apply(new Message.FullMap(1, "e", 1, "d", expiredSelf, List.of(b.asPeer())));
     assertThat(a.engine.apply(m)).isEqualTo(new Engine.Change(0, 0, 0));
@@ -186,11 +238,26 @@ class EngineTest {
   void shouldNeverRouteAddressesOutsideTheMeshToAPeer() {
     // A server (or whoever speaks for it) lists a LAN address and a whole /8 for b: only b's mesh
     // addresses become allowed IPs, so b cannot attract traffic for 10.0.0.0/8 or 192.168.1.1.
-    Node bClaims = new Node(2, "n2", "n2", null, b.key.publicKey().toBase64(), null, null,
-        List.of(v4(2) + "/32", "192.168.1.1/32", "10.0.0.0/8", "100.64.0.0/9", v6(2) + "/128"),
-        List.of("127.0.0.1:" + b.device.listenPort()), true, 0, 0, false, true, List.of());
+    Node bClaims =
+        new Node(
+            2,
+            "n2",
+            "n2",
+            null,
+            b.key.publicKey().toBase64(),
+            null,
+            null,
+            List.of(v4(2) + "/32", "192.168.1.1/32", "10.0.0.0/8", "100.64.0.0/9", v6(2) + "/128"),
+            List.of("127.0.0.1:" + b.device.listenPort()),
+            true,
+            0,
+            0,
+            false,
+            true,
+            List.of());
     a.engine.apply(map(a, bClaims));
-    assertThat(a.device.allowedIps(a.device.peer(b.key.publicKey()))).extracting(Object::toString)
+    assertThat(a.device.allowedIps(a.device.peer(b.key.publicKey())))
+        .extracting(Object::toString)
         .containsExactlyInAnyOrder("100.64.0.2/32", "fd7a:115c:a1e0::2/128");
     assertThat(Engine.isMeshPrefix("100.64.0.0/9")).as("a prefix wider than the mesh").isFalse();
     assertThat(Engine.isMeshPrefix("100.127.255.255/32")).isTrue();

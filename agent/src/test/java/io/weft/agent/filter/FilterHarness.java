@@ -8,9 +8,9 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
 /**
- * A {@link PacketFilter} in a real {@link PacketPipeline} over a one-packet TUN double: {@link
- * #in} is a decrypted packet from a peer (true when it reached the OS), {@link #out} one the OS
- * sends. Packet builders for IPv4 and IPv6 (checksums are not checked by the filter).
+ * A {@link PacketFilter} in a real {@link PacketPipeline} over a one-packet TUN double: {@link #in}
+ * is a decrypted packet from a peer (true when it reached the OS), {@link #out} one the OS sends.
+ * Packet builders for IPv4 and IPv6 (checksums are not checked by the filter).
  */
 final class FilterHarness {
   static final int OFFSET = 16;
@@ -96,26 +96,48 @@ final class FilterHarness {
     byte[] d = dst.getAddress();
     if (s.length == 4) {
       ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
-      b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + payload.length)).putInt(0)
-          .put((byte) 64).put((byte) proto).putShort((short) 0).put(s).put(d).put(payload);
+      b.put((byte) 0x45)
+          .put((byte) 0)
+          .putShort((short) (20 + payload.length))
+          .putInt(0)
+          .put((byte) 64)
+          .put((byte) proto)
+          .putShort((short) 0)
+          .put(s)
+          .put(d)
+          .put(payload);
       return b.array();
     }
     ByteBuffer b = ByteBuffer.allocate(40 + payload.length);
-    b.putInt(0x60000000).putShort((short) payload.length).put((byte) proto).put((byte) 64).put(s)
-        .put(d).put(payload);
+    b.putInt(0x60000000)
+        .putShort((short) payload.length)
+        .put((byte) proto)
+        .put((byte) 64)
+        .put(s)
+        .put(d)
+        .put(payload);
     return b.array();
   }
 
   static byte[] tcp(InetAddress src, int sport, InetAddress dst, int dport, int flags) {
     ByteBuffer t = ByteBuffer.allocate(20);
-    t.putShort((short) sport).putShort((short) dport).putInt(1).putInt(0)
-        .put((byte) 0x50).put((byte) flags).putShort((short) 65535).putInt(0);
+    t.putShort((short) sport)
+        .putShort((short) dport)
+        .putInt(1)
+        .putInt(0)
+        .put((byte) 0x50)
+        .put((byte) flags)
+        .putShort((short) 65535)
+        .putInt(0);
     return ipPacket(src, dst, 6, t.array());
   }
 
   static byte[] udp(InetAddress src, int sport, InetAddress dst, int dport) {
     ByteBuffer u = ByteBuffer.allocate(9);
-    u.putShort((short) sport).putShort((short) dport).putShort((short) 9).putShort((short) 0)
+    u.putShort((short) sport)
+        .putShort((short) dport)
+        .putShort((short) 9)
+        .putShort((short) 0)
         .put((byte) 1);
     return ipPacket(src, dst, 17, u.array());
   }

@@ -46,7 +46,10 @@ class PacketFilterTest {
 
   @Test
   void shouldMatchTheRuleTable() throws Exception {
-    FilterHarness h = new FilterHarness(filter("""
+    FilterHarness h =
+        new FilterHarness(
+            filter(
+                """
         [{"SrcIPs":["100.64.0.2"],"DstPorts":[{"IP":"100.64.0.1","Ports":{"First":22,"Last":22}},
                                                {"IP":"100.64.0.1","Ports":{"First":8000,"Last":8010}}]},
          {"SrcIPs":["*"],"DstPorts":[{"IP":"*","Ports":{"First":443,"Last":443}}],"IPProto":[6]},
@@ -56,35 +59,48 @@ class PacketFilterTest {
           "IPProto":[47]}]
         """));
     record Row(String what, byte[] packet, boolean admitted) {}
-    List<Row> table = List.of(
-        new Row("tcp 22 from the listed source", tcp(PEER, 40000, ME, 22, SYN), true),
-        new Row("tcp 8005 inside a range", tcp(PEER, 40001, ME, 8005, SYN), true),
-        new Row("tcp 8011 just past the range", tcp(PEER, 40002, ME, 8011, SYN), false),
-        new Row("tcp 7999 just before the range", tcp(PEER, 40003, ME, 7999, SYN), false),
-        new Row("tcp 22 from another source", tcp(OTHER, 40004, ME, 22, SYN), false),
-        new Row("udp 22: default protocols include udp", udp(PEER, 40005, ME, 22), true),
-        new Row("ping: default protocols include icmp, any port", echo(PEER, ME, false, 7), true),
-        new Row("tcp 443 from anyone (* source and destination)", tcp(OTHER, 40006, ME, 443, SYN), true),
-        new Row("udp 443: that rule is tcp only", udp(OTHER, 40007, ME, 443), false),
-        new Row("tcp 443 over IPv6 (* covers both families)", tcp(PEER6, 40008, ME6, 443, SYN), true),
-        new Row("udp 53 over IPv6", udp(PEER6, 40009, ME6, 53), true),
-        new Row("tcp 53 over IPv6: udp only", tcp(PEER6, 40010, ME6, 53, SYN), false),
-        new Row("ping6 from the /48: the rule is udp only", echo(PEER6, ME6, false, 8), false),
-        new Row("GRE from inside the a-b range, all ports", proto(ip("100.64.0.7"), ME, 47), true),
-        new Row("GRE from just outside the range", proto(ip("100.64.0.11"), ME, 47), false),
-        new Row("protocol 50 nobody lists", proto(ip("100.64.0.7"), ME, 50), false));
+    List<Row> table =
+        List.of(
+            new Row("tcp 22 from the listed source", tcp(PEER, 40000, ME, 22, SYN), true),
+            new Row("tcp 8005 inside a range", tcp(PEER, 40001, ME, 8005, SYN), true),
+            new Row("tcp 8011 just past the range", tcp(PEER, 40002, ME, 8011, SYN), false),
+            new Row("tcp 7999 just before the range", tcp(PEER, 40003, ME, 7999, SYN), false),
+            new Row("tcp 22 from another source", tcp(OTHER, 40004, ME, 22, SYN), false),
+            new Row("udp 22: default protocols include udp", udp(PEER, 40005, ME, 22), true),
+            new Row(
+                "ping: default protocols include icmp, any port", echo(PEER, ME, false, 7), true),
+            new Row(
+                "tcp 443 from anyone (* source and destination)",
+                tcp(OTHER, 40006, ME, 443, SYN),
+                true),
+            new Row("udp 443: that rule is tcp only", udp(OTHER, 40007, ME, 443), false),
+            new Row(
+                "tcp 443 over IPv6 (* covers both families)",
+                tcp(PEER6, 40008, ME6, 443, SYN),
+                true),
+            new Row("udp 53 over IPv6", udp(PEER6, 40009, ME6, 53), true),
+            new Row("tcp 53 over IPv6: udp only", tcp(PEER6, 40010, ME6, 53, SYN), false),
+            new Row("ping6 from the /48: the rule is udp only", echo(PEER6, ME6, false, 8), false),
+            new Row(
+                "GRE from inside the a-b range, all ports", proto(ip("100.64.0.7"), ME, 47), true),
+            new Row("GRE from just outside the range", proto(ip("100.64.0.11"), ME, 47), false),
+            new Row("protocol 50 nobody lists", proto(ip("100.64.0.7"), ME, 50), false));
     for (Row r : table) {
       assertThat(h.in(r.packet())).as(r.what()).isEqualTo(r.admitted());
     }
     assertThat(h.filter.acceptedByRule()).containsExactly(4, 2, 1, 1);
     // The "* -> *:443/tcp" rule matches every address pair, so misses are wrong port or protocol.
     assertThat(h.filter.stats().get(FilterStats.WRONG_PORT))
-        .as("8011, 7999, 22 from another source, tcp 53 over IPv6").isEqualTo(4);
+        .as("8011, 7999, 22 from another source, tcp 53 over IPv6")
+        .isEqualTo(4);
     assertThat(h.filter.wrongPortByRule()).containsExactly(2, 2, 0, 0);
     assertThat(h.filter.stats().get(FilterStats.WRONG_PROTOCOL))
-        .as("udp 443, ping6, GRE from outside the range, protocol 50").isEqualTo(4);
+        .as("udp 443, ping6, GRE from outside the range, protocol 50")
+        .isEqualTo(4);
     assertThat(h.filter.stats().get(FilterStats.NO_RULE)).isZero();
-    PacketFilter narrow = filter("""
+    PacketFilter narrow =
+        filter(
+            """
         [{"SrcIPs":["100.64.0.2"],"DstPorts":[{"IP":"100.64.0.1","Ports":{"First":22,"Last":22}}]}]""");
     FilterHarness n = new FilterHarness(narrow);
     assertThat(n.in(tcp(OTHER, 1, ME, 22, SYN))).isFalse();
@@ -94,7 +110,9 @@ class PacketFilterTest {
 
   @Test
   void shouldSkipMalformedEntriesAndKeepTheRest() throws Exception {
-    PacketFilter f = filter("""
+    PacketFilter f =
+        filter(
+            """
         [{"SrcIPs":["100.64.0.2/24","nonsense","cap:foo","100.64.0.2"],
           "DstPorts":[{"IP":"100.64.0.1","Ports":{"First":5,"Last":1}},{"IP":"100.64.0.1","Ports":{"First":80,"Last":80}}],
           "IPProto":[6, 999]}]
@@ -102,7 +120,9 @@ class PacketFilterTest {
     assertThat(f.skippedEntries()).hasSize(4);
     FilterHarness h = new FilterHarness(f);
     assertThat(h.in(tcp(PEER, 1, ME, 80, SYN))).isTrue();
-    assertThat(h.in(tcp(ip("100.64.0.3"), 1, ME, 80, SYN))).as("the /24 with host bits was skipped").isFalse();
+    assertThat(h.in(tcp(ip("100.64.0.3"), 1, ME, 80, SYN)))
+        .as("the /24 with host bits was skipped")
+        .isFalse();
   }
 
   @Test
@@ -143,9 +163,14 @@ class PacketFilterTest {
 
   @Test
   void shouldJudgeTheFirstIpv6FragmentByItsTransportHeader() throws Exception {
-    FilterHarness h = new FilterHarness(filter("""
+    FilterHarness h =
+        new FilterHarness(
+            filter(
+                """
         [{"SrcIPs":["*"],"DstPorts":[{"IP":"*","Ports":{"First":22,"Last":22}}],"IPProto":[6]}]"""));
-    assertThat(h.in(fragment6(tcp(PEER6, 1, ME6, 23, SYN), 0))).as("a SYN to a closed port in a fragment").isFalse();
+    assertThat(h.in(fragment6(tcp(PEER6, 1, ME6, 23, SYN), 0)))
+        .as("a SYN to a closed port in a fragment")
+        .isFalse();
     assertThat(h.filter.stats().get(FilterStats.WRONG_PORT)).isEqualTo(1);
     assertThat(h.in(fragment6(tcp(PEER6, 1, ME6, 22, SYN), 0))).as("to the open port").isTrue();
     assertThat(h.in(fragment6(tcp(PEER6, 1, ME6, 23, SYN), 5))).as("a later fragment").isTrue();
@@ -157,27 +182,40 @@ class PacketFilterTest {
     FilterHarness h = new FilterHarness(filter("[]"));
     assertThat(h.pipeline.injectOutbound(echo(ME, PEER, false, 99))).isTrue();
     h.tun.fromOs.add(udp(ME, 1, PEER, 2)); // the reader drains the injected packet first
-    assertThat(h.pipeline.read(new java.nio.ByteBuffer[] {java.nio.ByteBuffer.allocate(2048),
-        java.nio.ByteBuffer.allocate(2048)}, new int[2], FilterHarness.OFFSET)).isEqualTo(1);
+    assertThat(
+            h.pipeline.read(
+                new java.nio.ByteBuffer[] {
+                  java.nio.ByteBuffer.allocate(2048), java.nio.ByteBuffer.allocate(2048)
+                },
+                new int[2],
+                FilterHarness.OFFSET))
+        .isEqualTo(1);
     assertThat(h.in(echo(PEER, ME, true, 99))).as("the reply to weft ping's request").isTrue();
   }
 
   @Test
   void shouldTraceInWordsWithoutCounting() throws Exception {
-    PacketFilter f = filter("""
+    PacketFilter f =
+        filter(
+            """
         [{"SrcIPs":["100.64.0.2"],"DstPorts":[{"IP":"100.64.0.1","Ports":{"First":22,"Last":22}},
                                                {"IP":"100.64.0.1","Ports":{"First":80,"Last":81}}],"IPProto":[6]}]""");
-    assertThat(f.trace(PEER, ME, 22, 6)).startsWith("accepted by rule 0 (from 100.64.0.2 to 100.64.0.1:22,"
-        + "100.64.0.1:80-81 proto [6])");
-    assertThat(f.trace(PEER, ME, 23, 6)).startsWith("dropped: wrong port: rule 0 opens only port(s) 22, 80-81");
-    assertThat(f.trace(PEER, ME, 22, 17)).startsWith("dropped: rule 0 covers the addresses but only protocols [6]");
+    assertThat(f.trace(PEER, ME, 22, 6))
+        .startsWith(
+            "accepted by rule 0 (from 100.64.0.2 to 100.64.0.1:22,"
+                + "100.64.0.1:80-81 proto [6])");
+    assertThat(f.trace(PEER, ME, 23, 6))
+        .startsWith("dropped: wrong port: rule 0 opens only port(s) 22, 80-81");
+    assertThat(f.trace(PEER, ME, 22, 17))
+        .startsWith("dropped: rule 0 covers the addresses but only protocols [6]");
     assertThat(f.trace(OTHER, ME, 22, 6)).startsWith("dropped: no rule: none of the 1 rules");
     assertThat(f.trace(PEER6, ME, 22, 6)).contains("different address families");
     assertThat(f.acceptedByRule()).containsExactly(0);
     assertThat(f.stats().dropped()).isZero();
     PacketFilter none = new PacketFilter(PacketFilter.Config.DEFAULT, now::get);
     assertThat(none.trace(PEER, ME, 22, 6))
-        .startsWith("(no filter received from the server yet) dropped: no rules installed (default deny)");
+        .startsWith(
+            "(no filter received from the server yet) dropped: no rules installed (default deny)");
   }
 
   @Test
@@ -194,7 +232,9 @@ class PacketFilterTest {
 
   @Test
   void shouldKeepAnEstablishedFlowAcrossASwap() throws Exception {
-    PacketFilter f = filter("""
+    PacketFilter f =
+        filter(
+            """
         [{"SrcIPs":["100.64.0.2"],"DstPorts":[{"IP":"100.64.0.1","Ports":{"First":22,"Last":22}}]}]""");
     FilterHarness h = new FilterHarness(f);
     assertThat(h.in(tcp(PEER, 5000, ME, 22, SYN))).isTrue();
@@ -208,8 +248,11 @@ class PacketFilterTest {
 
   @Test
   void shouldEvictTheOldestFlowWhenTheTableIsFull() throws Exception {
-    PacketFilter f = new PacketFilter(new PacketFilter.Config(1, 1, Duration.ofHours(1),
-        Duration.ofMinutes(2), Duration.ofSeconds(30)), now::get);
+    PacketFilter f =
+        new PacketFilter(
+            new PacketFilter.Config(
+                1, 1, Duration.ofHours(1), Duration.ofMinutes(2), Duration.ofSeconds(30)),
+            now::get);
     f.update(rules("[]"));
     FilterHarness h = new FilterHarness(f);
     int ways = FlowTable.WAYS; // one bucket: the table holds this many flows
@@ -226,7 +269,10 @@ class PacketFilterTest {
 
   @Test
   void shouldDropGarbageWithoutThrowing() throws Exception {
-    FilterHarness h = new FilterHarness(filter("""
+    FilterHarness h =
+        new FilterHarness(
+            filter(
+                """
         [{"SrcIPs":["*"],"DstPorts":[{"IP":"*","Ports":{"First":0,"Last":65535}}]}]"""));
     java.util.Random random = new java.util.Random(17);
     for (int i = 0; i < 2000; i++) {
@@ -239,7 +285,9 @@ class PacketFilterTest {
 
   @Test
   void shouldNotAllocatePerPacket() throws Exception {
-    PacketFilter f = filter("""
+    PacketFilter f =
+        filter(
+            """
         [{"SrcIPs":["100.64.0.0/10","fd7a:115c:a1e0::/48"],
           "DstPorts":[{"IP":"100.64.0.1","Ports":{"First":22,"Last":22}},{"IP":"*","Ports":{"First":443,"Last":443}}]},
          {"SrcIPs":["100.64.0.2"],"DstPorts":[{"IP":"100.64.0.1","Ports":{"First":8000,"Last":9000}}],"IPProto":[17]}]""");

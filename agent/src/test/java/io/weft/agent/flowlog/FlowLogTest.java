@@ -2,7 +2,6 @@ package io.weft.agent.flowlog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weft.agent.pipeline.Packet;
 import io.weft.agent.pipeline.PacketPipeline;
 import io.weft.control.protocol.FlowRecord;
 import io.weft.control.protocol.Message;
@@ -23,10 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Flow accounting on the pipeline: a TCP flow is counted both ways and ended by its FINs or an
- * RST, UDP by idleness, long flows get interim records with cumulative counters, the nodes on
- * each side come from the map, a full table counts rather than grows, the table agrees with a
- * model under random inserts and removals, and nothing is allocated per packet.
+ * Flow accounting on the pipeline: a TCP flow is counted both ways and ended by its FINs or an RST,
+ * UDP by idleness, long flows get interim records with cumulative counters, the nodes on each side
+ * come from the map, a full table counts rather than grows, the table agrees with a model under
+ * random inserts and removals, and nothing is allocated per packet.
  */
 class FlowLogTest {
   static final com.sun.management.ThreadMXBean THREADS =
@@ -88,28 +87,57 @@ class FlowLogTest {
   final int[] sizes = new int[1];
 
   FlowLog log(int maxFlows) {
-    FlowLog.Config c = new FlowLog.Config(maxFlows, Duration.ofSeconds(60), Duration.ofSeconds(30),
-        Duration.ofMinutes(5), Duration.ZERO);
+    FlowLog.Config c =
+        new FlowLog.Config(
+            maxFlows,
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(5),
+            Duration.ZERO);
     FlowLog f = new FlowLog(c, now::get, records::addAll);
     f.attach(pipeline, null);
     return f;
   }
 
-  static byte[] tcp(InetAddress src, int sport, InetAddress dst, int dport, int flags, int payload) {
+  static byte[] tcp(
+      InetAddress src, int sport, InetAddress dst, int dport, int flags, int payload) {
     int len = 40 + payload;
     ByteBuffer p = ByteBuffer.allocate(len);
-    p.put((byte) 0x45).put((byte) 0).putShort((short) len).putInt(0).put((byte) 64).put((byte) 6).putShort((short) 0);
+    p.put((byte) 0x45)
+        .put((byte) 0)
+        .putShort((short) len)
+        .putInt(0)
+        .put((byte) 64)
+        .put((byte) 6)
+        .putShort((short) 0);
     p.put(src.getAddress()).put(dst.getAddress());
-    p.putShort((short) sport).putShort((short) dport).putInt(1).putInt(1).put((byte) 0x50).put((byte) flags)
-        .putShort((short) 65535).putInt(0);
+    p.putShort((short) sport)
+        .putShort((short) dport)
+        .putInt(1)
+        .putInt(1)
+        .put((byte) 0x50)
+        .put((byte) flags)
+        .putShort((short) 65535)
+        .putInt(0);
     return p.array();
   }
 
   static byte[] udp(InetAddress src, int sport, InetAddress dst, int dport) {
     ByteBuffer p = ByteBuffer.allocate(29);
-    p.put((byte) 0x45).put((byte) 0).putShort((short) 29).putInt(0).put((byte) 64).put((byte) 17).putShort((short) 0);
-    p.put(src.getAddress()).put(dst.getAddress()).putShort((short) sport).putShort((short) dport).putShort((short) 9)
-        .putShort((short) 0).put((byte) 1);
+    p.put((byte) 0x45)
+        .put((byte) 0)
+        .putShort((short) 29)
+        .putInt(0)
+        .put((byte) 64)
+        .put((byte) 17)
+        .putShort((short) 0);
+    p.put(src.getAddress())
+        .put(dst.getAddress())
+        .putShort((short) sport)
+        .putShort((short) dport)
+        .putShort((short) 9)
+        .putShort((short) 0)
+        .put((byte) 1);
     return p.array();
   }
 
@@ -125,8 +153,22 @@ class FlowLogTest {
   }
 
   static Node node(long id, String name, String user, InetAddress a) {
-    return new Node(id, name, name, user, "nodekey:" + name, null, null, List.of(a.getHostAddress() + "/32"),
-        List.of(), true, 0, 0, false, true, List.of());
+    return new Node(
+        id,
+        name,
+        name,
+        user,
+        "nodekey:" + name,
+        null,
+        null,
+        List.of(a.getHostAddress() + "/32"),
+        List.of(),
+        true,
+        0,
+        0,
+        false,
+        true,
+        List.of());
   }
 
   @Test
@@ -174,8 +216,16 @@ class FlowLogTest {
     in(tcp(B, 5555, A, 22, SYN, 0));
     out(tcp(A, 22, B, 5555, RST | ACK, 0));
     assertThat(f.flush()).isEqualTo(1);
-    FlowLog lingering = new FlowLog(new FlowLog.Config(16, Duration.ofSeconds(60), Duration.ofSeconds(30),
-        Duration.ofMinutes(5), Duration.ofSeconds(2)), now::get, records::addAll);
+    FlowLog lingering =
+        new FlowLog(
+            new FlowLog.Config(
+                16,
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(5),
+                Duration.ofSeconds(2)),
+            now::get,
+            records::addAll);
     PacketPipeline other = new PacketPipeline(tun);
     lingering.attach(other, null);
     ByteBuffer b = ByteBuffer.allocate(OFFSET + 40);
@@ -220,13 +270,15 @@ class FlowLogTest {
   @Test
   void shouldMarkDroppedFlowsWithTheFilterRuleAndFlushOpenFlowsOnClose() throws Exception {
     FlowLog f = log(16);
-    pipeline.setFilter(p -> {
-      if (p.destinationPort() == 23) {
-        f.dropped(p, 7);
-        return 1;
-      }
-      return 0;
-    }, null);
+    pipeline.setFilter(
+        p -> {
+          if (p.destinationPort() == 23) {
+            f.dropped(p, 7);
+            return 1;
+          }
+          return 0;
+        },
+        null);
     in(udp(B, 999, A, 23));
     out(udp(A, 1, B, 2));
     f.close();
@@ -272,8 +324,10 @@ class FlowLogTest {
           records.clear();
           f.flush();
           for (FlowRecord r : records) {
-            Long expected = r.reason().equals("idle") ? model.remove(r.sport()) : model.get(r.sport());
-            assertThat(r.fwdPackets()).as("seed %d: flushed flow %d (%s)", seed, r.sport(), r.reason())
+            Long expected =
+                r.reason().equals("idle") ? model.remove(r.sport()) : model.get(r.sport());
+            assertThat(r.fwdPackets())
+                .as("seed %d: flushed flow %d (%s)", seed, r.sport(), r.reason())
                 .isEqualTo(expected);
           }
           assertThat(f.flows()).as("seed %d", seed).isEqualTo(model.size());
@@ -293,7 +347,13 @@ class FlowLogTest {
 
   @Test
   void shouldNotAllocatePerPacket() throws Exception {
-    FlowLog.Config c = new FlowLog.Config(4096, Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ZERO);
+    FlowLog.Config c =
+        new FlowLog.Config(
+            4096,
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(30),
+            Duration.ofMinutes(5),
+            Duration.ZERO);
     FlowLog f = new FlowLog(c, now::get, records::addAll);
     int n = 64;
     byte[][] outs = new byte[n][];
@@ -311,41 +371,42 @@ class FlowLogTest {
       readBufs[i].put(OFFSET, outs[i]);
       lengths[i] = outs[i].length;
     }
-    Tun batch = new Tun() {
-      @Override
-      public int read(ByteBuffer[] bufs, int[] s, int offset) {
-        System.arraycopy(lengths, 0, s, 0, bufs.length);
-        return bufs.length;
-      }
+    Tun batch =
+        new Tun() {
+          @Override
+          public int read(ByteBuffer[] bufs, int[] s, int offset) {
+            System.arraycopy(lengths, 0, s, 0, bufs.length);
+            return bufs.length;
+          }
 
-      @Override
-      public int write(ByteBuffer[] bufs, int count, int offset) {
-        return count;
-      }
+          @Override
+          public int write(ByteBuffer[] bufs, int count, int offset) {
+            return count;
+          }
 
-      @Override
-      public int batchSize() {
-        return n;
-      }
+          @Override
+          public int batchSize() {
+            return n;
+          }
 
-      @Override
-      public int mtu() {
-        return 1280;
-      }
+          @Override
+          public int mtu() {
+            return 1280;
+          }
 
-      @Override
-      public String name() {
-        return "batch";
-      }
+          @Override
+          public String name() {
+            return "batch";
+          }
 
-      @Override
-      public boolean wakeup() {
-        return true;
-      }
+          @Override
+          public boolean wakeup() {
+            return true;
+          }
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     PacketPipeline p = new PacketPipeline(batch);
     f.attach(p, null);
     int[] s = new int[n];
@@ -363,10 +424,13 @@ class FlowLogTest {
         p.write(inBufs, n, OFFSET);
         p.read(readBufs, s, OFFSET);
       }
-      least = Math.min(least, (double) (THREADS.getThreadAllocatedBytes(id) - before) / (40_000.0 * n));
+      least =
+          Math.min(least, (double) (THREADS.getThreadAllocatedBytes(id) - before) / (40_000.0 * n));
     }
     assertThat(f.flows()).isEqualTo(n);
-    assertThat(least).as("bytes allocated per packet (least of five rounds of 2.56M)").isLessThan(0.001);
+    assertThat(least)
+        .as("bytes allocated per packet (least of five rounds of 2.56M)")
+        .isLessThan(0.001);
   }
 
   NetMap map() {

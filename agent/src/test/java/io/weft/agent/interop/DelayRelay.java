@@ -35,7 +35,8 @@ public final class DelayRelay {
 
   static InetSocketAddress address(String hostPort) {
     int colon = hostPort.lastIndexOf(':');
-    return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    return new InetSocketAddress(
+        hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
   }
 
   public static void main(String[] args) throws Exception {
@@ -60,7 +61,11 @@ public final class DelayRelay {
   }
 
   private static void pump(
-      DatagramChannel in, DatagramChannel out, InetSocketAddress to, long delayNanos, DelayQueue<Held> queue) {
+      DatagramChannel in,
+      DatagramChannel out,
+      InetSocketAddress to,
+      long delayNanos,
+      DelayQueue<Held> queue) {
     ByteBuffer buf = ByteBuffer.allocate(65_536);
     try {
       while (true) {

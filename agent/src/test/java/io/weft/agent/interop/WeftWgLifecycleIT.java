@@ -16,7 +16,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code weft wg} starts like wireguard-go and stops cleanly: SIGTERM removes socket and interface. */
+/**
+ * {@code weft wg} starts like wireguard-go and stops cleanly: SIGTERM removes socket and interface.
+ */
 class WeftWgLifecycleIT {
   @TempDir Path tmp;
   TestNet net;
@@ -48,23 +50,52 @@ class WeftWgLifecycleIT {
   void shouldRemoveSocketAndInterfaceOnSigterm() throws Exception {
     String iface = "wlc" + net.id;
     Path sock = Path.of("/var/run/wireguard", iface + ".sock");
-    Process p = net.start("weft.log", Map.of(), "ip", "netns", "exec", ns, java(), "--enable-native-access=ALL-UNNAMED",
-        "-cp", WireGuardGoInteropIT.weftJar().toString(), "io.weft.agent.cli.WeftCli", "wg", "-f", iface);
+    Process p =
+        net.start(
+            "weft.log",
+            Map.of(),
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            java(),
+            "--enable-native-access=ALL-UNNAMED",
+            "-cp",
+            WireGuardGoInteropIT.weftJar().toString(),
+            "io.weft.agent.cli.WeftCli",
+            "wg",
+            "-f",
+            iface);
     awaitTrue("socket " + sock, () -> Files.exists(sock));
     assertThat(net.run("ip", "-n", ns, "link", "show", iface)).contains(iface);
     assertThat(net.run("wg", "show", iface)).contains("interface: " + iface);
     p.destroy(); // SIGTERM
-    assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("weft exits on SIGTERM; log:%n%s", net.log("weft.log")).isTrue();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS))
+        .as("weft exits on SIGTERM; log:%n%s", net.log("weft.log"))
+        .isTrue();
     assertThat(sock).doesNotExist();
-    assertThat(net.tryRun("ip", "-n", ns, "link", "show", iface).exit()).as("interface removed").isNotZero();
+    assertThat(net.tryRun("ip", "-n", ns, "link", "show", iface).exit())
+        .as("interface removed")
+        .isNotZero();
   }
 
   @Test
   void shouldGoToTheBackgroundOnceUpAndStopWhenTheInterfaceIsDeleted() throws Exception {
     String iface = "wbg" + net.id;
     Path sock = Path.of("/var/run/wireguard", iface + ".sock");
-    TestNet.Result r = net.tryRun("ip", "netns", "exec", ns, java(), "--enable-native-access=ALL-UNNAMED",
-        "-cp", WireGuardGoInteropIT.weftJar().toString(), "io.weft.agent.cli.WeftCli", "wg", iface);
+    TestNet.Result r =
+        net.tryRun(
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            java(),
+            "--enable-native-access=ALL-UNNAMED",
+            "-cp",
+            WireGuardGoInteropIT.weftJar().toString(),
+            "io.weft.agent.cli.WeftCli",
+            "wg",
+            iface);
     assertThat(r.exit()).as("weft wg (background): %s", r.output()).isZero();
     assertThat(sock).as("socket exists when the command returns").exists();
     assertThat(net.run("ip", "-n", ns, "link", "show", iface)).contains(iface);
@@ -74,8 +105,15 @@ class WeftWgLifecycleIT {
 
   @Test
   void shouldRefuseABadInterfaceName() throws Exception {
-    TestNet.Result r = net.tryRun(java(), "-cp", WireGuardGoInteropIT.weftJar().toString(),
-        "io.weft.agent.cli.WeftCli", "wg", "-f", "this-name-is-far-too-long");
+    TestNet.Result r =
+        net.tryRun(
+            java(),
+            "-cp",
+            WireGuardGoInteropIT.weftJar().toString(),
+            "io.weft.agent.cli.WeftCli",
+            "wg",
+            "-f",
+            "this-name-is-far-too-long");
     assertThat(r.exit()).isNotZero();
     assertThat(r.output()).contains("invalid interface name");
   }

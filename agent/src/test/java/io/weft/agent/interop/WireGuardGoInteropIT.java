@@ -83,19 +83,47 @@ class WireGuardGoInteropIT {
   }
 
   /** Starts wireguard-go in A and weft in B, configures both; PSKs may differ or be null. */
-  void start(NoisePresharedKey pskA, NoisePresharedKey pskB, Map<String, String> weftEnv) throws Exception {
+  void start(NoisePresharedKey pskA, NoisePresharedKey pskB, Map<String, String> weftEnv)
+      throws Exception {
     start(pskA, pskB, weftEnv, NET_B + ":51821", NET_A + ":51820");
   }
 
   /** As above, with the endpoint each side is given for the other. */
-  void start(NoisePresharedKey pskA, NoisePresharedKey pskB, Map<String, String> weftEnv,
-      String endpointOfB, String endpointOfA) throws Exception {
-    net.start("wireguard-go.log", Map.of("LOG_LEVEL", "verbose"), "ip", "netns", "exec", nsA, wireGuardGo(), "-f", wgA);
+  void start(
+      NoisePresharedKey pskA,
+      NoisePresharedKey pskB,
+      Map<String, String> weftEnv,
+      String endpointOfB,
+      String endpointOfA)
+      throws Exception {
+    net.start(
+        "wireguard-go.log",
+        Map.of("LOG_LEVEL", "verbose"),
+        "ip",
+        "netns",
+        "exec",
+        nsA,
+        wireGuardGo(),
+        "-f",
+        wgA);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     var env = new java.util.HashMap<String, String>(weftEnv);
     env.put("LOG_LEVEL", "verbose");
-    net.start("weft.log", env, "ip", "netns", "exec", nsB, java, "--enable-native-access=ALL-UNNAMED",
-        "-cp", weftJar().toString(), "io.weft.agent.cli.WeftCli", "wg", "-f", wgB);
+    net.start(
+        "weft.log",
+        env,
+        "ip",
+        "netns",
+        "exec",
+        nsB,
+        java,
+        "--enable-native-access=ALL-UNNAMED",
+        "-cp",
+        weftJar().toString(),
+        "io.weft.agent.cli.WeftCli",
+        "wg",
+        "-f",
+        wgB);
     waitForSocket(wgA, "wireguard-go.log");
     waitForSocket(wgB, "weft.log");
     configure(wgA, nsA, keyA, keyB, pskA, 51820, endpointOfB, TUN_A, TUN_B);
@@ -106,19 +134,43 @@ class WireGuardGoInteropIT {
     Path sock = Path.of("/var/run/wireguard", iface + ".sock");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!Files.exists(sock)) {
-      assertThat(System.nanoTime() - deadline).as("UAPI socket of %s; log:%n%s", iface, net.log(log)).isNegative();
+      assertThat(System.nanoTime() - deadline)
+          .as("UAPI socket of %s; log:%n%s", iface, net.log(log))
+          .isNegative();
       LockSupport.parkNanos(20_000_000L);
     }
   }
 
-  void configure(String iface, String ns, NoisePrivateKey self, NoisePrivateKey peer, NoisePresharedKey psk,
-      int port, String endpoint, String addr, String peerAddr) throws Exception {
+  void configure(
+      String iface,
+      String ns,
+      NoisePrivateKey self,
+      NoisePrivateKey peer,
+      NoisePresharedKey psk,
+      int port,
+      String endpoint,
+      String addr,
+      String peerAddr)
+      throws Exception {
     Path key = tmp.resolve(iface + ".key");
     Files.writeString(key, self.toBase64() + "\n");
     Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-    var cmd = new java.util.ArrayList<>(java.util.List.of("wg", "set", iface, "private-key", key.toString(),
-        "listen-port", Integer.toString(port), "peer", peer.publicKey().toBase64(),
-        "allowed-ips", peerAddr + "/32", "endpoint", endpoint));
+    var cmd =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "wg",
+                "set",
+                iface,
+                "private-key",
+                key.toString(),
+                "listen-port",
+                Integer.toString(port),
+                "peer",
+                peer.publicKey().toBase64(),
+                "allowed-ips",
+                peerAddr + "/32",
+                "endpoint",
+                endpoint));
     if (psk != null) {
       Path p = tmp.resolve(iface + ".psk");
       Files.writeString(p, psk.toBase64() + "\n");
@@ -131,9 +183,13 @@ class WireGuardGoInteropIT {
   }
 
   void ping(String ns, String to) throws Exception {
-    TestNet.Result r = net.tryRun("ip", "netns", "exec", ns, "ping", "-c", "3", "-i", "0.2", "-W", "5", to);
-    assertThat(r.exit()).as("ping %s from %s:%n%s%nweft log:%n%s%nwireguard-go log:%n%s", to, ns, r.output(),
-        net.log("weft.log"), net.log("wireguard-go.log")).isZero();
+    TestNet.Result r =
+        net.tryRun("ip", "netns", "exec", ns, "ping", "-c", "3", "-i", "0.2", "-W", "5", to);
+    assertThat(r.exit())
+        .as(
+            "ping %s from %s:%n%s%nweft log:%n%s%nwireguard-go log:%n%s",
+            to, ns, r.output(), net.log("weft.log"), net.log("wireguard-go.log"))
+        .isZero();
   }
 
   long latestHandshake(String iface) throws Exception {
@@ -141,19 +197,42 @@ class WireGuardGoInteropIT {
     return out.isEmpty() ? 0 : Long.parseLong(out.split("\\s+")[1]);
   }
 
-  /** Sends {@code bytes} random bytes with socat from one namespace to the other; checks SHA-256. */
-  void transfer(String fromNs, String toNs, String toAddr, int bytes, Runnable midway) throws Exception {
+  /**
+   * Sends {@code bytes} random bytes with socat from one namespace to the other; checks SHA-256.
+   */
+  void transfer(String fromNs, String toNs, String toAddr, int bytes, Runnable midway)
+      throws Exception {
     Path in = tmp.resolve("in-" + fromNs);
     Path out = tmp.resolve("out-" + toNs);
     byte[] data = new byte[bytes];
     new Random(bytes).nextBytes(data);
     Files.write(in, data);
     Files.deleteIfExists(out);
-    Process server = net.start("socat-server.log", Map.of(), "ip", "netns", "exec", toNs, "socat", "-u",
-        "TCP-LISTEN:5001,reuseaddr", "CREATE:" + out);
+    Process server =
+        net.start(
+            "socat-server.log",
+            Map.of(),
+            "ip",
+            "netns",
+            "exec",
+            toNs,
+            "socat",
+            "-u",
+            "TCP-LISTEN:5001,reuseaddr",
+            "CREATE:" + out);
     waitForListener(toNs);
-    Process client = net.start("socat-client.log", Map.of(), "ip", "netns", "exec", fromNs, "socat", "-u",
-        "OPEN:" + in, "TCP:" + toAddr + ":5001");
+    Process client =
+        net.start(
+            "socat-client.log",
+            Map.of(),
+            "ip",
+            "netns",
+            "exec",
+            fromNs,
+            "socat",
+            "-u",
+            "OPEN:" + in,
+            "TCP:" + toAddr + ":5001");
     if (midway != null) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (!Files.exists(out) || Files.size(out) < bytes / 4) {
@@ -171,14 +250,17 @@ class WireGuardGoInteropIT {
 
   void waitForListener(String ns) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!net.tryRun("ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :5001").output().contains("5001")) {
+    while (!net.tryRun("ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :5001")
+        .output()
+        .contains("5001")) {
       assertThat(System.nanoTime() - deadline).as("socat listening").isNegative();
       LockSupport.parkNanos(10_000_000L);
     }
   }
 
   static String sha256(Path p) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
   }
 
   @Test
@@ -226,13 +308,18 @@ class WireGuardGoInteropIT {
   void shouldKeepTheTransferGoingWhenWeftChangesItsPort() throws Exception {
     start(null, null, Map.of());
     ping(nsB, TUN_A);
-    transfer(nsA, nsB, TUN_B, 40 << 20, () -> {
-      try {
-        net.run("wg", "set", wgB, "listen-port", "51999");
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      }
-    });
+    transfer(
+        nsA,
+        nsB,
+        TUN_B,
+        40 << 20,
+        () -> {
+          try {
+            net.run("wg", "set", wgB, "listen-port", "51999");
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
     String endpoint = net.run("wg", "show", wgA, "endpoints").strip();
     assertThat(endpoint).as("wireguard-go roamed to Weft's new port").endsWith(NET_B + ":51999");
   }
@@ -243,7 +330,8 @@ class WireGuardGoInteropIT {
     ping(nsB, TUN_A); // Weft initiates, so Weft is the side that rekeys
     long first = latestHandshake(wgB);
     // A steady flow from Weft for longer than REKEY_AFTER_TIME, then a hash-checked transfer.
-    TestNet.Result flow = net.tryRun("ip", "netns", "exec", nsB, "ping", "-c", "30", "-i", "0.2", "-W", "2", TUN_A);
+    TestNet.Result flow =
+        net.tryRun("ip", "netns", "exec", nsB, "ping", "-c", "30", "-i", "0.2", "-W", "2", TUN_A);
     assertThat(flow.exit()).as("no ping lost across the rekey:%n%s", flow.output()).isZero();
     assertThat(flow.output()).contains(" 0% packet loss");
     long second = latestHandshake(wgB);
@@ -261,31 +349,84 @@ class WireGuardGoInteropIT {
    */
   @Test
   void shouldNotStallWhenBothSidesInitiateAtOnce() throws Exception {
-    String relayClasses = Path.of(DelayRelay.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    String relayClasses =
+        Path.of(DelayRelay.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    net.start("relay.log", Map.of(), "ip", "netns", "exec", nsB, java, "-cp", relayClasses,
-        DelayRelay.class.getName(), "300", "120",
-        NET_B + ":40000", NET_A + ":51820", "127.0.0.1:40001", "127.0.0.1:51821");
+    net.start(
+        "relay.log",
+        Map.of(),
+        "ip",
+        "netns",
+        "exec",
+        nsB,
+        java,
+        "-cp",
+        relayClasses,
+        DelayRelay.class.getName(),
+        "300",
+        "120",
+        NET_B + ":40000",
+        NET_A + ":51820",
+        "127.0.0.1:40001",
+        "127.0.0.1:51821");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!net.log("relay.log").contains("ready")) {
-      assertThat(System.nanoTime() - deadline).as("relay up; log:%n%s", net.log("relay.log")).isNegative();
+      assertThat(System.nanoTime() - deadline)
+          .as("relay up; log:%n%s", net.log("relay.log"))
+          .isNegative();
       LockSupport.parkNanos(20_000_000L);
     }
     start(null, null, Map.of(), NET_B + ":40000", "127.0.0.1:40001");
 
     // One ping each way, started together; a reply must come within 3 s (the RTT is 0.6 s).
     long t0 = System.nanoTime();
-    Process fromA = net.start("ping-a.log", Map.of(), "ip", "netns", "exec", nsA, "ping", "-c", "1", "-W", "3", TUN_B);
-    Process fromB = net.start("ping-b.log", Map.of(), "ip", "netns", "exec", nsB, "ping", "-c", "1", "-W", "3", TUN_A);
+    Process fromA =
+        net.start(
+            "ping-a.log",
+            Map.of(),
+            "ip",
+            "netns",
+            "exec",
+            nsA,
+            "ping",
+            "-c",
+            "1",
+            "-W",
+            "3",
+            TUN_B);
+    Process fromB =
+        net.start(
+            "ping-b.log",
+            Map.of(),
+            "ip",
+            "netns",
+            "exec",
+            nsB,
+            "ping",
+            "-c",
+            "1",
+            "-W",
+            "3",
+            TUN_A);
     assertThat(fromA.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(fromB.waitFor(30, TimeUnit.SECONDS)).isTrue();
     long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
-    String logs = String.format("%nping A:%n%s%nping B:%n%s%nweft log:%n%s%nwireguard-go log:%n%s",
-        net.log("ping-a.log"), net.log("ping-b.log"), net.log("weft.log"), net.log("wireguard-go.log"));
+    String logs =
+        String.format(
+            "%nping A:%n%s%nping B:%n%s%nweft log:%n%s%nwireguard-go log:%n%s",
+            net.log("ping-a.log"),
+            net.log("ping-b.log"),
+            net.log("weft.log"),
+            net.log("wireguard-go.log"));
     String wgLog = net.log("wireguard-go.log");
-    assertThat(wgLog).as("both sides initiated: %s", logs)
-        .contains("Sending handshake initiation").contains("Received handshake initiation");
-    assertThat(fromA.exitValue()).as("wireguard-go's first ping answered within 3 s: %s", logs).isZero();
+    assertThat(wgLog)
+        .as("both sides initiated: %s", logs)
+        .contains("Sending handshake initiation")
+        .contains("Received handshake initiation");
+    assertThat(fromA.exitValue())
+        .as("wireguard-go's first ping answered within 3 s: %s", logs)
+        .isZero();
     assertThat(fromB.exitValue()).as("Weft's first ping answered within 3 s: %s", logs).isZero();
     assertThat(seconds).as("no REKEY_TIMEOUT stall").isLessThan(5);
   }

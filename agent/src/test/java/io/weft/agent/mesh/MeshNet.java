@@ -3,8 +3,8 @@ package io.weft.agent.mesh;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weft.agent.backend.Backend;
-import io.weft.testing.netns.TestNet;
 import io.weft.testing.Await;
+import io.weft.testing.netns.TestNet;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,14 +34,17 @@ import java.util.function.BooleanSupplier;
 final class MeshNet implements AutoCloseable {
   /** The underlay: 10.231.0.0/24 on the bridge; the server at .1, node i at .(10+i). */
   static final String UNDERLAY = "10.231.0.";
+
   static final String CONTROL_IP = UNDERLAY + "1";
   static final int CONTROL_PORT = 8080;
   static final String CONTROL_URL = "http://" + CONTROL_IP + ":" + CONTROL_PORT;
+
   /**
    * The admin API from inside the server's namespace: the admin CLI sends its token in clear only
    * to loopback (the server listens on every address of its namespace for that).
    */
   static final String ADMIN_URL = "http://127.0.0.1:" + CONTROL_PORT;
+
   static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(90);
 
   final TestNet net;
@@ -75,13 +78,32 @@ final class MeshNet implements AutoCloseable {
     net.run("ip", "-n", bridgeNs, "link", "set", "br0", "up");
   }
 
-  /** Starts the coordination server (again, after a kill: same data directory) and waits until it listens. */
+  /**
+   * Starts the coordination server (again, after a kill: same data directory) and waits until it
+   * listens.
+   */
   void startControl() throws Exception {
     String log = "control-" + logs.incrementAndGet() + ".log";
-    control = start(log, "ip", "netns", "exec", bridgeNs, java(), "-Xmx256m", "-jar",
-        controlJar().toString(), "serve", "--listen", "0.0.0.0:" + CONTROL_PORT, "--data-dir", controlDir.toString());
+    control =
+        start(
+            log,
+            "ip",
+            "netns",
+            "exec",
+            bridgeNs,
+            java(),
+            "-Xmx256m",
+            "-jar",
+            controlJar().toString(),
+            "serve",
+            "--listen",
+            "0.0.0.0:" + CONTROL_PORT,
+            "--data-dir",
+            controlDir.toString());
     Process p = control;
-    await("the coordination server listens (log " + log + ")", Duration.ofSeconds(60),
+    await(
+        "the coordination server listens (log " + log + ")",
+        Duration.ofSeconds(60),
         () -> net.log(log).contains("weft control: listening on") || !p.isAlive());
     assertThat(p.isAlive()).as("coordination server running; log:%n%s", net.log(log)).isTrue();
   }
@@ -92,11 +114,17 @@ final class MeshNet implements AutoCloseable {
     assertThat(control.waitFor(10, TimeUnit.SECONDS)).as("coordination server killed").isTrue();
   }
 
-  /** Runs {@code weft control ARGS} against the server (the admin token from its data directory). */
+  /**
+   * Runs {@code weft control ARGS} against the server (the admin token from its data directory).
+   */
   Output admin(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", bridgeNs, java(), "-jar", controlJar().toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of("ip", "netns", "exec", bridgeNs, java(), "-jar", controlJar().toString()));
     cmd.addAll(List.of(args));
-    cmd.addAll(List.of("--server", ADMIN_URL, "--token-file", controlDir.resolve("admin.token").toString()));
+    cmd.addAll(
+        List.of(
+            "--server", ADMIN_URL, "--token-file", controlDir.resolve("admin.token").toString()));
     Output o = exec(cmd);
     assertThat(o.exit()).as("weft control %s:%n%s", String.join(" ", args), o.both()).isZero();
     return o;
@@ -104,7 +132,12 @@ final class MeshNet implements AutoCloseable {
 
   /** A new reusable, pre-approved pre-auth key. */
   String authKey() throws Exception {
-    return admin("authkey", "create", "--reusable", "--preapproved", "--expiry", "1h").stdout().lines().findFirst().orElseThrow().strip();
+    return admin("authkey", "create", "--reusable", "--preapproved", "--expiry", "1h")
+        .stdout()
+        .lines()
+        .findFirst()
+        .orElseThrow()
+        .strip();
   }
 
   // ---- nodes ----
@@ -115,13 +148,16 @@ final class MeshNet implements AutoCloseable {
     String ns = net.namespace("wm" + i);
     String inNode = "wm" + net.id + "n" + i;
     String onBridge = "wm" + net.id + "p" + i;
-    net.run("ip", "link", "add", inNode, "netns", ns, "type", "veth", "peer", "name", onBridge, "netns", bridgeNs);
+    net.run(
+        "ip", "link", "add", inNode, "netns", ns, "type", "veth", "peer", "name", onBridge, "netns",
+        bridgeNs);
     net.run("ip", "-n", bridgeNs, "link", "set", onBridge, "master", "br0");
     net.run("ip", "-n", bridgeNs, "link", "set", onBridge, "up");
     String underlay = UNDERLAY + (10 + i);
     net.run("ip", "-n", ns, "addr", "add", underlay + "/24", "dev", inNode);
     net.run("ip", "-n", ns, "link", "set", inNode, "up");
-    Node n = new Node(name, ns, underlay, dir.resolve(name + "-state"), dir.resolve(name + ".sock"));
+    Node n =
+        new Node(name, ns, underlay, dir.resolve(name + "-state"), dir.resolve(name + ".sock"));
     nodes.add(n);
     return n;
   }
@@ -133,7 +169,9 @@ final class MeshNet implements AutoCloseable {
   private synchronized Path loggingConfig() throws IOException {
     Path p = dir.resolve("daemon-logging.properties");
     if (!Files.exists(p)) {
-      Files.writeString(p, """
+      Files.writeString(
+          p,
+          """
           handlers=java.util.logging.ConsoleHandler
           java.util.logging.ConsoleHandler.level=ALL
           java.util.logging.SimpleFormatter.format=%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n
@@ -174,10 +212,28 @@ final class MeshNet implements AutoCloseable {
     void startDaemon() throws Exception {
       daemonLog = name + "-daemon-" + logs.incrementAndGet() + ".log";
       String log = daemonLog;
-      daemon = start(log, "ip", "netns", "exec", ns, java(), "--enable-native-access=ALL-UNNAMED",
-          "-Xmx256m", "-Djava.util.logging.config.file=" + loggingConfig(), "-jar", weftJar().toString(), "daemon", "--state-dir", stateDir.toString(), "--socket", socket.toString());
+      daemon =
+          start(
+              log,
+              "ip",
+              "netns",
+              "exec",
+              ns,
+              java(),
+              "--enable-native-access=ALL-UNNAMED",
+              "-Xmx256m",
+              "-Djava.util.logging.config.file=" + loggingConfig(),
+              "-jar",
+              weftJar().toString(),
+              "daemon",
+              "--state-dir",
+              stateDir.toString(),
+              "--socket",
+              socket.toString());
       Process p = daemon;
-      await(name + "'s daemon listens", Duration.ofSeconds(60),
+      await(
+          name + "'s daemon listens",
+          Duration.ofSeconds(60),
           () -> net.log(log).contains("weft daemon: listening on " + socket) || !p.isAlive());
       assertThat(p.isAlive()).as("%s's daemon running; log:%n%s", name, net.log(log)).isTrue();
     }
@@ -192,8 +248,21 @@ final class MeshNet implements AutoCloseable {
 
     /** Runs {@code weft --socket S ARGS} in the node's namespace. */
     Output cli(String... args) throws Exception {
-      List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, java(), "--enable-native-access=ALL-UNNAMED",
-          "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-jar", weftJar().toString(), "--socket", socket.toString()));
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  "ip",
+                  "netns",
+                  "exec",
+                  ns,
+                  java(),
+                  "--enable-native-access=ALL-UNNAMED",
+                  "-Xshare:auto",
+                  "-XX:TieredStopAtLevel=1",
+                  "-jar",
+                  weftJar().toString(),
+                  "--socket",
+                  socket.toString()));
       cmd.addAll(List.of(args));
       return exec(cmd);
     }
@@ -201,14 +270,19 @@ final class MeshNet implements AutoCloseable {
     /** Runs a CLI command that must succeed. */
     Output cliOk(String... args) throws Exception {
       Output o = cli(args);
-      assertThat(o.exit()).as("%s: weft %s:%n%s%n--- daemon log:%n%s", name, String.join(" ", args), o.both(), tail(daemonLog()))
+      assertThat(o.exit())
+          .as(
+              "%s: weft %s:%n%s%n--- daemon log:%n%s",
+              name, String.join(" ", args), o.both(), tail(daemonLog()))
           .isZero();
       return o;
     }
 
     /** {@code weft up} against the mesh's server; returns once it exits 0. */
     Output up(String authKey, String... extra) throws Exception {
-      List<String> args = new ArrayList<>(List.of("up", "--login-server", CONTROL_URL, "--hostname", name, "--timeout", "60s"));
+      List<String> args =
+          new ArrayList<>(
+              List.of("up", "--login-server", CONTROL_URL, "--hostname", name, "--timeout", "60s"));
       if (authKey != null) {
         args.addAll(List.of("--auth-key", authKey));
       }
@@ -222,19 +296,30 @@ final class MeshNet implements AutoCloseable {
       try {
         return Backend.Status.fromJson(o.stdout());
       } catch (IOException e) {
-        throw new AssertionError(name + ": weft status --json is not a Status: " + e.getMessage() + "\n" + o.stdout(), e);
+        throw new AssertionError(
+            name + ": weft status --json is not a Status: " + e.getMessage() + "\n" + o.stdout(),
+            e);
       }
     }
 
     /** The status once {@code condition} holds (polled; fails after {@code timeout}). */
-    Backend.Status awaitStatus(String what, Duration timeout, java.util.function.Predicate<Backend.Status> condition)
+    Backend.Status awaitStatus(
+        String what, Duration timeout, java.util.function.Predicate<Backend.Status> condition)
         throws Exception {
       long deadline = System.nanoTime() + timeout.toNanos();
       Backend.Status s;
       while (!condition.test(s = status())) {
         if (System.nanoTime() - deadline > 0) {
-          throw new AssertionError(name + ": " + what + " not within " + timeout + "; last status:\n" + s.toJson()
-              + "\n--- daemon log:\n" + tail(daemonLog()));
+          throw new AssertionError(
+              name
+                  + ": "
+                  + what
+                  + " not within "
+                  + timeout
+                  + "; last status:\n"
+                  + s.toJson()
+                  + "\n--- daemon log:\n"
+                  + tail(daemonLog()));
         }
         LockSupport.parkNanos(100_000_000L);
       }
@@ -243,8 +328,13 @@ final class MeshNet implements AutoCloseable {
 
     /** The node's mesh address of the family ({@code 4} or {@code 6}) as the status reports it. */
     String meshIp(Backend.Status s, int family) {
-      return s.addresses().stream().map(MeshNet::host).filter(a -> family == 4 ? !a.contains(":") : a.contains(":"))
-          .findFirst().orElseThrow(() -> new AssertionError(name + " has no IPv" + family + " address: " + s.addresses()));
+      return s.addresses().stream()
+          .map(MeshNet::host)
+          .filter(a -> family == 4 ? !a.contains(":") : a.contains(":"))
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  new AssertionError(name + " has no IPv" + family + " address: " + s.addresses()));
     }
 
     /** Runs a command in the node's namespace. */
@@ -262,17 +352,30 @@ final class MeshNet implements AutoCloseable {
 
   // ---- plumbing ----
 
-  /** Runs a command with a bounded wait; stdout and stderr captured apart (in files: no pipe can fill). */
+  /**
+   * Runs a command with a bounded wait; stdout and stderr captured apart (in files: no pipe can
+   * fill).
+   */
   Output exec(List<String> cmd) throws Exception {
     Path out = Files.createTempFile(dir, "stdout", ".txt");
     Path err = Files.createTempFile(dir, "stderr", ".txt");
     try {
-      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-          .redirectInput(new File("/dev/null")).start();
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .redirectInput(new File("/dev/null"))
+              .start();
       if (!p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        throw new AssertionError("timed out after " + COMMAND_TIMEOUT + ": " + String.join(" ", cmd) + "\n"
-            + Files.readString(out) + Files.readString(err));
+        throw new AssertionError(
+            "timed out after "
+                + COMMAND_TIMEOUT
+                + ": "
+                + String.join(" ", cmd)
+                + "\n"
+                + Files.readString(out)
+                + Files.readString(err));
       }
       return new Output(p.exitValue(), Files.readString(out), Files.readString(err));
     } finally {
@@ -292,15 +395,19 @@ final class MeshNet implements AutoCloseable {
     void run(Node n) throws Exception;
   }
 
-  /** Runs {@code step} for every node at once (CLI calls start a JVM each: this saves wall time). */
+  /**
+   * Runs {@code step} for every node at once (CLI calls start a JVM each: this saves wall time).
+   */
   static void eachInParallel(List<Node> nodes, NodeStep step) throws Exception {
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> running = new ArrayList<>();
       for (Node n : nodes) {
-        running.add(pool.submit(() -> {
-          step.run(n);
-          return null;
-        }));
+        running.add(
+            pool.submit(
+                () -> {
+                  step.run(n);
+                  return null;
+                }));
       }
       for (Future<?> f : running) {
         join(f);
@@ -339,7 +446,9 @@ final class MeshNet implements AutoCloseable {
   }
 
   static Path repo() {
-    return Path.of(System.getenv().getOrDefault("WEFT_REPO_ROOT", "..")).toAbsolutePath().normalize();
+    return Path.of(System.getenv().getOrDefault("WEFT_REPO_ROOT", ".."))
+        .toAbsolutePath()
+        .normalize();
   }
 
   static Path weftJar() {
@@ -354,7 +463,9 @@ final class MeshNet implements AutoCloseable {
     return jar;
   }
 
-  /** Copies the processes' logs (server, daemons, socat) to {@code target} for a look after the run. */
+  /**
+   * Copies the processes' logs (server, daemons, socat) to {@code target} for a look after the run.
+   */
   void keepLogs(Path target) throws IOException {
     if (Files.isDirectory(target)) {
       try (var old = Files.list(target)) {

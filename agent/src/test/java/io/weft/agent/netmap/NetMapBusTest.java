@@ -58,25 +58,33 @@ class NetMapBusTest {
     CountDownLatch stuck = new CountDownLatch(1);
     List<Long> slow = new CopyOnWriteArrayList<>();
     List<Long> fast = new CopyOnWriteArrayList<>();
-    NetMapBus.Subscription s = bus.subscribe("slow", m -> {
-      slow.add(m.version());
-      stuck.countDown();
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    NetMapBus.Subscription s =
+        bus.subscribe(
+            "slow",
+            m -> {
+              slow.add(m.version());
+              stuck.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
     bus.subscribe("fast", m -> fast.add(m.version()));
     bus.publish(version(1));
-    assertThat(stuck.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("the slow subscriber is inside map 1").isTrue();
+    assertThat(stuck.await(WAIT.toSeconds(), TimeUnit.SECONDS))
+        .as("the slow subscriber is inside map 1")
+        .isTrue();
     long start = System.nanoTime();
     for (long v = 2; v <= 10_000; v++) {
       bus.publish(version(v));
     }
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("10,000 publications while a subscriber is stuck")
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("10,000 publications while a subscriber is stuck")
         .isLessThan(WAIT);
-    await("the fast subscriber reaches the newest map", () -> !fast.isEmpty() && fast.getLast() == 10_000L);
+    await(
+        "the fast subscriber reaches the newest map",
+        () -> !fast.isEmpty() && fast.getLast() == 10_000L);
     assertThat(fast).isSorted();
     release.countDown();
     await("the slow subscriber skips to the newest map", () -> s.delivered() == 2);
@@ -87,12 +95,14 @@ class NetMapBusTest {
   @Test
   void shouldKeepDeliveringAfterASubscriberThrows() throws Exception {
     List<Long> seen = new CopyOnWriteArrayList<>();
-    bus.subscribe("flaky", m -> {
-      seen.add(m.version());
-      if (m.version() == 1) {
-        throw new IllegalStateException("boom");
-      }
-    });
+    bus.subscribe(
+        "flaky",
+        m -> {
+          seen.add(m.version());
+          if (m.version() == 1) {
+            throw new IllegalStateException("boom");
+          }
+        });
     bus.publish(version(1));
     await("map 1", () -> seen.size() == 1);
     bus.publish(version(2));

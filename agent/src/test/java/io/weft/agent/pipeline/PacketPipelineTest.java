@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packet pipeline: each packet crosses the hooks once, parsed; verdicts drop or consume it;
- * injected packets reach the device (waking a blocked reader) and the OS without crossing a
- * hook; {@code weft ping} works as a hook; garbage never throws; no allocation per packet.
+ * injected packets reach the device (waking a blocked reader) and the OS without crossing a hook;
+ * {@code weft ping} works as a hook; garbage never throws; no allocation per packet.
  */
 class PacketPipelineTest {
   static final com.sun.management.ThreadMXBean THREADS =
@@ -111,9 +111,20 @@ class PacketPipelineTest {
   /** A UDP/IPv4 packet (checksums do not matter here). */
   static byte[] udp(InetAddress src, InetAddress dst, int dport) {
     ByteBuffer p = ByteBuffer.allocate(29);
-    p.put((byte) 0x45).put((byte) 0).putShort((short) 29).putInt(0).put((byte) 64).put((byte) 17).putShort((short) 0);
-    p.put(src.getAddress()).put(dst.getAddress()).putShort((short) 1234).putShort((short) dport).putShort((short) 9)
-        .putShort((short) 0).put((byte) 1);
+    p.put((byte) 0x45)
+        .put((byte) 0)
+        .putShort((short) 29)
+        .putInt(0)
+        .put((byte) 64)
+        .put((byte) 17)
+        .putShort((short) 0);
+    p.put(src.getAddress())
+        .put(dst.getAddress())
+        .putShort((short) 1234)
+        .putShort((short) dport)
+        .putShort((short) 9)
+        .putShort((short) 0)
+        .put((byte) 1);
     return p.array();
   }
 
@@ -165,16 +176,20 @@ class PacketPipelineTest {
     QueueTun inner = new QueueTun();
     PacketPipeline pipeline = new PacketPipeline(inner);
     List<String> calls = new ArrayList<>();
-    pipeline.setFilter(p -> PacketHook.ACCEPT, p -> {
-      calls.add("filter:" + p.destinationPort());
-      return p.destinationPort() == 22 ? PacketHook.DROP : PacketHook.ACCEPT;
-    });
-    pipeline.addHook(Packet.OUTBOUND, p -> {
-      calls.add("flows:" + p.destinationPort());
-      assertThat(p.version()).isEqualTo(4);
-      assertThat(p.protocol()).isEqualTo(IpProtocol.UDP);
-      return PacketHook.ACCEPT;
-    });
+    pipeline.setFilter(
+        p -> PacketHook.ACCEPT,
+        p -> {
+          calls.add("filter:" + p.destinationPort());
+          return p.destinationPort() == 22 ? PacketHook.DROP : PacketHook.ACCEPT;
+        });
+    pipeline.addHook(
+        Packet.OUTBOUND,
+        p -> {
+          calls.add("flows:" + p.destinationPort());
+          assertThat(p.version()).isEqualTo(4);
+          assertThat(p.protocol()).isEqualTo(IpProtocol.UDP);
+          return PacketHook.ACCEPT;
+        });
     byte[] allowed1 = udp(A, B, 53);
     byte[] denied = udp(A, B, 22);
     byte[] allowed2 = udp(A, B, 80);
@@ -187,9 +202,11 @@ class PacketPipelineTest {
     assertThat(n).isEqualTo(2);
     assertThat(bytesOf(bufs[0], sizes[0])).isEqualTo(allowed1);
     assertThat(bytesOf(bufs[1], sizes[1])).as("the batch closes up, in order").isEqualTo(allowed2);
-    assertThat(calls).containsExactly("filter:53", "flows:53", "filter:22", "filter:80", "flows:80");
+    assertThat(calls)
+        .containsExactly("filter:53", "flows:53", "filter:22", "filter:80", "flows:80");
     assertThat(pipeline.stats().outboundDropped.sum()).isEqualTo(1);
-    java.util.Set<ByteBuffer> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    java.util.Set<ByteBuffer> distinct =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     distinct.addAll(List.of(bufs));
     assertThat(distinct).as("no buffer lost by the reordering").hasSize(8);
   }
@@ -200,12 +217,16 @@ class PacketPipelineTest {
     PacketPipeline pipeline = new PacketPipeline(inner);
     AtomicInteger seen = new AtomicInteger();
     pipeline.setFilter(p -> p.destinationPort() == 22 ? PacketHook.DROP : PacketHook.ACCEPT, null);
-    pipeline.addHook(Packet.INBOUND, p -> {
-      seen.incrementAndGet();
-      return p.destinationPort() == 7 ? PacketHook.CONSUMED : PacketHook.ACCEPT;
-    });
+    pipeline.addHook(
+        Packet.INBOUND,
+        p -> {
+          seen.incrementAndGet();
+          return p.destinationPort() == 7 ? PacketHook.CONSUMED : PacketHook.ACCEPT;
+        });
     ByteBuffer[] batch = {framed(udp(B, A, 22)), framed(udp(B, A, 7)), framed(udp(B, A, 53))};
-    assertThat(pipeline.write(batch, 3, OFFSET)).as("dropped and consumed count as handled").isEqualTo(3);
+    assertThat(pipeline.write(batch, 3, OFFSET))
+        .as("dropped and consumed count as handled")
+        .isEqualTo(3);
     assertThat(inner.toOs).hasSize(1);
     assertThat(inner.toOs.poll()).isEqualTo(udp(B, A, 53));
     assertThat(seen.get()).as("the filter's drop ends the walk").isEqualTo(2);
@@ -218,20 +239,25 @@ class PacketPipelineTest {
     QueueTun inner = new QueueTun();
     PacketPipeline pipeline = new PacketPipeline(inner);
     AtomicInteger hooked = new AtomicInteger();
-    pipeline.addHook(Packet.OUTBOUND, p -> {
-      hooked.incrementAndGet();
-      return PacketHook.ACCEPT;
-    });
+    pipeline.addHook(
+        Packet.OUTBOUND,
+        p -> {
+          hooked.incrementAndGet();
+          return PacketHook.ACCEPT;
+        });
     ByteBuffer[] bufs = buffers(8);
     int[] sizes = new int[8];
     CompletableFuture<Integer> read = new CompletableFuture<>();
-    Thread reader = Thread.ofPlatform().start(() -> {
-      try {
-        read.complete(pipeline.read(bufs, sizes, OFFSET));
-      } catch (IOException e) {
-        read.completeExceptionally(e);
-      }
-    });
+    Thread reader =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    read.complete(pipeline.read(bufs, sizes, OFFSET));
+                  } catch (IOException e) {
+                    read.completeExceptionally(e);
+                  }
+                });
     awaitBlocked(reader);
     byte[] rst = udp(A, B, 443);
     assertThat(pipeline.injectOutbound(rst)).isTrue();
@@ -253,13 +279,16 @@ class PacketPipelineTest {
       ByteBuffer[] bufs = buffers(8);
       int[] sizes = new int[8];
       CompletableFuture<Integer> read = new CompletableFuture<>();
-      Thread reader = Thread.ofPlatform().start(() -> {
-        try {
-          read.complete(pipeline.read(bufs, sizes, OFFSET));
-        } catch (IOException e) {
-          read.completeExceptionally(e);
-        }
-      });
+      Thread reader =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      read.complete(pipeline.read(bufs, sizes, OFFSET));
+                    } catch (IOException e) {
+                      read.completeExceptionally(e);
+                    }
+                  });
       awaitBlocked(reader);
       byte[] injected = udp(A, B, 9);
       assertThat(pipeline.injectOutbound(injected)).isTrue();
@@ -276,18 +305,21 @@ class PacketPipelineTest {
     ByteBuffer[] bufs = buffers(8);
     int[] sizes = new int[8];
     for (InetAddress[] pair : new InetAddress[][] {{A, B}, {A6, B6}}) {
-      CompletableFuture<Duration> rtt = CompletableFuture.supplyAsync(() -> {
-        try {
-          return pinger.echo(pair[0], pair[1], WAIT);
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      CompletableFuture<Duration> rtt =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return pinger.echo(pair[0], pair[1], WAIT);
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       // The device's reader gets the request (woken from the real TUN)...
       int n = pipeline.read(bufs, sizes, OFFSET);
       assertThat(n).isEqualTo(1);
       byte[] request = bytesOf(bufs[0], sizes[0]);
-      // ...and the peer's reply, with other traffic, is written back: the reply never reaches the OS.
+      // ...and the peer's reply, with other traffic, is written back: the reply never reaches the
+      // OS.
       byte[] other = udp(B, A, 53);
       pipeline.write(new ByteBuffer[] {framed(other), framed(replyTo(request))}, 2, OFFSET);
       assertThat(rtt.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isPositive();
@@ -305,11 +337,13 @@ class PacketPipelineTest {
     PacketPipeline pipeline = new PacketPipeline(inner);
     new Pinger(pipeline);
     AtomicInteger parsed = new AtomicInteger();
-    pipeline.addHook(Packet.INBOUND, p -> {
-      parsed.incrementAndGet();
-      assertThat(p.version()).isIn(0, 4, 6);
-      return PacketHook.ACCEPT;
-    });
+    pipeline.addHook(
+        Packet.INBOUND,
+        p -> {
+          parsed.incrementAndGet();
+          assertThat(p.version()).isIn(0, 4, 6);
+          return PacketHook.ACCEPT;
+        });
     for (int i = 0; i < 20_000; i++) {
       byte[] p = new byte[r.nextInt(120)];
       r.nextBytes(p);
@@ -329,30 +363,35 @@ class PacketPipelineTest {
   @Test
   void shouldNotAllocatePerPacketWithFilterFlowsAndPingHooks() throws Exception {
     int[] lengths = new int[64];
-    QueueTun inner = new QueueTun() {
-      @Override
-      public int read(ByteBuffer[] bufs, int[] sizes, int offset) {
-        // A full batch each time, the packets already in place: measure only the pipeline.
-        System.arraycopy(lengths, 0, sizes, 0, bufs.length);
-        return bufs.length;
-      }
+    QueueTun inner =
+        new QueueTun() {
+          @Override
+          public int read(ByteBuffer[] bufs, int[] sizes, int offset) {
+            // A full batch each time, the packets already in place: measure only the pipeline.
+            System.arraycopy(lengths, 0, sizes, 0, bufs.length);
+            return bufs.length;
+          }
 
-      @Override
-      public int write(ByteBuffer[] bufs, int count, int offset) {
-        return count;
-      }
-    };
+          @Override
+          public int write(ByteBuffer[] bufs, int count, int offset) {
+            return count;
+          }
+        };
     PacketPipeline pipeline = new PacketPipeline(inner);
     long[] flows = new long[65536];
-    pipeline.setFilter(p -> p.destinationPort() == 22 ? PacketHook.DROP : PacketHook.ACCEPT,
+    pipeline.setFilter(
+        p -> p.destinationPort() == 22 ? PacketHook.DROP : PacketHook.ACCEPT,
         p -> p.destinationPort() == 22 ? PacketHook.DROP : PacketHook.ACCEPT);
-    pipeline.addHook(Packet.INBOUND, p -> {
-      flows[p.destinationPort() & 0xffff]++;
-      return PacketHook.ACCEPT;
-    });
+    pipeline.addHook(
+        Packet.INBOUND,
+        p -> {
+          flows[p.destinationPort() & 0xffff]++;
+          return PacketHook.ACCEPT;
+        });
     new Pinger(pipeline);
     ByteBuffer[] bufs = new ByteBuffer[64];
-    byte[] reply = replyTo(IcmpEcho.request(A, B, 7, 1)); // echo replies: the ping hook's worst case
+    byte[] reply =
+        replyTo(IcmpEcho.request(A, B, 7, 1)); // echo replies: the ping hook's worst case
     ByteBuffer[] readBufs = new ByteBuffer[64];
     int[] sizes = new int[64];
     for (int i = 0; i < bufs.length; i++) {
@@ -375,8 +414,13 @@ class PacketPipelineTest {
         pipeline.write(bufs, bufs.length, OFFSET);
         pipeline.read(readBufs, sizes, OFFSET);
       }
-      least = Math.min(least, (double) (THREADS.getThreadAllocatedBytes(id) - before) / (40_000.0 * bufs.length));
+      least =
+          Math.min(
+              least,
+              (double) (THREADS.getThreadAllocatedBytes(id) - before) / (40_000.0 * bufs.length));
     }
-    assertThat(least).as("bytes allocated per packet (least of five rounds of 2.56M)").isLessThan(0.001);
+    assertThat(least)
+        .as("bytes allocated per packet (least of five rounds of 2.56M)")
+        .isLessThan(0.001);
   }
 }

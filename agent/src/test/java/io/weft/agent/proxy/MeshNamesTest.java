@@ -12,15 +12,36 @@ import org.junit.jupiter.api.Test;
 /** The proxies' name table: only names and addresses from the map, nothing from the host's DNS. */
 class MeshNamesTest {
   static Node node(long id, String name, String hostname, boolean expired, String... addresses) {
-    return new Node(id, name, hostname, "u", null, null, null, List.of(addresses), List.of(), true, 0, 0, expired,
-        true, List.of());
+    return new Node(
+        id,
+        name,
+        hostname,
+        "u",
+        null,
+        null,
+        null,
+        List.of(addresses),
+        List.of(),
+        true,
+        0,
+        0,
+        expired,
+        true,
+        List.of());
   }
 
   static MeshNames table() {
     NetMap map = new NetMap();
-    map.apply(new Message.FullMap(1, "e", 1, "mesh.example", node(1, "self", "self-host", false, "100.64.0.1/32"),
-        List.of(node(2, "alpha", "alpha-laptop", false, "fd7a:115c:a1e0::2/128", "100.64.0.2/32"),
-            node(3, "gone", "gone", true, "100.64.0.3/32"))));
+    map.apply(
+        new Message.FullMap(
+            1,
+            "e",
+            1,
+            "mesh.example",
+            node(1, "self", "self-host", false, "100.64.0.1/32"),
+            List.of(
+                node(2, "alpha", "alpha-laptop", false, "fd7a:115c:a1e0::2/128", "100.64.0.2/32"),
+                node(3, "gone", "gone", true, "100.64.0.3/32"))));
     MeshNames names = new MeshNames();
     names.update(map);
     return names;
@@ -29,7 +50,8 @@ class MeshNamesTest {
   @Test
   void shouldResolveGivenNamesHostNamesAndFullyQualifiedNamesIgnoringCaseAndTheTrailingDot() {
     MeshNames names = table();
-    List<InetAddress> alpha = List.of(InetAddress.ofLiteral("100.64.0.2"), InetAddress.ofLiteral("fd7a:115c:a1e0::2"));
+    List<InetAddress> alpha =
+        List.of(InetAddress.ofLiteral("100.64.0.2"), InetAddress.ofLiteral("fd7a:115c:a1e0::2"));
     assertThat(names.resolve("alpha")).as("IPv4 first").isEqualTo(alpha);
     assertThat(names.resolve("ALPHA.mesh.example.")).isEqualTo(alpha);
     assertThat(names.resolve("alpha-laptop")).isEqualTo(alpha);

@@ -19,16 +19,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The listeners' bounds without a mesh (the dialer has no netstack): garbage is answered and
- * closed while the server keeps serving, a slow handshake is cut at its deadline, and
- * connections over the cap are closed at once.
+ * The listeners' bounds without a mesh (the dialer has no netstack): garbage is answered and closed
+ * while the server keeps serving, a slow handshake is cut at its deadline, and connections over the
+ * cap are closed at once.
  */
 class ProxyListenerBoundsTest {
-  static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+  static final InetSocketAddress LOOPBACK =
+      new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
   final List<AutoCloseable> open = new ArrayList<>();
 
   static MeshDialer noStack() {
-    return new MeshDialer(Optional::empty, new MeshNames(), MeshDialer.Fallback.REFUSE, Duration.ofSeconds(1));
+    return new MeshDialer(
+        Optional::empty, new MeshNames(), MeshDialer.Fallback.REFUSE, Duration.ofSeconds(1));
   }
 
   @AfterEach
@@ -45,10 +47,19 @@ class ProxyListenerBoundsTest {
 
   @Test
   void shouldCloseOnSeededGarbageAndKeepServing() throws Exception {
-    Socks5Server socks = keep(new Socks5Server(LOOPBACK, noStack(), Map.of(), ProxyLimits.DEFAULTS
-        .withHandshakeTimeout(Duration.ofSeconds(2))));
-    HttpProxyServer http = keep(new HttpProxyServer(LOOPBACK, noStack(), ProxyLimits.DEFAULTS
-        .withHandshakeTimeout(Duration.ofSeconds(2))));
+    Socks5Server socks =
+        keep(
+            new Socks5Server(
+                LOOPBACK,
+                noStack(),
+                Map.of(),
+                ProxyLimits.DEFAULTS.withHandshakeTimeout(Duration.ofSeconds(2))));
+    HttpProxyServer http =
+        keep(
+            new HttpProxyServer(
+                LOOPBACK,
+                noStack(),
+                ProxyLimits.DEFAULTS.withHandshakeTimeout(Duration.ofSeconds(2))));
     long seed = new SplittableRandom().nextLong();
     SplittableRandom r = new SplittableRandom(seed);
     for (int i = 0; i < 40; i++) {
@@ -71,24 +82,39 @@ class ProxyListenerBoundsTest {
       }
     }
     // Still serving: a proper greeting gets its answer; a proper request gets "no netstack".
-    assertThat(UserspaceProxyTest.socksConnect(socks.address().getPort(), UserspaceProxyTest.domainRequest("a", 80)))
-        .as("seed %d", seed).isEqualTo(Socks5.REP_GENERAL_FAILURE);
-    assertThat(UserspaceProxyTest.rawHttp(http.address().getPort(), "GET http://a/ HTTP/1.1\r\n\r\n"))
-        .as("seed %d", seed).startsWith("HTTP/1.1 502");
+    assertThat(
+            UserspaceProxyTest.socksConnect(
+                socks.address().getPort(), UserspaceProxyTest.domainRequest("a", 80)))
+        .as("seed %d", seed)
+        .isEqualTo(Socks5.REP_GENERAL_FAILURE);
+    assertThat(
+            UserspaceProxyTest.rawHttp(http.address().getPort(), "GET http://a/ HTTP/1.1\r\n\r\n"))
+        .as("seed %d", seed)
+        .startsWith("HTTP/1.1 502");
     assertThat(socks.malformed()).isPositive();
     assertThat(http.malformed()).isPositive();
   }
 
   @Test
   void shouldCutAHandshakeThatMissesItsDeadline() throws Exception {
-    HttpProxyServer http = keep(new HttpProxyServer(LOOPBACK, noStack(), ProxyLimits.DEFAULTS
-        .withHandshakeTimeout(Duration.ofMillis(300))));
-    Socks5Server socks = keep(new Socks5Server(LOOPBACK, noStack(), Map.of(), ProxyLimits.DEFAULTS
-        .withHandshakeTimeout(Duration.ofMillis(300))));
+    HttpProxyServer http =
+        keep(
+            new HttpProxyServer(
+                LOOPBACK,
+                noStack(),
+                ProxyLimits.DEFAULTS.withHandshakeTimeout(Duration.ofMillis(300))));
+    Socks5Server socks =
+        keep(
+            new Socks5Server(
+                LOOPBACK,
+                noStack(),
+                Map.of(),
+                ProxyLimits.DEFAULTS.withHandshakeTimeout(Duration.ofMillis(300))));
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), http.address().getPort())) {
       s.setSoTimeout(10_000);
       s.getOutputStream().write("GET http://a/ HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
-      assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 408");
+      assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+          .startsWith("HTTP/1.1 408");
     }
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), socks.address().getPort())) {
       s.setSoTimeout(10_000);
@@ -111,8 +137,10 @@ class ProxyListenerBoundsTest {
 
   @Test
   void shouldCloseConnectionsOverTheCap() throws Exception {
-    Socks5Server socks = keep(new Socks5Server(LOOPBACK, noStack(), Map.of(), ProxyLimits.DEFAULTS
-        .withMaxConnections(2)));
+    Socks5Server socks =
+        keep(
+            new Socks5Server(
+                LOOPBACK, noStack(), Map.of(), ProxyLimits.DEFAULTS.withMaxConnections(2)));
     List<Socket> held = new ArrayList<>();
     try {
       for (int i = 0; i < 2; i++) {

@@ -120,34 +120,45 @@ class Socks5Test {
   }
 
   /** Garbage biased towards plausible messages: the right version and small lengths are common. */
-  static final Gen<byte[]> GARBAGE = Gens.byteArrays(0, 300).flatMap(raw -> src -> {
-    byte[] b = raw.clone();
-    long bias = src.choose(3);
-    if (b.length > 0 && bias > 0) {
-      b[0] = (byte) (bias == 1 ? 5 : 1);
-    }
-    if (b.length > 1 && bias == 2) {
-      b[1] = (byte) (b[1] & 0x07);
-    }
-    if (b.length > 3 && bias > 0) {
-      b[3] = (byte) (b[3] & 0x07);
-    }
-    if (b.length > 4 && bias > 0) {
-      b[4] = (byte) (b[4] & 0x1F);
-    }
-    return b;
-  });
+  static final Gen<byte[]> GARBAGE =
+      Gens.byteArrays(0, 300)
+          .flatMap(
+              raw ->
+                  src -> {
+                    byte[] b = raw.clone();
+                    long bias = src.choose(3);
+                    if (b.length > 0 && bias > 0) {
+                      b[0] = (byte) (bias == 1 ? 5 : 1);
+                    }
+                    if (b.length > 1 && bias == 2) {
+                      b[1] = (byte) (b[1] & 0x07);
+                    }
+                    if (b.length > 3 && bias > 0) {
+                      b[3] = (byte) (b[3] & 0x07);
+                    }
+                    if (b.length > 4 && bias > 0) {
+                      b[4] = (byte) (b[4] & 0x1F);
+                    }
+                    return b;
+                  });
 
   @Test
   void shouldNeverThrowOnGarbageAndFrameWithinTheInput() {
-    Property.forAll(GARBAGE).tries(5000).check(b -> {
-      Socks5 p = new Socks5();
-      for (int r : new int[] {p.greeting(b, b.length), p.userPass(b, b.length), p.request(b, b.length)}) {
-        assertThat(r == Socks5.NEED_MORE || r == Socks5.INVALID || (r > 0 && r <= b.length))
-            .as("result %d for %s", r, Arrays.toString(b)).isTrue();
-      }
-      int u = p.udpHeader(b, 0, b.length);
-      assertThat(u == Socks5.INVALID || (u > 0 && u <= b.length)).isTrue();
-    });
+    Property.forAll(GARBAGE)
+        .tries(5000)
+        .check(
+            b -> {
+              Socks5 p = new Socks5();
+              for (int r :
+                  new int[] {
+                    p.greeting(b, b.length), p.userPass(b, b.length), p.request(b, b.length)
+                  }) {
+                assertThat(r == Socks5.NEED_MORE || r == Socks5.INVALID || (r > 0 && r <= b.length))
+                    .as("result %d for %s", r, Arrays.toString(b))
+                    .isTrue();
+              }
+              int u = p.udpHeader(b, 0, b.length);
+              assertThat(u == Socks5.INVALID || (u > 0 && u <= b.length)).isTrue();
+            });
   }
 }

@@ -31,9 +31,14 @@ class UpProxyFlagsTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
+    server =
+        ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
     socket = dir.resolve("run/weftd.sock");
-    daemon = new Daemon(dir.resolve("state"), socket, c -> c.withBackoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    daemon =
+        new Daemon(
+            dir.resolve("state"),
+            socket,
+            c -> c.withBackoff(Duration.ofMillis(20), Duration.ofMillis(500)));
     daemon.start();
   }
 
@@ -55,21 +60,40 @@ class UpProxyFlagsTest {
   }
 
   String key() {
-    return server.admin().createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1)).secret();
+    return server
+        .admin()
+        .createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
+        .secret();
   }
 
   @Test
   void shouldRefuseProxiesInKernelModeWithAClearError() {
-    Run r = weft("up", "--login-server", server.url().toString(), "--auth-key", key(), "--tun=kernel",
-        "--socks5", "127.0.0.1:1055");
+    Run r =
+        weft(
+            "up",
+            "--login-server",
+            server.url().toString(),
+            "--auth-key",
+            key(),
+            "--tun=kernel",
+            "--socks5",
+            "127.0.0.1:1055");
     assertThat(r.exit()).isNotZero();
     assertThat(r.out() + r.err()).contains("need --tun=userspace");
   }
 
   @Test
   void shouldRefuseAMalformedForwardRule() {
-    Run r = weft("up", "--login-server", server.url().toString(), "--auth-key", key(), "--tun=userspace",
-        "--forward", "sctp:80=127.0.0.1:8080");
+    Run r =
+        weft(
+            "up",
+            "--login-server",
+            server.url().toString(),
+            "--auth-key",
+            key(),
+            "--tun=userspace",
+            "--forward",
+            "sctp:80=127.0.0.1:8080");
     assertThat(r.exit()).isNotZero();
     assertThat(r.out() + r.err()).contains("--forward");
   }
@@ -78,10 +102,12 @@ class UpProxyFlagsTest {
   void shouldReadSocks5UsersFromAFileAndNameOnlyTheLineOfABadOne() throws Exception {
     Path users = dir.resolve("users");
     java.nio.file.Files.writeString(users, "# proxy users\nalice:s3cret\n\nbob:pw:with:colons\n");
-    assertThat(ProxyOptions.readUsers(users)).isEqualTo(java.util.Map.of("alice", "s3cret", "bob", "pw:with:colons"));
+    assertThat(ProxyOptions.readUsers(users))
+        .isEqualTo(java.util.Map.of("alice", "s3cret", "bob", "pw:with:colons"));
     java.nio.file.Files.writeString(users, "alice:s3cret\nno-password-here\n");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> ProxyOptions.readUsers(users))
-        .hasMessageContaining("line 2").hasMessageNotContaining("s3cret");
+        .hasMessageContaining("line 2")
+        .hasMessageNotContaining("s3cret");
   }
 
   @Test
@@ -90,9 +116,26 @@ class UpProxyFlagsTest {
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
     }
-    Run r = weft("up", "--login-server", server.url().toString(), "--auth-key", key(), "--hostname", "solo",
-        "--tun=userspace", "--advertise", "127.0.0.1", "--timeout", "30s", "--socks5", "127.0.0.1:" + port,
-        "--http-proxy", "127.0.0.1:0", "--forward", "tcp:80=127.0.0.1:9");
+    Run r =
+        weft(
+            "up",
+            "--login-server",
+            server.url().toString(),
+            "--auth-key",
+            key(),
+            "--hostname",
+            "solo",
+            "--tun=userspace",
+            "--advertise",
+            "127.0.0.1",
+            "--timeout",
+            "30s",
+            "--socks5",
+            "127.0.0.1:" + port,
+            "--http-proxy",
+            "127.0.0.1:0",
+            "--forward",
+            "tcp:80=127.0.0.1:9");
     assertThat(r.exit()).as("%s %s", r.out(), r.err()).isZero();
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
       s.setSoTimeout(10_000);

@@ -37,10 +37,10 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two userspace nodes and an embedded coordination server. Alpha forwards its mesh port 80 to a
- * JDK {@link HttpServer} on the host's loopback and mesh port 9/udp to a UDP echo; bravo runs the
- * SOCKS5 server and the HTTP proxy. A real {@code curl} downloads and uploads 10 MiB through
- * each, checked by SHA-256, and a small SOCKS5 UDP client echoes datagrams through UDP ASSOCIATE.
+ * Two userspace nodes and an embedded coordination server. Alpha forwards its mesh port 80 to a JDK
+ * {@link HttpServer} on the host's loopback and mesh port 9/udp to a UDP echo; bravo runs the
+ * SOCKS5 server and the HTTP proxy. A real {@code curl} downloads and uploads 10 MiB through each,
+ * checked by SHA-256, and a small SOCKS5 UDP client echoes datagrams through UDP ASSOCIATE.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UserspaceProxyTest {
@@ -65,70 +65,92 @@ class UserspaceProxyTest {
   @BeforeAll
   void mesh(@TempDir Path tmp) throws Exception {
     dir = tmp;
-    server = ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
-    String key = server.admin().createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
-        .secret();
+    server =
+        ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
+    String key =
+        server
+            .admin()
+            .createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
+            .secret();
     alpha = join("alpha", key);
     bravo = join("bravo", key);
     alpha.awaitMap(m -> m.peers().containsKey(bravo.self().id()), TIMEOUT);
     bravo.awaitMap(m -> m.peers().containsKey(alpha.self().id()), TIMEOUT);
 
     http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    http.createContext("/blob", ex -> {
-      ex.getRequestBody().readAllBytes();
-      ex.sendResponseHeaders(200, BLOB.length);
-      try (OutputStream o = ex.getResponseBody()) {
-        o.write(BLOB);
-      }
-    });
-    http.createContext("/sha256", ex -> {
-      byte[] body = ex.getRequestBody().readAllBytes();
-      byte[] answer = (sha256(body) + " " + body.length).getBytes(StandardCharsets.US_ASCII);
-      ex.sendResponseHeaders(200, answer.length);
-      try (OutputStream o = ex.getResponseBody()) {
-        o.write(answer);
-      }
-    });
+    http.createContext(
+        "/blob",
+        ex -> {
+          ex.getRequestBody().readAllBytes();
+          ex.sendResponseHeaders(200, BLOB.length);
+          try (OutputStream o = ex.getResponseBody()) {
+            o.write(BLOB);
+          }
+        });
+    http.createContext(
+        "/sha256",
+        ex -> {
+          byte[] body = ex.getRequestBody().readAllBytes();
+          byte[] answer = (sha256(body) + " " + body.length).getBytes(StandardCharsets.US_ASCII);
+          ex.sendResponseHeaders(200, answer.length);
+          try (OutputStream o = ex.getResponseBody()) {
+            o.write(answer);
+          }
+        });
     http.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
     http.start();
     udpEcho = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    Thread.ofVirtual().start(() -> {
-      byte[] b = new byte[2048];
-      DatagramPacket p = new DatagramPacket(b, b.length);
-      try {
-        while (true) {
-          p.setLength(b.length);
-          udpEcho.receive(p);
-          udpEcho.send(new DatagramPacket(b, p.getLength(), p.getSocketAddress()));
-        }
-      } catch (IOException e) {
-        // Closed at the end.
-      }
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              byte[] b = new byte[2048];
+              DatagramPacket p = new DatagramPacket(b, b.length);
+              try {
+                while (true) {
+                  p.setLength(b.length);
+                  udpEcho.receive(p);
+                  udpEcho.send(new DatagramPacket(b, p.getLength(), p.getSocketAddress()));
+                }
+              } catch (IOException e) {
+                // Closed at the end.
+              }
+            });
 
-    alphaProxies = UserspaceProxies.start(alpha, ProxyOptions.NONE.withForwards(List.of(
-        InboundForwarder.Rule.parse("tcp:80=127.0.0.1:" + http.getAddress().getPort()),
-        InboundForwarder.Rule.parse("udp:9=127.0.0.1:" + udpEcho.getLocalPort()))));
-    bravoProxies = UserspaceProxies.start(bravo, ProxyOptions.NONE
-        .withSocks5(ProxyOptions.hostPort("127.0.0.1:0"))
-        .withHttpProxy(ProxyOptions.hostPort("127.0.0.1:0")));
+    alphaProxies =
+        UserspaceProxies.start(
+            alpha,
+            ProxyOptions.NONE.withForwards(
+                List.of(
+                    InboundForwarder.Rule.parse("tcp:80=127.0.0.1:" + http.getAddress().getPort()),
+                    InboundForwarder.Rule.parse("udp:9=127.0.0.1:" + udpEcho.getLocalPort()))));
+    bravoProxies =
+        UserspaceProxies.start(
+            bravo,
+            ProxyOptions.NONE
+                .withSocks5(ProxyOptions.hostPort("127.0.0.1:0"))
+                .withHttpProxy(ProxyOptions.hostPort("127.0.0.1:0")));
     closing.add(bravoProxies);
     closing.add(alphaProxies);
     // The name table follows the map on its own thread.
-    io.weft.testing.Await.until("alpha resolvable", TIMEOUT, () -> !bravoProxies.names().resolve("alpha").isEmpty());
-    io.weft.testing.Await.until("alpha forwarding", TIMEOUT, () -> alphaProxies.forwarder() != null);
+    io.weft.testing.Await.until(
+        "alpha resolvable", TIMEOUT, () -> !bravoProxies.names().resolve("alpha").isEmpty());
+    io.weft.testing.Await.until(
+        "alpha forwarding", TIMEOUT, () -> alphaProxies.forwarder() != null);
     blobFile = dir.resolve("blob.bin");
     Files.write(blobFile, BLOB);
   }
 
   Backend join(String name, String key) throws Exception {
-    BackendConfig cfg = BackendConfig.userspace(dir.resolve(name), server.url(), key, name)
-        .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
-        .withBackoff(Duration.ofMillis(20), Duration.ofMillis(500));
+    BackendConfig cfg =
+        BackendConfig.userspace(dir.resolve(name), server.url(), key, name)
+            .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
+            .withBackoff(Duration.ofMillis(20), Duration.ofMillis(500));
     Backend b = new Backend(cfg);
     closing.add(b);
     b.start();
-    assertThat(b.awaitState(BackendState.RUNNING, TIMEOUT)).as("%s running; %s", name, b.status()).isTrue();
+    assertThat(b.awaitState(BackendState.RUNNING, TIMEOUT))
+        .as("%s running; %s", name, b.status())
+        .isTrue();
     return b;
   }
 
@@ -158,7 +180,8 @@ class UserspaceProxyTest {
     report("socks5 download", t0);
     assertThat(sha256(Files.readAllBytes(got))).isEqualTo(sha256(BLOB));
     t0 = System.nanoTime();
-    String answer = curl("--socks5-hostname", proxy, "--data-binary", "@" + blobFile, "http://alpha/sha256");
+    String answer =
+        curl("--socks5-hostname", proxy, "--data-binary", "@" + blobFile, "http://alpha/sha256");
     report("socks5 upload", t0);
     assertThat(answer).isEqualTo(sha256(BLOB) + " " + BLOB.length);
   }
@@ -185,11 +208,19 @@ class UserspaceProxyTest {
   @Test
   void shouldConnectToAnIpv6MeshAddressResolvedByTheClient() throws Exception {
     Prerequisites.requireTools("curl");
-    InetAddress v6 = alpha.self().hosts().stream().filter(a -> a instanceof java.net.Inet6Address).findFirst()
-        .orElseThrow();
+    InetAddress v6 =
+        alpha.self().hosts().stream()
+            .filter(a -> a instanceof java.net.Inet6Address)
+            .findFirst()
+            .orElseThrow();
     // --socks5 (not -hostname): curl sends the literal as ATYP 4.
-    String answer = curl("--socks5", "127.0.0.1:" + bravoProxies.socks5().address().getPort(), "--data-binary",
-        "hello", "http://[" + v6.getHostAddress() + "]/sha256");
+    String answer =
+        curl(
+            "--socks5",
+            "127.0.0.1:" + bravoProxies.socks5().address().getPort(),
+            "--data-binary",
+            "hello",
+            "http://[" + v6.getHostAddress() + "]/sha256");
     assertThat(answer).isEqualTo(sha256("hello".getBytes(StandardCharsets.US_ASCII)) + " 5");
   }
 
@@ -199,22 +230,37 @@ class UserspaceProxyTest {
     byte[] loopback = {5, 1, 0, 1, 127, 0, 0, 1, (byte) (hostPort >> 8), (byte) hostPort};
     assertThat(socksConnect(bravoProxies.socks5().address().getPort(), loopback))
         .isEqualTo(Socks5.REP_NETWORK_UNREACHABLE);
-    try (UserspaceProxies direct = UserspaceProxies.start(bravo, ProxyOptions.NONE
-        .withSocks5(ProxyOptions.hostPort("127.0.0.1:0")).withFallback(MeshDialer.Fallback.DIRECT))) {
-      assertThat(socksConnect(direct.socks5().address().getPort(), loopback)).isEqualTo(Socks5.REP_SUCCEEDED);
+    try (UserspaceProxies direct =
+        UserspaceProxies.start(
+            bravo,
+            ProxyOptions.NONE
+                .withSocks5(ProxyOptions.hostPort("127.0.0.1:0"))
+                .withFallback(MeshDialer.Fallback.DIRECT))) {
+      assertThat(socksConnect(direct.socks5().address().getPort(), loopback))
+          .isEqualTo(Socks5.REP_SUCCEEDED);
     }
   }
 
   @Test
   void shouldCloseAnIdleRelayButNotOneBusyInOneDirection() throws Exception {
     Prerequisites.requireTools("curl");
-    try (UserspaceProxies p = UserspaceProxies.start(bravo, ProxyOptions.NONE
-        .withSocks5(ProxyOptions.hostPort("127.0.0.1:0"))
-        .withLimits(ProxyLimits.DEFAULTS.withIdleTimeout(Duration.ofMillis(200))))) {
+    try (UserspaceProxies p =
+        UserspaceProxies.start(
+            bravo,
+            ProxyOptions.NONE
+                .withSocks5(ProxyOptions.hostPort("127.0.0.1:0"))
+                .withLimits(ProxyLimits.DEFAULTS.withIdleTimeout(Duration.ofMillis(200))))) {
       int port = p.socks5().address().getPort();
       // An upload longer than the idle timeout, while the server stays silent until the end.
-      String answer = curl("--socks5-hostname", "127.0.0.1:" + port, "--limit-rate", "20M", "--data-binary",
-          "@" + blobFile, "http://alpha/sha256");
+      String answer =
+          curl(
+              "--socks5-hostname",
+              "127.0.0.1:" + port,
+              "--limit-rate",
+              "20M",
+              "--data-binary",
+              "@" + blobFile,
+              "http://alpha/sha256");
       assertThat(answer).isEqualTo(sha256(BLOB) + " " + BLOB.length);
       try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
         s.setSoTimeout((int) TIMEOUT.toMillis());
@@ -235,8 +281,11 @@ class UserspaceProxyTest {
 
   @Test
   void shouldEchoDatagramsThroughUdpAssociate() throws Exception {
-    try (Socket control = new Socket(InetAddress.getLoopbackAddress(), bravoProxies.socks5().address().getPort());
-        DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+    try (Socket control =
+            new Socket(
+                InetAddress.getLoopbackAddress(), bravoProxies.socks5().address().getPort());
+        DatagramSocket udp =
+            new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
       control.setSoTimeout((int) TIMEOUT.toMillis());
       OutputStream o = control.getOutputStream();
       DataInputStream in = new DataInputStream(control.getInputStream());
@@ -249,11 +298,16 @@ class UserspaceProxyTest {
       byte[] reply = new byte[10];
       in.readFully(reply);
       assertThat(reply[1]).as("reply code").isEqualTo((byte) 0);
-      InetSocketAddress relay = new InetSocketAddress(InetAddress.getByAddress(java.util.Arrays.copyOfRange(reply, 4, 8)),
-          ((reply[8] & 0xFF) << 8) | (reply[9] & 0xFF));
+      InetSocketAddress relay =
+          new InetSocketAddress(
+              InetAddress.getByAddress(java.util.Arrays.copyOfRange(reply, 4, 8)),
+              ((reply[8] & 0xFF) << 8) | (reply[9] & 0xFF));
       udp.setSoTimeout(1000);
-      InetAddress alphaV4 = alpha.self().hosts().stream().filter(a -> a instanceof java.net.Inet4Address).findFirst()
-          .orElseThrow();
+      InetAddress alphaV4 =
+          alpha.self().hosts().stream()
+              .filter(a -> a instanceof java.net.Inet4Address)
+              .findFirst()
+              .orElseThrow();
       for (int i = 0; i < 5; i++) {
         String text = "datagram " + i;
         byte[] header = i % 2 == 0 ? domainHeader("alpha", 9) : ipv4Header(alphaV4, 9);
@@ -270,7 +324,8 @@ class UserspaceProxyTest {
           }
           byte[] d = java.util.Arrays.copyOf(p.getData(), p.getLength());
           assertThat(d[3]).as("reply names an IPv4 source").isEqualTo((byte) 1);
-          assertThat(InetAddress.getByAddress(java.util.Arrays.copyOfRange(d, 4, 8))).isEqualTo(alphaV4);
+          assertThat(InetAddress.getByAddress(java.util.Arrays.copyOfRange(d, 4, 8)))
+              .isEqualTo(alphaV4);
           assertThat(((d[8] & 0xFF) << 8) | (d[9] & 0xFF)).isEqualTo(9);
           echoed = new String(d, 10, d.length - 10, StandardCharsets.US_ASCII);
         }
@@ -282,33 +337,54 @@ class UserspaceProxyTest {
   @Test
   void shouldAnswerUnknownNamesAndForeignAddressesWithTheRightReplyCodes() throws Exception {
     int port = bravoProxies.socks5().address().getPort();
-    assertThat(socksConnect(port, domainRequest("no-such-node", 80))).isEqualTo(Socks5.REP_HOST_UNREACHABLE);
-    assertThat(socksConnect(port, domainRequest("example.com", 80))).isEqualTo(Socks5.REP_HOST_UNREACHABLE);
-    assertThat(socksConnect(port, new byte[] {5, 1, 0, 1, 8, 8, 8, 8, 0, 53})).isEqualTo(Socks5.REP_NETWORK_UNREACHABLE);
-    assertThat(socksConnect(port, new byte[] {5, 2, 0, 1, 8, 8, 8, 8, 0, 53})).isEqualTo(Socks5.REP_COMMAND_NOT_SUPPORTED);
-    assertThat(socksConnect(port, new byte[] {5, 1, 0, 9, 1, 2})).isEqualTo(Socks5.REP_ADDRESS_TYPE_NOT_SUPPORTED);
+    assertThat(socksConnect(port, domainRequest("no-such-node", 80)))
+        .isEqualTo(Socks5.REP_HOST_UNREACHABLE);
+    assertThat(socksConnect(port, domainRequest("example.com", 80)))
+        .isEqualTo(Socks5.REP_HOST_UNREACHABLE);
+    assertThat(socksConnect(port, new byte[] {5, 1, 0, 1, 8, 8, 8, 8, 0, 53}))
+        .isEqualTo(Socks5.REP_NETWORK_UNREACHABLE);
+    assertThat(socksConnect(port, new byte[] {5, 2, 0, 1, 8, 8, 8, 8, 0, 53}))
+        .isEqualTo(Socks5.REP_COMMAND_NOT_SUPPORTED);
+    assertThat(socksConnect(port, new byte[] {5, 1, 0, 9, 1, 2}))
+        .isEqualTo(Socks5.REP_ADDRESS_TYPE_NOT_SUPPORTED);
     // The server keeps serving after garbage.
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
       s.setSoTimeout(5000);
       s.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       assertThat(s.getInputStream().read()).as("closed without a reply").isEqualTo(-1);
     }
-    assertThat(rawHttp(bravoProxies.httpProxy().address().getPort(),
-        "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n")).startsWith("HTTP/1.1 403");
-    assertThat(rawHttp(bravoProxies.httpProxy().address().getPort(),
-        "POST http://alpha/ HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx")).startsWith("HTTP/1.1 400");
+    assertThat(
+            rawHttp(
+                bravoProxies.httpProxy().address().getPort(),
+                "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\n\r\n"))
+        .startsWith("HTTP/1.1 403");
+    assertThat(
+            rawHttp(
+                bravoProxies.httpProxy().address().getPort(),
+                "POST http://alpha/ HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx"))
+        .startsWith("HTTP/1.1 400");
   }
 
   @Test
   void shouldRequireTheConfiguredPassword() throws Exception {
-    try (UserspaceProxies p = UserspaceProxies.start(bravo, ProxyOptions.NONE
-        .withSocks5(ProxyOptions.hostPort("127.0.0.1:0")).withUsers(Map.of("user", "secret")))) {
+    try (UserspaceProxies p =
+        UserspaceProxies.start(
+            bravo,
+            ProxyOptions.NONE
+                .withSocks5(ProxyOptions.hostPort("127.0.0.1:0"))
+                .withUsers(Map.of("user", "secret")))) {
       int port = p.socks5().address().getPort();
       assertThat(auth(port, "user", "wrong")).isEqualTo(1);
       assertThat(auth(port, "user", "secret")).isEqualTo(0);
       if (Prerequisites.which("curl") != null) {
         Path got = dir.resolve("auth.bin");
-        curl("--socks5-hostname", "127.0.0.1:" + port, "--proxy-user", "user:secret", "-o", got.toString(),
+        curl(
+            "--socks5-hostname",
+            "127.0.0.1:" + port,
+            "--proxy-user",
+            "user:secret",
+            "-o",
+            got.toString(),
             "http://alpha/blob");
         assertThat(sha256(Files.readAllBytes(got))).isEqualTo(sha256(BLOB));
       }
@@ -374,7 +450,9 @@ class UserspaceProxyTest {
   }
 
   static byte[] ipv4Header(InetAddress a, int port) {
-    return concat(concat(new byte[] {0, 0, 0, 1}, a.getAddress()), new byte[] {(byte) (port >> 8), (byte) port});
+    return concat(
+        concat(new byte[] {0, 0, 0, 1}, a.getAddress()),
+        new byte[] {(byte) (port >> 8), (byte) port});
   }
 
   static byte[] concat(byte[] a, byte[] b) {
@@ -388,7 +466,8 @@ class UserspaceProxyTest {
   }
 
   static String curl(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--fail", "--max-time", "60", "--noproxy", ""));
+    List<String> cmd =
+        new ArrayList<>(List.of("curl", "-sS", "--fail", "--max-time", "60", "--noproxy", ""));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
     byte[] out;
@@ -403,8 +482,9 @@ class UserspaceProxyTest {
 
   static void report(String what, long t0) {
     double s = (System.nanoTime() - t0) / 1e9;
-    System.out.printf("%s: %d MiB in %.2f s = %.1f MiB/s (loaded shared machine)%n", what, BLOB.length >> 20, s,
-        (BLOB.length >> 20) / s);
+    System.out.printf(
+        "%s: %d MiB in %.2f s = %.1f MiB/s (loaded shared machine)%n",
+        what, BLOB.length >> 20, s, (BLOB.length >> 20) / s);
   }
 
   static String sha256(byte[] b) {

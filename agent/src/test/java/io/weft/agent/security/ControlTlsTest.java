@@ -53,7 +53,8 @@ class ControlTlsTest {
 
   @BeforeEach
   void startServer() throws Exception {
-    server = ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
+    server =
+        ControlServer.start(ControlConfig.defaults(dir.resolve("control")).withAdminToken("admin"));
   }
 
   @AfterEach
@@ -71,11 +72,17 @@ class ControlTlsTest {
   }
 
   Backend join(String name, URI url, ControlTrust trust) throws Exception {
-    String key = server.admin().createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
-        .secret();
-    Backend b = new Backend(BackendConfig.userspace(dir.resolve(name), url, key, name)
-        .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
-        .withBackoff(Duration.ofMillis(20), Duration.ofMillis(200)).withTrust(trust));
+    String key =
+        server
+            .admin()
+            .createPreAuthKey("mesh", null, true, false, false, List.of(), Duration.ofHours(1))
+            .secret();
+    Backend b =
+        new Backend(
+            BackendConfig.userspace(dir.resolve(name), url, key, name)
+                .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
+                .withBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                .withTrust(trust));
     closing.add(b);
     b.start();
     return b;
@@ -94,10 +101,20 @@ class ControlTlsTest {
     TlsProxy p = proxy(otherHostStore);
     URI url = p.url("127.0.0.1");
     SSLContext tls = ControlTls.context(ca.caPem);
-    assertThatThrownBy(() -> ControlClient.fetchServerKey(url, tls)).isInstanceOf(ControlException.class)
-        .hasMessageContaining("TLS").hasMessageContaining("nothing was sent");
-    assertThatThrownBy(() -> ControlClient.connect(url, NoisePrivateKey.generate(new SecureRandom()),
-        server.publicKey(), new NetMap(), tls)).isInstanceOf(ControlException.class).hasMessageContaining("TLS");
+    assertThatThrownBy(() -> ControlClient.fetchServerKey(url, tls))
+        .isInstanceOf(ControlException.class)
+        .hasMessageContaining("TLS")
+        .hasMessageContaining("nothing was sent");
+    assertThatThrownBy(
+            () ->
+                ControlClient.connect(
+                    url,
+                    NoisePrivateKey.generate(new SecureRandom()),
+                    server.publicKey(),
+                    new NetMap(),
+                    tls))
+        .isInstanceOf(ControlException.class)
+        .hasMessageContaining("TLS");
 
     Backend b = join("wronghost", url, new ControlTrust(server.publicKey(), ca.caPem));
     awaitError(b, "TLS");
@@ -109,7 +126,8 @@ class ControlTlsTest {
   void shouldSendNothingToAServerTheTrustStoreDoesNotKnow() throws Exception {
     TlsProxy p = proxy(goodStore);
     URI url = p.url("127.0.0.1");
-    assertThatThrownBy(() -> ControlClient.fetchServerKey(url)).isInstanceOf(ControlException.class)
+    assertThatThrownBy(() -> ControlClient.fetchServerKey(url))
+        .isInstanceOf(ControlException.class)
         .hasMessageContaining("TLS");
     Backend b = join("untrusted", url, ControlTrust.FIRST_USE); // the system trust store
     awaitError(b, "TLS");
@@ -119,7 +137,9 @@ class ControlTlsTest {
   static void awaitError(Backend b, String text) throws InterruptedException {
     long deadline = System.nanoTime() + TIMEOUT.toNanos();
     while (b.status().lastError() == null || !b.status().lastError().contains(text)) {
-      assertThat(System.nanoTime()).as("error containing %s; status %s", text, b.status()).isLessThan(deadline);
+      assertThat(System.nanoTime())
+          .as("error containing %s; status %s", text, b.status())
+          .isLessThan(deadline);
       b.awaitControlConnected(true, Duration.ofMillis(20)); // a bounded wait between looks
     }
   }

@@ -32,9 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A coordination server an attacker (or a misbehaving server) runs on loopback: it answers {@code
  * GET /key} with its own key; an upgrade sealed to that key gets a working channel where every
- * registration is accepted with {@code selfAddresses} and the map carries {@code peers}; an
- * upgrade sealed to another key (the pinned real one) gets what an on-path attacker answers,
- * {@code 101} and 48 bytes of noise, which today's client took as "the server was replaced".
+ * registration is accepted with {@code selfAddresses} and the map carries {@code peers}; an upgrade
+ * sealed to another key (the pinned real one) gets what an on-path attacker answers, {@code 101}
+ * and 48 bytes of noise, which today's client took as "the server was replaced".
  */
 final class FakeControlServer implements AutoCloseable {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -47,7 +47,8 @@ final class FakeControlServer implements AutoCloseable {
   private final List<Node> peers;
   private final ServerSocket listener;
 
-  FakeControlServer(InetSocketAddress bind, List<String> selfAddresses, List<Node> peers) throws IOException {
+  FakeControlServer(InetSocketAddress bind, List<String> selfAddresses, List<Node> peers)
+      throws IOException {
     this.selfAddresses = selfAddresses;
     this.peers = peers;
     listener = new ServerSocket();
@@ -82,7 +83,8 @@ final class FakeControlServer implements AutoCloseable {
       String requestLine = line(in);
       String handshake = null;
       for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
-        if (h.toLowerCase(Locale.ROOT).startsWith(Protocol.HANDSHAKE_HEADER.toLowerCase(Locale.ROOT) + ":")) {
+        if (h.toLowerCase(Locale.ROOT)
+            .startsWith(Protocol.HANDSHAKE_HEADER.toLowerCase(Locale.ROOT) + ":")) {
           handshake = h.substring(h.indexOf(':') + 1).strip();
         }
       }
@@ -91,16 +93,27 @@ final class FakeControlServer implements AutoCloseable {
       }
       if (requestLine.startsWith("GET " + Protocol.KEY_PATH + " ")) {
         keyRequests.incrementAndGet();
-        byte[] body = ("{\"protocolVersion\":" + Protocol.VERSION + ",\"publicKey\":\"" + publicKey().toBase64()
-            + "\"}").getBytes(StandardCharsets.UTF_8);
-        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        byte[] body =
+            ("{\"protocolVersion\":"
+                    + Protocol.VERSION
+                    + ",\"publicKey\":\""
+                    + publicKey().toBase64()
+                    + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        out.write(
+            ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length
+                    + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
         out.write(body);
         out.flush();
         return;
       }
-      out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: " + Protocol.UPGRADE_TOKEN
-          + "\r\nConnection: Upgrade\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.write(
+          ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+                  + Protocol.UPGRADE_TOKEN
+                  + "\r\nConnection: Upgrade\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
       NoiseIk noise = NoiseIk.responder(key, Protocol.prologue(), RANDOM);
       try {
         noise.readInitiation(Base64.getDecoder().decode(handshake == null ? "" : handshake));
@@ -120,17 +133,35 @@ final class FakeControlServer implements AutoCloseable {
       Node self = null;
       while (true) {
         Message m = MessageCodec.read(stream.in());
-        Message reply = switch (m) {
-          case Message.Register r -> {
-            registrations.incrementAndGet();
-            self = new Node(1, "self.fake", r.hostInfo() == null ? "self" : r.hostInfo().hostname(), "u", r.nodeKey(),
-                r.discoKey(), machine, selfAddresses, List.of(), true, 0, 0, false, true, List.of());
-            yield new Message.RegisterResult(r.id(), RegisterStatus.AUTHORIZED, null, self, null);
-          }
-          case Message.UpdateHostInfo u -> new Message.Ack(u.id());
-          case Message.MapSubscribe sub -> new Message.FullMap(1, "fake", 1, "fake", self, peers);
-          default -> null;
-        };
+        Message reply =
+            switch (m) {
+              case Message.Register r -> {
+                registrations.incrementAndGet();
+                self =
+                    new Node(
+                        1,
+                        "self.fake",
+                        r.hostInfo() == null ? "self" : r.hostInfo().hostname(),
+                        "u",
+                        r.nodeKey(),
+                        r.discoKey(),
+                        machine,
+                        selfAddresses,
+                        List.of(),
+                        true,
+                        0,
+                        0,
+                        false,
+                        true,
+                        List.of());
+                yield new Message.RegisterResult(
+                    r.id(), RegisterStatus.AUTHORIZED, null, self, null);
+              }
+              case Message.UpdateHostInfo u -> new Message.Ack(u.id());
+              case Message.MapSubscribe sub ->
+                  new Message.FullMap(1, "fake", 1, "fake", self, peers);
+              default -> null;
+            };
         if (reply != null) {
           MessageCodec.write(stream.out(), reply);
           stream.out().flush();

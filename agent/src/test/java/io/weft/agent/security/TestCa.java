@@ -22,9 +22,31 @@ final class TestCa {
     this.dir = dir;
     caStore = dir.resolve("ca.p12");
     caPem = dir.resolve("ca.pem");
-    keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=Weft Test CA",
-        "-ext", "bc:c", "-validity", "2", "-keystore", caStore.toString());
-    keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(), "-file", caPem.toString());
+    keytool(
+        "-genkeypair",
+        "-alias",
+        "ca",
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-dname",
+        "CN=Weft Test CA",
+        "-ext",
+        "bc:c",
+        "-validity",
+        "2",
+        "-keystore",
+        caStore.toString());
+    keytool(
+        "-exportcert",
+        "-rfc",
+        "-alias",
+        "ca",
+        "-keystore",
+        caStore.toString(),
+        "-file",
+        caPem.toString());
   }
 
   /** A key store with a key and a chain (leaf, CA) for {@code san} ({@code dns:x,ip:y}). */
@@ -32,13 +54,49 @@ final class TestCa {
     Path store = dir.resolve(name + ".p12");
     Path csr = dir.resolve(name + ".csr");
     Path crt = dir.resolve(name + ".crt");
-    keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + name,
-        "-validity", "2", "-keystore", store.toString());
+    keytool(
+        "-genkeypair",
+        "-alias",
+        "server",
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-dname",
+        "CN=" + name,
+        "-validity",
+        "2",
+        "-keystore",
+        store.toString());
     keytool("-certreq", "-alias", "server", "-keystore", store.toString(), "-file", csr.toString());
-    keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(), "-infile", csr.toString(),
-        "-outfile", crt.toString(), "-validity", "2", "-ext", "san=" + san, "-ext", "eku=serverAuth");
-    keytool("-importcert", "-noprompt", "-alias", "ca", "-keystore", store.toString(), "-file", caPem.toString());
-    keytool("-importcert", "-alias", "server", "-keystore", store.toString(), "-file", crt.toString());
+    keytool(
+        "-gencert",
+        "-rfc",
+        "-alias",
+        "ca",
+        "-keystore",
+        caStore.toString(),
+        "-infile",
+        csr.toString(),
+        "-outfile",
+        crt.toString(),
+        "-validity",
+        "2",
+        "-ext",
+        "san=" + san,
+        "-ext",
+        "eku=serverAuth");
+    keytool(
+        "-importcert",
+        "-noprompt",
+        "-alias",
+        "ca",
+        "-keystore",
+        store.toString(),
+        "-file",
+        caPem.toString());
+    keytool(
+        "-importcert", "-alias", "server", "-keystore", store.toString(), "-file", crt.toString());
     return store;
   }
 

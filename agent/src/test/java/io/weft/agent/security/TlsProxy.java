@@ -38,8 +38,10 @@ final class TlsProxy implements AutoCloseable {
     kmf.init(ks, TestCa.PASSWORD.toCharArray());
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(kmf.getKeyManagers(), null, null);
-    listener = (SSLServerSocket) ctx.getServerSocketFactory().createServerSocket(0, 16,
-        InetAddress.getLoopbackAddress());
+    listener =
+        (SSLServerSocket)
+            ctx.getServerSocketFactory()
+                .createServerSocket(0, 16, InetAddress.getLoopbackAddress());
     Thread.ofVirtual().name("tls-proxy").start(this::acceptLoop);
   }
 
@@ -59,7 +61,8 @@ final class TlsProxy implements AutoCloseable {
   }
 
   private void serve(SSLSocket client) {
-    try (client; Socket server = new Socket()) {
+    try (client;
+        Socket server = new Socket()) {
       client.startHandshake();
       handshakes.incrementAndGet();
       server.connect(backend, 5000);

@@ -36,7 +36,8 @@ class NetstackTunContractTest extends TunContract {
     tun =
         new NetstackTun(
             "contract",
-            NetStackConfig.of(InterfaceConfig.of(IpAddress.parse("100.64.0.1"), IpAddress.parse("fd7a::1"))),
+            NetStackConfig.of(
+                InterfaceConfig.of(IpAddress.parse("100.64.0.1"), IpAddress.parse("fd7a::1"))),
             NetstackTun.DEFAULT_QUEUE);
     socket = tun.stack().openUdp(LOCAL_PORT);
   }
@@ -69,7 +70,10 @@ class NetstackTunContractTest extends TunContract {
             throw new AssertionError("the stack's send buffer is full at datagram " + i);
           }
         }
-        Await.until(count + " datagrams queued at the device", TIMEOUT, () -> tun.queued() >= before + count);
+        Await.until(
+            count + " datagrams queued at the device",
+            TIMEOUT,
+            () -> tun.queued() >= before + count);
       }
 
       @Override

@@ -54,9 +54,13 @@ class NetstackTunTest {
   }
 
   NetstackTun tun(int id, int queue) {
-    NetstackTun t = new NetstackTun("t" + id,
-        NetStackConfig.of(InterfaceConfig.of(IpAddress.parse("100.64.0." + id), IpAddress.parse("fd7a::" + id))),
-        queue);
+    NetstackTun t =
+        new NetstackTun(
+            "t" + id,
+            NetStackConfig.of(
+                InterfaceConfig.of(
+                    IpAddress.parse("100.64.0." + id), IpAddress.parse("fd7a::" + id))),
+            queue);
     toClose.add(t);
     return t;
   }
@@ -81,8 +85,8 @@ class NetstackTunTest {
   }
 
   /**
-   * One direction of a wire between two TUNs, run like the device runs them: batch reads at
-   * {@link Device#HEADROOM}, then a batch write. Checks every packet on the way.
+   * One direction of a wire between two TUNs, run like the device runs them: batch reads at {@link
+   * Device#HEADROOM}, then a batch write. Checks every packet on the way.
    */
   static final class Pump implements Runnable {
     final NetstackTun from;
@@ -127,7 +131,9 @@ class NetstackTunTest {
       }
     }
 
-    /** Every packet fits the MTU and carries valid IP and TCP checksums (a real TUN would check). */
+    /**
+     * Every packet fits the MTU and carries valid IP and TCP checksums (a real TUN would check).
+     */
     private void check(ByteBuffer b, int size) {
       if (size > from.mtu()) {
         bad.compareAndSet(null, "packet of " + size + " bytes above the MTU");
@@ -147,7 +153,8 @@ class NetstackTunTest {
         }
       } else {
         Ipv6Packet ip = ip6.wrap(b, o, size);
-        if (ip.checkLength() != WireStatus.OK || Ipv6Packet.HEADER_LENGTH + ip.payloadLength() != size) {
+        if (ip.checkLength() != WireStatus.OK
+            || Ipv6Packet.HEADER_LENGTH + ip.payloadLength() != size) {
           bad.compareAndSet(null, "bad IPv6 header");
         } else if (ip.upperProtocol() == IpProtocol.TCP) {
           TcpPacket t = tcp.wrap(b, ip.upperOffset(), ip.upperLength());
@@ -160,30 +167,37 @@ class NetstackTunTest {
     }
   }
 
-  /** Sends {@code bytes} of seeded random data from a to b over TCP; returns the SHA-256 of both ends. */
-  static byte[][] transfer(NetstackTun a, NetstackTun b, String to, int port, long bytes) throws Exception {
+  /**
+   * Sends {@code bytes} of seeded random data from a to b over TCP; returns the SHA-256 of both
+   * ends.
+   */
+  static byte[][] transfer(NetstackTun a, NetstackTun b, String to, int port, long bytes)
+      throws Exception {
     MessageDigest sent = MessageDigest.getInstance("SHA-256");
     MessageDigest got = MessageDigest.getInstance("SHA-256");
     AtomicReference<Throwable> failure = new AtomicReference<>();
     try (TcpServer server = b.stack().listenTcp(port, 4)) {
-      Thread reader = Thread.ofPlatform().start(() -> {
-        try (TcpConnection c = server.accept(WAIT)) {
-          c.setReadTimeout(WAIT);
-          ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-          long n = 0;
-          while (n < bytes) {
-            buf.clear();
-            int r = c.readBlocking(buf);
-            if (r < 0) {
-              throw new IOException("end of stream after " + n);
-            }
-            got.update(buf.array(), 0, r);
-            n += r;
-          }
-        } catch (Throwable e) {
-          failure.set(e);
-        }
-      });
+      Thread reader =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try (TcpConnection c = server.accept(WAIT)) {
+                      c.setReadTimeout(WAIT);
+                      ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+                      long n = 0;
+                      while (n < bytes) {
+                        buf.clear();
+                        int r = c.readBlocking(buf);
+                        if (r < 0) {
+                          throw new IOException("end of stream after " + n);
+                        }
+                        got.update(buf.array(), 0, r);
+                        n += r;
+                      }
+                    } catch (Throwable e) {
+                      failure.set(e);
+                    }
+                  });
       try (TcpConnection c = a.stack().dialTcp(new InetSocketAddress(to, port), WAIT)) {
         c.setWriteTimeout(WAIT);
         Random r = new Random(bytes);
@@ -252,17 +266,21 @@ class NetstackTunTest {
       try (TcpServer server = b.stack().listenTcp(7003, 1);
           TcpConnection out = a.stack().dialTcp(new InetSocketAddress("100.64.0.2", 7003), WAIT);
           TcpConnection in = server.accept(WAIT)) {
-        Thread reader = Thread.ofPlatform().daemon().start(() -> {
-          ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
-          try {
-            int r;
-            while ((r = in.readBlocking(buf.clear())) > 0) {
-              received.addAndGet(r);
-            }
-          } catch (IOException e) {
-            // the test closes the connection
-          }
-        });
+        Thread reader =
+            Thread.ofPlatform()
+                .daemon()
+                .start(
+                    () -> {
+                      ByteBuffer buf = ByteBuffer.allocate(256 * 1024);
+                      try {
+                        int r;
+                        while ((r = in.readBlocking(buf.clear())) > 0) {
+                          received.addAndGet(r);
+                        }
+                      } catch (IOException e) {
+                        // the test closes the connection
+                      }
+                    });
         ByteBuffer chunk = ByteBuffer.allocate(256 * 1024);
         out.setWriteTimeout(WAIT);
         // Warm up on the same connection: the JIT, the TCP buffers growing to their size, the
@@ -293,7 +311,8 @@ class NetstackTunTest {
     }
 
     /** Writes until {@code total} bytes have been received in all. */
-    private void send(TcpConnection out, ByteBuffer chunk, AtomicLong received, long total) throws IOException {
+    private void send(TcpConnection out, ByteBuffer chunk, AtomicLong received, long total)
+        throws IOException {
       long sent = received.get();
       while (sent < total) {
         chunk.clear().limit((int) Math.min(chunk.capacity(), total - sent));
@@ -315,7 +334,10 @@ class NetstackTunTest {
       NetstackTun t = tun(1, 16);
       UdpEndpoint u = t.stack().openUdp(4000);
       for (int i = 0; i < 3; i++) {
-        assertThat(u.send(ByteBuffer.wrap(new byte[] {(byte) i}), new InetSocketAddress("100.64.0.9", 9))).isTrue();
+        assertThat(
+                u.send(
+                    ByteBuffer.wrap(new byte[] {(byte) i}), new InetSocketAddress("100.64.0.9", 9)))
+            .isTrue();
       }
       await(() -> t.queued() == 3, "three queued datagrams");
       ByteBuffer[] bufs = deviceBuffers(8);
@@ -371,20 +393,25 @@ class NetstackTunTest {
     void shouldWakeABlockedReaderOnClose() throws Exception {
       NetstackTun t = tun(1, 16);
       AtomicReference<Throwable> thrown = new AtomicReference<>();
-      Thread reader = Thread.ofPlatform().start(() -> {
-        try {
-          t.read(deviceBuffers(4), new int[4], Device.HEADROOM);
-        } catch (Throwable e) {
-          thrown.set(e);
-        }
-      });
+      Thread reader =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      t.read(deviceBuffers(4), new int[4], Device.HEADROOM);
+                    } catch (Throwable e) {
+                      thrown.set(e);
+                    }
+                  });
       await(() -> reader.getState() == Thread.State.TIMED_WAITING, "the reader to block");
       t.close();
       reader.join(WAIT);
       assertThat(reader.isAlive()).isFalse();
       assertThat(thrown.get()).isInstanceOf(ClosedChannelException.class);
-      assertThatThrownBy(() -> t.read(deviceBuffers(1), new int[1], 0)).isInstanceOf(ClosedChannelException.class);
-      assertThatThrownBy(() -> t.write(deviceBuffers(1), 1, 0)).isInstanceOf(ClosedChannelException.class);
+      assertThatThrownBy(() -> t.read(deviceBuffers(1), new int[1], 0))
+          .isInstanceOf(ClosedChannelException.class);
+      assertThatThrownBy(() -> t.write(deviceBuffers(1), 1, 0))
+          .isInstanceOf(ClosedChannelException.class);
     }
   }
 }

@@ -34,7 +34,8 @@ class WgCommandBindTest {
 
   @Test
   void anExplicitChoiceWins() throws Exception {
-    try (Bind plain = WgCommand.bind("plain", true); Bind batch = WgCommand.bind("batch", false)) {
+    try (Bind plain = WgCommand.bind("plain", true);
+        Bind batch = WgCommand.bind("batch", false)) {
       assertThat(plain).isInstanceOf(UdpBind.class);
       assertThat(batch).isInstanceOf(batched());
     }

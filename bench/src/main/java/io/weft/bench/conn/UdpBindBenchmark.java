@@ -29,17 +29,17 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Datagrams per second through a {@link Bind} over loopback: one thread sends batches of 64
  * datagrams of 1420 bytes as fast as it can, another receives. {@code received} (datagrams that
- * arrived, per second) is the figure to compare; {@code sent} is the offered load, and the gap
- * is what the receiving socket dropped.
+ * arrived, per second) is the figure to compare; {@code sent} is the offered load, and the gap is
+ * what the receiving socket dropped.
  *
  * <p>{@code bind}: {@code udp} is {@link UdpBind} (one system call per datagram), {@code mmsg} is
- * {@link LinuxBatchUdpBind} without GSO (one {@code sendmmsg}/{@code recvmmsg} per batch),
- * {@code gso} the same with UDP GSO on send. {@code buffers}: heap buffers go through native
- * staging in the batched bind, direct ones do not.
+ * {@link LinuxBatchUdpBind} without GSO (one {@code sendmmsg}/{@code recvmmsg} per batch), {@code
+ * gso} the same with UDP GSO on send. {@code buffers}: heap buffers go through native staging in
+ * the batched bind, direct ones do not.
  *
  * <p>When an iteration ends the sender stops first and the receiver would block for good, so a
- * watchdog thread sends it a one-byte datagram once it has been waiting for 50 ms (never while
- * the sender is running).
+ * watchdog thread sends it a one-byte datagram once it has been waiting for 50 ms (never while the
+ * sender is running).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

@@ -7,9 +7,9 @@ import io.weft.control.protocol.MessageCodec;
 import io.weft.control.protocol.PeerPatch;
 import io.weft.control.protocol.RegisterStatus;
 import io.weft.control.server.ControlConfig;
-import io.weft.control.server.Quotas;
 import io.weft.control.server.ControlServer;
 import io.weft.control.server.MapStream;
+import io.weft.control.server.Quotas;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.key.NoisePublicKey;
 import java.io.IOException;
@@ -51,7 +51,9 @@ import java.util.stream.Stream;
  * Bytes per peer stream are the framed message as the server writes it (4-byte length + JSON, its
  * own {@code seq} included); on the wire the Noise record adds 18 bytes (length + tag) per record.
  *
- * <pre>java -cp bench/target/benchmarks.jar io.weft.bench.control.MapFanoutBench sink 100,1000,10000 [changes]</pre>
+ * <pre>
+ * java -cp bench/target/benchmarks.jar io.weft.bench.control.MapFanoutBench sink 100,1000,10000 [changes]
+ * </pre>
  */
 public final class MapFanoutBench {
   private static final Duration TIMEOUT = Duration.ofSeconds(120);
@@ -66,11 +68,20 @@ public final class MapFanoutBench {
     if (!mode.equals("sink") && !mode.equals("noise")) {
       throw new IllegalArgumentException("mode must be sink or noise");
     }
-    int[] sizes = Arrays.stream((args.length > 1 ? args[1] : "100,1000").split(",")).mapToInt(Integer::parseInt).toArray();
+    int[] sizes =
+        Arrays.stream((args.length > 1 ? args[1] : "100,1000").split(","))
+            .mapToInt(Integer::parseInt)
+            .toArray();
     int changes = args.length > 2 ? Integer.parseInt(args[2]) : 100;
-    System.out.printf(Locale.ROOT, "# %s, %d cores, max heap %d MiB, %s%n", Runtime.version(),
-        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, mode);
-    System.out.println("| peers | mode | setup s | changes | fan-out p50 ms | p90 ms | max ms | µs per peer (p50) | bytes per peer stream per change | bytes to all streams per change | full maps after setup |");
+    System.out.printf(
+        Locale.ROOT,
+        "# %s, %d cores, max heap %d MiB, %s%n",
+        Runtime.version(),
+        Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20,
+        mode);
+    System.out.println(
+        "| peers | mode | setup s | changes | fan-out p50 ms | p90 ms | max ms | µs per peer (p50) | bytes per peer stream per change | bytes to all streams per change | full maps after setup |");
     System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (int n : sizes) {
       System.out.println(run(mode, n, changes));
@@ -86,7 +97,8 @@ public final class MapFanoutBench {
   }
 
   /** The change being timed: peers count down as they get the delta. */
-  private record Round(long subjectId, String endpoint, CountDownLatch arrived, AtomicLong lastArrival) {
+  private record Round(
+      long subjectId, String endpoint, CountDownLatch arrived, AtomicLong lastArrival) {
     void arrive() {
       // The time goes in before the count, so the main thread never reads a missing one.
       lastArrival.accumulateAndGet(System.nanoTime(), Math::max);
@@ -107,10 +119,15 @@ public final class MapFanoutBench {
 
   private static volatile Round round;
 
-  /** An in-process stream: numbers messages like a session does and keeps the matching delta's size. */
+  /**
+   * An in-process stream: numbers messages like a session does and keeps the matching delta's size.
+   */
   private static final class SinkPeer extends Peer implements MapStream {
     private long seq;
-    /** The timed delta as this stream numbered it; encoded after the round, as writer threads would. */
+
+    /**
+     * The timed delta as this stream numbered it; encoded after the round, as writer threads would.
+     */
     private Message.MapDelta pending;
 
     @Override
@@ -123,7 +140,9 @@ public final class MapFanoutBench {
       Round r = round;
       if (r != null && r.matches(m)) {
         Message.MapDelta d = (Message.MapDelta) m;
-        pending = new Message.MapDelta(seq, d.version(), d.self(), d.peersAdded(), d.peersRemoved(), d.peersChanged());
+        pending =
+            new Message.MapDelta(
+                seq, d.version(), d.self(), d.peersAdded(), d.peersRemoved(), d.peersChanged());
         r.arrive();
       }
       return true;
@@ -175,11 +194,19 @@ public final class MapFanoutBench {
     long setupStart = System.nanoTime();
     // One subject's changes back to back are what is measured: no per-node update rate limit, and
     // one key registers every node of the largest domain.
-    Quotas quotas = Quotas.defaults().withMaxNodesPerDomain(Quotas.maxNodesForFrame())
-        .withMaxNodesPerKey(Integer.MAX_VALUE).withUpdates(1, Duration.ZERO);
-    try (ControlServer server = ControlServer.start(ControlConfig.defaults(dir).withKeepAlive(Duration.ofHours(1))
-        .withQuotas(quotas))) {
-      String key = server.admin().createPreAuthKey("bench", null, true, false, true, List.of(), Duration.ofHours(2)).secret();
+    Quotas quotas =
+        Quotas.defaults()
+            .withMaxNodesPerDomain(Quotas.maxNodesForFrame())
+            .withMaxNodesPerKey(Integer.MAX_VALUE)
+            .withUpdates(1, Duration.ZERO);
+    try (ControlServer server =
+        ControlServer.start(
+            ControlConfig.defaults(dir).withKeepAlive(Duration.ofHours(1)).withQuotas(quotas))) {
+      String key =
+          server
+              .admin()
+              .createPreAuthKey("bench", null, true, false, true, List.of(), Duration.ofHours(2))
+              .secret();
       NoisePublicKey serverKey = server.publicKey();
       NoisePrivateKey subjectMachine = NoisePrivateKey.generate(RANDOM);
       ControlClient subject = ControlClient.connect(server.url(), subjectMachine, serverKey);
@@ -197,7 +224,9 @@ public final class MapFanoutBench {
                   () -> {
                     slots.acquire();
                     try {
-                      ControlClient c = ControlClient.connect(server.url(), NoisePrivateKey.generate(RANDOM), serverKey);
+                      ControlClient c =
+                          ControlClient.connect(
+                              server.url(), NoisePrivateKey.generate(RANDOM), serverKey);
                       long id = register(c, host, key).self().id();
                       if (sinks) {
                         c.close();
@@ -243,7 +272,14 @@ public final class MapFanoutBench {
         long start = System.nanoTime();
         subject.updateHostInfo(null, new HostInfo("subject", "linux", List.of(endpoint)), TIMEOUT);
         if (!r.arrived().await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-          throw new IllegalStateException("change " + i + " reached only " + (n - 1 - r.arrived().getCount()) + " of " + (n - 1) + " peers");
+          throw new IllegalStateException(
+              "change "
+                  + i
+                  + " reached only "
+                  + (n - 1 - r.arrived().getCount())
+                  + " of "
+                  + (n - 1)
+                  + " peers");
         }
         if (i >= 0) {
           nanos[i] = r.lastArrival().get() - start;
@@ -276,7 +312,8 @@ public final class MapFanoutBench {
         fullMaps += p.fullMaps.get();
       }
       if (totalDeltas != (long) changes * (n - 1)) {
-        throw new IllegalStateException("expected " + changes * (n - 1) + " deltas, counted " + totalDeltas);
+        throw new IllegalStateException(
+            "expected " + changes * (n - 1) + " deltas, counted " + totalDeltas);
       }
       for (Peer p : peers) {
         if (p instanceof ClientPeer c) {
@@ -290,10 +327,26 @@ public final class MapFanoutBench {
       String perStream =
           minPerStream == maxPerStream
               ? String.format(Locale.ROOT, "%.0f", perStreamAvg)
-              : String.format(Locale.ROOT, "%.1f (%.0f–%.0f)", perStreamAvg, (double) minPerStream / changes, (double) maxPerStream / changes);
-      return String.format(Locale.ROOT, "| %,d | %s | %.1f | %d | %.2f | %.2f | %.2f | %.2f | %s | %,d | %d |",
-          n - 1, mode, setupSeconds, changes, p50, nanos[changes * 9 / 10] / 1e6, nanos[changes - 1] / 1e6,
-          p50 * 1000 / (n - 1), perStream, totalBytes / changes, fullMaps / (n - 1));
+              : String.format(
+                  Locale.ROOT,
+                  "%.1f (%.0f–%.0f)",
+                  perStreamAvg,
+                  (double) minPerStream / changes,
+                  (double) maxPerStream / changes);
+      return String.format(
+          Locale.ROOT,
+          "| %,d | %s | %.1f | %d | %.2f | %.2f | %.2f | %.2f | %s | %,d | %d |",
+          n - 1,
+          mode,
+          setupSeconds,
+          changes,
+          p50,
+          nanos[changes * 9 / 10] / 1e6,
+          nanos[changes - 1] / 1e6,
+          p50 * 1000 / (n - 1),
+          perStream,
+          totalBytes / changes,
+          fullMaps / (n - 1));
     } finally {
       try (Stream<Path> files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -301,11 +354,18 @@ public final class MapFanoutBench {
     }
   }
 
-  private static Message.RegisterResult register(ControlClient c, String host, String key) throws IOException {
+  private static Message.RegisterResult register(ControlClient c, String host, String key)
+      throws IOException {
     NoisePrivateKey node = NoisePrivateKey.generate(RANDOM);
     NoisePrivateKey disco = NoisePrivateKey.generate(RANDOM);
     Message.RegisterResult r =
-        c.register(node.publicKey(), null, disco.publicKey(), new HostInfo(host, "linux", List.of("192.0.2.1:41641")), key, TIMEOUT);
+        c.register(
+            node.publicKey(),
+            null,
+            disco.publicKey(),
+            new HostInfo(host, "linux", List.of("192.0.2.1:41641")),
+            key,
+            TIMEOUT);
     if (r.status() != RegisterStatus.AUTHORIZED) {
       throw new IllegalStateException(host + ": " + r.status() + " " + r.reason());
     }

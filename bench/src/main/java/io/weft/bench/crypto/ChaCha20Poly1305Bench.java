@@ -18,14 +18,16 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * ChaCha20-Poly1305 seal and open in place through Weft's façade, on each engine ({@code
- * engine}: the JDK cipher or OpenSSL's libcrypto through FFM), against BouncyCastle's. Report
- * bytes/s with {@code size} and B/op with {@code -prof gc}.
+ * ChaCha20-Poly1305 seal and open in place through Weft's façade, on each engine ({@code engine}:
+ * the JDK cipher or OpenSSL's libcrypto through FFM), against BouncyCastle's. Report bytes/s with
+ * {@code size} and B/op with {@code -prof gc}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 2, jvmArgsAppend = {"-XX:+UseParallelGC"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"-XX:+UseParallelGC"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class ChaCha20Poly1305Bench {

@@ -40,10 +40,18 @@ public final class RelayLoad {
     for (int i = 0; i < pairs; i++) {
       AtomicLong r = new AtomicLong();
       received[i] = r;
-      DerpClient rc = DerpClient.connect(url, NoisePrivateKey.generate(rnd),
-          DerpClient.Options.defaults(), (src, buf, off, len) -> r.incrementAndGet());
-      senders[i] = DerpClient.connect(url, NoisePrivateKey.generate(rnd),
-          DerpClient.Options.defaults(), (src, buf, off, len) -> { });
+      DerpClient rc =
+          DerpClient.connect(
+              url,
+              NoisePrivateKey.generate(rnd),
+              DerpClient.Options.defaults(),
+              (src, buf, off, len) -> r.incrementAndGet());
+      senders[i] =
+          DerpClient.connect(
+              url,
+              NoisePrivateKey.generate(rnd),
+              DerpClient.Options.defaults(),
+              (src, buf, off, len) -> {});
       dst[i] = rc.publicKey();
       all.add(rc);
       all.add(senders[i]);
@@ -56,24 +64,27 @@ public final class RelayLoad {
     long[] sent = new long[pairs];
     for (int i = 0; i < pairs; i++) {
       final int k = i;
-      ts.add(Thread.ofPlatform().start(() -> {
-        long s = 0;
-        try {
-          while (System.nanoTime() < end) {
-            while (s - received[k].get() >= WINDOW) {
-              if (System.nanoTime() > end) {
-                break;
-              }
-              LockSupport.parkNanos(20_000);
-            }
-            senders[k].send(dst[k], p, 0, SIZE);
-            s++;
-          }
-        } catch (IOException e) {
-          System.err.println("sender " + k + ": " + e);
-        }
-        sent[k] = s;
-      }));
+      ts.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    long s = 0;
+                    try {
+                      while (System.nanoTime() < end) {
+                        while (s - received[k].get() >= WINDOW) {
+                          if (System.nanoTime() > end) {
+                            break;
+                          }
+                          LockSupport.parkNanos(20_000);
+                        }
+                        senders[k].send(dst[k], p, 0, SIZE);
+                        s++;
+                      }
+                    } catch (IOException e) {
+                      System.err.println("sender " + k + ": " + e);
+                    }
+                    sent[k] = s;
+                  }));
     }
     for (Thread t : ts) {
       t.join();
@@ -88,17 +99,23 @@ public final class RelayLoad {
     }
     double pps = got / secs;
     double cpuUsPerPkt = got == 0 ? 0 : (cpu1 - cpu0) * 10_000.0 / got; // 100 ticks/s
-    System.out.printf("packets/s %.0f  Gbit/s %.3f  relay CPU us/packet %.2f  delivered %d of %d%n",
+    System.out.printf(
+        "packets/s %.0f  Gbit/s %.3f  relay CPU us/packet %.2f  delivered %d of %d%n",
         pps, pps * SIZE * 8 / 1e9, cpuUsPerPkt, got, tried);
     long rss0 = rssKb(pid);
     for (int i = 0; i < idle; i++) {
-      all.add(DerpClient.connect(url, NoisePrivateKey.generate(rnd),
-          DerpClient.Options.defaults(), (src, buf, off, len) -> { }));
+      all.add(
+          DerpClient.connect(
+              url,
+              NoisePrivateKey.generate(rnd),
+              DerpClient.Options.defaults(),
+              (src, buf, off, len) -> {}));
     }
     Thread.sleep(3000); // let the relay settle before reading its RSS
     long rss1 = rssKb(pid);
-    System.out.printf("idle clients %d  relay RSS per idle client %.1f KiB%n", idle,
-        idle == 0 ? 0.0 : (rss1 - rss0) / (double) idle);
+    System.out.printf(
+        "idle clients %d  relay RSS per idle client %.1f KiB%n",
+        idle, idle == 0 ? 0.0 : (rss1 - rss0) / (double) idle);
     all.forEach(DerpClient::close);
   }
 

@@ -18,13 +18,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The transport-data path of one packet as the device runs it: write the header, seal in place,
- * then on the other side classify, open in place and check the replay window. Packets per second
- * at the WireGuard MTU (1420) and smaller, on each {@link ChaCha20Poly1305.Engine}.
+ * then on the other side classify, open in place and check the replay window. Packets per second at
+ * the WireGuard MTU (1420) and smaller, on each {@link ChaCha20Poly1305.Engine}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 2, jvmArgsAppend = {"-XX:+UseParallelGC"})
+@Fork(
+    value = 2,
+    jvmArgsAppend = {"-XX:+UseParallelGC"})
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class TransportBench {
@@ -64,6 +66,8 @@ public class TransportBench {
     }
     long got = Messages.getLongLE(buf, Messages.TRANSPORT_COUNTER);
     int plain = receive.open(got, null, buf, 16, len - 16);
-    return replay.validateCounter(got, io.weft.wg.device.Constants.REJECT_AFTER_MESSAGES) ? plain : -2;
+    return replay.validateCounter(got, io.weft.wg.device.Constants.REJECT_AFTER_MESSAGES)
+        ? plain
+        : -2;
   }
 }

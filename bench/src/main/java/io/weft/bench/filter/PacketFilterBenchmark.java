@@ -86,10 +86,23 @@ public class PacketFilterBenchmark {
   static ByteBuffer tcp(int src, int sport, int dst, int dport, int flags) {
     ByteBuffer b = ByteBuffer.allocate(2048);
     b.position(OFFSET);
-    b.put((byte) 0x45).put((byte) 0).putShort((short) 40).putInt(0).put((byte) 64).put((byte) 6)
-        .putShort((short) 0).putInt(src).putInt(dst);
-    b.putShort((short) sport).putShort((short) dport).putInt(1).putInt(0).put((byte) 0x50)
-        .put((byte) flags).putShort((short) 65535).putInt(0);
+    b.put((byte) 0x45)
+        .put((byte) 0)
+        .putShort((short) 40)
+        .putInt(0)
+        .put((byte) 64)
+        .put((byte) 6)
+        .putShort((short) 0)
+        .putInt(src)
+        .putInt(dst);
+    b.putShort((short) sport)
+        .putShort((short) dport)
+        .putInt(1)
+        .putInt(0)
+        .put((byte) 0x50)
+        .put((byte) flags)
+        .putShort((short) 65535)
+        .putInt(0);
     b.position(0).limit(OFFSET + 40);
     return b;
   }
@@ -101,10 +114,14 @@ public class PacketFilterBenchmark {
     List<FilterRule> list = new ArrayList<>();
     for (int i = 0; i < rules; i++) {
       String src = i == rules - 1 ? "100.64.0.2" : "100.65." + (i / 250) + "." + (i % 250 + 1);
-      list.add(new FilterRule(List.of(src), List.of(
-          new FilterRule.NetPortRange("100.64.0.1", new FilterRule.PortRange(22, 22)),
-          new FilterRule.NetPortRange("100.64.0.0/24", new FilterRule.PortRange(8000, 8100))),
-          null));
+      list.add(
+          new FilterRule(
+              List.of(src),
+              List.of(
+                  new FilterRule.NetPortRange("100.64.0.1", new FilterRule.PortRange(22, 22)),
+                  new FilterRule.NetPortRange(
+                      "100.64.0.0/24", new FilterRule.PortRange(8000, 8100))),
+              null));
     }
     pipeline = new PacketPipeline(new SinkTun());
     if (!traffic.equals("none")) {
@@ -113,10 +130,11 @@ public class PacketFilterBenchmark {
       pipeline.setFilter(filter.inbound(), filter.outbound());
     }
     for (int i = 0; i < BATCH; i++) {
-      bufs[i] = switch (traffic) {
-        case "denied" -> tcp(peer, 40000 + i, me, 23, 0x02);
-        default -> tcp(peer, 40000 + i, me, 22, i == 0 ? 0x02 : 0x10);
-      };
+      bufs[i] =
+          switch (traffic) {
+            case "denied" -> tcp(peer, 40000 + i, me, 23, 0x02);
+            default -> tcp(peer, 40000 + i, me, 22, i == 0 ? 0x02 : 0x10);
+          };
     }
     if (traffic.equals("flow")) {
       // Open the 64 connections: each SYN admitted by the last rule, then ACKs are flow hits.

@@ -23,21 +23,21 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class ChecksumBenchmark {
-    @Param({"heap", "direct"})
-    public String kind;
+  @Param({"heap", "direct"})
+  public String kind;
 
-    private ByteBuffer packet;
+  private ByteBuffer packet;
 
-    @Setup
-    public void setUp() {
-        packet = kind.equals("heap") ? ByteBuffer.allocate(1400) : ByteBuffer.allocateDirect(1400);
-        for (int i = 0; i < 1400; i++) {
-            packet.put(i, (byte) (i * 31));
-        }
+  @Setup
+  public void setUp() {
+    packet = kind.equals("heap") ? ByteBuffer.allocate(1400) : ByteBuffer.allocateDirect(1400);
+    for (int i = 0; i < 1400; i++) {
+      packet.put(i, (byte) (i * 31));
     }
+  }
 
-    @Benchmark
-    public int checksum1400() {
-        return Checksum.finish(Checksum.sum(packet, 0, 1400, 0));
-    }
+  @Benchmark
+  public int checksum1400() {
+    return Checksum.finish(Checksum.sum(packet, 0, 1400, 0));
+  }
 }

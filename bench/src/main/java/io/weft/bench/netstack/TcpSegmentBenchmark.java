@@ -19,12 +19,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class TcpSegmentBenchmark extends TcpPairBenchmark {
-    public TcpSegmentBenchmark() {
-        super(4096, 1500, false, 1368);
-    }
+  public TcpSegmentBenchmark() {
+    super(4096, 1500, false, 1368);
+  }
 
-    @Benchmark
-    public int segmentRoundTrip() {
-        return roundTrip();
-    }
+  @Benchmark
+  public int segmentRoundTrip() {
+    return roundTrip();
+  }
 }

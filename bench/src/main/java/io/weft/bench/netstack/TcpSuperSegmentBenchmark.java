@@ -11,10 +11,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * 64 KiB of TCP payload end to end through two userspace stacks on one thread, in super-segments
- * (up to 65,535 bytes a packet): the links take segments larger than the MTU (segmentation
- * offload on the sender; the receiver takes them whole, as after LRO/GRO), so per-packet work is
- * paid about once per 45 MSS. Compare with {@link TcpSegmentBenchmark}: one 1,368-byte segment
- * per operation.
+ * (up to 65,535 bytes a packet): the links take segments larger than the MTU (segmentation offload
+ * on the sender; the receiver takes them whole, as after LRO/GRO), so per-packet work is paid about
+ * once per 45 MSS. Compare with {@link TcpSegmentBenchmark}: one 1,368-byte segment per operation.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -22,12 +21,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class TcpSuperSegmentBenchmark extends TcpPairBenchmark {
-    public TcpSuperSegmentBenchmark() {
-        super(256, 65535, true, 64 * 1024);
-    }
+  public TcpSuperSegmentBenchmark() {
+    super(256, 65535, true, 64 * 1024);
+  }
 
-    @Benchmark
-    public int superSegmentRoundTrip() {
-        return roundTrip();
-    }
+  @Benchmark
+  public int superSegmentRoundTrip() {
+    return roundTrip();
+  }
 }

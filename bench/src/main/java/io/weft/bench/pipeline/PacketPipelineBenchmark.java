@@ -19,8 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What the packet pipeline ({@code agent.pipeline.PacketPipeline}) costs the data path with the
- * {@code weft ping} hook installed and no ping waiting: a 64-packet batch written and read
- * through it, against the same TUN without it.
+ * {@code weft ping} hook installed and no ping waiting: a 64-packet batch written and read through
+ * it, against the same TUN without it.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -83,7 +83,9 @@ public class PacketPipelineBenchmark {
   public void setUp() {
     for (int i = 0; i < BATCH; i++) {
       bufs[i] = ByteBuffer.allocate(2048);
-      bufs[i].put(OFFSET, (byte) 0x45).put(OFFSET + 9, (byte) 1); // ICMP: the protocol the wrapper looks for
+      bufs[i]
+          .put(OFFSET, (byte) 0x45)
+          .put(OFFSET + 9, (byte) 1); // ICMP: the protocol the wrapper looks for
       bufs[i].limit(OFFSET + 84);
     }
     SinkTun sink = new SinkTun();

@@ -68,8 +68,9 @@ public class PolicyCompileBench {
       final String v4 = "100." + (64 + (i >> 16)) + "." + ((i >> 8) & 0xff) + "." + (i & 0xff);
       final String v6 = "fd7a:115c:a1e0::" + Integer.toHexString(i + 1);
       if (i % 5 == 4) {
-        out.add(PolicyNode.of(i, "server" + i, "admin@example.com",
-            Set.of("tag:t" + (i / 5) % tags(n)), v4, v6));
+        out.add(
+            PolicyNode.of(
+                i, "server" + i, "admin@example.com", Set.of("tag:t" + (i / 5) % tags(n)), v4, v6));
       } else {
         out.add(PolicyNode.of(i, "device" + i, "u" + (i / 5) + "@example.com", Set.of(), v4, v6));
       }
@@ -90,14 +91,18 @@ public class PolicyCompileBench {
     for (int g = 0; g < groups; g++) {
       sb.append(g == 0 ? "" : ",\n").append("\"group:g").append(g).append("\": [");
       for (int k = 0; k < 20; k++) {
-        sb.append(k == 0 ? "" : ", ").append("\"u").append(random.nextInt(users))
+        sb.append(k == 0 ? "" : ", ")
+            .append("\"u")
+            .append(random.nextInt(users))
             .append("@example.com\"");
       }
       sb.append(']');
     }
     sb.append("},\n\"tagOwners\": {");
     for (int t = 0; t < tags; t++) {
-      sb.append(t == 0 ? "" : ", ").append("\"tag:t").append(t)
+      sb.append(t == 0 ? "" : ", ")
+          .append("\"tag:t")
+          .append(t)
           .append("\": [\"admin@example.com\"]");
     }
     sb.append("},\n\"acls\": [\n");
@@ -116,8 +121,12 @@ public class PolicyCompileBench {
         dst = "\"tag:t" + random.nextInt(tags) + ":443\"";
       } else if (kind < 70) {
         src = "\"group:g" + random.nextInt(groups) + "\"";
-        dst = "\"tag:t" + random.nextInt(tags) + ":22,80,443\", \"tag:t" + random.nextInt(tags)
-            + ":5432\"";
+        dst =
+            "\"tag:t"
+                + random.nextInt(tags)
+                + ":22,80,443\", \"tag:t"
+                + random.nextInt(tags)
+                + ":5432\"";
       } else if (kind < 90) {
         src = "\"tag:t" + random.nextInt(tags) + "\"";
         dst = "\"tag:t" + random.nextInt(tags) + ":8000-8999\"";
@@ -125,8 +134,12 @@ public class PolicyCompileBench {
         src = "\"u" + random.nextInt(users) + "@example.com\"";
         dst = "\"group:g" + random.nextInt(groups) + ":3389\"";
       }
-      sb.append(r == 0 ? "" : ",\n").append("{\"action\": \"accept\", \"src\": [").append(src)
-          .append("], \"dst\": [").append(dst).append("]}");
+      sb.append(r == 0 ? "" : ",\n")
+          .append("{\"action\": \"accept\", \"src\": [")
+          .append(src)
+          .append("], \"dst\": [")
+          .append(dst)
+          .append("]}");
     }
     sb.append("\n]}\n");
     final PolicyParser.Result parsed = PolicyParser.parse(sb.toString());
@@ -145,8 +158,9 @@ public class PolicyCompileBench {
     final Policy policy = policy(new Random(42), n, r);
     // CPU time of this thread as well as wall time: on a shared machine the two differ.
     final var threads = java.lang.management.ManagementFactory.getThreadMXBean();
-    final var os = (com.sun.management.OperatingSystemMXBean)
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    final var os =
+        (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     long best = Long.MAX_VALUE;
     long bestCpu = Long.MAX_VALUE;
     CompiledPolicy last = null;
@@ -160,9 +174,13 @@ public class PolicyCompileBench {
       final long process = os.getProcessCpuTime() - p0;
       best = Math.min(best, t);
       bestCpu = Math.min(bestCpu, cpu);
-      System.out.printf(Locale.ROOT,
-          "compile %d: %.1f ms wall, %.1f ms cpu (thread), %.1f ms cpu (process, with GC)%n", i,
-          t / 1e6, cpu / 1e6, process / 1e6);
+      System.out.printf(
+          Locale.ROOT,
+          "compile %d: %.1f ms wall, %.1f ms cpu (thread), %.1f ms cpu (process, with GC)%n",
+          i,
+          t / 1e6,
+          cpu / 1e6,
+          process / 1e6);
     }
     long ruleCount = 0;
     long dstPorts = 0;
@@ -174,9 +192,17 @@ public class PolicyCompileBench {
       }
       peers += last.peers(node.id()).size();
     }
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
         "%d nodes x %d rules: best %.1f ms wall, %.1f ms cpu; output %d filter rules, %d "
             + "DstPorts, %d peer entries (%.0f per node)%n",
-        n, r, best / 1e6, bestCpu / 1e6, ruleCount, dstPorts, peers, (double) peers / n);
+        n,
+        r,
+        best / 1e6,
+        bestCpu / 1e6,
+        ruleCount,
+        dstPorts,
+        peers,
+        (double) peers / n);
   }
 }

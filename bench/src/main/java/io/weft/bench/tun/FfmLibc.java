@@ -24,7 +24,8 @@ final class FfmLibc {
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
   private static final long ERRNO = CALL_STATE.byteOffset(PathElement.groupElement("errno"));
-  private static final FunctionDescriptor RW = FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+  private static final FunctionDescriptor RW =
+      FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
 
   static final MethodHandle READ = link("read", false);
   static final MethodHandle WRITE = link("write", false);

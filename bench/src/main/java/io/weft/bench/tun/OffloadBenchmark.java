@@ -37,11 +37,14 @@ public class OffloadBenchmark {
   static final int SEGMENTS = 47;
   static final int MSS = 1368;
   static final int HDR = 20 + 32;
-  static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-  static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+  static final ValueLayout.OfShort BE16 =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+  static final ValueLayout.OfInt BE32 =
+      ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
   final GsoSplitter splitter = new GsoSplitter();
-  final GroCoalescer coalescer = new GroCoalescer(MemorySegment.ofArray(new byte[GroCoalescer.FRAME_CAPACITY]));
+  final GroCoalescer coalescer =
+      new GroCoalescer(MemorySegment.ofArray(new byte[GroCoalescer.FRAME_CAPACITY]));
   MemorySegment superPacket;
   int superLength;
   final MemorySegment[] dsts = new MemorySegment[SEGMENTS];
@@ -54,7 +57,8 @@ public class OffloadBenchmark {
     superLength = VirtioNetHdr.SIZE + HDR + SEGMENTS * MSS;
     superPacket = MemorySegment.ofArray(new byte[superLength]);
     tcp(superPacket, VirtioNetHdr.SIZE, 1000, SEGMENTS * MSS);
-    VirtioNetHdr.set(superPacket, 0, VirtioNetHdr.F_NEEDS_CSUM, VirtioNetHdr.GSO_TCPV4, HDR, MSS, 20, 16);
+    VirtioNetHdr.set(
+        superPacket, 0, VirtioNetHdr.F_NEEDS_CSUM, VirtioNetHdr.GSO_TCPV4, HDR, MSS, 20, 16);
     for (int i = 0; i < SEGMENTS; i++) {
       dsts[i] = MemorySegment.ofArray(new byte[16 + 1420 + 32]).asSlice(16);
       segments[i] = MemorySegment.ofArray(new byte[16 + 1420 + 32]);
@@ -93,7 +97,10 @@ public class OffloadBenchmark {
     m.set(BE16, ip + 10, (short) InetChecksum.checksum(InetChecksum.sum(m, ip, 20, 0)));
     m.set(BE16, ip + 36, (short) 0);
     long pseudo = InetChecksum.pseudoV4(m, ip, 6, len - 20);
-    m.set(BE16, ip + 36, (short) InetChecksum.checksum(InetChecksum.sum(m, ip + 20, len - 20, pseudo)));
+    m.set(
+        BE16,
+        ip + 36,
+        (short) InetChecksum.checksum(InetChecksum.sum(m, ip + 20, len - 20, pseudo)));
   }
 
   @Benchmark

@@ -1,9 +1,9 @@
 package io.weft.bench.tun;
 
 import io.weft.netstack.wire.Checksum;
+import io.weft.testing.netns.NetworkNamespace;
 import io.weft.tun.linux.IpRoute2;
 import io.weft.tun.linux.LinuxTun;
-import io.weft.testing.netns.NetworkNamespace;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -13,9 +13,9 @@ import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A {@link LinuxTun} at {@code 10.202.0.1/24} in a network namespace of its own, with IPv6 off
- * (so the kernel sends nothing unasked) and forwarding off (so packets to other addresses are
- * dropped without a reply), plus the packets the benchmarks write.
+ * A {@link LinuxTun} at {@code 10.202.0.1/24} in a network namespace of its own, with IPv6 off (so
+ * the kernel sends nothing unasked) and forwarding off (so packets to other addresses are dropped
+ * without a reply), plus the packets the benchmarks write.
  */
 final class TunInNamespace implements AutoCloseable {
   static final int MTU = 1420;

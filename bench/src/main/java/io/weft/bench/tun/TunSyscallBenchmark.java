@@ -17,9 +17,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One {@code read(2)}/{@code write(2)} on a Linux TUN through each binding, on the same
- * descriptor and the same direct buffer (addresses and segments prepared once, so only the call
- * differs):
+ * One {@code read(2)}/{@code write(2)} on a Linux TUN through each binding, on the same descriptor
+ * and the same direct buffer (addresses and segments prepared once, so only the call differs):
  *
  * <ul>
  *   <li>{@code readEmpty}: a non-blocking read with nothing queued, {@code EAGAIN} and its errno
@@ -66,7 +65,8 @@ public class TunSyscallBenchmark {
     check(JnaDirectLibc.writeOrErrno(fd, droppedAddr, droppedSeg.byteSize()) > 0, "write");
     check(FfmLibc.readCritical(callState, fd, readSeg) == EAGAIN, "dropped packet left no reply");
     check(echoFfmCritical() > 0, "echo reply");
-    check(JnaDirectLibc.readOrErrno(fd, readAddr, readSeg.byteSize()) == EAGAIN, "empty after echo");
+    check(
+        JnaDirectLibc.readOrErrno(fd, readAddr, readSeg.byteSize()) == EAGAIN, "empty after echo");
   }
 
   @TearDown(Level.Trial)

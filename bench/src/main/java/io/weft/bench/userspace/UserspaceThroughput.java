@@ -26,9 +26,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Bulk TCP between two userspace-mode nodes in one JVM: each is a WireGuard {@link Device} whose
  * plaintext side is a {@link NetstackTun}, the two joined by real UDP binds on loopback (no
- * coordination server; the peers are configured directly). Node A writes {@code --bytes} to a
- * TCP connection to node B, which reads and counts them; the figure is goodput from the first
- * write to the last byte read.
+ * coordination server; the peers are configured directly). Node A writes {@code --bytes} to a TCP
+ * connection to node B, which reads and counts them; the figure is goodput from the first write to
+ * the last byte read.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
@@ -36,9 +36,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *     [--bytes=256m] [--runs=3] [--warmups=2] [--bind=plain|batch] [--mtu=1420] [--tcp-buffer=4m]
  * </pre>
  *
- * {@code --warmups=0 --runs=1 --bytes=8m} is what {@code weft quickstart} sees: a cold JVM.
- * {@code --bind=plain} is the JDK {@link UdpBind} (what {@code BackendConfig} uses today);
- * {@code batch} is {@link Binds#defaultBind()} (recvmmsg/sendmmsg on Linux with native access).
+ * {@code --warmups=0 --runs=1 --bytes=8m} is what {@code weft quickstart} sees: a cold JVM. {@code
+ * --bind=plain} is the JDK {@link UdpBind} (what {@code BackendConfig} uses today); {@code batch}
+ * is {@link Binds#defaultBind()} (recvmmsg/sendmmsg on Linux with native access).
  */
 public final class UserspaceThroughput {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -56,14 +56,17 @@ public final class UserspaceThroughput {
 
     Node(int id, int mtu, boolean batchBind, int tcpBuffer) throws IOException {
       v4 = "100.64.0." + id;
-      NetStackConfig config = NetStackConfig.of(
-          InterfaceConfig.of(IpAddress.parse(v4), IpAddress.parse("fd7a:115c:a1e0::" + id)).withMtu(mtu));
+      NetStackConfig config =
+          NetStackConfig.of(
+              InterfaceConfig.of(IpAddress.parse(v4), IpAddress.parse("fd7a:115c:a1e0::" + id))
+                  .withMtu(mtu));
       if (tcpBuffer > 0) {
         config = config.withTcp(config.tcp().withBuffers(tcpBuffer, tcpBuffer));
       }
       tun = new NetstackTun("node" + id, config, NetstackTun.DEFAULT_QUEUE);
       Bind bind = batchBind ? Binds.defaultBind() : new UdpBind();
-      device = new Device(tun, bind, NanoClock.SYSTEM, System.getLogger("bench.userspace.node" + id));
+      device =
+          new Device(tun, bind, NanoClock.SYSTEM, System.getLogger("bench.userspace.node" + id));
       device.setPrivateKey(key);
       device.up();
     }
@@ -93,11 +96,12 @@ public final class UserspaceThroughput {
       } else if (a.startsWith("--runs=")) {
         runs = Integer.parseInt(a.substring(7));
       } else if (a.startsWith("--bind=")) {
-        batch = switch (a.substring(7)) {
-          case "plain" -> false;
-          case "batch" -> true;
-          default -> throw new IllegalArgumentException("--bind=plain|batch");
-        };
+        batch =
+            switch (a.substring(7)) {
+              case "plain" -> false;
+              case "batch" -> true;
+              default -> throw new IllegalArgumentException("--bind=plain|batch");
+            };
       } else if (a.startsWith("--warmups=")) {
         warmups = Integer.parseInt(a.substring(10));
       } else if (a.startsWith("--tcp-buffer=")) {
@@ -108,13 +112,19 @@ public final class UserspaceThroughput {
         throw new IllegalArgumentException("unknown option " + a);
       }
     }
-    try (Node a = new Node(1, mtu, batch, tcpBuffer); Node b = new Node(2, mtu, batch, tcpBuffer)) {
+    try (Node a = new Node(1, mtu, batch, tcpBuffer);
+        Node b = new Node(2, mtu, batch, tcpBuffer)) {
       a.peerWith(b);
       b.peerWith(a);
       // The handshake, then warm-up runs (not reported) so that the JIT has compiled the path.
       a.tun.stack().ping(InetAddress.getByName(b.v4), Duration.ofSeconds(10));
-      System.out.printf(Locale.ROOT, "userspace: %s bind, MTU %d, TCP buffers %s, %d MiB per run, %d cores%n",
-          batch ? "batch" : "plain", mtu, tcpBuffer > 0 ? (tcpBuffer >> 10) + " KiB" : "default", bytes >> 20,
+      System.out.printf(
+          Locale.ROOT,
+          "userspace: %s bind, MTU %d, TCP buffers %s, %d MiB per run, %d cores%n",
+          batch ? "batch" : "plain",
+          mtu,
+          tcpBuffer > 0 ? (tcpBuffer >> 10) + " KiB" : "default",
+          bytes >> 20,
           Runtime.getRuntime().availableProcessors());
       for (int w = 0; w < warmups; w++) {
         transfer(a, b, Math.max(CHUNK, bytes / 2));
@@ -130,13 +140,26 @@ public final class UserspaceThroughput {
         double perCore = bytes * 8.0 / cpu;
         sum += gbit;
         cpuSum += perCore;
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+            Locale.ROOT,
             "run %d: %.3f Gbit/s (%.1f MB/s), %.2f s, CPU %.2f s (%.2f cores busy; %.3f Gbit/s per CPU-second),"
                 + " %d GCs, tun drops a=%d b=%d%n",
-            r + 1, gbit, bytes / (t / 1e3), t / 1e9, cpu / 1e9, (double) cpu / t, perCore, gcCount() - gcBefore,
-            a.tun.dropped(), b.tun.dropped());
+            r + 1,
+            gbit,
+            bytes / (t / 1e3),
+            t / 1e9,
+            cpu / 1e9,
+            (double) cpu / t,
+            perCore,
+            gcCount() - gcBefore,
+            a.tun.dropped(),
+            b.tun.dropped());
       }
-      System.out.printf(Locale.ROOT, "mean: %.3f Gbit/s, %.3f Gbit/s per CPU-second%n", sum / runs, cpuSum / runs);
+      System.out.printf(
+          Locale.ROOT,
+          "mean: %.3f Gbit/s, %.3f Gbit/s per CPU-second%n",
+          sum / runs,
+          cpuSum / runs);
     }
     System.exit(0);
   }
@@ -147,25 +170,30 @@ public final class UserspaceThroughput {
     AtomicLong finished = new AtomicLong();
     AtomicReference<Throwable> failure = new AtomicReference<>();
     try (TcpServer server = b.tun.stack().listenTcp(PORT, 4)) {
-      Thread reader = Thread.ofPlatform().name("bench-reader").start(() -> {
-        try (TcpConnection c = server.accept(Duration.ofSeconds(30))) {
-          ByteBuffer buf = ByteBuffer.allocate(CHUNK);
-          long n = 0;
-          while (n < bytes) {
-            buf.clear();
-            int r = c.readBlocking(buf);
-            if (r < 0) {
-              throw new IOException("end of stream after " + n + " bytes");
-            }
-            n += r;
-          }
-          received.set(n);
-          finished.set(System.nanoTime());
-        } catch (Throwable e) {
-          failure.set(e);
-        }
-      });
-      try (TcpConnection c = a.tun.stack().dialTcp(new InetSocketAddress(b.v4, PORT), Duration.ofSeconds(10))) {
+      Thread reader =
+          Thread.ofPlatform()
+              .name("bench-reader")
+              .start(
+                  () -> {
+                    try (TcpConnection c = server.accept(Duration.ofSeconds(30))) {
+                      ByteBuffer buf = ByteBuffer.allocate(CHUNK);
+                      long n = 0;
+                      while (n < bytes) {
+                        buf.clear();
+                        int r = c.readBlocking(buf);
+                        if (r < 0) {
+                          throw new IOException("end of stream after " + n + " bytes");
+                        }
+                        n += r;
+                      }
+                      received.set(n);
+                      finished.set(System.nanoTime());
+                    } catch (Throwable e) {
+                      failure.set(e);
+                    }
+                  });
+      try (TcpConnection c =
+          a.tun.stack().dialTcp(new InetSocketAddress(b.v4, PORT), Duration.ofSeconds(10))) {
         c.setWriteTimeout(Duration.ofSeconds(60));
         ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
         RANDOM.nextBytes(chunk.array());
@@ -190,8 +218,9 @@ public final class UserspaceThroughput {
 
   /** CPU time of the whole process (all threads, GC included), so loaded-machine runs compare. */
   private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-        .getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static long gcCount() {

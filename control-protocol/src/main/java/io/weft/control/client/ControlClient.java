@@ -97,18 +97,26 @@ public final class ControlClient implements AutoCloseable {
    * As {@link #fetchServerKey(URI)}, validating an {@code https://} server's certificate with
    * {@code tls} ({@link ControlTls#context}; null: the system trust store).
    */
-  public static NoisePublicKey fetchServerKey(URI server, SSLContext tls) throws IOException, InterruptedException {
+  public static NoisePublicKey fetchServerKey(URI server, SSLContext tls)
+      throws IOException, InterruptedException {
     checkScheme(server);
-    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-        .followRedirects(HttpClient.Redirect.NEVER);
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(10))
+            .followRedirects(HttpClient.Redirect.NEVER);
     if (tls != null) {
       b.sslContext(tls); // hostname verification is HttpClient's default for https
     }
     try (HttpClient http = b.build()) {
       HttpResponse<InputStream> r;
       try {
-        r = http.send(HttpRequest.newBuilder(server.resolve(Protocol.KEY_PATH)).timeout(Duration.ofSeconds(10)).GET()
-            .build(), HttpResponse.BodyHandlers.ofInputStream());
+        r =
+            http.send(
+                HttpRequest.newBuilder(server.resolve(Protocol.KEY_PATH))
+                    .timeout(Duration.ofSeconds(10))
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
       } catch (SSLException e) {
         throw ControlTls.refused(server, e);
       }
@@ -117,11 +125,14 @@ public final class ControlClient implements AutoCloseable {
         body = in.readNBytes(MAX_KEY_DOCUMENT + 1);
       }
       if (body.length > MAX_KEY_DOCUMENT) {
-        throw new ControlException(502, "GET " + Protocol.KEY_PATH + ": answer longer than " + MAX_KEY_DOCUMENT + " bytes");
+        throw new ControlException(
+            502,
+            "GET " + Protocol.KEY_PATH + ": answer longer than " + MAX_KEY_DOCUMENT + " bytes");
       }
       String text = new String(body, StandardCharsets.UTF_8);
       if (r.statusCode() != 200) {
-        throw new ControlException(r.statusCode(), "GET " + Protocol.KEY_PATH + ": " + Printable.strip(text));
+        throw new ControlException(
+            r.statusCode(), "GET " + Protocol.KEY_PATH + ": " + Printable.strip(text));
       }
       JsonNode doc;
       try {
@@ -130,8 +141,10 @@ public final class ControlClient implements AutoCloseable {
         throw new ControlException(502, "GET " + Protocol.KEY_PATH + ": not a JSON document");
       }
       if (doc == null || doc.path("protocolVersion").asInt() != Protocol.VERSION) {
-        throw new ControlException(505, "server speaks protocol version "
-            + Printable.strip(doc == null ? "?" : doc.path("protocolVersion").asText()));
+        throw new ControlException(
+            505,
+            "server speaks protocol version "
+                + Printable.strip(doc == null ? "?" : doc.path("protocolVersion").asText()));
       }
       try {
         return NoisePublicKey.fromBase64(doc.path("publicKey").asText());
@@ -142,8 +155,8 @@ public final class ControlClient implements AutoCloseable {
   }
 
   /** Connects with a fresh map. */
-  public static ControlClient connect(URI server, NoisePrivateKey machineKey, NoisePublicKey serverKey)
-      throws IOException {
+  public static ControlClient connect(
+      URI server, NoisePrivateKey machineKey, NoisePublicKey serverKey) throws IOException {
     return connect(server, machineKey, serverKey, new NetMap());
   }
 
@@ -152,7 +165,8 @@ public final class ControlClient implements AutoCloseable {
    * resumes from its version. An {@code https://} server's certificate is checked against the
    * system trust store.
    */
-  public static ControlClient connect(URI server, NoisePrivateKey machineKey, NoisePublicKey serverKey, NetMap map)
+  public static ControlClient connect(
+      URI server, NoisePrivateKey machineKey, NoisePublicKey serverKey, NetMap map)
       throws IOException {
     return connect(server, machineKey, serverKey, map, null);
   }
@@ -165,15 +179,17 @@ public final class ControlClient implements AutoCloseable {
    * @throws ServerHandshakeException when the server does not complete the Noise handshake for
    *     {@code serverKey} (another server, or someone on the path)
    */
-  public static ControlClient connect(URI server, NoisePrivateKey machineKey, NoisePublicKey serverKey, NetMap map,
-      SSLContext tls) throws IOException {
+  public static ControlClient connect(
+      URI server, NoisePrivateKey machineKey, NoisePublicKey serverKey, NetMap map, SSLContext tls)
+      throws IOException {
     boolean https = checkScheme(server);
     String host = server.getHost();
     if (host == null) {
       throw new IllegalArgumentException("no host in " + server);
     }
     int port = server.getPort() >= 0 ? server.getPort() : https ? 443 : 80;
-    NoiseIk noise = NoiseIk.initiator(machineKey, serverKey, Protocol.prologue(), new SecureRandom());
+    NoiseIk noise =
+        NoiseIk.initiator(machineKey, serverKey, Protocol.prologue(), new SecureRandom());
     byte[] initiation = noise.writeInitiation(new byte[0]);
     Socket s = new Socket();
     boolean ok = false;
@@ -186,11 +202,22 @@ public final class ControlClient implements AutoCloseable {
       OutputStream out = new BufferedOutputStream(conn.getOutputStream());
       String authority = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
       String request =
-          "POST " + Protocol.CONTROL_PATH + " HTTP/1.1\r\n"
-              + "Host: " + authority + ":" + port + "\r\n"
-              + "Upgrade: " + Protocol.UPGRADE_TOKEN + "\r\n"
+          "POST "
+              + Protocol.CONTROL_PATH
+              + " HTTP/1.1\r\n"
+              + "Host: "
+              + authority
+              + ":"
+              + port
+              + "\r\n"
+              + "Upgrade: "
+              + Protocol.UPGRADE_TOKEN
+              + "\r\n"
               + "Connection: Upgrade\r\n"
-              + Protocol.HANDSHAKE_HEADER + ": " + Base64.getEncoder().encodeToString(initiation) + "\r\n"
+              + Protocol.HANDSHAKE_HEADER
+              + ": "
+              + Base64.getEncoder().encodeToString(initiation)
+              + "\r\n"
               + "Content-Length: 0\r\n\r\n";
       out.write(request.getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
@@ -204,25 +231,41 @@ public final class ControlClient implements AutoCloseable {
         byte[] body = in.readNBytes((int) Math.min(Math.max(head.contentLength(), 0), 64 * 1024));
         String reason = Printable.strip(new String(body, StandardCharsets.UTF_8));
         if (head.status() == 401) {
-          // The server could not open the initiation sealed to serverKey: it does not hold that key.
-          throw new ServerHandshakeException(401, serverKey, "server refused the Noise handshake for key " + serverKey
-              + " (wrong server key?): " + reason);
+          // The server could not open the initiation sealed to serverKey: it does not hold that
+          // key.
+          throw new ServerHandshakeException(
+              401,
+              serverKey,
+              "server refused the Noise handshake for key "
+                  + serverKey
+                  + " (wrong server key?): "
+                  + reason);
         }
         throw new ControlException(head.status(), reason);
       }
       if (!Protocol.UPGRADE_TOKEN.equalsIgnoreCase(head.upgrade())) {
-        throw new ControlException(502, "server switched to \"" + Printable.strip(String.valueOf(head.upgrade()))
-            + "\", not " + Protocol.UPGRADE_TOKEN);
+        throw new ControlException(
+            502,
+            "server switched to \""
+                + Printable.strip(String.valueOf(head.upgrade()))
+                + "\", not "
+                + Protocol.UPGRADE_TOKEN);
       }
       byte[] response = in.readNBytes(NoiseIk.RESPONSE_OVERHEAD);
       if (response.length != NoiseIk.RESPONSE_OVERHEAD) {
-        throw new ServerHandshakeException(502, serverKey, "connection closed during the Noise handshake");
+        throw new ServerHandshakeException(
+            502, serverKey, "connection closed during the Noise handshake");
       }
       try {
         noise.readResponse(response);
       } catch (HandshakeException e) {
-        throw new ServerHandshakeException(502, serverKey, "server failed the Noise handshake for key " + serverKey
-            + " (wrong server key?): " + e.getMessage());
+        throw new ServerHandshakeException(
+            502,
+            serverKey,
+            "server failed the Noise handshake for key "
+                + serverKey
+                + " (wrong server key?): "
+                + e.getMessage());
       }
       CipherPair ciphers = noise.split();
       s.setSoTimeout(0);
@@ -245,7 +288,8 @@ public final class ControlClient implements AutoCloseable {
     if ("http".equalsIgnoreCase(scheme)) {
       return false;
     }
-    throw new IllegalArgumentException("login server URL must be http:// or https://, not " + server);
+    throw new IllegalArgumentException(
+        "login server URL must be http:// or https://, not " + server);
   }
 
   // ---- requests ----
@@ -256,12 +300,26 @@ public final class ControlClient implements AutoCloseable {
    *
    * @param oldNodeKey the current node key when rotating to {@code nodeKey}, else null
    */
-  public Message.RegisterResult register(NoisePublicKey nodeKey, NoisePublicKey oldNodeKey, NoisePublicKey discoKey,
-      HostInfo hostInfo, String authKey, Duration timeout) throws IOException {
+  public Message.RegisterResult register(
+      NoisePublicKey nodeKey,
+      NoisePublicKey oldNodeKey,
+      NoisePublicKey discoKey,
+      HostInfo hostInfo,
+      String authKey,
+      Duration timeout)
+      throws IOException {
     long id = ids.incrementAndGet();
     Message reply =
-        call(id, new Message.Register(id, nodeKey.toBase64(), oldNodeKey == null ? null : oldNodeKey.toBase64(),
-            discoKey.toBase64(), hostInfo, authKey), timeout);
+        call(
+            id,
+            new Message.Register(
+                id,
+                nodeKey.toBase64(),
+                oldNodeKey == null ? null : oldNodeKey.toBase64(),
+                discoKey.toBase64(),
+                hostInfo,
+                authKey),
+            timeout);
     if (reply instanceof Message.RegisterResult r) {
       return r;
     }
@@ -274,10 +332,14 @@ public final class ControlClient implements AutoCloseable {
   }
 
   /** Sends new endpoints/host info and/or a new disco key (null: unchanged). */
-  public void updateHostInfo(NoisePublicKey discoKey, HostInfo hostInfo, Duration timeout) throws IOException {
+  public void updateHostInfo(NoisePublicKey discoKey, HostInfo hostInfo, Duration timeout)
+      throws IOException {
     long id = ids.incrementAndGet();
     Message reply =
-        call(id, new Message.UpdateHostInfo(id, discoKey == null ? null : discoKey.toBase64(), hostInfo), timeout);
+        call(
+            id,
+            new Message.UpdateHostInfo(id, discoKey == null ? null : discoKey.toBase64(), hostInfo),
+            timeout);
     if (!(reply instanceof Message.Ack)) {
       throw refusal(reply);
     }
@@ -297,11 +359,12 @@ public final class ControlClient implements AutoCloseable {
     long id = ids.incrementAndGet();
     CompletableFuture<Message> f = new CompletableFuture<>();
     pending.put(id, f);
-    f.thenAccept(m -> {
-      if (m instanceof Message.Error e) {
-        closedFuture.complete("map subscription refused: " + e.reason());
-      }
-    });
+    f.thenAccept(
+        m -> {
+          if (m instanceof Message.Error e) {
+            closedFuture.complete("map subscription refused: " + e.reason());
+          }
+        });
     send(new Message.MapSubscribe(id, epoch, version));
   }
 
@@ -347,8 +410,15 @@ public final class ControlClient implements AutoCloseable {
       while (!condition.test(map)) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new TimeoutException("map condition not met within " + timeout + "; map version " + map.version()
-              + ", " + map.peers().size() + " peers" + (closedFuture.isDone() ? ", connection closed: " + closedFuture.join() : ""));
+          throw new TimeoutException(
+              "map condition not met within "
+                  + timeout
+                  + "; map version "
+                  + map.version()
+                  + ", "
+                  + map.peers().size()
+                  + " peers"
+                  + (closedFuture.isDone() ? ", connection closed: " + closedFuture.join() : ""));
         }
         mapChanged.awaitNanos(left);
       }

@@ -22,8 +22,8 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * TLS for {@code https://} login servers: the JDK's {@link SSLSocket} with host name verification
- * ({@code HTTPS} endpoint identification, RFC 2818/6125) against the system trust store or the
- * CA certificates of {@code --ca-file}. The handshake completes before the upgrade request (which
+ * ({@code HTTPS} endpoint identification, RFC 2818/6125) against the system trust store or the CA
+ * certificates of {@code --ca-file}. The handshake completes before the upgrade request (which
  * carries the Noise initiation, and later the pre-auth key) is written.
  */
 public final class ControlTls {
@@ -38,7 +38,8 @@ public final class ControlTls {
       return null;
     }
     try (InputStream in = Files.newInputStream(caFile)) {
-      Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      Collection<? extends Certificate> certs =
+          CertificateFactory.getInstance("X.509").generateCertificates(in);
       if (certs.isEmpty()) {
         throw new IOException("--ca-file " + caFile + ": no certificates in it");
       }
@@ -48,7 +49,8 @@ public final class ControlTls {
       for (Certificate c : certs) {
         ks.setCertificateEntry("ca-" + i++, c);
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(ks);
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(null, tmf.getTrustManagers(), null);
@@ -84,8 +86,13 @@ public final class ControlTls {
   }
 
   static ControlException refused(URI server, SSLException e) {
-    return new ControlException(495, "TLS: cannot verify " + server.getHost() + " (" + e.getMessage()
-        + "); nothing was sent. Use --ca-file for a private CA.");
+    return new ControlException(
+        495,
+        "TLS: cannot verify "
+            + server.getHost()
+            + " ("
+            + e.getMessage()
+            + "); nothing was sent. Use --ca-file for a private CA.");
   }
 
   private static boolean isLiteral(String host) {

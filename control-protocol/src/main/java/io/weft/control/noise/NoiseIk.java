@@ -10,8 +10,8 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 
 /**
- * One {@code Noise_IK_25519_ChaChaPoly_BLAKE2s} handshake (Noise rev. 34 §5.2 SymmetricState,
- * §5.3 HandshakeState, §7.5 IK):
+ * One {@code Noise_IK_25519_ChaChaPoly_BLAKE2s} handshake (Noise rev. 34 §5.2 SymmetricState, §5.3
+ * HandshakeState, §7.5 IK):
  *
  * <pre>
  *   IK:
@@ -27,8 +27,10 @@ import java.util.Arrays;
 public final class NoiseIk {
   /** The Noise protocol name, hashed into the initial chaining key (it is longer than HASHLEN). */
   public static final String PROTOCOL_NAME = "Noise_IK_25519_ChaChaPoly_BLAKE2s";
+
   /** Size of the initiation without payload: e (32) + encrypted s (32 + 16) + payload tag (16). */
   public static final int INITIATION_OVERHEAD = 32 + 48 + 16;
+
   /** Size of the response without payload: e (32) + payload tag (16). */
   public static final int RESPONSE_OVERHEAD = 32 + 16;
 
@@ -47,7 +49,12 @@ public final class NoiseIk {
   private final Kdf kdf = new Kdf();
   private int step;
 
-  private NoiseIk(boolean initiator, NoisePrivateKey s, NoisePublicKey rs, byte[] prologue, SecureRandom random) {
+  private NoiseIk(
+      boolean initiator,
+      NoisePrivateKey s,
+      NoisePublicKey rs,
+      byte[] prologue,
+      SecureRandom random) {
     this.initiator = initiator;
     this.s = s;
     this.rs = rs;

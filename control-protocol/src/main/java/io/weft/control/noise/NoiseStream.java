@@ -24,6 +24,7 @@ import java.io.OutputStream;
 public final class NoiseStream implements AutoCloseable {
   /** Noise's maximum message size (§3). */
   public static final int MAX_RECORD = 65535;
+
   /** Most plaintext bytes in one record. */
   public static final int MAX_PLAINTEXT = MAX_RECORD - 16;
 

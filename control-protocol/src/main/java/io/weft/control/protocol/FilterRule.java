@@ -51,7 +51,8 @@ public record FilterRule(
 
   /** {@code tailcfg.NetPortRange} (tailcfg.go:1553): a destination address form and its ports. */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record NetPortRange(@JsonProperty("IP") String ip, @JsonProperty("Ports") PortRange ports) {
+  public record NetPortRange(
+      @JsonProperty("IP") String ip, @JsonProperty("Ports") PortRange ports) {
     public NetPortRange {
       ports = ports == null ? PortRange.ANY : ports;
     }

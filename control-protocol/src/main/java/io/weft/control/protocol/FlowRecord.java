@@ -4,10 +4,10 @@ import java.io.IOException;
 
 /**
  * One flow-log record (issue 18): what one node saw of one flow, metadata only (never payload
- * bytes). A flow is named by the node that started it ({@code src}) and the one it reached
- * ({@code dst}); both ends write records of the same flow, which {@code weft control logs verify}
- * pairs. Counters are cumulative from {@link #start}: an interim record ({@code reason}
- * "interim") is followed by a later one with larger counters, the last one ends the flow.
+ * bytes). A flow is named by the node that started it ({@code src}) and the one it reached ({@code
+ * dst}); both ends write records of the same flow, which {@code weft control logs verify} pairs.
+ * Counters are cumulative from {@link #start}: an interim record ({@code reason} "interim") is
+ * followed by a later one with larger counters, the last one ends the flow.
  *
  * @param node the node that wrote the record (the observer)
  * @param seq the observer's record sequence number: 1, 2, 3 ... without gaps
@@ -59,8 +59,29 @@ public record FlowRecord(
 
   /** The same record with sequence number {@code n}. */
   public FlowRecord withSeq(long n) {
-    return new FlowRecord(node, n, proto, src, sport, dst, dport, srcNode, srcKey, srcUser, dstNode, dstKey,
-        dstUser, start, end, fwdPackets, fwdBytes, revPackets, revBytes, verdict, rule, reason);
+    return new FlowRecord(
+        node,
+        n,
+        proto,
+        src,
+        sport,
+        dst,
+        dport,
+        srcNode,
+        srcKey,
+        srcUser,
+        dstNode,
+        dstKey,
+        dstUser,
+        start,
+        end,
+        fwdPackets,
+        fwdBytes,
+        revPackets,
+        revBytes,
+        verdict,
+        rule,
+        reason);
   }
 
   /** One JSON line (without the newline). */

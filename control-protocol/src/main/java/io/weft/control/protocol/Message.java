@@ -6,8 +6,8 @@ import io.weft.wg.conn.RelayMap;
 import java.util.List;
 
 /**
- * Every message of the protocol; the JSON {@code "type"} names the record. Requests carry an
- * {@code id} that their reply ({@link Ack}, {@link Error}, {@link RegisterResult}) echoes.
+ * Every message of the protocol; the JSON {@code "type"} names the record. Requests carry an {@code
+ * id} that their reply ({@link Ack}, {@link Error}, {@link RegisterResult}) echoes.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -35,7 +35,13 @@ public sealed interface Message {
    * @param oldNodeKey the key being rotated away from, or null
    * @param authKey a pre-auth key, or null for interactive login
    */
-  record Register(long id, String nodeKey, String oldNodeKey, String discoKey, HostInfo hostInfo, String authKey)
+  record Register(
+      long id,
+      String nodeKey,
+      String oldNodeKey,
+      String discoKey,
+      HostInfo hostInfo,
+      String authKey)
       implements Message {}
 
   /** New host information and/or disco key (null: unchanged). */
@@ -106,13 +112,20 @@ public sealed interface Message {
     }
 
     /** A full map without a relay map (from a server that predates relay maps: no relays). */
-    public FullMap(long seq, String epoch, long version, String domain, Node self, List<Node> peers,
+    public FullMap(
+        long seq,
+        String epoch,
+        long version,
+        String domain,
+        Node self,
+        List<Node> peers,
         List<FilterRule> packetFilter) {
       this(seq, epoch, version, domain, self, peers, packetFilter, null);
     }
 
     /** A full map without a packet filter (from a server that predates filters). */
-    public FullMap(long seq, String epoch, long version, String domain, Node self, List<Node> peers) {
+    public FullMap(
+        long seq, String epoch, long version, String domain, Node self, List<Node> peers) {
       this(seq, epoch, version, domain, self, peers, null);
     }
   }
@@ -132,8 +145,14 @@ public sealed interface Message {
       RelayMap relayMap)
       implements MapMessage {
     /** A delta that leaves the relay map unchanged. */
-    public MapDelta(long seq, long version, Node self, List<Node> peersAdded,
-        List<Long> peersRemoved, List<PeerPatch> peersChanged, List<FilterRule> packetFilter) {
+    public MapDelta(
+        long seq,
+        long version,
+        Node self,
+        List<Node> peersAdded,
+        List<Long> peersRemoved,
+        List<PeerPatch> peersChanged,
+        List<FilterRule> packetFilter) {
       this(seq, version, self, peersAdded, peersRemoved, peersChanged, packetFilter, null);
     }
 

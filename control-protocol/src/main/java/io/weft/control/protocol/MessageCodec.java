@@ -11,14 +11,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * Frames messages as a 4-byte big-endian length then UTF-8 JSON. Unknown JSON fields are ignored
- * so that a newer peer's additions do not break an older one; an unknown {@code type} is an error.
+ * Frames messages as a 4-byte big-endian length then UTF-8 JSON. Unknown JSON fields are ignored so
+ * that a newer peer's additions do not break an older one; an unknown {@code type} is an error.
  */
 public final class MessageCodec {
   /** The shared mapper: nulls omitted, unknown properties ignored. */
   public static final ObjectMapper JSON =
       JsonMapper.builder()
-          .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
+          .defaultPropertyInclusion(
+              JsonInclude.Value.construct(
+                  JsonInclude.Include.NON_NULL, JsonInclude.Include.NON_NULL))
           .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
           .build();
 
@@ -59,10 +61,21 @@ public final class MessageCodec {
   public static void write(OutputStream out, Message m) throws IOException {
     byte[] json = encode(m);
     if (json.length > Protocol.MAX_MESSAGE_BYTES) {
-      throw new IOException("a " + m.getClass().getSimpleName() + " of " + json.length
-          + " bytes exceeds the frame limit of " + Protocol.MAX_MESSAGE_BYTES);
+      throw new IOException(
+          "a "
+              + m.getClass().getSimpleName()
+              + " of "
+              + json.length
+              + " bytes exceeds the frame limit of "
+              + Protocol.MAX_MESSAGE_BYTES);
     }
-    out.write(new byte[] {(byte) (json.length >>> 24), (byte) (json.length >>> 16), (byte) (json.length >>> 8), (byte) json.length});
+    out.write(
+        new byte[] {
+          (byte) (json.length >>> 24),
+          (byte) (json.length >>> 16),
+          (byte) (json.length >>> 8),
+          (byte) json.length
+        });
     out.write(json);
   }
 
@@ -79,9 +92,14 @@ public final class MessageCodec {
     if (header.length < 4) {
       throw new EOFException("truncated frame header");
     }
-    int len = ((header[0] & 0xff) << 24) | ((header[1] & 0xff) << 16) | ((header[2] & 0xff) << 8) | (header[3] & 0xff);
+    int len =
+        ((header[0] & 0xff) << 24)
+            | ((header[1] & 0xff) << 16)
+            | ((header[2] & 0xff) << 8)
+            | (header[3] & 0xff);
     if (len < 0 || len > Protocol.MAX_MESSAGE_BYTES) {
-      throw new IOException("message of " + Integer.toUnsignedString(len) + " bytes exceeds the limit");
+      throw new IOException(
+          "message of " + Integer.toUnsignedString(len) + " bytes exceeds the limit");
     }
     byte[] json = in.readNBytes(len);
     if (json.length != len) {

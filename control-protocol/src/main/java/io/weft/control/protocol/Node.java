@@ -112,7 +112,9 @@ public record Node(
     return List.copyOf(out);
   }
 
-  /** The host parts of {@code prefixes} ({@code address/bits} or a bare address), malformed skipped. */
+  /**
+   * The host parts of {@code prefixes} ({@code address/bits} or a bare address), malformed skipped.
+   */
   public static List<InetAddress> hostsOf(List<String> prefixes) {
     List<InetAddress> out = new ArrayList<>(prefixes.size());
     for (String p : prefixes) {

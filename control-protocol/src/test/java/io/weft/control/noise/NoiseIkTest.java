@@ -108,7 +108,8 @@ class NoiseIkTest {
   void shouldCarryAStreamAcrossRecordsAndRejectATamperedOrReplayedRecord() throws IOException {
     Pair p = handshake(new byte[0]);
     ByteArrayOutputStream wire = new ByteArrayOutputStream();
-    NoiseStream sender = new NoiseStream(p.initiator(), new ByteArrayInputStream(new byte[0]), wire);
+    NoiseStream sender =
+        new NoiseStream(p.initiator(), new ByteArrayInputStream(new byte[0]), wire);
     byte[] big = new byte[200_000];
     RANDOM.nextBytes(big);
     sender.out().write(big);
@@ -116,9 +117,12 @@ class NoiseIkTest {
     sender.out().write("tail".getBytes(StandardCharsets.US_ASCII));
     sender.out().flush();
     byte[] bytes = wire.toByteArray();
-    NoiseStream receiver = new NoiseStream(p.responder(), new ByteArrayInputStream(bytes), new ByteArrayOutputStream());
+    NoiseStream receiver =
+        new NoiseStream(
+            p.responder(), new ByteArrayInputStream(bytes), new ByteArrayOutputStream());
     assertThat(receiver.in().readNBytes(big.length)).isEqualTo(big);
-    assertThat(new String(receiver.in().readNBytes(4), StandardCharsets.US_ASCII)).isEqualTo("tail");
+    assertThat(new String(receiver.in().readNBytes(4), StandardCharsets.US_ASCII))
+        .isEqualTo("tail");
 
     Pair q = handshake(new byte[0]);
     ByteArrayOutputStream w2 = new ByteArrayOutputStream();
@@ -129,8 +133,12 @@ class NoiseIkTest {
     byte[] twice = new byte[rec.length * 2];
     System.arraycopy(rec, 0, twice, 0, rec.length);
     System.arraycopy(rec, 0, twice, rec.length, rec.length);
-    NoiseStream r2 = new NoiseStream(q.responder(), new ByteArrayInputStream(twice), new ByteArrayOutputStream());
+    NoiseStream r2 =
+        new NoiseStream(
+            q.responder(), new ByteArrayInputStream(twice), new ByteArrayOutputStream());
     assertThat(r2.in().readNBytes(3)).containsExactly(1, 2, 3);
-    assertThatThrownBy(() -> r2.in().read()).isInstanceOf(IOException.class).hasMessageContaining("authenticate");
+    assertThatThrownBy(() -> r2.in().read())
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("authenticate");
   }
 }

@@ -18,31 +18,100 @@ import org.junit.jupiter.api.Test;
 class MessageCodecFuzzTest {
   static final long SEED = Long.getLong("fuzz.seed", System.nanoTime());
   static final int ROUNDS = 10_000;
-  static final String[] TYPES = {"register", "hostinfo", "map-subscribe", "logout", "register-result",
-    "login-complete", "ack", "error", "map-full", "map-delta", "keepalive", "goodbye", "nope", ""};
-  static final String[] FIELDS = {"type", "id", "nodeKey", "oldNodeKey", "discoKey", "hostInfo", "authKey",
-    "hostname", "os", "endpoints", "epoch", "sinceVersion", "status", "loginUrl", "self", "reason", "code",
-    "seq", "version", "domain", "peers", "peersAdded", "peersRemoved", "peersChanged", "addresses", "tags",
-    "online", "lastSeen", "keyExpiry", "expired", "approved", "name", "user", "machineKey"};
+  static final String[] TYPES = {
+    "register",
+    "hostinfo",
+    "map-subscribe",
+    "logout",
+    "register-result",
+    "login-complete",
+    "ack",
+    "error",
+    "map-full",
+    "map-delta",
+    "keepalive",
+    "goodbye",
+    "nope",
+    ""
+  };
+  static final String[] FIELDS = {
+    "type",
+    "id",
+    "nodeKey",
+    "oldNodeKey",
+    "discoKey",
+    "hostInfo",
+    "authKey",
+    "hostname",
+    "os",
+    "endpoints",
+    "epoch",
+    "sinceVersion",
+    "status",
+    "loginUrl",
+    "self",
+    "reason",
+    "code",
+    "seq",
+    "version",
+    "domain",
+    "peers",
+    "peersAdded",
+    "peersRemoved",
+    "peersChanged",
+    "addresses",
+    "tags",
+    "online",
+    "lastSeen",
+    "keyExpiry",
+    "expired",
+    "approved",
+    "name",
+    "user",
+    "machineKey"
+  };
 
   static List<byte[]> samples() throws IOException {
     HostInfo h = new HostInfo("host", "linux", List.of("192.0.2.1:1", "[2001:db8::1]:2"));
-    Node n = new Node(7, "n", "h", "u", "k", "d", "m", List.of("100.64.0.1/32"), List.of("192.0.2.1:1"), true, 1, 2,
-        false, true, List.of("tag:a"));
-    List<Message> ms = List.of(
-        new Message.Register(1, "nk", null, "dk", h, "weft-auth-x"),
-        new Message.UpdateHostInfo(2, "dk", h),
-        new Message.MapSubscribe(3, "e", 4),
-        new Message.Logout(4),
-        new Message.RegisterResult(5, RegisterStatus.AUTHORIZED, null, n, null),
-        new Message.LoginComplete(n),
-        new Message.Ack(6),
-        new Message.Error(7, 400, "bad"),
-        new Message.FullMap(1, "e", 2, "dom", n, List.of(n)),
-        new Message.MapDelta(2, 3, n, List.of(n), List.of(1L), List.of(new PeerPatch(7, null, null,
-            List.of("192.0.2.1:2"), true, 5L, null, null, null, null))),
-        new Message.KeepAlive(3, 4),
-        new Message.Goodbye("bye"));
+    Node n =
+        new Node(
+            7,
+            "n",
+            "h",
+            "u",
+            "k",
+            "d",
+            "m",
+            List.of("100.64.0.1/32"),
+            List.of("192.0.2.1:1"),
+            true,
+            1,
+            2,
+            false,
+            true,
+            List.of("tag:a"));
+    List<Message> ms =
+        List.of(
+            new Message.Register(1, "nk", null, "dk", h, "weft-auth-x"),
+            new Message.UpdateHostInfo(2, "dk", h),
+            new Message.MapSubscribe(3, "e", 4),
+            new Message.Logout(4),
+            new Message.RegisterResult(5, RegisterStatus.AUTHORIZED, null, n, null),
+            new Message.LoginComplete(n),
+            new Message.Ack(6),
+            new Message.Error(7, 400, "bad"),
+            new Message.FullMap(1, "e", 2, "dom", n, List.of(n)),
+            new Message.MapDelta(
+                2,
+                3,
+                n,
+                List.of(n),
+                List.of(1L),
+                List.of(
+                    new PeerPatch(
+                        7, null, null, List.of("192.0.2.1:2"), true, 5L, null, null, null, null))),
+            new Message.KeepAlive(3, 4),
+            new Message.Goodbye("bye"));
     List<byte[]> out = new ArrayList<>();
     for (Message m : ms) {
       out.add(MessageCodec.encode(m));
@@ -57,8 +126,16 @@ class MessageCodecFuzzTest {
     } catch (IOException expected) {
       assertThat(expected.getMessage()).isNotNull();
     } catch (Throwable t) {
-      throw new AssertionError("seed " + seed + " round " + round + ": " + t + " escaped for input "
-          + new String(input, 0, Math.min(input.length, 400), StandardCharsets.ISO_8859_1), t);
+      throw new AssertionError(
+          "seed "
+              + seed
+              + " round "
+              + round
+              + ": "
+              + t
+              + " escaped for input "
+              + new String(input, 0, Math.min(input.length, 400), StandardCharsets.ISO_8859_1),
+          t);
     }
   }
 
@@ -91,11 +168,26 @@ class MessageCodecFuzzTest {
 
   @Test
   void shouldRefuseDeepNestingAndHugeNumbers() {
-    decodeOrRefuse(("{\"type\":\"register\",\"hostInfo\":" + "[".repeat(100_000)).getBytes(StandardCharsets.UTF_8), 0, 0);
-    decodeOrRefuse(("{\"type\":\"ack\",\"id\":" + "9".repeat(100_000) + "}").getBytes(StandardCharsets.UTF_8), 0, 1);
-    decodeOrRefuse("{\"type\":\"hostinfo\",\"hostInfo\":{\"endpoints\":[null]}}".getBytes(StandardCharsets.UTF_8), 0, 2);
-    decodeOrRefuse("{\"type\":\"map-full\",\"peers\":[null]}".getBytes(StandardCharsets.UTF_8), 0, 3);
-    decodeOrRefuse("{\"type\":\"register-result\",\"status\":\"NOPE\"}".getBytes(StandardCharsets.UTF_8), 0, 4);
+    decodeOrRefuse(
+        ("{\"type\":\"register\",\"hostInfo\":" + "[".repeat(100_000))
+            .getBytes(StandardCharsets.UTF_8),
+        0,
+        0);
+    decodeOrRefuse(
+        ("{\"type\":\"ack\",\"id\":" + "9".repeat(100_000) + "}").getBytes(StandardCharsets.UTF_8),
+        0,
+        1);
+    decodeOrRefuse(
+        "{\"type\":\"hostinfo\",\"hostInfo\":{\"endpoints\":[null]}}"
+            .getBytes(StandardCharsets.UTF_8),
+        0,
+        2);
+    decodeOrRefuse(
+        "{\"type\":\"map-full\",\"peers\":[null]}".getBytes(StandardCharsets.UTF_8), 0, 3);
+    decodeOrRefuse(
+        "{\"type\":\"register-result\",\"status\":\"NOPE\"}".getBytes(StandardCharsets.UTF_8),
+        0,
+        4);
   }
 
   @Test
@@ -119,7 +211,8 @@ class MessageCodecFuzzTest {
     var out = new java.io.ByteArrayOutputStream();
     Message big = new Message.Goodbye("x".repeat(Protocol.MAX_MESSAGE_BYTES));
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> MessageCodec.write(out, big))
-        .isInstanceOf(IOException.class).hasMessageContaining("frame limit");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("frame limit");
     assertThat(out.size()).isZero();
   }
 
@@ -130,14 +223,43 @@ class MessageCodecFuzzTest {
     for (int e = 0; e < edits; e++) {
       int at = s.isEmpty() ? 0 : r.nextInt(s.length());
       switch (r.nextInt(7)) {
-        case 0 -> s = s.substring(0, at) + (char) r.nextInt(256) + s.substring(Math.min(s.length(), at + 1));
+        case 0 ->
+            s =
+                s.substring(0, at)
+                    + (char) r.nextInt(256)
+                    + s.substring(Math.min(s.length(), at + 1));
         case 1 -> s = s.substring(0, at);
         case 2 -> s = s.substring(0, at) + s.substring(Math.min(s.length(), at + 1 + r.nextInt(8)));
-        case 3 -> s = s.substring(0, at) + pick(r, "null", "[]", "{}", "\"\"", "-1", "1e999", "true", "\"\\u0000\"",
-            "[null]", "9223372036854775808", "\"x\"", ",", ":", "\"type\":\"ack\"") + s.substring(at);
+        case 3 ->
+            s =
+                s.substring(0, at)
+                    + pick(
+                        r,
+                        "null",
+                        "[]",
+                        "{}",
+                        "\"\"",
+                        "-1",
+                        "1e999",
+                        "true",
+                        "\"\\u0000\"",
+                        "[null]",
+                        "9223372036854775808",
+                        "\"x\"",
+                        ",",
+                        ":",
+                        "\"type\":\"ack\"")
+                    + s.substring(at);
         case 4 -> s = s.replaceFirst("\"type\":\"[a-z-]*\"", "\"type\":\"" + pick(r, TYPES) + "\"");
-        case 5 -> s = s.replaceFirst(":\"[^\"]*\"", ":" + pick(r, "null", "1", "[]", "{}", "[\"a\",null]"));
-        default -> s = s.replaceFirst(":\\[[^\\]]*\\]", ":" + pick(r, "null", "\"s\"", "[1,2]", "[[]]", "[null]", "{}"));
+        case 5 ->
+            s =
+                s.replaceFirst(
+                    ":\"[^\"]*\"", ":" + pick(r, "null", "1", "[]", "{}", "[\"a\",null]"));
+        default ->
+            s =
+                s.replaceFirst(
+                    ":\\[[^\\]]*\\]",
+                    ":" + pick(r, "null", "\"s\"", "[1,2]", "[[]]", "[null]", "{}"));
       }
     }
     return s.getBytes(StandardCharsets.ISO_8859_1);
@@ -169,9 +291,25 @@ class MessageCodecFuzzTest {
   static void randomValue(StringBuilder b, Random r, int depth) {
     switch (depth > 4 ? r.nextInt(4) : r.nextInt(7)) {
       case 0 -> b.append(pick(r, "null", "true", "false"));
-      case 1 -> b.append(r.nextInt(3) == 0 ? Long.toString(r.nextLong()) : Integer.toString(r.nextInt(1000) - 500));
-      case 2 -> b.append('"').append(pick(r, "", "x", "AUTHORIZED", "REJECTED", "NEEDS_LOGIN", "192.0.2.1:1",
-          "\\u0000", "\\ud800")).append('"');
+      case 1 ->
+          b.append(
+              r.nextInt(3) == 0
+                  ? Long.toString(r.nextLong())
+                  : Integer.toString(r.nextInt(1000) - 500));
+      case 2 ->
+          b.append('"')
+              .append(
+                  pick(
+                      r,
+                      "",
+                      "x",
+                      "AUTHORIZED",
+                      "REJECTED",
+                      "NEEDS_LOGIN",
+                      "192.0.2.1:1",
+                      "\\u0000",
+                      "\\ud800"))
+              .append('"');
       case 3 -> b.append(pick(r, "1.5", "-0", "1e308", "1e999"));
       case 4 -> randomObject(b, r, depth, false);
       default -> {

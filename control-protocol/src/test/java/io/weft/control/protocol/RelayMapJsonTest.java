@@ -9,12 +9,16 @@ import org.junit.jupiter.api.Test;
 
 /** The relay map travels in full maps in Tailscale's DERPMap JSON shape. */
 class RelayMapJsonTest {
-  static final RelayMap MAP = new RelayMap(List.of(new RelayMap.Region(900, "weft", List.of(
-      new RelayMap.Relay("900a", "127.0.0.1", 3340, 3478)))));
+  static final RelayMap MAP =
+      new RelayMap(
+          List.of(
+              new RelayMap.Region(
+                  900, "weft", List.of(new RelayMap.Relay("900a", "127.0.0.1", 3340, 3478)))));
 
   @Test
   void shouldWriteTailscaleFieldNamesInTheFullMap() throws Exception {
-    byte[] wire = MessageCodec.encode(new Message.FullMap(1, "e", 2, "d", null, List.of(), null, MAP));
+    byte[] wire =
+        MessageCodec.encode(new Message.FullMap(1, "e", 2, "d", null, List.of(), null, MAP));
     JsonNode m = MessageCodec.JSON.readTree(wire).get("relayMap");
     JsonNode region = m.get("Regions").get("900");
     assertThat(region.get("RegionID").asInt()).isEqualTo(900);
@@ -40,11 +44,14 @@ class RelayMapJsonTest {
 
   @Test
   void shouldReadGoDefaultsOfADerpMap() throws Exception {
-    RelayMap m = MessageCodec.JSON.readValue("""
+    RelayMap m =
+        MessageCodec.JSON.readValue(
+            """
         {"Regions":{"1":{"RegionID":1,"RegionCode":"r1","RegionName":"One","Nodes":[
           {"Name":"1a","RegionID":1,"HostName":"derp.example"},
           {"Name":"1b","RegionID":1,"HostName":"derp2.example","STUNPort":-1,"DERPPort":8443}]}},
-         "omitDefaultRegions":true}""", RelayMap.class);
+         "omitDefaultRegions":true}""",
+            RelayMap.class);
     RelayMap.Region r = m.regions().getFirst();
     assertThat(r.id()).isEqualTo(1);
     assertThat(r.name()).isEqualTo("One");
@@ -57,8 +64,10 @@ class RelayMapJsonTest {
   @Test
   void shouldDecodeAFullMapWithoutRelayMapAsNoRelays() throws Exception {
     NetMap nm = new NetMap();
-    nm.apply((Message.MapMessage) MessageCodec.decode(
-        MessageCodec.encode(new Message.FullMap(1, "e", 2, "d", null, List.of()))));
+    nm.apply(
+        (Message.MapMessage)
+            MessageCodec.decode(
+                MessageCodec.encode(new Message.FullMap(1, "e", 2, "d", null, List.of()))));
     assertThat(nm.relayMap()).isEqualTo(RelayMap.EMPTY);
   }
 }

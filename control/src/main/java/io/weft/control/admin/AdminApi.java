@@ -52,8 +52,10 @@ public final class AdminApi {
   public static final int MAX_TAGS = 16;
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern NODE_ACTION = Pattern.compile("/admin/v1/nodes/(\\d{1,18})(?:/(approve|expire|rename))?");
-  private static final Pattern KEY_REVOKE = Pattern.compile("/admin/v1/preauthkeys/(\\d{1,18})/revoke");
+  private static final Pattern NODE_ACTION =
+      Pattern.compile("/admin/v1/nodes/(\\d{1,18})(?:/(approve|expire|rename))?");
+  private static final Pattern KEY_REVOKE =
+      Pattern.compile("/admin/v1/preauthkeys/(\\d{1,18})/revoke");
   private static final Pattern TAG = Pattern.compile("tag:[a-z0-9][a-z0-9-]{0,62}");
 
   private final Database db;
@@ -63,8 +65,11 @@ public final class AdminApi {
   private final SecureRandom random;
   private final PolicyAdmin policyAdmin;
 
-  /** @param adminToken the bearer token, or null to refuse every HTTP request */
-  public AdminApi(Database db, NodeRegistry registry, String adminToken, Clock clock, SecureRandom random) {
+  /**
+   * @param adminToken the bearer token, or null to refuse every HTTP request
+   */
+  public AdminApi(
+      Database db, NodeRegistry registry, String adminToken, Clock clock, SecureRandom random) {
     this.db = db;
     this.registry = registry;
     this.token = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
@@ -86,11 +91,18 @@ public final class AdminApi {
    *
    * @param user login name of the owning user (created if missing), or null for a domain key
    */
-  public CreatedKey createPreAuthKey(String domain, String user, boolean reusable, boolean ephemeral,
-      boolean preApproved, List<String> tags, Duration lifetime) {
+  public CreatedKey createPreAuthKey(
+      String domain,
+      String user,
+      boolean reusable,
+      boolean ephemeral,
+      boolean preApproved,
+      List<String> tags,
+      Duration lifetime) {
     for (String t : tags) {
       if (!TAG.matcher(t).matches()) {
-        throw new IllegalArgumentException("tag must look like tag:name (lower case, digits, '-'): " + t);
+        throw new IllegalArgumentException(
+            "tag must look like tag:name (lower case, digits, '-'): " + t);
       }
     }
     if (tags.size() > MAX_TAGS) {
@@ -100,9 +112,13 @@ public final class AdminApi {
     random.nextBytes(publicId);
     byte[] raw = new byte[24];
     random.nextBytes(raw);
-    // The public id is drawn apart from the secret part: the stored, listed prefix reveals none of it.
-    String secret = "weft-auth-" + java.util.HexFormat.of().formatHex(publicId) + "."
-        + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+    // The public id is drawn apart from the secret part: the stored, listed prefix reveals none of
+    // it.
+    String secret =
+        "weft-auth-"
+            + java.util.HexFormat.of().formatHex(publicId)
+            + "."
+            + Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
     long now = clock.millis();
     PreAuthKeyRecord k =
         db.inTransaction(
@@ -111,10 +127,21 @@ public final class AdminApi {
               Long userId = null;
               if (user != null) {
                 Optional<UserRecord> u = Users.byLogin(c, d.id(), user);
-                userId = (u.isPresent() ? u.get() : Users.create(c, d.id(), user, user, null, null, now)).id();
+                userId =
+                    (u.isPresent() ? u.get() : Users.create(c, d.id(), user, user, null, null, now))
+                        .id();
               }
-              return PreAuthKeys.create(c, d.id(), userId, secret, reusable, ephemeral, preApproved, tags,
-                  now + lifetime.toMillis(), now);
+              return PreAuthKeys.create(
+                  c,
+                  d.id(),
+                  userId,
+                  secret,
+                  reusable,
+                  ephemeral,
+                  preApproved,
+                  tags,
+                  now + lifetime.toMillis(),
+                  now);
             });
     return new CreatedKey(k, secret);
   }
@@ -164,7 +191,9 @@ public final class AdminApi {
         return methodNotAllowed("GET, POST");
       }
       case "/admin/v1/users" -> {
-        return method.equals("GET") ? HttpResponse.json(200, db.inTransaction(Users::all)) : methodNotAllowed("GET");
+        return method.equals("GET")
+            ? HttpResponse.json(200, db.inTransaction(Users::all))
+            : methodNotAllowed("GET");
       }
       case "/admin/v1/nodes" -> {
         if (!method.equals("GET")) {
@@ -195,12 +224,22 @@ public final class AdminApi {
               tags.add(e.asText());
             }
           }
-          long seconds = b.has("expiresInSeconds") ? b.get("expiresInSeconds").asLong(-1) : DEFAULT_KEY_LIFETIME.toSeconds();
+          long seconds =
+              b.has("expiresInSeconds")
+                  ? b.get("expiresInSeconds").asLong(-1)
+                  : DEFAULT_KEY_LIFETIME.toSeconds();
           if (seconds <= 0 || seconds > Duration.ofDays(3650).toSeconds()) {
             throw new BadInput("expiresInSeconds must be between 1 and 3650 days' worth");
           }
-          CreatedKey k = createPreAuthKey(text(b, "domain", true), text(b, "user", false), flag(b, "reusable"),
-              flag(b, "ephemeral"), flag(b, "preApproved"), tags, Duration.ofSeconds(seconds));
+          CreatedKey k =
+              createPreAuthKey(
+                  text(b, "domain", true),
+                  text(b, "user", false),
+                  flag(b, "reusable"),
+                  flag(b, "ephemeral"),
+                  flag(b, "preApproved"),
+                  tags,
+                  Duration.ofSeconds(seconds));
           Map<String, Object> out = new LinkedHashMap<>();
           out.put("id", k.key().id());
           out.put("key", k.secret());
@@ -240,7 +279,8 @@ public final class AdminApi {
             default -> {
               String name = text(body(req), "name", true);
               if (!name.matches("[a-z0-9][a-z0-9-]{0,62}")) {
-                throw new BadInput("name must be a DNS label: lower case letters, digits and '-', at most 63");
+                throw new BadInput(
+                    "name must be a DNS label: lower case letters, digits and '-', at most 63");
               }
               yield registry.rename(id, name);
             }
@@ -304,7 +344,8 @@ public final class AdminApi {
       return null;
     }
     if (!v.isTextual() || v.asText().isBlank() || v.asText().length() > 255) {
-      throw new BadInput("field '" + field + "' must be a non-empty string of at most 255 characters");
+      throw new BadInput(
+          "field '" + field + "' must be a non-empty string of at most 255 characters");
     }
     return v.asText();
   }

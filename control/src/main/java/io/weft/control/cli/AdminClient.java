@@ -22,8 +22,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * A client of the admin API ({@code /admin/v1}) of a running server. Every failure becomes a
- * {@link Failure} with the reason to show and the exit code to return.
+ * A client of the admin API ({@code /admin/v1}) of a running server. Every failure becomes a {@link
+ * Failure} with the reason to show and the exit code to return.
  */
 final class AdminClient {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -65,13 +65,16 @@ final class AdminClient {
       if (i == 0) {
         throw new Failure(ControlCli.EXIT_USAGE, "no certificate in " + caFile);
       }
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       tmf.init(store);
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(null, tmf.getTrustManagers(), null);
       return ctx;
     } catch (IOException | GeneralSecurityException e) {
-      throw new Failure(ControlCli.EXIT_USAGE, "cannot read the CA certificates in " + caFile + ": " + e.getMessage());
+      throw new Failure(
+          ControlCli.EXIT_USAGE,
+          "cannot read the CA certificates in " + caFile + ": " + e.getMessage());
     }
   }
 
@@ -106,20 +109,36 @@ final class AdminClient {
             .method(method, publisher)
             .build();
     HttpResponse<String> r;
-    HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT);
+    HttpClient.Builder builder =
+        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT);
     if (tls != null) {
       builder.sslContext(tls);
     }
     try (HttpClient http = builder.build()) {
       r = http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (ConnectException | HttpConnectTimeoutException e) {
-      throw new Failure(ControlCli.EXIT_UNREACHABLE, "cannot reach the control server at " + server
-          + " (" + (e.getMessage() == null ? "connection refused" : e.getMessage()) + ")");
+      throw new Failure(
+          ControlCli.EXIT_UNREACHABLE,
+          "cannot reach the control server at "
+              + server
+              + " ("
+              + (e.getMessage() == null ? "connection refused" : e.getMessage())
+              + ")");
     } catch (HttpTimeoutException e) {
-      throw new Failure(ControlCli.EXIT_UNREACHABLE, "the control server at " + server + " did not answer within " + TIMEOUT.toSeconds() + " s");
+      throw new Failure(
+          ControlCli.EXIT_UNREACHABLE,
+          "the control server at "
+              + server
+              + " did not answer within "
+              + TIMEOUT.toSeconds()
+              + " s");
     } catch (IOException e) {
-      throw new Failure(ControlCli.EXIT_UNREACHABLE, "cannot talk to the control server at " + server + ": "
-          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      throw new Failure(
+          ControlCli.EXIT_UNREACHABLE,
+          "cannot talk to the control server at "
+              + server
+              + ": "
+              + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Failure(ControlCli.EXIT_FAILED, "interrupted");
@@ -135,13 +154,16 @@ final class AdminClient {
       return doc;
     }
     String reason =
-        doc != null && doc.hasNonNull("error") ? doc.get("error").asText() : "HTTP " + status + " " + abbreviate(r.body());
+        doc != null && doc.hasNonNull("error")
+            ? doc.get("error").asText()
+            : "HTTP " + status + " " + abbreviate(r.body());
     int exit =
         switch (status) {
           case 401, 403 -> ControlCli.EXIT_AUTH;
           default -> status / 100 == 4 ? ControlCli.EXIT_REFUSED : ControlCli.EXIT_FAILED;
         };
-    throw new Failure(exit, "server refused " + method + " " + path + " (" + status + "): " + reason);
+    throw new Failure(
+        exit, "server refused " + method + " " + path + " (" + status + "): " + reason);
   }
 
   private static String abbreviate(String s) {

@@ -46,8 +46,11 @@ final class AdminCommands {
     @Option(
         names = "--token-file",
         paramLabel = "FILE",
-        description = "File holding the admin token (env WEFT_CONTROL_TOKEN_FILE; default "
-            + "<data dir>/" + ServeCommand.TOKEN_FILE + " of `serve`'s default data dir).")
+        description =
+            "File holding the admin token (env WEFT_CONTROL_TOKEN_FILE; default "
+                + "<data dir>/"
+                + ServeCommand.TOKEN_FILE
+                + " of `serve`'s default data dir).")
     Path tokenFile;
 
     @Option(
@@ -56,31 +59,45 @@ final class AdminCommands {
         description = "PEM certificates to trust for an https:// server (default: the system's).")
     Path caCert;
 
-    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE) CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec spec;
 
     AdminClient client() throws AdminClient.Failure {
-      if (server.getScheme() == null || !server.getScheme().matches("https?") || server.getHost() == null) {
-        throw new AdminClient.Failure(ControlCli.EXIT_USAGE, "--server must be an http:// or https:// URL: " + server);
+      if (server.getScheme() == null
+          || !server.getScheme().matches("https?")
+          || server.getHost() == null) {
+        throw new AdminClient.Failure(
+            ControlCli.EXIT_USAGE, "--server must be an http:// or https:// URL: " + server);
       }
       if (server.getScheme().equals("http") && !isLoopback(server.getHost())) {
-        throw new AdminClient.Failure(ControlCli.EXIT_USAGE, "refusing to send the admin token in clear to " + server
-            + ": use https:// (serve with --tls-cert/--tls-key) or a loopback address");
+        throw new AdminClient.Failure(
+            ControlCli.EXIT_USAGE,
+            "refusing to send the admin token in clear to "
+                + server
+                + ": use https:// (serve with --tls-cert/--tls-key) or a loopback address");
       }
       Path file = tokenFile;
       if (file == null) {
         String env = System.getenv("WEFT_CONTROL_TOKEN_FILE");
-        file = env != null && !env.isBlank() ? Path.of(env) : ServeCommand.defaultDataDir().resolve(ServeCommand.TOKEN_FILE);
+        file =
+            env != null && !env.isBlank()
+                ? Path.of(env)
+                : ServeCommand.defaultDataDir().resolve(ServeCommand.TOKEN_FILE);
       }
       String token;
       try {
         token = Files.readString(file, StandardCharsets.UTF_8).strip();
       } catch (NoSuchFileException e) {
-        throw new AdminClient.Failure(ControlCli.EXIT_AUTH, "no admin token file at " + file + " (give --token-file)");
+        throw new AdminClient.Failure(
+            ControlCli.EXIT_AUTH, "no admin token file at " + file + " (give --token-file)");
       } catch (IOException e) {
-        throw new AdminClient.Failure(ControlCli.EXIT_AUTH, "cannot read the admin token file " + file + ": " + e.getMessage());
+        throw new AdminClient.Failure(
+            ControlCli.EXIT_AUTH,
+            "cannot read the admin token file " + file + ": " + e.getMessage());
       }
       if (token.isEmpty()) {
-        throw new AdminClient.Failure(ControlCli.EXIT_AUTH, "the admin token file " + file + " is empty");
+        throw new AdminClient.Failure(
+            ControlCli.EXIT_AUTH, "the admin token file " + file + " is empty");
       }
       return new AdminClient(server, token, caCert == null ? null : AdminClient.trusting(caCert));
     }
@@ -89,9 +106,13 @@ final class AdminCommands {
       return spec.commandLine().getOut();
     }
 
-    /** Whether {@code host} names this machine without a lookup: {@code localhost} or a loopback literal. */
+    /**
+     * Whether {@code host} names this machine without a lookup: {@code localhost} or a loopback
+     * literal.
+     */
     static boolean isLoopback(String host) {
-      String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+      String h =
+          host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
       if (h.equalsIgnoreCase("localhost")) {
         return true;
       }
@@ -176,7 +197,9 @@ final class AdminCommands {
 
     @Override
     String[] header() {
-      return new String[] {"ID", "NAME", "DOMAIN", "IPV4", "OS", "STATE", "KEY EXPIRY", "LAST SEEN"};
+      return new String[] {
+        "ID", "NAME", "DOMAIN", "IPV4", "OS", "STATE", "KEY EXPIRY", "LAST SEEN"
+      };
     }
 
     @Override
@@ -226,7 +249,10 @@ final class AdminCommands {
     abstract String done(String name, long id);
   }
 
-  @Command(name = "approve", mixinStandardHelpOptions = true, description = "Approve a node: it and its peers see each other.")
+  @Command(
+      name = "approve",
+      mixinStandardHelpOptions = true,
+      description = "Approve a node: it and its peers see each other.")
   static final class Approve extends NodeAction {
     @Override
     void act(AdminClient c, long id) throws AdminClient.Failure {
@@ -239,7 +265,10 @@ final class AdminCommands {
     }
   }
 
-  @Command(name = "expire", mixinStandardHelpOptions = true, description = "Expire a node's key now: it must log in again.")
+  @Command(
+      name = "expire",
+      mixinStandardHelpOptions = true,
+      description = "Expire a node's key now: it must log in again.")
   static final class Expire extends NodeAction {
     @Override
     void act(AdminClient c, long id) throws AdminClient.Failure {
@@ -252,7 +281,10 @@ final class AdminCommands {
     }
   }
 
-  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a node; its peers forget it.")
+  @Command(
+      name = "delete",
+      mixinStandardHelpOptions = true,
+      description = "Delete a node; its peers forget it.")
   static final class Delete extends NodeAction {
     @Override
     void act(AdminClient c, long id) throws AdminClient.Failure {
@@ -265,14 +297,20 @@ final class AdminCommands {
     }
   }
 
-  @Command(name = "rename", mixinStandardHelpOptions = true, description = "Give a node a new name (a DNS label).")
+  @Command(
+      name = "rename",
+      mixinStandardHelpOptions = true,
+      description = "Give a node a new name (a DNS label).")
   static final class Rename implements Callable<Integer> {
     @Mixin Target target;
 
     @Parameters(index = "0", paramLabel = "NODE", description = "The node's id, name or hostname.")
     String node;
 
-    @Parameters(index = "1", paramLabel = "NAME", description = "The new name: lower case letters, digits and '-'.")
+    @Parameters(
+        index = "1",
+        paramLabel = "NAME",
+        description = "The new name: lower case letters, digits and '-'.")
     String name;
 
     @Override
@@ -281,7 +319,9 @@ final class AdminCommands {
       JsonNode n = resolve(c, node);
       long id = n.path("id").asLong();
       c.post("/admin/v1/nodes/" + id + "/rename", Map.of("name", name));
-      target.out().println("renamed node " + id + " from " + n.path("name").asText() + " to " + name);
+      target
+          .out()
+          .println("renamed node " + id + " from " + n.path("name").asText() + " to " + name);
       return ControlCli.EXIT_OK;
     }
   }
@@ -301,14 +341,24 @@ final class AdminCommands {
     }
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a pre-auth key and print its secret (shown only once).")
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = "Create a pre-auth key and print its secret (shown only once).")
   static final class AuthKeyCreate implements Callable<Integer> {
     @Mixin Target target;
 
-    @Option(names = "--domain", defaultValue = "default", description = "Domain of the nodes (created if missing; default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--domain",
+        defaultValue = "default",
+        description = "Domain of the nodes (created if missing; default ${DEFAULT-VALUE}).")
     String domain;
 
-    @Option(names = "--user", paramLabel = "LOGIN", description = "Owning user (created if missing); none: a key of the domain, for tagged devices.")
+    @Option(
+        names = "--user",
+        paramLabel = "LOGIN",
+        description =
+            "Owning user (created if missing); none: a key of the domain, for tagged devices.")
     String user;
 
     @Option(names = "--reusable", description = "May register any number of nodes (default: one).")
@@ -320,11 +370,19 @@ final class AdminCommands {
     @Option(names = "--preapproved", description = "Nodes need no admin approval.")
     boolean preApproved;
 
-    @Option(names = "--tags", split = ",", paramLabel = "TAG", description = "Tags for the nodes, like tag:server.")
+    @Option(
+        names = "--tags",
+        split = ",",
+        paramLabel = "TAG",
+        description = "Tags for the nodes, like tag:server.")
     List<String> tags = new ArrayList<>();
 
-    @Option(names = "--expiry", defaultValue = "1h", converter = DurationConverter.class,
-        description = "How long the key can be used (like 30m, 24h, 90d; default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--expiry",
+        defaultValue = "1h",
+        converter = DurationConverter.class,
+        description =
+            "How long the key can be used (like 30m, 24h, 90d; default ${DEFAULT-VALUE}).")
     Duration expiry;
 
     @Option(names = "--json", description = "Print the server's JSON.")
@@ -348,14 +406,26 @@ final class AdminCommands {
       }
       PrintWriter out = target.out();
       out.println(k.path("key").asText());
-      out.println("# pre-auth key " + k.path("id").asText() + " for domain " + domain + ", "
-          + (reusable ? "reusable" : "one-off") + (ephemeral ? ", ephemeral" : "") + (preApproved ? ", pre-approved" : "")
-          + (tags.isEmpty() ? "" : ", tags " + String.join(",", tags)) + ", expires " + time(k.path("expiresAt").asLong()));
+      out.println(
+          "# pre-auth key "
+              + k.path("id").asText()
+              + " for domain "
+              + domain
+              + ", "
+              + (reusable ? "reusable" : "one-off")
+              + (ephemeral ? ", ephemeral" : "")
+              + (preApproved ? ", pre-approved" : "")
+              + (tags.isEmpty() ? "" : ", tags " + String.join(",", tags))
+              + ", expires "
+              + time(k.path("expiresAt").asLong()));
       return ControlCli.EXIT_OK;
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List pre-auth keys (never their secrets).")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List pre-auth keys (never their secrets).")
   static final class AuthKeyList extends Listing {
     @Override
     String path() {
@@ -380,9 +450,13 @@ final class AdminCommands {
       List<String> tags = new ArrayList<>();
       k.path("tags").forEach(t -> tags.add(t.asText()));
       String state =
-          k.path("revoked").asBoolean() ? "revoked"
-              : k.path("expiresAt").asLong() <= now ? "expired"
-              : !k.path("reusable").asBoolean() && k.path("usedCount").asInt() > 0 ? "used" : "valid";
+          k.path("revoked").asBoolean()
+              ? "revoked"
+              : k.path("expiresAt").asLong() <= now
+                  ? "expired"
+                  : !k.path("reusable").asBoolean() && k.path("usedCount").asInt() > 0
+                      ? "used"
+                      : "valid";
       return new String[] {
         k.path("id").asText(),
         k.path("prefix").asText(),
@@ -396,7 +470,10 @@ final class AdminCommands {
     }
   }
 
-  @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a pre-auth key: it registers no more nodes.")
+  @Command(
+      name = "revoke",
+      mixinStandardHelpOptions = true,
+      description = "Revoke a pre-auth key: it registers no more nodes.")
   static final class AuthKeyRevoke implements Callable<Integer> {
     @Mixin Target target;
 
@@ -437,11 +514,19 @@ final class AdminCommands {
       if (found.size() > 1) {
         List<String> ids = new ArrayList<>();
         found.forEach(n -> ids.add(n.path("id").asText()));
-        throw new AdminClient.Failure(ControlCli.EXIT_REFUSED,
-            "'" + ref + "' is the " + field + " of several nodes (ids " + String.join(", ", ids) + "); give an id");
+        throw new AdminClient.Failure(
+            ControlCli.EXIT_REFUSED,
+            "'"
+                + ref
+                + "' is the "
+                + field
+                + " of several nodes (ids "
+                + String.join(", ", ids)
+                + "); give an id");
       }
     }
-    throw new AdminClient.Failure(ControlCli.EXIT_REFUSED, "no node with id, name or hostname '" + ref + "'");
+    throw new AdminClient.Failure(
+        ControlCli.EXIT_REFUSED, "no node with id, name or hostname '" + ref + "'");
   }
 
   private static Map<Long, String> domainNames(AdminClient c) throws AdminClient.Failure {
@@ -455,8 +540,11 @@ final class AdminCommands {
   private static int printJson(PrintWriter out, JsonNode doc) {
     try {
       // Every non-ASCII character as \\uXXXX: no C1 control or bidi override reaches the terminal.
-      out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter()
-          .with(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII).writeValueAsString(doc));
+      out.println(
+          AdminClient.JSON
+              .writerWithDefaultPrettyPrinter()
+              .with(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII)
+              .writeValueAsString(doc));
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -467,7 +555,9 @@ final class AdminCommands {
     return epochMillis <= 0 ? "-" : TIME.format(Instant.ofEpochMilli(epochMillis));
   }
 
-  /** Prints rows in aligned columns; what nodes and the provider chose is escaped for the terminal. */
+  /**
+   * Prints rows in aligned columns; what nodes and the provider chose is escaped for the terminal.
+   */
   private static void printTable(PrintWriter out, List<String[]> rows) {
     for (String[] r : rows) {
       for (int i = 0; i < r.length; i++) {

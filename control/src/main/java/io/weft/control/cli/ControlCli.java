@@ -45,7 +45,10 @@ public final class ControlCli implements Callable<Integer> {
   /** Runs the CLI and exits with its status. */
   public static void main(String[] args) {
     System.exit(
-        run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+        run(
+            args,
+            new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+            new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
   }
 
   /** Runs the CLI with the given streams (for tests) and returns the exit status. */
@@ -90,7 +93,9 @@ public final class ControlCli implements Callable<Integer> {
     @Override
     public String[] getVersion() {
       String v = ControlCli.class.getPackage().getImplementationVersion();
-      return new String[] {"weft control " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+      return new String[] {
+        "weft control " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"
+      };
     }
   }
 }

@@ -27,7 +27,8 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
       try {
         d = Duration.parse(value.strip());
       } catch (DateTimeParseException e) {
-        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (like 90s, 30m, 24h, 180d)");
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration (like 90s, 30m, 24h, 180d)");
       }
     }
     if (d.isNegative() || d.isZero()) {

@@ -37,11 +37,17 @@ final class PolicyCommands implements Callable<Integer> {
     return ControlCli.EXIT_USAGE;
   }
 
-  @Command(name = "get", mixinStandardHelpOptions = true, description = "Print the current policy file.")
+  @Command(
+      name = "get",
+      mixinStandardHelpOptions = true,
+      description = "Print the current policy file.")
   static final class Get implements Callable<Integer> {
     @Mixin AdminCommands.Target target;
 
-    @Option(names = "--domain", defaultValue = "default", description = "Domain (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--domain",
+        defaultValue = "default",
+        description = "Domain (default ${DEFAULT-VALUE}).")
     String domain;
 
     @Override
@@ -52,12 +58,18 @@ final class PolicyCommands implements Callable<Integer> {
     }
   }
 
-  @Command(name = "set", mixinStandardHelpOptions = true,
-      description = "Set the policy from FILE: refused, and the old one kept, if it is invalid or its tests fail.")
+  @Command(
+      name = "set",
+      mixinStandardHelpOptions = true,
+      description =
+          "Set the policy from FILE: refused, and the old one kept, if it is invalid or its tests fail.")
   static final class Set implements Callable<Integer> {
     @Mixin AdminCommands.Target target;
 
-    @Option(names = "--domain", defaultValue = "default", description = "Domain (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--domain",
+        defaultValue = "default",
+        description = "Domain (default ${DEFAULT-VALUE}).")
     String domain;
 
     @Option(names = "--author", description = "Recorded in the history (default: $USER).")
@@ -73,12 +85,16 @@ final class PolicyCommands implements Callable<Integer> {
       body.put("text", read(file));
       body.put("author", author != null ? author : System.getProperty("user.name", "admin"));
       JsonNode r = target.client().post("/admin/v1/policy", body);
-      target.out().println("policy version " + r.path("version").asInt() + " set for domain " + domain);
+      target
+          .out()
+          .println("policy version " + r.path("version").asInt() + " set for domain " + domain);
       return ControlCli.EXIT_OK;
     }
   }
 
-  @Command(name = "test", mixinStandardHelpOptions = true,
+  @Command(
+      name = "test",
+      mixinStandardHelpOptions = true,
       description = "Check FILE and run its tests on the server without setting it.")
   static final class Test implements Callable<Integer> {
     @Mixin AdminCommands.Target target;
@@ -95,18 +111,30 @@ final class PolicyCommands implements Callable<Integer> {
         return ControlCli.EXIT_OK;
       }
       for (JsonNode e : r.path("errors")) {
-        out.println(file + ":" + e.path("line").asInt() + ":" + e.path("column").asInt() + ": "
-            + e.path("message").asText());
+        out.println(
+            file
+                + ":"
+                + e.path("line").asInt()
+                + ":"
+                + e.path("column").asInt()
+                + ": "
+                + e.path("message").asText());
       }
       return ControlCli.EXIT_REFUSED;
     }
   }
 
-  @Command(name = "history", mixinStandardHelpOptions = true, description = "List the policy's versions.")
+  @Command(
+      name = "history",
+      mixinStandardHelpOptions = true,
+      description = "List the policy's versions.")
   static final class History implements Callable<Integer> {
     @Mixin AdminCommands.Target target;
 
-    @Option(names = "--domain", defaultValue = "default", description = "Domain (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--domain",
+        defaultValue = "default",
+        description = "Domain (default ${DEFAULT-VALUE}).")
     String domain;
 
     @Override
@@ -114,31 +142,45 @@ final class PolicyCommands implements Callable<Integer> {
       PrintWriter out = target.out();
       out.printf("%-8s %-24s %s%n", "VERSION", "SET AT (UTC)", "AUTHOR");
       for (JsonNode v : target.client().get("/admin/v1/policy/history?domain=" + domain)) {
-        out.printf("%-8d %-24s %s%n", v.path("version").asInt(),
-            Instant.ofEpochMilli(v.path("createdAt").asLong()), v.path("author").asText());
+        out.printf(
+            "%-8d %-24s %s%n",
+            v.path("version").asInt(),
+            Instant.ofEpochMilli(v.path("createdAt").asLong()),
+            v.path("author").asText());
       }
       return ControlCli.EXIT_OK;
     }
   }
 
-  @Command(name = "check", mixinStandardHelpOptions = true,
-      description = "Would the current policy accept SRC -> DST:PORT[/PROTO]? Says which rule, or why not.")
+  @Command(
+      name = "check",
+      mixinStandardHelpOptions = true,
+      description =
+          "Would the current policy accept SRC -> DST:PORT[/PROTO]? Says which rule, or why not.")
   static final class Check implements Callable<Integer> {
     @Mixin AdminCommands.Target target;
 
-    @Option(names = "--domain", defaultValue = "default", description = "Domain (default ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--domain",
+        defaultValue = "default",
+        description = "Domain (default ${DEFAULT-VALUE}).")
     String domain;
 
     @Parameters(index = "0", paramLabel = "SRC", description = "Source node: name, id or address.")
     String src;
 
-    @Parameters(index = "1", paramLabel = "DST:PORT[/PROTO]", description = "Destination node and port, like web:443/tcp.")
+    @Parameters(
+        index = "1",
+        paramLabel = "DST:PORT[/PROTO]",
+        description = "Destination node and port, like web:443/tcp.")
     String dst;
 
     @Override
     public Integer call() throws AdminClient.Failure {
-      JsonNode r = target.client().post("/admin/v1/policy/check",
-          Map.of("domain", domain, "src", src, "dst", dst));
+      JsonNode r =
+          target
+              .client()
+              .post("/admin/v1/policy/check", Map.of("domain", domain, "src", src, "dst", dst));
       boolean accepted = r.path("accepted").asBoolean();
       target.out().println((accepted ? "accept: " : "deny: ") + r.path("reason").asText());
       return accepted ? ControlCli.EXIT_OK : ControlCli.EXIT_REFUSED;
@@ -149,7 +191,8 @@ final class PolicyCommands implements Callable<Integer> {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new AdminClient.Failure(ControlCli.EXIT_USAGE, "cannot read " + file + ": " + e.getMessage());
+      throw new AdminClient.Failure(
+          ControlCli.EXIT_USAGE, "cannot read " + file + ": " + e.getMessage());
     }
   }
 }

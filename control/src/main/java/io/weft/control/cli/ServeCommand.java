@@ -12,11 +12,11 @@ import io.weft.control.server.Quotas;
 import io.weft.control.server.RelayMapFile;
 import io.weft.control.server.TransportConfig;
 import io.weft.wg.conn.RelayMap;
-import java.net.URISyntaxException;
-import java.net.URI;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,110 +36,190 @@ import picocli.CommandLine.Option;
  * until the thread running it is interrupted). Prints where it listens and where its secrets are,
  * never the secrets.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run a coordination server.")
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = "Run a coordination server.")
 final class ServeCommand implements Callable<Integer> {
   /** The admin token's file name in the data directory. */
   static final String TOKEN_FILE = "admin.token";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:8080",
       description = "Address to listen on (port 0: any free port; default ${DEFAULT-VALUE}).")
   String listen;
 
-  @Option(names = "--public-url", paramLabel = "URL",
+  @Option(
+      names = "--public-url",
+      paramLabel = "URL",
       description = "The URL nodes and browsers reach this server at (default: http://<listen>).")
   String publicUrl;
 
-  @Option(names = "--data-dir", paramLabel = "DIR",
-      description = "Directory of the server key, the admin token and the SQLite database (default ~/.weft-control).")
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "Directory of the server key, the admin token and the SQLite database (default ~/.weft-control).")
   Path dataDir;
 
-  @Option(names = "--db", paramLabel = "JDBC-URL",
-      description = "A database instead of SQLite in the data dir, e.g. jdbc:postgresql://host/weft.")
+  @Option(
+      names = "--db",
+      paramLabel = "JDBC-URL",
+      description =
+          "A database instead of SQLite in the data dir, e.g. jdbc:postgresql://host/weft.")
   String dbUrl;
 
   @Option(names = "--db-user", paramLabel = "USER", description = "Database user.")
   String dbUser;
 
-  @Option(names = "--db-password-file", paramLabel = "FILE", description = "File holding the database password.")
+  @Option(
+      names = "--db-password-file",
+      paramLabel = "FILE",
+      description = "File holding the database password.")
   Path dbPasswordFile;
 
-  @Option(names = "--admin-token-file", paramLabel = "FILE",
-      description = "File holding the admin API token (default: <data dir>/" + TOKEN_FILE + ", generated if missing).")
+  @Option(
+      names = "--admin-token-file",
+      paramLabel = "FILE",
+      description =
+          "File holding the admin API token (default: <data dir>/"
+              + TOKEN_FILE
+              + ", generated if missing).")
   Path adminTokenFile;
 
-  @Option(names = "--require-approval", description = "New nodes see no peers until an admin approves them.")
+  @Option(
+      names = "--require-approval",
+      description = "New nodes see no peers until an admin approves them.")
   boolean requireApproval;
 
-  @Option(names = "--key-expiry", paramLabel = "DURATION", defaultValue = "180d", converter = DurationConverter.class,
+  @Option(
+      names = "--key-expiry",
+      paramLabel = "DURATION",
+      defaultValue = "180d",
+      converter = DurationConverter.class,
       description = "Node key lifetime after login (like 90d, 12h; default ${DEFAULT-VALUE}).")
   Duration keyExpiry;
 
-  @Option(names = "--tls-cert", paramLabel = "FILE",
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
       description = "Serve HTTPS with this PEM certificate chain (with --tls-key).")
   Path tlsCert;
 
-  @Option(names = "--tls-key", paramLabel = "FILE",
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
       description = "The PEM (PKCS#8) private key of --tls-cert.")
   Path tlsKey;
 
-  @Option(names = "--max-connections", paramLabel = "N", defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS,
+  @Option(
+      names = "--max-connections",
+      paramLabel = "N",
+      defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS,
       description = "Open connections in all, nodes' included (default ${DEFAULT-VALUE}).")
   int maxConnections;
 
-  @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  @Option(
+      names = "--max-connections-per-address",
+      paramLabel = "N",
+      defaultValue = "" + HttpLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
       description = "Open connections from one source address (default ${DEFAULT-VALUE}).")
   int maxConnectionsPerAddress;
 
-  @Option(names = "--oidc-issuer", paramLabel = "URL", description = "OpenID provider for interactive login.")
+  @Option(
+      names = "--oidc-issuer",
+      paramLabel = "URL",
+      description = "OpenID provider for interactive login.")
   String oidcIssuer;
 
-  @Option(names = "--oidc-client-id", paramLabel = "ID", description = "Client id registered at the provider.")
+  @Option(
+      names = "--oidc-client-id",
+      paramLabel = "ID",
+      description = "Client id registered at the provider.")
   String oidcClientId;
 
-  @Option(names = "--oidc-client-secret-file", paramLabel = "FILE", description = "File holding the client secret (none: a public client, PKCE only).")
+  @Option(
+      names = "--oidc-client-secret-file",
+      paramLabel = "FILE",
+      description = "File holding the client secret (none: a public client, PKCE only).")
   Path oidcClientSecretFile;
 
-  @Option(names = "--oidc-domain", paramLabel = "NAME", defaultValue = "default",
+  @Option(
+      names = "--oidc-domain",
+      paramLabel = "NAME",
+      defaultValue = "default",
       description = "Domain of users who log in through OIDC (default ${DEFAULT-VALUE}).")
   String oidcDomain;
 
-  @Option(names = "--oidc-allowed-users", paramLabel = "EMAIL", split = ",",
+  @Option(
+      names = "--oidc-allowed-users",
+      paramLabel = "EMAIL",
+      split = ",",
       description = "Accounts admitted by verified email (comma-separated).")
   java.util.List<String> oidcAllowedUsers;
 
-  @Option(names = "--oidc-allowed-domains", paramLabel = "DOMAIN", split = ",",
-      description = "Accounts admitted by the domain of their verified email, like example.com (comma-separated).")
+  @Option(
+      names = "--oidc-allowed-domains",
+      paramLabel = "DOMAIN",
+      split = ",",
+      description =
+          "Accounts admitted by the domain of their verified email, like example.com (comma-separated).")
   java.util.List<String> oidcAllowedDomains;
 
-  @Option(names = "--oidc-allowed-groups", paramLabel = "GROUP", split = ",",
+  @Option(
+      names = "--oidc-allowed-groups",
+      paramLabel = "GROUP",
+      split = ",",
       description = "Accounts admitted by membership of a group in the ID token (comma-separated).")
   java.util.List<String> oidcAllowedGroups;
 
-  @Option(names = "--oidc-groups-claim", paramLabel = "CLAIM", defaultValue = OidcConfig.DEFAULT_GROUPS_CLAIM,
+  @Option(
+      names = "--oidc-groups-claim",
+      paramLabel = "CLAIM",
+      defaultValue = OidcConfig.DEFAULT_GROUPS_CLAIM,
       description = "ID-token claim listing the account's groups (default ${DEFAULT-VALUE}).")
   String oidcGroupsClaim;
 
-  @Option(names = "--oidc-allow-any", description = "Admit every account of the provider (without it, one of the"
-      + " --oidc-allowed-* options is required).")
+  @Option(
+      names = "--oidc-allow-any",
+      description =
+          "Admit every account of the provider (without it, one of the"
+              + " --oidc-allowed-* options is required).")
   boolean oidcAllowAny;
 
-  @Option(names = "--max-nodes-per-domain", paramLabel = "N", defaultValue = "" + Quotas.DEFAULT_MAX_NODES_PER_DOMAIN,
-      description = "Nodes one domain may hold (default ${DEFAULT-VALUE}; a full map of the largest domain must fit"
-          + " in one message).")
+  @Option(
+      names = "--max-nodes-per-domain",
+      paramLabel = "N",
+      defaultValue = "" + Quotas.DEFAULT_MAX_NODES_PER_DOMAIN,
+      description =
+          "Nodes one domain may hold (default ${DEFAULT-VALUE}; a full map of the largest domain must fit"
+              + " in one message).")
   int maxNodesPerDomain;
 
-  @Option(names = "--max-nodes-per-key", paramLabel = "N", defaultValue = "" + Quotas.DEFAULT_MAX_NODES_PER_KEY,
-      description = "Nodes registered with one pre-auth key that may exist at once (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-nodes-per-key",
+      paramLabel = "N",
+      defaultValue = "" + Quotas.DEFAULT_MAX_NODES_PER_KEY,
+      description =
+          "Nodes registered with one pre-auth key that may exist at once (default ${DEFAULT-VALUE}).")
   int maxNodesPerKey;
 
-  @Option(names = "--relay-map", paramLabel = "FILE",
-      description = "Relay map sent to nodes (JSON in Tailscale's DERPMap shape) instead of the embedded relay's.")
+  @Option(
+      names = "--relay-map",
+      paramLabel = "FILE",
+      description =
+          "Relay map sent to nodes (JSON in Tailscale's DERPMap shape) instead of the embedded relay's.")
   Path relayMapFile;
 
-  @Option(names = "--relay-listen", paramLabel = "HOST:PORT",
-      description = "Address of the embedded relay (DERP over TCP, STUN over UDP; default: --listen's host, any free port).")
+  @Option(
+      names = "--relay-listen",
+      paramLabel = "HOST:PORT",
+      description =
+          "Address of the embedded relay (DERP over TCP, STUN over UDP; default: --listen's host, any free port).")
   String relayListen;
 
   @Option(names = "--no-relay", description = "Do not start the embedded relay.")
@@ -165,44 +245,74 @@ final class ServeCommand implements Callable<Integer> {
             .withRequireApproval(requireApproval)
             .withKeyExpiry(keyExpiry);
     try {
-      config = config.withQuotas(
-          config.quotas().withMaxNodesPerDomain(maxNodesPerDomain).withMaxNodesPerKey(maxNodesPerKey));
+      config =
+          config.withQuotas(
+              config
+                  .quotas()
+                  .withMaxNodesPerDomain(maxNodesPerDomain)
+                  .withMaxNodesPerKey(maxNodesPerKey));
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--max-nodes-per-*: " + e.getMessage());
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--max-nodes-per-*: " + e.getMessage());
     }
     if (dbUrl != null) {
       if (!dbUrl.startsWith("jdbc:sqlite:") && !dbUrl.startsWith("jdbc:postgresql:")) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--db must be a jdbc:sqlite: or jdbc:postgresql: URL");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--db must be a jdbc:sqlite: or jdbc:postgresql: URL");
       }
-      config = config.withDatabase(dbUrl, dbUser, dbPasswordFile == null ? null : readSecret(dbPasswordFile, "--db-password-file"));
+      config =
+          config.withDatabase(
+              dbUrl,
+              dbUser,
+              dbPasswordFile == null ? null : readSecret(dbPasswordFile, "--db-password-file"));
     }
     if (oidcIssuer != null || oidcClientId != null) {
       if (oidcIssuer == null || oidcClientId == null) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer and --oidc-client-id go together");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--oidc-issuer and --oidc-client-id go together");
       }
       URI issuer;
       try {
         issuer = new URI(oidcIssuer);
       } catch (URISyntaxException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer " + oidcIssuer + ": not a URL");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--oidc-issuer " + oidcIssuer + ": not a URL");
       }
       boolean plain = "http".equalsIgnoreCase(issuer.getScheme());
       if (!plain && !"https".equalsIgnoreCase(issuer.getScheme()) || issuer.getHost() == null) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer " + oidcIssuer
-            + ": needs an https:// URL");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--oidc-issuer " + oidcIssuer + ": needs an https:// URL");
       }
       if (plain && !AdminCommands.Target.isLoopback(issuer.getHost())) {
         // Tokens and the client secret would cross the network in clear text.
-        throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer " + oidcIssuer
-            + ": http:// is only allowed for a provider on this machine (loopback); use https://");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--oidc-issuer "
+                + oidcIssuer
+                + ": http:// is only allowed for a provider on this machine (loopback); use https://");
       }
-      String secret = oidcClientSecretFile == null ? null : readSecret(oidcClientSecretFile, "--oidc-client-secret-file");
-      OidcConfig oidc = new OidcConfig(oidcIssuer, oidcClientId, secret, null, oidcDomain, oidcAllowedUsers,
-          oidcAllowedDomains, oidcAllowedGroups, oidcGroupsClaim, oidcAllowAny);
+      String secret =
+          oidcClientSecretFile == null
+              ? null
+              : readSecret(oidcClientSecretFile, "--oidc-client-secret-file");
+      OidcConfig oidc =
+          new OidcConfig(
+              oidcIssuer,
+              oidcClientId,
+              secret,
+              null,
+              oidcDomain,
+              oidcAllowedUsers,
+              oidcAllowedDomains,
+              oidcAllowedGroups,
+              oidcGroupsClaim,
+              oidcAllowAny);
       if (!oidc.admitsAnyone()) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--oidc-issuer admits nobody without"
-            + " --oidc-allowed-users, --oidc-allowed-domains or --oidc-allowed-groups (or, to admit every account"
-            + " of the provider, --oidc-allow-any)");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(),
+            "--oidc-issuer admits nobody without"
+                + " --oidc-allowed-users, --oidc-allowed-domains or --oidc-allowed-groups (or, to admit every account"
+                + " of the provider, --oidc-allow-any)");
       }
       config = config.withOidc(oidc);
     }
@@ -211,7 +321,9 @@ final class ServeCommand implements Callable<Integer> {
     if (adminTokenFile == null && !Files.exists(tokenFile)) {
       byte[] raw = new byte[32];
       new SecureRandom().nextBytes(raw);
-      PrivateFile.write(tokenFile, "weft-admin-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw) + "\n");
+      PrivateFile.write(
+          tokenFile,
+          "weft-admin-" + Base64.getUrlEncoder().withoutPadding().encodeToString(raw) + "\n");
       generated = true;
     }
     config = config.withAdminToken(readSecret(tokenFile, "the admin token file"));
@@ -230,53 +342,105 @@ final class ServeCommand implements Callable<Integer> {
             },
             "weft-control-shutdown");
     if ((tlsCert == null) != (tlsKey == null)) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--tls-cert and --tls-key go together");
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--tls-cert and --tls-key go together");
     }
     if (maxConnections < 1 || maxConnectionsPerAddress < 1) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "connection caps must be at least 1");
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "connection caps must be at least 1");
     }
     TransportConfig transport = TransportConfig.defaults().withTls(tlsCert, tlsKey);
-    transport = transport.withHttp(transport.http().withConnectionCaps(maxConnections, maxConnectionsPerAddress));
+    transport =
+        transport.withHttp(
+            transport.http().withConnectionCaps(maxConnections, maxConnectionsPerAddress));
     RelayMap fileMap = null;
     if (relayMapFile != null) {
       try {
         fileMap = RelayMapFile.read(relayMapFile);
       } catch (IOException e) {
-        throw new CommandLine.ParameterException(spec.commandLine(), "--relay-map " + e.getMessage());
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--relay-map " + e.getMessage());
       }
     }
-    InetSocketAddress relayAt = noRelay ? null
-        : relayListen != null ? parseListen(relayListen) : new InetSocketAddress(config.listen().getAddress(), 0);
+    InetSocketAddress relayAt =
+        noRelay
+            ? null
+            : relayListen != null
+                ? parseListen(relayListen)
+                : new InetSocketAddress(config.listen().getAddress(), 0);
     ControlServer server = ControlServer.start(config, transport);
     EmbeddedRelay relay = null;
     try {
       if (relayAt != null) {
-        SslContext relayTls = tlsCert == null ? null : SslContextBuilder.forServer(tlsCert.toFile(), tlsKey.toFile()).build();
-        relay = EmbeddedRelay.start(EmbeddedRelay.admission(server.registry()), dir.resolve(RELAY_KEY_FILE), relayAt,
-            server.url().getHost(), relayTls);
+        SslContext relayTls =
+            tlsCert == null
+                ? null
+                : SslContextBuilder.forServer(tlsCert.toFile(), tlsKey.toFile()).build();
+        relay =
+            EmbeddedRelay.start(
+                EmbeddedRelay.admission(server.registry()),
+                dir.resolve(RELAY_KEY_FILE),
+                relayAt,
+                server.url().getHost(),
+                relayTls);
       }
       server.setRelayMap(fileMap != null ? fileMap : relay != null ? relay.relayMap() : null);
       Runtime.getRuntime().addShutdownHook(hook);
       String url = server.url().toString();
       InetSocketAddress bound = server.listenAddress();
-      out.println("weft control: listening on " + bound.getHostString() + ":" + bound.getPort() + ", public URL " + url);
-      out.println("weft control: server key " + server.publicKey().toBase64() + " (served at " + url + "/key)");
+      out.println(
+          "weft control: listening on "
+              + bound.getHostString()
+              + ":"
+              + bound.getPort()
+              + ", public URL "
+              + url);
+      out.println(
+          "weft control: server key "
+              + server.publicKey().toBase64()
+              + " (served at "
+              + url
+              + "/key)");
       out.println("weft control: database " + describe(config.jdbcUrl()));
-      out.println("weft control: admin API at " + url + "/admin/v1/, token " + (generated ? "generated into " : "read from ") + tokenFile);
+      out.println(
+          "weft control: admin API at "
+              + url
+              + "/admin/v1/, token "
+              + (generated ? "generated into " : "read from ")
+              + tokenFile);
       if (relay != null) {
-        out.println("weft control: relay " + relay.server().publicKey() + " on " + relay.relayAddress().getHostString() + ":"
-            + relay.relayAddress().getPort() + " (region " + EmbeddedRelay.REGION_ID + ", admits this server's nodes only)");
+        out.println(
+            "weft control: relay "
+                + relay.server().publicKey()
+                + " on "
+                + relay.relayAddress().getHostString()
+                + ":"
+                + relay.relayAddress().getPort()
+                + " (region "
+                + EmbeddedRelay.REGION_ID
+                + ", admits this server's nodes only)");
       } else {
         out.println("weft control: no embedded relay");
       }
       if (fileMap != null) {
-        out.println("weft control: relay map from " + relayMapFile + " (" + fileMap.regions().size() + " regions)");
+        out.println(
+            "weft control: relay map from "
+                + relayMapFile
+                + " ("
+                + fileMap.regions().size()
+                + " regions)");
       }
       if (config.oidc() != null) {
-        out.println("weft control: OIDC login via " + config.oidc().issuer() + ", callback " + url + "/oidc/callback");
+        out.println(
+            "weft control: OIDC login via "
+                + config.oidc().issuer()
+                + ", callback "
+                + url
+                + "/oidc/callback");
       }
       if (server.listenAddress().getAddress().isAnyLocalAddress() && publicUrl == null) {
-        out.println("weft control: warning: listening on a wildcard address; give --public-url so nodes get a reachable URL");
+        out.println(
+            "weft control: warning: listening on a wildcard address; give --public-url so nodes get a reachable URL");
       }
       out.flush();
       stop.await();
@@ -302,7 +466,8 @@ final class ServeCommand implements Callable<Integer> {
   private InetSocketAddress parseListen(String value) {
     int colon = value.lastIndexOf(':');
     if (colon < 0) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--listen must be HOST:PORT: " + value);
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--listen must be HOST:PORT: " + value);
     }
     String host = value.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {
@@ -315,7 +480,8 @@ final class ServeCommand implements Callable<Integer> {
       port = -1;
     }
     if (port < 0 || port > 65535) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "--listen port must be 0..65535: " + value);
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--listen port must be 0..65535: " + value);
     }
     return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
   }
@@ -324,11 +490,13 @@ final class ServeCommand implements Callable<Integer> {
     try {
       String s = Files.readString(file, StandardCharsets.UTF_8).strip();
       if (s.isEmpty()) {
-        throw new CommandLine.ParameterException(spec.commandLine(), what + " " + file + " is empty");
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), what + " " + file + " is empty");
       }
       return s;
     } catch (IOException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "cannot read " + what + " " + file + ": " + e);
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "cannot read " + what + " " + file + ": " + e);
     }
   }
 
@@ -337,7 +505,8 @@ final class ServeCommand implements Callable<Integer> {
       return;
     }
     try {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (UnsupportedOperationException e) {
       Files.createDirectories(dir);
     }

@@ -31,8 +31,14 @@ public final class FlowLogVerifier {
   private FlowLogVerifier() {}
 
   /** What verify found. */
-  public record Report(int records, int flows, int paired, List<String> chainBreaks, List<String> gaps,
-      List<String> oneSided, List<String> mismatches) {
+  public record Report(
+      int records,
+      int flows,
+      int paired,
+      List<String> chainBreaks,
+      List<String> gaps,
+      List<String> oneSided,
+      List<String> mismatches) {
     /** Whether nothing was found. */
     public boolean ok() {
       return chainBreaks.isEmpty() && gaps.isEmpty() && oneSided.isEmpty() && mismatches.isEmpty();
@@ -41,7 +47,11 @@ public final class FlowLogVerifier {
     /** Human-readable, one finding a line. */
     public String toText() {
       StringBuilder sb = new StringBuilder();
-      sb.append(records).append(" records, ").append(flows).append(" flows, ").append(paired)
+      sb.append(records)
+          .append(" records, ")
+          .append(flows)
+          .append(" flows, ")
+          .append(paired)
           .append(" paired at both ends\n");
       section(sb, "broken hash chains", chainBreaks);
       section(sb, "sequence gaps", gaps);
@@ -62,7 +72,10 @@ public final class FlowLogVerifier {
   private record FlowKey(int proto, String src, int sport, String dst, int dport) {}
 
   /** Verifies {@code rows} (ordered by node, then seq) against the nodes' {@code chains}. */
-  public static Report verify(List<FlowLogs.Chain> chains, List<FlowLogs.Stored> rows, long slackPackets,
+  public static Report verify(
+      List<FlowLogs.Chain> chains,
+      List<FlowLogs.Stored> rows,
+      long slackPackets,
       double slackFraction) {
     List<String> breaks = new ArrayList<>();
     List<String> gaps = new ArrayList<>();
@@ -87,31 +100,53 @@ public final class FlowLogVerifier {
       FlowLogs.Stored last = null;
       for (FlowLogs.Stored s : e.getValue()) {
         if (s.seq() > expectSeq) {
-          gaps.add("node " + node + ": records " + expectSeq + (s.seq() - 1 > expectSeq ? ".." + (s.seq() - 1) : "")
-              + " missing");
+          gaps.add(
+              "node "
+                  + node
+                  + ": records "
+                  + expectSeq
+                  + (s.seq() - 1 > expectSeq ? ".." + (s.seq() - 1) : "")
+                  + " missing");
         }
         if (!FlowLogs.hash(s.prevHash(), s.record()).equals(s.hash())) {
-          breaks.add("node " + node + " seq " + s.seq() + ": record does not match its hash (edited)");
+          breaks.add(
+              "node " + node + " seq " + s.seq() + ": record does not match its hash (edited)");
         }
         if (!s.prevHash().equals(expectPrev)) {
-          breaks.add("node " + node + " seq " + s.seq() + ": does not chain from the record before it"
-              + " (records deleted or reordered)");
+          breaks.add(
+              "node "
+                  + node
+                  + " seq "
+                  + s.seq()
+                  + ": does not chain from the record before it"
+                  + " (records deleted or reordered)");
         }
         FlowRecord r;
         try {
           r = FlowRecord.fromJson(s.record());
         } catch (IOException ex) {
-          breaks.add("node " + node + " seq " + s.seq() + ": unreadable record (" + ex.getMessage() + ")");
+          breaks.add(
+              "node " + node + " seq " + s.seq() + ": unreadable record (" + ex.getMessage() + ")");
           r = null;
         }
         if (r != null) {
           if (r.seq() != s.seq() || r.node() != node) {
-            breaks.add("node " + node + " seq " + s.seq() + ": holds the record of node " + r.node() + " seq "
-                + r.seq() + " (moved)");
+            breaks.add(
+                "node "
+                    + node
+                    + " seq "
+                    + s.seq()
+                    + ": holds the record of node "
+                    + r.node()
+                    + " seq "
+                    + r.seq()
+                    + " (moved)");
           }
           FlowKey k = new FlowKey(r.proto(), r.src(), r.sport(), r.dst(), r.dport());
-          List<FlowRecord> instances = flows.computeIfAbsent(node, x -> new HashMap<>())
-              .computeIfAbsent(k, x -> new ArrayList<>());
+          List<FlowRecord> instances =
+              flows
+                  .computeIfAbsent(node, x -> new HashMap<>())
+                  .computeIfAbsent(k, x -> new ArrayList<>());
           boolean merged = false;
           for (int i = 0; i < instances.size(); i++) {
             if (instances.get(i).start() == r.start()) {
@@ -130,10 +165,17 @@ public final class FlowLogVerifier {
         last = s;
       }
       if (chain != null) {
-        if (last == null ? chain.lastSeq() >= chain.firstSeq() : last.seq() != chain.lastSeq()
-            || !last.hash().equals(chain.lastHash())) {
-          breaks.add("node " + node + ": the chain ends at seq " + chain.lastSeq() + " but the last record kept is "
-              + (last == null ? "none" : "seq " + last.seq()) + " (records deleted at the end)");
+        if (last == null
+            ? chain.lastSeq() >= chain.firstSeq()
+            : last.seq() != chain.lastSeq() || !last.hash().equals(chain.lastHash())) {
+          breaks.add(
+              "node "
+                  + node
+                  + ": the chain ends at seq "
+                  + chain.lastSeq()
+                  + " but the last record kept is "
+                  + (last == null ? "none" : "seq " + last.seq())
+                  + " (records deleted at the end)");
         }
       }
     }
@@ -157,17 +199,25 @@ public final class FlowLogVerifier {
             continue; // not between two mesh nodes (subnet, exit, or unknown): one end only
           }
           FlowRecord match = null;
-          for (FlowRecord o : flows.getOrDefault(other, Map.of()).getOrDefault(f.getKey(), List.of())) {
+          for (FlowRecord o :
+              flows.getOrDefault(other, Map.of()).getOrDefault(f.getKey(), List.of())) {
             if (Math.abs(o.start() - r.start()) <= START_SLACK_MS) {
               match = o;
               break;
             }
           }
-          String name = r.proto() + " " + r.src() + ":" + r.sport() + " -> " + r.dst() + ":" + r.dport()
-              + " from " + r.start();
+          String name =
+              r.proto() + " " + r.src() + ":" + r.sport() + " -> " + r.dst() + ":" + r.dport()
+                  + " from " + r.start();
           if (match == null) {
-            oneSided.add(name + ": logged by node " + observer + " (the " + (source ? "source" : "destination")
-                + "), not by node " + other);
+            oneSided.add(
+                name
+                    + ": logged by node "
+                    + observer
+                    + " (the "
+                    + (source ? "source" : "destination")
+                    + "), not by node "
+                    + other);
             continue;
           }
           if (!source) {
@@ -175,11 +225,37 @@ public final class FlowLogVerifier {
           }
           paired++;
           if (r.last() && match.last()) {
-            compare(mismatches, name, "packets src->dst", r.fwdPackets(), match.fwdPackets(), slackPackets, slackFraction);
-            compare(mismatches, name, "packets dst->src", r.revPackets(), match.revPackets(), slackPackets, slackFraction);
-            compare(mismatches, name, "bytes src->dst", r.fwdBytes(), match.fwdBytes(), slackPackets * 1500,
+            compare(
+                mismatches,
+                name,
+                "packets src->dst",
+                r.fwdPackets(),
+                match.fwdPackets(),
+                slackPackets,
                 slackFraction);
-            compare(mismatches, name, "bytes dst->src", r.revBytes(), match.revBytes(), slackPackets * 1500,
+            compare(
+                mismatches,
+                name,
+                "packets dst->src",
+                r.revPackets(),
+                match.revPackets(),
+                slackPackets,
+                slackFraction);
+            compare(
+                mismatches,
+                name,
+                "bytes src->dst",
+                r.fwdBytes(),
+                match.fwdBytes(),
+                slackPackets * 1500,
+                slackFraction);
+            compare(
+                mismatches,
+                name,
+                "bytes dst->src",
+                r.revBytes(),
+                match.revBytes(),
+                slackPackets * 1500,
                 slackFraction);
           }
         }
@@ -190,12 +266,25 @@ public final class FlowLogVerifier {
     return new Report(rows.size(), total, paired, breaks, gaps, oneSided, mismatches);
   }
 
-  private static void compare(List<String> out, String flow, String what, long source, long destination,
-      long slack, double fraction) {
+  private static void compare(
+      List<String> out,
+      String flow,
+      String what,
+      long source,
+      long destination,
+      long slack,
+      double fraction) {
     long allowed = Math.max(slack, (long) (fraction * Math.max(source, destination)));
     if (Math.abs(source - destination) > allowed) {
-      out.add(flow + ": " + what + " " + source + " at the source, " + destination + " at the destination");
+      out.add(
+          flow
+              + ": "
+              + what
+              + " "
+              + source
+              + " at the source, "
+              + destination
+              + " at the destination");
     }
   }
-
 }

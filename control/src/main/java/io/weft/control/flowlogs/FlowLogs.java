@@ -27,16 +27,19 @@ import java.util.Optional;
  * channel (so an upload is authenticated as the node by its machine key, nothing more to check),
  * append-only, with a hash chain per node; retention by age; query and JSON-lines export by node
  * and time. An upload is parsed and checked whole before anything is stored: a malformed or
- * oversized one, or one claiming another node's records, is refused with a clear error and
- * nothing of it stored. A re-sent batch (the node missed the acknowledgement) is skipped record
- * by record (sequence numbers already stored), so uploads are idempotent.
+ * oversized one, or one claiming another node's records, is refused with a clear error and nothing
+ * of it stored. A re-sent batch (the node missed the acknowledgement) is skipped record by record
+ * (sequence numbers already stored), so uploads are idempotent.
  */
 public final class FlowLogs {
   private static final System.Logger LOG = System.getLogger(FlowLogs.class.getName());
+
   /** Bytes of JSON lines one upload may carry. */
   public static final int MAX_UPLOAD_CHARS = 4 << 20;
+
   /** Records one upload may carry. */
   public static final int MAX_UPLOAD_RECORDS = 10_000;
+
   /** The hash the first record of a node's chain chains from. */
   public static final String GENESIS = "0".repeat(64);
 
@@ -49,10 +52,12 @@ public final class FlowLogs {
   }
 
   /** One stored row. */
-  public record Stored(long node, long seq, long receivedAt, String record, String prevHash, String hash) {}
+  public record Stored(
+      long node, long seq, long receivedAt, String record, String prevHash, String hash) {}
 
   /** A node's chain ends. */
-  public record Chain(long node, long firstSeq, String firstPrevHash, long lastSeq, String lastHash) {}
+  public record Chain(
+      long node, long firstSeq, String firstPrevHash, long lastSeq, String lastHash) {}
 
   /** What an upload did. */
   public record Appended(int stored, int duplicates) {}
@@ -67,7 +72,9 @@ public final class FlowLogs {
     }
   }
 
-  /** The control channel's handler: the reply to {@code u} from the node with {@code machineKey}. */
+  /**
+   * The control channel's handler: the reply to {@code u} from the node with {@code machineKey}.
+   */
   public Message upload(String machineKey, Message.FlowLogUpload u) {
     try {
       Optional<NodeRecord> node = db.inTransaction(c -> Nodes.byMachineKey(c, machineKey));
@@ -75,7 +82,11 @@ public final class FlowLogs {
         return new Message.Error(u.id(), 403, "flow logs: this machine is not a registered node");
       }
       Appended a = append(node.get().id(), u.records());
-      LOG.log(Level.DEBUG, "flow logs from node {0}: {1} stored, {2} already had", node.get().id(), a.stored(),
+      LOG.log(
+          Level.DEBUG,
+          "flow logs from node {0}: {1} stored, {2} already had",
+          node.get().id(),
+          a.stored(),
           a.duplicates());
       return new Message.Ack(u.id());
     } catch (Refused e) {
@@ -93,7 +104,8 @@ public final class FlowLogs {
       throw new Refused(400, "empty upload");
     }
     if (jsonLines.length() > MAX_UPLOAD_CHARS) {
-      throw new Refused(413, "upload of " + jsonLines.length() + " characters exceeds " + MAX_UPLOAD_CHARS);
+      throw new Refused(
+          413, "upload of " + jsonLines.length() + " characters exceeds " + MAX_UPLOAD_CHARS);
     }
     List<FlowRecord> records = new ArrayList<>();
     List<String> lines = new ArrayList<>();
@@ -114,11 +126,19 @@ public final class FlowLogs {
         throw new Refused(400, "line " + lineNo + ": " + e.getMessage());
       }
       if (r.node() != nodeId) {
-        throw new Refused(403, "line " + lineNo + " is a record of node " + r.node() + ", not of node " + nodeId);
+        throw new Refused(
+            403, "line " + lineNo + " is a record of node " + r.node() + ", not of node " + nodeId);
       }
       if (r.seq() <= prevSeq) {
-        throw new Refused(400, "line " + lineNo + ": sequence numbers must increase (" + r.seq() + " after "
-            + prevSeq + ")");
+        throw new Refused(
+            400,
+            "line "
+                + lineNo
+                + ": sequence numbers must increase ("
+                + r.seq()
+                + " after "
+                + prevSeq
+                + ")");
       }
       prevSeq = r.seq();
       records.add(r);
@@ -128,62 +148,67 @@ public final class FlowLogs {
       throw new Refused(400, "no records");
     }
     final long now = clock.millis();
-    return db.inTransaction(c -> {
-      Chain chain = chain(c, nodeId).orElse(null);
-      long lastSeq = chain == null ? 0 : chain.lastSeq();
-      String lastHash = chain == null ? GENESIS : chain.lastHash();
-      int stored = 0;
-      int duplicates = 0;
-      try (PreparedStatement p = c.prepareStatement(
-          "INSERT INTO flow_logs (node_id, seq, received_at, start_ms, end_ms, record, prev_hash, hash)"
-              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        for (int i = 0; i < records.size(); i++) {
-          FlowRecord r = records.get(i);
-          if (r.seq() <= lastSeq) {
-            duplicates++;
-            continue;
+    return db.inTransaction(
+        c -> {
+          Chain chain = chain(c, nodeId).orElse(null);
+          long lastSeq = chain == null ? 0 : chain.lastSeq();
+          String lastHash = chain == null ? GENESIS : chain.lastHash();
+          int stored = 0;
+          int duplicates = 0;
+          try (PreparedStatement p =
+              c.prepareStatement(
+                  "INSERT INTO flow_logs (node_id, seq, received_at, start_ms, end_ms, record, prev_hash, hash)"
+                      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            for (int i = 0; i < records.size(); i++) {
+              FlowRecord r = records.get(i);
+              if (r.seq() <= lastSeq) {
+                duplicates++;
+                continue;
+              }
+              String hash = hash(lastHash, lines.get(i));
+              p.setLong(1, nodeId);
+              p.setLong(2, r.seq());
+              p.setLong(3, now);
+              p.setLong(4, r.start());
+              p.setLong(5, r.end());
+              p.setString(6, lines.get(i));
+              p.setString(7, lastHash);
+              p.setString(8, hash);
+              p.addBatch();
+              lastHash = hash;
+              lastSeq = r.seq();
+              stored++;
+            }
+            if (stored > 0) {
+              p.executeBatch();
+            }
           }
-          String hash = hash(lastHash, lines.get(i));
-          p.setLong(1, nodeId);
-          p.setLong(2, r.seq());
-          p.setLong(3, now);
-          p.setLong(4, r.start());
-          p.setLong(5, r.end());
-          p.setString(6, lines.get(i));
-          p.setString(7, lastHash);
-          p.setString(8, hash);
-          p.addBatch();
-          lastHash = hash;
-          lastSeq = r.seq();
-          stored++;
-        }
-        if (stored > 0) {
-          p.executeBatch();
-        }
-      }
-      if (stored > 0) {
-        if (chain == null) {
-          try (PreparedStatement p = c.prepareStatement("INSERT INTO flow_log_chains (node_id, first_seq,"
-              + " first_prev_hash, last_seq, last_hash) VALUES (?, ?, ?, ?, ?)")) {
-            p.setLong(1, nodeId);
-            p.setLong(2, 1);
-            p.setString(3, GENESIS);
-            p.setLong(4, lastSeq);
-            p.setString(5, lastHash);
-            p.executeUpdate();
+          if (stored > 0) {
+            if (chain == null) {
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "INSERT INTO flow_log_chains (node_id, first_seq,"
+                          + " first_prev_hash, last_seq, last_hash) VALUES (?, ?, ?, ?, ?)")) {
+                p.setLong(1, nodeId);
+                p.setLong(2, 1);
+                p.setString(3, GENESIS);
+                p.setLong(4, lastSeq);
+                p.setString(5, lastHash);
+                p.executeUpdate();
+              }
+            } else {
+              try (PreparedStatement p =
+                  c.prepareStatement(
+                      "UPDATE flow_log_chains SET last_seq = ?, last_hash = ? WHERE node_id = ?")) {
+                p.setLong(1, lastSeq);
+                p.setString(2, lastHash);
+                p.setLong(3, nodeId);
+                p.executeUpdate();
+              }
+            }
           }
-        } else {
-          try (PreparedStatement p = c.prepareStatement(
-              "UPDATE flow_log_chains SET last_seq = ?, last_hash = ? WHERE node_id = ?")) {
-            p.setLong(1, lastSeq);
-            p.setString(2, lastHash);
-            p.setLong(3, nodeId);
-            p.executeUpdate();
-          }
-        }
-      }
-      return new Appended(stored, duplicates);
-    });
+          return new Appended(stored, duplicates);
+        });
   }
 
   /** SHA-256 of the previous hash and the record's JSON, hex. */
@@ -200,8 +225,10 @@ public final class FlowLogs {
   }
 
   private static Optional<Chain> chain(Connection c, long nodeId) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("SELECT node_id, first_seq, first_prev_hash, last_seq, last_hash"
-        + " FROM flow_log_chains WHERE node_id = ?")) {
+    try (PreparedStatement p =
+        c.prepareStatement(
+            "SELECT node_id, first_seq, first_prev_hash, last_seq, last_hash"
+                + " FROM flow_log_chains WHERE node_id = ?")) {
       p.setLong(1, nodeId);
       try (ResultSet rs = p.executeQuery()) {
         return rs.next() ? Optional.of(chain(rs)) : Optional.empty();
@@ -215,16 +242,20 @@ public final class FlowLogs {
 
   /** Every node's chain ends. */
   public List<Chain> chains() {
-    return db.inTransaction(c -> {
-      List<Chain> out = new ArrayList<>();
-      try (PreparedStatement p = c.prepareStatement("SELECT node_id, first_seq, first_prev_hash, last_seq,"
-          + " last_hash FROM flow_log_chains ORDER BY node_id"); ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.add(chain(rs));
-        }
-      }
-      return out;
-    });
+    return db.inTransaction(
+        c -> {
+          List<Chain> out = new ArrayList<>();
+          try (PreparedStatement p =
+                  c.prepareStatement(
+                      "SELECT node_id, first_seq, first_prev_hash, last_seq,"
+                          + " last_hash FROM flow_log_chains ORDER BY node_id");
+              ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              out.add(chain(rs));
+            }
+          }
+          return out;
+        });
   }
 
   /**
@@ -232,25 +263,35 @@ public final class FlowLogs {
    * by node then sequence number.
    */
   public List<Stored> query(Long node, long fromMs, long toMs) {
-    return db.inTransaction(c -> {
-      List<Stored> out = new ArrayList<>();
-      String sql = "SELECT node_id, seq, received_at, record, prev_hash, hash FROM flow_logs WHERE end_ms >= ?"
-          + " AND start_ms <= ?" + (node == null ? "" : " AND node_id = ?") + " ORDER BY node_id, seq";
-      try (PreparedStatement p = c.prepareStatement(sql)) {
-        p.setLong(1, fromMs);
-        p.setLong(2, toMs);
-        if (node != null) {
-          p.setLong(3, node);
-        }
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            out.add(new Stored(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getString(4), rs.getString(5),
-                rs.getString(6)));
+    return db.inTransaction(
+        c -> {
+          List<Stored> out = new ArrayList<>();
+          String sql =
+              "SELECT node_id, seq, received_at, record, prev_hash, hash FROM flow_logs WHERE end_ms >= ?"
+                  + " AND start_ms <= ?"
+                  + (node == null ? "" : " AND node_id = ?")
+                  + " ORDER BY node_id, seq";
+          try (PreparedStatement p = c.prepareStatement(sql)) {
+            p.setLong(1, fromMs);
+            p.setLong(2, toMs);
+            if (node != null) {
+              p.setLong(3, node);
+            }
+            try (ResultSet rs = p.executeQuery()) {
+              while (rs.next()) {
+                out.add(
+                    new Stored(
+                        rs.getLong(1),
+                        rs.getLong(2),
+                        rs.getLong(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getString(6)));
+              }
+            }
           }
-        }
-      }
-      return out;
-    });
+          return out;
+        });
   }
 
   /** Writes the records of {@link #query} as JSON lines (the records as the nodes sent them). */
@@ -272,46 +313,54 @@ public final class FlowLogs {
    */
   public int retain(Duration maxAge) {
     final long cutoff = clock.millis() - maxAge.toMillis();
-    return db.inTransaction(c -> {
-      int deleted = 0;
-      for (Chain ch : chainsIn(c)) {
-        long keepFrom = ch.lastSeq() + 1; // the first seq that stays
-        String keepPrev = ch.lastHash();
-        try (PreparedStatement p = c.prepareStatement("SELECT seq, prev_hash FROM flow_logs WHERE node_id = ?"
-            + " AND end_ms >= ? ORDER BY seq LIMIT 1")) {
-          p.setLong(1, ch.node());
-          p.setLong(2, cutoff);
-          try (ResultSet rs = p.executeQuery()) {
-            if (rs.next()) {
-              keepFrom = rs.getLong(1);
-              keepPrev = rs.getString(2);
+    return db.inTransaction(
+        c -> {
+          int deleted = 0;
+          for (Chain ch : chainsIn(c)) {
+            long keepFrom = ch.lastSeq() + 1; // the first seq that stays
+            String keepPrev = ch.lastHash();
+            try (PreparedStatement p =
+                c.prepareStatement(
+                    "SELECT seq, prev_hash FROM flow_logs WHERE node_id = ?"
+                        + " AND end_ms >= ? ORDER BY seq LIMIT 1")) {
+              p.setLong(1, ch.node());
+              p.setLong(2, cutoff);
+              try (ResultSet rs = p.executeQuery()) {
+                if (rs.next()) {
+                  keepFrom = rs.getLong(1);
+                  keepPrev = rs.getString(2);
+                }
+              }
+            }
+            if (keepFrom <= ch.firstSeq()) {
+              continue;
+            }
+            try (PreparedStatement p =
+                c.prepareStatement("DELETE FROM flow_logs WHERE node_id = ? AND seq < ?")) {
+              p.setLong(1, ch.node());
+              p.setLong(2, keepFrom);
+              deleted += p.executeUpdate();
+            }
+            try (PreparedStatement p =
+                c.prepareStatement(
+                    "UPDATE flow_log_chains SET first_seq = ?, first_prev_hash = ? WHERE node_id = ?")) {
+              p.setLong(1, keepFrom);
+              p.setString(2, keepPrev);
+              p.setLong(3, ch.node());
+              p.executeUpdate();
             }
           }
-        }
-        if (keepFrom <= ch.firstSeq()) {
-          continue;
-        }
-        try (PreparedStatement p = c.prepareStatement("DELETE FROM flow_logs WHERE node_id = ? AND seq < ?")) {
-          p.setLong(1, ch.node());
-          p.setLong(2, keepFrom);
-          deleted += p.executeUpdate();
-        }
-        try (PreparedStatement p = c.prepareStatement(
-            "UPDATE flow_log_chains SET first_seq = ?, first_prev_hash = ? WHERE node_id = ?")) {
-          p.setLong(1, keepFrom);
-          p.setString(2, keepPrev);
-          p.setLong(3, ch.node());
-          p.executeUpdate();
-        }
-      }
-      return deleted;
-    });
+          return deleted;
+        });
   }
 
   private static List<Chain> chainsIn(Connection c) throws SQLException {
     List<Chain> out = new ArrayList<>();
-    try (PreparedStatement p = c.prepareStatement("SELECT node_id, first_seq, first_prev_hash, last_seq,"
-        + " last_hash FROM flow_log_chains"); ResultSet rs = p.executeQuery()) {
+    try (PreparedStatement p =
+            c.prepareStatement(
+                "SELECT node_id, first_seq, first_prev_hash, last_seq,"
+                    + " last_hash FROM flow_log_chains");
+        ResultSet rs = p.executeQuery()) {
       while (rs.next()) {
         out.add(chain(rs));
       }
@@ -321,7 +370,7 @@ public final class FlowLogs {
 
   /** Checks everything stored ({@link FlowLogVerifier}). */
   public FlowLogVerifier.Report verify(long slackPackets, double slackFraction) {
-    return FlowLogVerifier.verify(chains(), query(null, Long.MIN_VALUE, Long.MAX_VALUE), slackPackets, slackFraction);
+    return FlowLogVerifier.verify(
+        chains(), query(null, Long.MIN_VALUE, Long.MAX_VALUE), slackPackets, slackFraction);
   }
-
 }

@@ -25,7 +25,9 @@ final class ConnectionLimiter {
     this.maxPerAddress = maxPerAddress;
   }
 
-  /** Takes a slot for a connection from {@code address}; false (and counted) if a cap is reached. */
+  /**
+   * Takes a slot for a connection from {@code address}; false (and counted) if a cap is reached.
+   */
   boolean tryAcquire(InetAddress from) {
     InetAddress address = bucket(from);
     if (total.incrementAndGet() > maxTotal) {

@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param maxBodyBytes largest body of an authenticated request (see {@link HttpServer.BodyLimit})
  * @param maxUnauthenticatedBodyBytes largest body buffered before the request is authenticated
  * @param requestDeadline how long a whole request (from the connection's accept, or from its first
- *     byte on a kept-alive connection, to its last body byte) may take, however steadily it trickles
+ *     byte on a kept-alive connection, to its last body byte) may take, however steadily it
+ *     trickles
  * @param idleTimeout how long a kept-alive connection may wait between requests
  * @param maxConnections open connections in all, upgraded ones included
  * @param maxConnectionsPerAddress open connections from one source IP address
@@ -33,6 +34,7 @@ public record HttpLimits(
 
   /** Default cap on open connections in all. */
   public static final int DEFAULT_MAX_CONNECTIONS = 4096;
+
   /** Default cap on open connections from one source address (nodes behind one NAT share it). */
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1024;
 
@@ -52,27 +54,72 @@ public record HttpLimits(
   }
 
   public HttpLimits withRequestDeadline(Duration d) {
-    return new HttpLimits(maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, maxUnauthenticatedBodyBytes, d,
-        idleTimeout, maxConnections, maxConnectionsPerAddress, upgradedReadBuffer, upgradedWriteTimeout);
+    return new HttpLimits(
+        maxRequestLineBytes,
+        maxHeaderBytes,
+        maxBodyBytes,
+        maxUnauthenticatedBodyBytes,
+        d,
+        idleTimeout,
+        maxConnections,
+        maxConnectionsPerAddress,
+        upgradedReadBuffer,
+        upgradedWriteTimeout);
   }
 
   public HttpLimits withIdleTimeout(Duration d) {
-    return new HttpLimits(maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, maxUnauthenticatedBodyBytes,
-        requestDeadline, d, maxConnections, maxConnectionsPerAddress, upgradedReadBuffer, upgradedWriteTimeout);
+    return new HttpLimits(
+        maxRequestLineBytes,
+        maxHeaderBytes,
+        maxBodyBytes,
+        maxUnauthenticatedBodyBytes,
+        requestDeadline,
+        d,
+        maxConnections,
+        maxConnectionsPerAddress,
+        upgradedReadBuffer,
+        upgradedWriteTimeout);
   }
 
   public HttpLimits withConnectionCaps(int total, int perAddress) {
-    return new HttpLimits(maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, maxUnauthenticatedBodyBytes,
-        requestDeadline, idleTimeout, total, perAddress, upgradedReadBuffer, upgradedWriteTimeout);
+    return new HttpLimits(
+        maxRequestLineBytes,
+        maxHeaderBytes,
+        maxBodyBytes,
+        maxUnauthenticatedBodyBytes,
+        requestDeadline,
+        idleTimeout,
+        total,
+        perAddress,
+        upgradedReadBuffer,
+        upgradedWriteTimeout);
   }
 
   public HttpLimits withBodyLimits(int authenticated, int unauthenticated) {
-    return new HttpLimits(maxRequestLineBytes, maxHeaderBytes, authenticated, unauthenticated, requestDeadline,
-        idleTimeout, maxConnections, maxConnectionsPerAddress, upgradedReadBuffer, upgradedWriteTimeout);
+    return new HttpLimits(
+        maxRequestLineBytes,
+        maxHeaderBytes,
+        authenticated,
+        unauthenticated,
+        requestDeadline,
+        idleTimeout,
+        maxConnections,
+        maxConnectionsPerAddress,
+        upgradedReadBuffer,
+        upgradedWriteTimeout);
   }
 
   public HttpLimits withUpgradedWriteTimeout(Duration d) {
-    return new HttpLimits(maxRequestLineBytes, maxHeaderBytes, maxBodyBytes, maxUnauthenticatedBodyBytes,
-        requestDeadline, idleTimeout, maxConnections, maxConnectionsPerAddress, upgradedReadBuffer, d);
+    return new HttpLimits(
+        maxRequestLineBytes,
+        maxHeaderBytes,
+        maxBodyBytes,
+        maxUnauthenticatedBodyBytes,
+        requestDeadline,
+        idleTimeout,
+        maxConnections,
+        maxConnectionsPerAddress,
+        upgradedReadBuffer,
+        d);
   }
 }

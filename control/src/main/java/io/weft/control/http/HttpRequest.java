@@ -12,7 +12,12 @@ import java.util.Map;
  * @param headers header names in lower case; a repeated header keeps its last value
  */
 public record HttpRequest(
-    String method, String path, Map<String, String> query, Map<String, String> headers, byte[] body, InetSocketAddress remote) {
+    String method,
+    String path,
+    Map<String, String> query,
+    Map<String, String> headers,
+    byte[] body,
+    InetSocketAddress remote) {
 
   /** A header value by case-insensitive name, or null. */
   public String header(String name) {
@@ -43,7 +48,9 @@ public record HttpRequest(
       int eq = pair.indexOf('=');
       String k = eq < 0 ? pair : pair.substring(0, eq);
       String v = eq < 0 ? "" : pair.substring(eq + 1);
-      out.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+      out.put(
+          URLDecoder.decode(k, StandardCharsets.UTF_8),
+          URLDecoder.decode(v, StandardCharsets.UTF_8));
     }
     return out;
   }

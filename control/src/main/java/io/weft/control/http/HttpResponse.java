@@ -64,7 +64,9 @@ public final class HttpResponse {
 
   /** {@code 101 Switching Protocols} to {@code token}, then {@code protocol} on the connection. */
   public static HttpResponse upgrade(String token, Upgraded protocol) {
-    return new HttpResponse(101, new byte[0], protocol).header("Upgrade", token).header("Connection", "Upgrade");
+    return new HttpResponse(101, new byte[0], protocol)
+        .header("Upgrade", token)
+        .header("Connection", "Upgrade");
   }
 
   /** Adds a header. */

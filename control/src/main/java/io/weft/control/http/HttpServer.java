@@ -58,9 +58,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
- * The HTTP/1.1 server on Netty: strict parsing, every buffer bounded by {@link HttpLimits}, optional
- * TLS, requests handed to a {@link Handler} on a virtual thread, and {@code Upgrade} to a raw byte
- * stream for the Noise channel.
+ * The HTTP/1.1 server on Netty: strict parsing, every buffer bounded by {@link HttpLimits},
+ * optional TLS, requests handed to a {@link Handler} on a virtual thread, and {@code Upgrade} to a
+ * raw byte stream for the Noise channel.
  */
 public final class HttpServer implements AutoCloseable {
   /** Answers one request. Thrown exceptions become a 500. */
@@ -99,21 +99,38 @@ public final class HttpServer implements AutoCloseable {
 
   /** Binds {@code address} (port 0: any free port) with the default limits and no TLS. */
   public HttpServer(InetSocketAddress address, Handler handler) throws IOException {
-    this(address, handler, head -> HttpLimits.defaults().maxUnauthenticatedBodyBytes(), HttpLimits.defaults(), null);
+    this(
+        address,
+        handler,
+        head -> HttpLimits.defaults().maxUnauthenticatedBodyBytes(),
+        HttpLimits.defaults(),
+        null);
   }
 
   /** Binds {@code address} (port 0: any free port); {@code tls} null serves plain HTTP. */
-  public HttpServer(InetSocketAddress address, Handler handler, BodyLimit bodyLimit, HttpLimits limits, SslContext tls)
+  public HttpServer(
+      InetSocketAddress address,
+      Handler handler,
+      BodyLimit bodyLimit,
+      HttpLimits limits,
+      SslContext tls)
       throws IOException {
     this.handler = handler;
     this.bodyLimit = bodyLimit;
     this.limits = limits;
     this.tls = tls;
-    this.limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerAddress());
-    this.boss = new MultiThreadIoEventLoopGroup(1, Thread.ofPlatform().name("weft-http-accept").daemon().factory(),
-        NioIoHandler.newFactory());
-    this.workers = new MultiThreadIoEventLoopGroup(0, Thread.ofPlatform().name("weft-http-io-", 0).daemon().factory(),
-        NioIoHandler.newFactory());
+    this.limiter =
+        new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerAddress());
+    this.boss =
+        new MultiThreadIoEventLoopGroup(
+            1,
+            Thread.ofPlatform().name("weft-http-accept").daemon().factory(),
+            NioIoHandler.newFactory());
+    this.workers =
+        new MultiThreadIoEventLoopGroup(
+            0,
+            Thread.ofPlatform().name("weft-http-io-", 0).daemon().factory(),
+            NioIoHandler.newFactory());
     ServerBootstrap b =
         new ServerBootstrap()
             .group(boss, workers)
@@ -121,7 +138,9 @@ public final class HttpServer implements AutoCloseable {
             .option(ChannelOption.SO_BACKLOG, 1024)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
-            .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
+            .childOption(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(64 * 1024, 256 * 1024))
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
@@ -145,8 +164,14 @@ public final class HttpServer implements AutoCloseable {
           .protocols("TLSv1.3", "TLSv1.2")
           .build();
     } catch (IOException | RuntimeException e) {
-      throw new IOException("cannot load TLS certificate " + certChain + " and key " + privateKey + ": "
-          + e.getMessage(), e);
+      throw new IOException(
+          "cannot load TLS certificate "
+              + certChain
+              + " and key "
+              + privateKey
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -218,7 +243,10 @@ public final class HttpServer implements AutoCloseable {
     return t;
   }
 
-  /** Netty's decoder, strict: CRLF only, no duplicate Content-Length, Transfer-Encoding kept visible. */
+  /**
+   * Netty's decoder, strict: CRLF only, no duplicate Content-Length, Transfer-Encoding kept
+   * visible.
+   */
   private static final class StrictRequestDecoder extends HttpRequestDecoder {
     StrictRequestDecoder(HttpLimits limits) {
       super(
@@ -238,8 +266,8 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * The request deadline and the idle timeout. From the accept (or, on a kept-alive connection,
-   * the first byte after a response) the whole request must arrive within the deadline; between
+   * The request deadline and the idle timeout. From the accept (or, on a kept-alive connection, the
+   * first byte after a response) the whole request must arrive within the deadline; between
    * requests a connection may idle for the idle timeout. Neither runs while a request is handled.
    */
   private final class Timer extends ChannelDuplexHandler {
@@ -306,9 +334,9 @@ public final class HttpServer implements AutoCloseable {
   }
 
   /**
-   * Scans the raw bytes of each request head for what Netty's decoder would silently accept: a
-   * line that starts with a space or tab (obs-fold, RFC 9112 §5.2, or whitespace before the first
-   * header field, §2.2). After the head it counts body bytes so that the connection is kept only if
+   * Scans the raw bytes of each request head for what Netty's decoder would silently accept: a line
+   * that starts with a space or tab (obs-fold, RFC 9112 §5.2, or whitespace before the first header
+   * field, §2.2). After the head it counts body bytes so that the connection is kept only if
    * nothing beyond the body arrived unscanned.
    */
   private static final class HeadGuard extends ChannelInboundHandlerAdapter {
@@ -355,7 +383,9 @@ public final class HttpServer implements AutoCloseable {
       return folded;
     }
 
-    /** Whether exactly {@code length} bytes followed the head (nothing pipelined behind the body). */
+    /**
+     * Whether exactly {@code length} bytes followed the head (nothing pipelined behind the body).
+     */
     boolean onlyBody(long length) {
       return !inHead && afterHead == length;
     }
@@ -371,7 +401,12 @@ public final class HttpServer implements AutoCloseable {
     }
   }
 
-  private enum State { HEAD, BODY, BUSY, DONE }
+  private enum State {
+    HEAD,
+    BODY,
+    BUSY,
+    DONE
+  }
 
   /** Collects one request within its body limit, dispatches it, and writes the answer. */
   private final class RequestHandler extends ChannelInboundHandlerAdapter {
@@ -424,15 +459,21 @@ public final class HttpServer implements AutoCloseable {
       if (r.decoderResult().isFailure()) {
         Throwable cause = r.decoderResult().cause();
         int status =
-            cause instanceof TooLongHttpLineException ? 414
-                : cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException ? 431
-                : 400;
+            cause instanceof TooLongHttpLineException
+                ? 414
+                : cause instanceof TooLongHttpHeaderException
+                        || cause instanceof TooLongFrameException
+                    ? 431
+                    : 400;
         reject(ctx, status, "malformed request: " + brief(cause.getMessage()));
         return;
       }
       String problem = guard.folded() ? "header line starts with whitespace (obs-fold)" : check(r);
       if (problem != null) {
-        reject(ctx, problem.startsWith("411") ? 411 : 400, problem.startsWith("411") ? problem.substring(4) : problem);
+        reject(
+            ctx,
+            problem.startsWith("411") ? 411 : 400,
+            problem.startsWith("411") ? problem.substring(4) : problem);
         return;
       }
       String cl = r.headers().get(HttpHeaderNames.CONTENT_LENGTH);
@@ -499,7 +540,10 @@ public final class HttpServer implements AutoCloseable {
             try {
               resp = handler.handle(request);
             } catch (Exception | Error e) {
-              LOG.log(Level.ERROR, "handler failed for " + request.method() + " " + brief(request.path()), e);
+              LOG.log(
+                  Level.ERROR,
+                  "handler failed for " + request.method() + " " + brief(request.path()),
+                  e);
               resp = HttpResponse.error(500, "internal error");
             }
             HttpResponse answer = resp;
@@ -521,12 +565,17 @@ public final class HttpServer implements AutoCloseable {
         upgrade(ctx, resp);
         return;
       }
-      boolean keep = keepAlive && !pipelined && !closed && guard.onlyBody(length)
-          && !"close".equalsIgnoreCase(resp.headers.get("Connection"));
+      boolean keep =
+          keepAlive
+              && !pipelined
+              && !closed
+              && guard.onlyBody(length)
+              && !"close".equalsIgnoreCase(resp.headers.get("Connection"));
       if (!keep) {
         resp.header("Connection", "close");
       }
-      ChannelFutureListener after = keep ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE;
+      ChannelFutureListener after =
+          keep ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE;
       ctx.writeAndFlush(encode(resp)).addListener(after);
       if (keep) {
         state = State.HEAD;
@@ -542,7 +591,9 @@ public final class HttpServer implements AutoCloseable {
       state = State.DONE;
       Channel ch = ctx.channel();
       ctx.writeAndFlush(encode(resp)).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-      UpgradedStream stream = new UpgradedStream(ch, limits.upgradedReadBuffer(), limits.upgradedWriteTimeout().toNanos());
+      UpgradedStream stream =
+          new UpgradedStream(
+              ch, limits.upgradedReadBuffer(), limits.upgradedWriteTimeout().toNanos());
       ChannelPipeline p = ch.pipeline();
       p.addLast("upgraded", stream);
       p.remove("timer");
@@ -618,7 +669,8 @@ public final class HttpServer implements AutoCloseable {
     return null;
   }
 
-  private static HttpRequest toRequest(ChannelHandlerContext ctx, io.netty.handler.codec.http.HttpRequest r, byte[] body) {
+  private static HttpRequest toRequest(
+      ChannelHandlerContext ctx, io.netty.handler.codec.http.HttpRequest r, byte[] body) {
     String target = r.uri();
     int q = target.indexOf('?');
     String path = q < 0 ? target : target.substring(0, q);
@@ -627,12 +679,21 @@ public final class HttpServer implements AutoCloseable {
     for (Map.Entry<String, String> h : r.headers()) {
       headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue());
     }
-    return new HttpRequest(r.method().name(), path, query, headers, body, (InetSocketAddress) ctx.channel().remoteAddress());
+    return new HttpRequest(
+        r.method().name(),
+        path,
+        query,
+        headers,
+        body,
+        (InetSocketAddress) ctx.channel().remoteAddress());
   }
 
   private static FullHttpResponse encode(HttpResponse r) {
     FullHttpResponse out =
-        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status), Unpooled.wrappedBuffer(r.body));
+        new DefaultFullHttpResponse(
+            HttpVersion.HTTP_1_1,
+            HttpResponseStatus.valueOf(r.status),
+            Unpooled.wrappedBuffer(r.body));
     for (Map.Entry<String, String> h : r.headers.entrySet()) {
       out.headers().set(h.getKey(), h.getValue());
     }

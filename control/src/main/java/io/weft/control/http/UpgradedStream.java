@@ -97,7 +97,9 @@ final class UpgradedStream extends ChannelInboundHandlerAdapter {
     end();
   }
 
-  /** Marks the stream ended and frees what it holds; readers see the end after the buffered bytes. */
+  /**
+   * Marks the stream ended and frees what it holds; readers see the end after the buffered bytes.
+   */
   private void end() {
     lock.lock();
     try {
@@ -221,7 +223,10 @@ final class UpgradedStream extends ChannelInboundHandlerAdapter {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             channel.close();
-            throw new IOException("peer has not read for " + TimeUnit.NANOSECONDS.toMillis(writeTimeoutNanos) + " ms");
+            throw new IOException(
+                "peer has not read for "
+                    + TimeUnit.NANOSECONDS.toMillis(writeTimeoutNanos)
+                    + " ms");
           }
           // Flush so that what is queued can drain; writability changes come from the event loop.
           channel.flush();

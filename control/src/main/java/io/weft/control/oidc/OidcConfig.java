@@ -44,40 +44,97 @@ public record OidcConfig(
   }
 
   /** A provider none of whose accounts is admitted yet (see the {@code allowing} methods). */
-  public OidcConfig(String issuer, String clientId, String clientSecret, List<String> scopes, String domain) {
+  public OidcConfig(
+      String issuer, String clientId, String clientSecret, List<String> scopes, String domain) {
     this(issuer, clientId, clientSecret, scopes, domain, null, null, null, null, false);
   }
 
   /** Whether any account could be admitted (some allow-list or {@code allowAny} is set). */
   public boolean admitsAnyone() {
-    return allowAny || !allowedUsers.isEmpty() || !allowedDomains.isEmpty() || !allowedGroups.isEmpty();
+    return allowAny
+        || !allowedUsers.isEmpty()
+        || !allowedDomains.isEmpty()
+        || !allowedGroups.isEmpty();
   }
 
   public OidcConfig allowingAny() {
-    return new OidcConfig(issuer, clientId, clientSecret, scopes, domain, allowedUsers, allowedDomains,
-        allowedGroups, groupsClaim, true);
+    return new OidcConfig(
+        issuer,
+        clientId,
+        clientSecret,
+        scopes,
+        domain,
+        allowedUsers,
+        allowedDomains,
+        allowedGroups,
+        groupsClaim,
+        true);
   }
 
   public OidcConfig allowingUsers(List<String> users) {
-    return new OidcConfig(issuer, clientId, clientSecret, scopes, domain, users, allowedDomains, allowedGroups,
-        groupsClaim, allowAny);
+    return new OidcConfig(
+        issuer,
+        clientId,
+        clientSecret,
+        scopes,
+        domain,
+        users,
+        allowedDomains,
+        allowedGroups,
+        groupsClaim,
+        allowAny);
   }
 
   public OidcConfig allowingDomains(List<String> domains) {
-    return new OidcConfig(issuer, clientId, clientSecret, scopes, domain, allowedUsers, domains, allowedGroups,
-        groupsClaim, allowAny);
+    return new OidcConfig(
+        issuer,
+        clientId,
+        clientSecret,
+        scopes,
+        domain,
+        allowedUsers,
+        domains,
+        allowedGroups,
+        groupsClaim,
+        allowAny);
   }
 
-  /** Admits members of {@code groups} as named by {@code claim} (null: {@value #DEFAULT_GROUPS_CLAIM}). */
+  /**
+   * Admits members of {@code groups} as named by {@code claim} (null: {@value
+   * #DEFAULT_GROUPS_CLAIM}).
+   */
   public OidcConfig allowingGroups(String claim, List<String> groups) {
-    return new OidcConfig(issuer, clientId, clientSecret, scopes, domain, allowedUsers, allowedDomains, groups,
-        claim, allowAny);
+    return new OidcConfig(
+        issuer,
+        clientId,
+        clientSecret,
+        scopes,
+        domain,
+        allowedUsers,
+        allowedDomains,
+        groups,
+        claim,
+        allowAny);
   }
 
   @Override
   public String toString() {
-    return "OidcConfig[issuer=" + issuer + ", clientId=" + clientId + ", domain=" + domain + ", allowedUsers="
-        + allowedUsers + ", allowedDomains=" + allowedDomains + ", allowedGroups=" + allowedGroups + " (claim "
-        + groupsClaim + "), allowAny=" + allowAny + ", secret hidden]";
+    return "OidcConfig[issuer="
+        + issuer
+        + ", clientId="
+        + clientId
+        + ", domain="
+        + domain
+        + ", allowedUsers="
+        + allowedUsers
+        + ", allowedDomains="
+        + allowedDomains
+        + ", allowedGroups="
+        + allowedGroups
+        + " (claim "
+        + groupsClaim
+        + "), allowAny="
+        + allowAny
+        + ", secret hidden]";
   }
 }

@@ -55,16 +55,22 @@ import java.util.Set;
 public final class OidcLogin {
   /** Prefix of the per-login URL handed to the node. */
   public static final String LOGIN_PATH = "/login/";
+
   /** The redirect URI path registered at the provider. */
   public static final String CALLBACK_PATH = "/oidc/callback";
+
   /** How long a user has to complete a login. */
   public static final Duration PENDING_LIFETIME = Duration.ofMinutes(10);
+
   /** Logins pending at once, in all (each holds a register request of a few KiB). */
   public static final int MAX_PENDING = 4096;
+
   /** Logins pending at once from one source address (IPv6: one /64). */
   public static final int MAX_PENDING_PER_SOURCE = 16;
+
   /** Longest {@code code}, {@code state} or {@code csrf} value accepted. */
   static final int MAX_PARAM = 2048;
+
   /** Longest name or email taken from the ID token (the column's width). */
   static final int MAX_NAME = 255;
 
@@ -77,35 +83,51 @@ public final class OidcLogin {
   private final NodeRegistry registry;
   private final SecureRandom random;
   private final Clock clock;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final PendingLogins pending;
   private volatile Provider provider;
 
-  private record Provider(String issuer, URI authorization, URI token, DefaultJWTProcessor<SecurityContext> ids) {}
+  private record Provider(
+      String issuer, URI authorization, URI token, DefaultJWTProcessor<SecurityContext> ids) {}
 
-  public OidcLogin(OidcConfig config, String publicUrl, NodeRegistry registry, SecureRandom random, Clock clock) {
+  public OidcLogin(
+      OidcConfig config,
+      String publicUrl,
+      NodeRegistry registry,
+      SecureRandom random,
+      Clock clock) {
     this(config, publicUrl, registry, random, clock, MAX_PENDING, MAX_PENDING_PER_SOURCE);
   }
 
   /** With explicit caps on pending logins (in all, and per source address). */
-  public OidcLogin(OidcConfig config, String publicUrl, NodeRegistry registry, SecureRandom random, Clock clock,
-      int maxPending, int maxPendingPerSource) {
+  public OidcLogin(
+      OidcConfig config,
+      String publicUrl,
+      NodeRegistry registry,
+      SecureRandom random,
+      Clock clock,
+      int maxPending,
+      int maxPendingPerSource) {
     this.config = config;
     this.publicUrl = publicUrl;
     this.registry = registry;
     this.random = random;
     this.clock = clock;
-    this.pending = new PendingLogins(maxPending, maxPendingPerSource, PENDING_LIFETIME.toMillis(), clock);
+    this.pending =
+        new PendingLogins(maxPending, maxPendingPerSource, PENDING_LIFETIME.toMillis(), clock);
   }
 
   /**
-   * Records a pending login for the machine; returns the URL the user opens, or null when too
-   * many logins are pending (in all or from {@code source}).
+   * Records a pending login for the machine; returns the URL the user opens, or null when too many
+   * logins are pending (in all or from {@code source}).
    */
   public String begin(String machineKey, Message.Register request, InetAddress source) {
     String id = token(24);
     if (pending.add(id, machineKey, request, source) == null) {
-      LOG.log(Level.WARNING, "interactive login refused for {0}: too many pending logins",
+      LOG.log(
+          Level.WARNING,
+          "interactive login refused for {0}: too many pending logins",
           SourceAddress.key(source));
       return null;
     }
@@ -117,7 +139,10 @@ public final class OidcLogin {
     return pending.size();
   }
 
-  /** Answers {@code /login/{id}} (GET: the confirmation page, POST: confirmed) and {@code /oidc/callback}. */
+  /**
+   * Answers {@code /login/{id}} (GET: the confirmation page, POST: confirmed) and {@code
+   * /oidc/callback}.
+   */
   public HttpResponse handle(HttpRequest req) {
     try {
       if (req.path().startsWith(LOGIN_PATH)) {
@@ -133,7 +158,10 @@ public final class OidcLogin {
       }
       return callback(req);
     } catch (IOException e) {
-      LOG.log(Level.WARNING, "OpenID provider unreachable: {0}", UntrustedText.escape(e.getMessage(), 300));
+      LOG.log(
+          Level.WARNING,
+          "OpenID provider unreachable: {0}",
+          UntrustedText.escape(e.getMessage(), 300));
       return HttpResponse.error(502, "the OpenID provider could not be reached");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -144,7 +172,9 @@ public final class OidcLogin {
   private HttpResponse confirmationPage(String loginId, HttpRequest req) {
     PendingLogins.Pending p = loginId.length() > MAX_PARAM ? null : pending.byId(loginId);
     if (p == null) {
-      return page(404, "<p>This login link is unknown or has expired. Run the login on the machine again.</p>");
+      return page(
+          404,
+          "<p>This login link is unknown or has expired. Run the login on the machine again.</p>");
     }
     String cookie = token(32);
     String csrf = token(24);
@@ -159,21 +189,44 @@ public final class OidcLogin {
             + "<p>A machine asked to join as you. Continue only if you started this login yourself,"
             + " on this machine, just now.</p>"
             + "<table>"
-            + "<tr><th>Hostname</th><td>" + UntrustedText.html(cut(h.hostname())) + "</td></tr>"
-            + "<tr><th>Operating system</th><td>" + UntrustedText.html(cut(h.os())) + "</td></tr>"
-            + "<tr><th>Connected from</th><td>" + UntrustedText.html(p.address) + "</td></tr>"
-            + "<tr><th>Requested at</th><td>" + Instant.ofEpochMilli(p.created) + " (UTC)</td></tr>"
-            + "<tr><th>Machine key</th><td><code>" + UntrustedText.html(p.machineKey) + "</code></td></tr>"
+            + "<tr><th>Hostname</th><td>"
+            + UntrustedText.html(cut(h.hostname()))
+            + "</td></tr>"
+            + "<tr><th>Operating system</th><td>"
+            + UntrustedText.html(cut(h.os()))
+            + "</td></tr>"
+            + "<tr><th>Connected from</th><td>"
+            + UntrustedText.html(p.address)
+            + "</td></tr>"
+            + "<tr><th>Requested at</th><td>"
+            + Instant.ofEpochMilli(p.created)
+            + " (UTC)</td></tr>"
+            + "<tr><th>Machine key</th><td><code>"
+            + UntrustedText.html(p.machineKey)
+            + "</code></td></tr>"
             + "</table>"
-            + "<form method=\"post\" action=\"" + UntrustedText.html(LOGIN_PATH + loginId) + "\">"
-            + "<input type=\"hidden\" name=\"csrf\" value=\"" + UntrustedText.html(csrf) + "\">"
+            + "<form method=\"post\" action=\""
+            + UntrustedText.html(LOGIN_PATH + loginId)
+            + "\">"
+            + "<input type=\"hidden\" name=\"csrf\" value=\""
+            + UntrustedText.html(csrf)
+            + "\">"
             + "<button type=\"submit\">Yes, add this machine and log in</button>"
             + "</form>";
-    return page(200, html).header("Set-Cookie", cookieName(loginId) + "=" + cookie + "; Path=/; Max-Age="
-        + PENDING_LIFETIME.toSeconds() + "; HttpOnly; SameSite=Lax" + (publicUrl.startsWith("https:") ? "; Secure" : ""));
+    return page(200, html)
+        .header(
+            "Set-Cookie",
+            cookieName(loginId)
+                + "="
+                + cookie
+                + "; Path=/; Max-Age="
+                + PENDING_LIFETIME.toSeconds()
+                + "; HttpOnly; SameSite=Lax"
+                + (publicUrl.startsWith("https:") ? "; Secure" : ""));
   }
 
-  private HttpResponse confirmed(String loginId, HttpRequest req) throws IOException, InterruptedException {
+  private HttpResponse confirmed(String loginId, HttpRequest req)
+      throws IOException, InterruptedException {
     PendingLogins.Pending p = loginId.length() > MAX_PARAM ? null : pending.byId(loginId);
     if (p == null) {
       return HttpResponse.error(404, "unknown or expired login");
@@ -194,10 +247,15 @@ public final class OidcLogin {
     String csrf = form.get("csrf");
     String cookie = cookie(req, cookieName(loginId));
     synchronized (p) {
-      if (p.csrf == null || csrf == null || p.browser == null || cookie == null
-          || !MessageDigest.isEqual(p.csrf.getBytes(StandardCharsets.US_ASCII), csrf.getBytes(StandardCharsets.UTF_8))
+      if (p.csrf == null
+          || csrf == null
+          || p.browser == null
+          || cookie == null
+          || !MessageDigest.isEqual(
+              p.csrf.getBytes(StandardCharsets.US_ASCII), csrf.getBytes(StandardCharsets.UTF_8))
           || !MessageDigest.isEqual(p.browser, sha256(cookie))) {
-        return HttpResponse.error(403, "confirm on the page this browser opened (missing or wrong CSRF token or cookie)");
+        return HttpResponse.error(
+            403, "confirm on the page this browser opened (missing or wrong CSRF token or cookie)");
       }
       p.nonce = token(24);
       p.verifier = token(48);
@@ -209,12 +267,18 @@ public final class OidcLogin {
         prov.authorization()
             + (prov.authorization().getQuery() == null ? "?" : "&")
             + "response_type=code"
-            + "&client_id=" + enc(config.clientId())
-            + "&redirect_uri=" + enc(redirectUri())
-            + "&scope=" + enc(String.join(" ", scopes()))
-            + "&state=" + enc(state)
-            + "&nonce=" + enc(p.nonce)
-            + "&code_challenge=" + enc(challenge(p.verifier))
+            + "&client_id="
+            + enc(config.clientId())
+            + "&redirect_uri="
+            + enc(redirectUri())
+            + "&scope="
+            + enc(String.join(" ", scopes()))
+            + "&state="
+            + enc(state)
+            + "&nonce="
+            + enc(p.nonce)
+            + "&code_challenge="
+            + enc(challenge(p.verifier))
             + "&code_challenge_method=S256";
     return HttpResponse.redirect(url);
   }
@@ -222,12 +286,15 @@ public final class OidcLogin {
   private HttpResponse callback(HttpRequest req) throws IOException, InterruptedException {
     Map<String, String> q = req.query();
     if (q.containsKey("error")) {
-      return HttpResponse.error(400, "the provider refused the login: " + UntrustedText.escape(q.get("error"), 100));
+      return HttpResponse.error(
+          400, "the provider refused the login: " + UntrustedText.escape(q.get("error"), 100));
     }
     String state = q.get("state");
     String code = q.get("code");
     if (!wellFormed(state) || !wellFormed(code)) {
-      return HttpResponse.error(400, "code and state are required (printable ASCII, at most " + MAX_PARAM + " characters)");
+      return HttpResponse.error(
+          400,
+          "code and state are required (printable ASCII, at most " + MAX_PARAM + " characters)");
     }
     PendingLogins.Pending p = pending.takeByState(state);
     if (p == null) {
@@ -242,28 +309,43 @@ public final class OidcLogin {
       nonce = p.nonce;
       verifier = p.verifier;
     }
-    if (browser == null || nonce == null || cookie == null || !MessageDigest.isEqual(browser, sha256(cookie))) {
-      return HttpResponse.error(403, "this login was not confirmed in this browser; open the login link again");
+    if (browser == null
+        || nonce == null
+        || cookie == null
+        || !MessageDigest.isEqual(browser, sha256(cookie))) {
+      return HttpResponse.error(
+          403, "this login was not confirmed in this browser; open the login link again");
     }
     Provider prov = provider();
     String form =
         "grant_type=authorization_code"
-            + "&code=" + enc(code)
-            + "&redirect_uri=" + enc(redirectUri())
-            + "&client_id=" + enc(config.clientId())
-            + "&code_verifier=" + enc(verifier);
+            + "&code="
+            + enc(code)
+            + "&redirect_uri="
+            + enc(redirectUri())
+            + "&client_id="
+            + enc(config.clientId())
+            + "&code_verifier="
+            + enc(verifier);
     java.net.http.HttpRequest.Builder tokenReq =
         java.net.http.HttpRequest.newBuilder(prov.token())
             .timeout(Duration.ofSeconds(15))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .POST(java.net.http.HttpRequest.BodyPublishers.ofString(form));
     if (config.clientSecret() != null) {
-      tokenReq.header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-          (enc(config.clientId()) + ":" + enc(config.clientSecret())).getBytes(StandardCharsets.UTF_8)));
+      tokenReq.header(
+          "Authorization",
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString(
+                      (enc(config.clientId()) + ":" + enc(config.clientSecret()))
+                          .getBytes(StandardCharsets.UTF_8)));
     }
-    java.net.http.HttpResponse<String> r = http.send(tokenReq.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    java.net.http.HttpResponse<String> r =
+        http.send(tokenReq.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
-      return HttpResponse.error(400, "the provider refused the code (status " + r.statusCode() + ")");
+      return HttpResponse.error(
+          400, "the provider refused the code (status " + r.statusCode() + ")");
     }
     String idToken;
     try {
@@ -278,24 +360,37 @@ public final class OidcLogin {
     try {
       claims = validateIdToken(idToken, nonce);
     } catch (InvalidIdToken e) {
-      return HttpResponse.error(401, "ID token refused: " + UntrustedText.escape(e.getMessage(), 300));
+      return HttpResponse.error(
+          401, "ID token refused: " + UntrustedText.escape(e.getMessage(), 300));
     }
     Identity who;
     try {
       who = admit(claims);
     } catch (InvalidIdToken e) {
-      LOG.log(Level.WARNING, "login refused for subject {0}: {1}", UntrustedText.escape(claims.getSubject(), 100),
+      LOG.log(
+          Level.WARNING,
+          "login refused for subject {0}: {1}",
+          UntrustedText.escape(claims.getSubject(), 100),
           e.getMessage());
       return HttpResponse.error(403, e.getMessage());
     }
     pending.remove(p);
     try {
-      registry.completeLogin(p.machineKey, p.request, config.domain(), claims.getIssuer(), claims.getSubject(),
-          who.login(), who.display());
+      registry.completeLogin(
+          p.machineKey,
+          p.request,
+          config.domain(),
+          claims.getIssuer(),
+          claims.getSubject(),
+          who.login(),
+          who.display());
     } catch (NodeRegistry.Refused e) {
       return HttpResponse.error(409, e.getMessage());
     } catch (StoreException e) {
-      LOG.log(Level.WARNING, "login of machine {0} failed in the store: {1}", p.machineKey,
+      LOG.log(
+          Level.WARNING,
+          "login of machine {0} failed in the store: {1}",
+          p.machineKey,
           UntrustedText.escape(e.getMessage(), 300));
       return HttpResponse.error(503, "the server could not store this login; try again later");
     }
@@ -307,16 +402,19 @@ public final class OidcLogin {
 
   /**
    * Applies the admission policy to validated claims. An email counts only with {@code
-   * email_verified} true; the login name is that email, else the subject (users are keyed by
-   * issuer and subject, never by the email).
+   * email_verified} true; the login name is that email, else the subject (users are keyed by issuer
+   * and subject, never by the email).
    */
   Identity admit(JWTClaimsSet claims) throws InvalidIdToken {
     String email = stringClaim(claims, "email");
     Object verified = claims.getClaim("email_verified");
     boolean emailVerified = Boolean.TRUE.equals(verified) || "true".equals(verified);
-    String verifiedEmail = email != null && emailVerified ? UntrustedText.strip(email).strip() : null;
-    if (verifiedEmail != null && (verifiedEmail.length() > MAX_NAME || verifiedEmail.indexOf('@') <= 0)) {
-      throw new InvalidIdToken("the email claim is not an address of at most " + MAX_NAME + " characters");
+    String verifiedEmail =
+        email != null && emailVerified ? UntrustedText.strip(email).strip() : null;
+    if (verifiedEmail != null
+        && (verifiedEmail.length() > MAX_NAME || verifiedEmail.indexOf('@') <= 0)) {
+      throw new InvalidIdToken(
+          "the email claim is not an address of at most " + MAX_NAME + " characters");
     }
     boolean admitted = config.allowAny();
     if (!admitted && verifiedEmail != null) {
@@ -342,14 +440,16 @@ public final class OidcLogin {
     String subject = UntrustedText.strip(claims.getSubject());
     String login = verifiedEmail != null ? verifiedEmail : subject;
     if (login == null || login.isBlank() || login.length() > MAX_NAME) {
-      throw new InvalidIdToken("the ID token names no usable subject (empty or over " + MAX_NAME + " characters)");
+      throw new InvalidIdToken(
+          "the ID token names no usable subject (empty or over " + MAX_NAME + " characters)");
     }
     String name = stringClaim(claims, "name");
     String display = name == null ? login : UntrustedText.strip(name).strip();
     if (display.isEmpty()) {
       display = login;
     }
-    return new Identity(login, display.length() > MAX_NAME ? display.substring(0, MAX_NAME) : display);
+    return new Identity(
+        login, display.length() > MAX_NAME ? display.substring(0, MAX_NAME) : display);
   }
 
   /** An ID token that failed validation, and why. */
@@ -396,14 +496,24 @@ public final class OidcLogin {
     if (p != null) {
       return p;
     }
-    String base = config.issuer().endsWith("/") ? config.issuer().substring(0, config.issuer().length() - 1) : config.issuer();
+    String base =
+        config.issuer().endsWith("/")
+            ? config.issuer().substring(0, config.issuer().length() - 1)
+            : config.issuer();
     java.net.http.HttpResponse<String> r =
         http.send(
-            java.net.http.HttpRequest.newBuilder(URI.create(base + "/.well-known/openid-configuration"))
-                .timeout(Duration.ofSeconds(15)).GET().build(),
+            java.net.http.HttpRequest.newBuilder(
+                    URI.create(base + "/.well-known/openid-configuration"))
+                .timeout(Duration.ofSeconds(15))
+                .GET()
+                .build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
-      throw new IOException("discovery answered " + r.statusCode() + " " + r.body().substring(0, Math.min(300, r.body().length())));
+      throw new IOException(
+          "discovery answered "
+              + r.statusCode()
+              + " "
+              + r.body().substring(0, Math.min(300, r.body().length())));
     }
     JsonNode doc = JSON.readTree(r.body());
     String issuer = doc.path("issuer").asText();
@@ -411,11 +521,20 @@ public final class OidcLogin {
       throw new IOException("discovery names issuer " + issuer + ", configured " + config.issuer());
     }
     JWKSource<SecurityContext> keys =
-        JWKSourceBuilder.create(URI.create(doc.path("jwks_uri").asText()).toURL()).retrying(true).build();
+        JWKSourceBuilder.create(URI.create(doc.path("jwks_uri").asText()).toURL())
+            .retrying(true)
+            .build();
     DefaultJWTProcessor<SecurityContext> ids = new DefaultJWTProcessor<>();
-    ids.setJWSKeySelector(new JWSVerificationKeySelector<>(
-        Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.ES256, JWSAlgorithm.ES384,
-            JWSAlgorithm.PS256), keys));
+    ids.setJWSKeySelector(
+        new JWSVerificationKeySelector<>(
+            Set.of(
+                JWSAlgorithm.RS256,
+                JWSAlgorithm.RS384,
+                JWSAlgorithm.RS512,
+                JWSAlgorithm.ES256,
+                JWSAlgorithm.ES384,
+                JWSAlgorithm.PS256),
+            keys));
     DefaultJWTClaimsVerifier<SecurityContext> verifier =
         new DefaultJWTClaimsVerifier<>(
             config.clientId(),
@@ -428,8 +547,12 @@ public final class OidcLogin {
         };
     verifier.setMaxClockSkew(60);
     ids.setJWTClaimsSetVerifier(verifier);
-    p = new Provider(issuer, URI.create(doc.path("authorization_endpoint").asText()),
-        URI.create(doc.path("token_endpoint").asText()), ids);
+    p =
+        new Provider(
+            issuer,
+            URI.create(doc.path("authorization_endpoint").asText()),
+            URI.create(doc.path("token_endpoint").asText()),
+            ids);
     provider = p;
     return p;
   }
@@ -437,7 +560,9 @@ public final class OidcLogin {
   private java.util.List<String> scopes() {
     return config.scopes().contains("openid")
         ? config.scopes()
-        : java.util.stream.Stream.concat(java.util.stream.Stream.of("openid"), config.scopes().stream()).toList();
+        : java.util.stream.Stream.concat(
+                java.util.stream.Stream.of("openid"), config.scopes().stream())
+            .toList();
   }
 
   /** {@code scheme://host[:port]} of the public URL, as a browser's {@code Origin} names it. */
@@ -458,8 +583,11 @@ public final class OidcLogin {
 
   static String challenge(String verifier) {
     try {
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(
-          MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+      return Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(verifier.getBytes(StandardCharsets.US_ASCII)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -514,10 +642,13 @@ public final class OidcLogin {
 
   /** A small HTML page that no other site may frame and no cache keeps. */
   private static HttpResponse page(int status, String body) {
-    return HttpResponse.html(status, "<!doctype html><meta charset=\"utf-8\"><title>Weft login</title>" + body)
+    return HttpResponse.html(
+            status, "<!doctype html><meta charset=\"utf-8\"><title>Weft login</title>" + body)
         .header("Cache-Control", "no-store")
         .header("X-Frame-Options", "DENY")
-        .header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; form-action 'self' https: http:")
+        .header(
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'; form-action 'self' https: http:")
         .header("Referrer-Policy", "no-referrer")
         .header("X-Content-Type-Options", "nosniff");
   }

@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * The logins that machines started and users have not finished, in memory and bounded: at most
- * {@code maxTotal} in all and {@code maxPerSource} per source address (an IPv6 source counts by
- * its /64), one per machine key (a new one replaces it), each for {@code lifetimeMillis} of the
+ * {@code maxTotal} in all and {@code maxPerSource} per source address (an IPv6 source counts by its
+ * /64), one per machine key (a new one replaces it), each for {@code lifetimeMillis} of the
  * injected clock. Every operation is a hash lookup; expiry walks from the oldest entry (insertion
  * order is expiry order, the lifetime being fixed) and stops at the first live one.
  */
@@ -22,19 +22,30 @@ final class PendingLogins {
     final String id;
     final String machineKey;
     final Message.Register request;
+
     /** The counting key of the source ({@link SourceAddress#key}). */
     final String source;
+
     /** The source address as shown to the user. */
     final String address;
+
     final long created;
+
     /** SHA-256 of the cookie set on the confirmation page, or null before it was shown. */
     byte[] browser;
+
     String csrf;
     String state;
     String nonce;
     String verifier;
 
-    Pending(String id, String machineKey, Message.Register request, String source, String address, long created) {
+    Pending(
+        String id,
+        String machineKey,
+        Message.Register request,
+        String source,
+        String address,
+        long created) {
       this.id = id;
       this.machineKey = machineKey;
       this.request = request;
@@ -63,7 +74,8 @@ final class PendingLogins {
   /**
    * Adds a login for {@code machineKey} (replacing its previous one); null when a cap is reached.
    */
-  synchronized Pending add(String id, String machineKey, Message.Register request, InetAddress source) {
+  synchronized Pending add(
+      String id, String machineKey, Message.Register request, InetAddress source) {
     long now = clock.millis();
     expire(now);
     Pending old = byMachine.get(machineKey);
@@ -74,7 +86,14 @@ final class PendingLogins {
     if (byId.size() >= maxTotal || perSource.getOrDefault(src, 0) >= maxPerSource) {
       return null;
     }
-    Pending p = new Pending(id, machineKey, request, src, source == null ? "unknown" : source.getHostAddress(), now);
+    Pending p =
+        new Pending(
+            id,
+            machineKey,
+            request,
+            src,
+            source == null ? "unknown" : source.getHostAddress(),
+            now);
     byId.put(id, p);
     byMachine.put(machineKey, p);
     perSource.merge(src, 1, Integer::sum);

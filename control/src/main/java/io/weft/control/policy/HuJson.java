@@ -10,11 +10,11 @@ import java.util.Map;
  * A parser for HuJSON ("human JSON"): RFC 8259 JSON plus {@code //} line comments, {@code /* *}
  * {@code /} block comments and a trailing comma after the last element of an object or array.
  *
- * <p>It never throws on its input: {@link #parse} returns either a tree in which every value
- * knows its line and column, or one {@link PolicyError} naming the position and the offending
- * token. Nesting is bounded ({@link #MAX_DEPTH}) so that hostile input cannot exhaust the stack.
- * Duplicate object keys are refused (Go's decoder would silently keep the last one, which hides
- * mistakes in a policy file).
+ * <p>It never throws on its input: {@link #parse} returns either a tree in which every value knows
+ * its line and column, or one {@link PolicyError} naming the position and the offending token.
+ * Nesting is bounded ({@link #MAX_DEPTH}) so that hostile input cannot exhaust the stack. Duplicate
+ * object keys are refused (Go's decoder would silently keep the last one, which hides mistakes in a
+ * policy file).
  */
 public final class HuJson {
 
@@ -142,8 +142,10 @@ public final class HuJson {
       case 't' -> literal("true", new Bool(l, c, true));
       case 'f' -> literal("false", new Bool(l, c, false));
       case 'n' -> literal("null", new Null(l, c));
-      default -> ch == '-' || (ch >= '0' && ch <= '9') ? number(l, c) : fail(
-          "unexpected " + describeHere() + ", expected a value");
+      default ->
+          ch == '-' || (ch >= '0' && ch <= '9')
+              ? number(l, c)
+              : fail("unexpected " + describeHere() + ", expected a value");
     };
   }
 
@@ -195,8 +197,8 @@ public final class HuJson {
       if (pos < in.length() && in.charAt(pos) == ',') {
         pos++;
       } else if (pos < in.length() && in.charAt(pos) != '}') {
-        return fail("expected ',' or '}' after the value of \"" + key + "\", found "
-            + describeHere());
+        return fail(
+            "expected ',' or '}' after the value of \"" + key + "\", found " + describeHere());
       }
     }
   }
@@ -412,8 +414,6 @@ public final class HuJson {
   }
 
   private static String printable(final char ch) {
-    return ch >= 0x20 && ch < 0x7f
-        ? "'" + ch + "'"
-        : String.format("U+%04X", (int) ch);
+    return ch >= 0x20 && ch < 0x7f ? "'" + ch + "'" : String.format("U+%04X", (int) ch);
   }
 }

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A validated policy: every name it uses is defined, every port range and CIDR is well formed.
- * ACLs and grants are both normalised to {@link Rule}s (one per grant protocol), which is what
- * the compiler and the engine read. Built only by {@link PolicyParser}.
+ * A validated policy: every name it uses is defined, every port range and CIDR is well formed. ACLs
+ * and grants are both normalised to {@link Rule}s (one per grant protocol), which is what the
+ * compiler and the engine read. Built only by {@link PolicyParser}.
  *
  * @param groups group name to member logins (groups cannot contain groups)
  * @param tagOwners tag to owners (logins, groups, tags, {@code autogroup:admin|member})

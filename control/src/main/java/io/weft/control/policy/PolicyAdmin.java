@@ -66,12 +66,13 @@ public final class PolicyAdmin {
         if (method.equals("POST")) {
           final JsonNode body = body(req);
           if (body == null || !body.path("text").isTextual()) {
-            return HttpResponse.error(400, "a JSON object with \"text\" (the policy file) is required");
+            return HttpResponse.error(
+                400, "a JSON object with \"text\" (the policy file) is required");
           }
           final String domainName = body.path("domain").asText("default");
           final String author = body.path("author").asText("admin");
-          final long domainId = db.inTransaction(
-              c -> Domains.getOrCreate(c, domainName, clock.millis())).id();
+          final long domainId =
+              db.inTransaction(c -> Domains.getOrCreate(c, domainName, clock.millis())).id();
           final PolicyStore.SetOutcome o =
               store.set(domainId, body.get("text").asText(), author, clock.millis());
           if (!o.ok()) {
@@ -79,7 +80,8 @@ public final class PolicyAdmin {
           }
           return HttpResponse.json(201, summary(o.stored()));
         }
-        return HttpResponse.error(405, "method not allowed; use GET, POST").header("Allow", "GET, POST");
+        return HttpResponse.error(405, "method not allowed; use GET, POST")
+            .header("Allow", "GET, POST");
       }
       case PREFIX + "/test" -> {
         if (!method.equals("POST")) {
@@ -87,7 +89,8 @@ public final class PolicyAdmin {
         }
         final JsonNode body = body(req);
         if (body == null || !body.path("text").isTextual()) {
-          return HttpResponse.error(400, "a JSON object with \"text\" (the policy file) is required");
+          return HttpResponse.error(
+              400, "a JSON object with \"text\" (the policy file) is required");
         }
         final PolicyEngine.SetResult r = PolicyEngine.set(body.get("text").asText());
         final Map<String, Object> out = new LinkedHashMap<>();
@@ -117,8 +120,7 @@ public final class PolicyAdmin {
         if (policy.isEmpty()) {
           return HttpResponse.error(404, "no policy set for this domain");
         }
-        final List<PolicyNode> nodes =
-            db.inTransaction(c -> PolicyNodes.ofDomain(c, d.get().id()));
+        final List<PolicyNode> nodes = db.inTransaction(c -> PolicyNodes.ofDomain(c, d.get().id()));
         final CompiledPolicy compiled = new PolicyCompiler().compile(policy.get(), nodes);
         final PolicyEngine.Decision decision =
             PolicyEngine.check(compiled, body.get("src").asText(), body.get("dst").asText());

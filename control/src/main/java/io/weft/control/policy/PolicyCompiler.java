@@ -19,16 +19,16 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Compiles a policy against the current set of nodes into, per node, the filter rules naming it
- * as destination and the set of peers it may see.
+ * Compiles a policy against the current set of nodes into, per node, the filter rules naming it as
+ * destination and the set of peers it may see.
  *
- * <p>Cost is linear in what it produces, never in nodes × rules × nodes: nodes are indexed once
- * by user, tag and address; each distinct source list is resolved once (to a node bit set and its
+ * <p>Cost is linear in what it produces, never in nodes × rules × nodes: nodes are indexed once by
+ * user, tag and address; each distinct source list is resolved once (to a node bit set and its
  * sorted source strings); each rule touches only its destination nodes. Peer visibility is
- * symmetric (a node sees a peer when either may reach the other). It is computed per class of
- * nodes with the same (source sets reaching them, destination sets they reach) signature, one bit
- * set OR per class, so 10,000 nodes in a few hundred classes cost a few hundred OR passes, not
- * 10⁸ pair checks.
+ * symmetric (a node sees a peer when either may reach the other). It is computed per class of nodes
+ * with the same (source sets reaching them, destination sets they reach) signature, one bit set OR
+ * per class, so 10,000 nodes in a few hundred classes cost a few hundred OR passes, not 10⁸ pair
+ * checks.
  */
 public final class PolicyCompiler {
 
@@ -180,8 +180,8 @@ public final class PolicyCompiler {
     }
 
     /**
-     * Approved routes: the admin's approvals plus advertised routes an auto-approver covers (a
-     * tag the node owns, or its user directly or through a group). Exit routes are not modelled.
+     * Approved routes: the admin's approvals plus advertised routes an auto-approver covers (a tag
+     * the node owns, or its user directly or through a group). Exit routes are not modelled.
      */
     private List<Prefix> approved(final PolicyNode node, final Set<String> ownTags) {
       final List<Prefix> out = new ArrayList<>();
@@ -210,7 +210,8 @@ public final class PolicyCompiler {
         if (ownTags.contains(who)) {
           return true;
         }
-        if (node.tags().isEmpty() && node.user() != null
+        if (node.tags().isEmpty()
+            && node.user() != null
             && (who.equals(node.user())
                 || policy.groups().getOrDefault(who, List.of()).contains(node.user())
                 || who.equals("autogroup:member"))) {
@@ -242,17 +243,20 @@ public final class PolicyCompiler {
           self(src, proto, selfPorts);
         }
         if (!dstNodes.isEmpty() && !src.nodes().isEmpty()) {
-          final int dstId = dstSetIds.computeIfAbsent(dstNodes, k -> {
-            dstSets.add(k);
-            return dstSets.size() - 1;
-          });
+          final int dstId =
+              dstSetIds.computeIfAbsent(
+                  dstNodes,
+                  k -> {
+                    dstSets.add(k);
+                    return dstSets.size() - 1;
+                  });
           if (seenPairs.add(((long) src.id() << 32) | dstId)) {
             visibilityPairs.add(new long[] {src.id(), dstId});
           }
         }
       }
-      return new CompiledPolicy(policy, List.of(nodes), tags, rules(), visibility(visibilityPairs),
-          extraPeers);
+      return new CompiledPolicy(
+          policy, List.of(nodes), tags, rules(), visibility(visibilityPairs), extraPeers);
     }
 
     private void destination(
@@ -343,8 +347,8 @@ public final class PolicyCompiler {
     }
 
     private SourceSet sources(final List<Alias> aliases) {
-      final List<String> key = aliases.stream().map(a -> a.kind() + ":" + a.text()).sorted()
-          .distinct().toList();
+      final List<String> key =
+          aliases.stream().map(a -> a.kind() + ":" + a.text()).sorted().distinct().toList();
       final SourceSet memo = sourceMemo.get(key);
       if (memo != null) {
         return memo;
@@ -380,17 +384,21 @@ public final class PolicyCompiler {
     }
 
     private int ipsId(final List<String> list) {
-      return ipsIds.computeIfAbsent(list, k -> {
-        ipsById.add(k);
-        return ipsById.size() - 1;
-      });
+      return ipsIds.computeIfAbsent(
+          list,
+          k -> {
+            ipsById.add(k);
+            return ipsById.size() - 1;
+          });
     }
 
     private int protoId(final List<Integer> protos) {
-      return protoIds.computeIfAbsent(protos, k -> {
-        protoById.add(k);
-        return protoById.size() - 1;
-      });
+      return protoIds.computeIfAbsent(
+          protos,
+          k -> {
+            protoById.add(k);
+            return protoById.size() - 1;
+          });
     }
 
     /**
@@ -468,8 +476,8 @@ public final class PolicyCompiler {
         for (Map.Entry<Long, List<NetPortRange>> e : m.entrySet()) {
           final int ipsId = (int) (e.getKey() >>> 16);
           final int proto = (int) (e.getKey() & 0xffff);
-          list.add(new FilterRule(ipsById.get(ipsId), List.copyOf(e.getValue()),
-              protoById.get(proto)));
+          list.add(
+              new FilterRule(ipsById.get(ipsId), List.copyOf(e.getValue()), protoById.get(proto)));
         }
         rules.add(List.copyOf(list));
       }
@@ -498,19 +506,23 @@ public final class PolicyCompiler {
           peers[i] = empty;
           continue;
         }
-        final Signature sig = new Signature(
-            reaches[i] == null ? new int[0] : reaches[i].sortedDistinct(),
-            reachedBy[i] == null ? new int[0] : reachedBy[i].sortedDistinct());
-        peers[i] = classes.computeIfAbsent(sig, s -> {
-          final BitSet b = new BitSet(n);
-          for (int d : s.reaches()) {
-            b.or(dstSets.get(d));
-          }
-          for (int src : s.reachedBy()) {
-            b.or(sourceSets.get(src).nodes());
-          }
-          return b;
-        });
+        final Signature sig =
+            new Signature(
+                reaches[i] == null ? new int[0] : reaches[i].sortedDistinct(),
+                reachedBy[i] == null ? new int[0] : reachedBy[i].sortedDistinct());
+        peers[i] =
+            classes.computeIfAbsent(
+                sig,
+                s -> {
+                  final BitSet b = new BitSet(n);
+                  for (int d : s.reaches()) {
+                    b.or(dstSets.get(d));
+                  }
+                  for (int src : s.reachedBy()) {
+                    b.or(sourceSets.get(src).nodes());
+                  }
+                  return b;
+                });
       }
       return peers;
     }

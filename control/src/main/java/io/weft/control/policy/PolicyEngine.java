@@ -17,10 +17,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Decides single flows against a policy and explains the answer: which rule accepts, or why
- * nothing does (no rule, wrong port, wrong protocol, tag not owned, peer not visible). The same
- * evaluation runs the policy's {@code tests} when a policy is set, so a test is a claim about
- * identities (a user, a tag, an address), independent of which nodes exist at the time.
+ * Decides single flows against a policy and explains the answer: which rule accepts, or why nothing
+ * does (no rule, wrong port, wrong protocol, tag not owned, peer not visible). The same evaluation
+ * runs the policy's {@code tests} when a policy is set, so a test is a claim about identities (a
+ * user, a tag, an address), independent of which nodes exist at the time.
  */
 public final class PolicyEngine {
 
@@ -42,8 +42,11 @@ public final class PolicyEngine {
     /** A node's identity: its tags if tagged (only owned ones count), else its user. */
     public static Identity of(final PolicyNode node, final Set<String> ownedTags) {
       final boolean tagged = !node.tags().isEmpty();
-      return new Identity(tagged ? null : node.user(), tagged ? ownedTags : Set.of(),
-          node.addresses(), node.name());
+      return new Identity(
+          tagged ? null : node.user(),
+          tagged ? ownedTags : Set.of(),
+          node.addresses(),
+          node.name());
     }
   }
 
@@ -88,7 +91,10 @@ public final class PolicyEngine {
   }
 
   private static void run(
-      final Policy policy, final int t, final PolicyTest test, final Identity src,
+      final Policy policy,
+      final int t,
+      final PolicyTest test,
+      final Identity src,
       final List<PolicyError> failures) {
     {
       for (TestTarget target : test.accept()) {
@@ -96,9 +102,18 @@ public final class PolicyEngine {
           for (PortRange range : target.ports()) {
             final String gap = uncovered(policy, src, dst, range, test.protocol());
             if (gap != null) {
-              failures.add(new PolicyError(target.line(), target.column(), "tests[" + t
-                  + "] failed: " + src.name() + " should reach " + target.text()
-                  + " but " + gap));
+              failures.add(
+                  new PolicyError(
+                      target.line(),
+                      target.column(),
+                      "tests["
+                          + t
+                          + "] failed: "
+                          + src.name()
+                          + " should reach "
+                          + target.text()
+                          + " but "
+                          + gap));
             }
           }
         }
@@ -108,9 +123,19 @@ public final class PolicyEngine {
           for (PortRange range : target.ports()) {
             final Decision d = firstAllowing(policy, src, dst, range, test.protocol());
             if (d != null) {
-              failures.add(new PolicyError(target.line(), target.column(), "tests[" + t
-                  + "] failed: " + src.name() + " should not reach " + target.text()
-                  + " but " + d.rule() + " allows it"));
+              failures.add(
+                  new PolicyError(
+                      target.line(),
+                      target.column(),
+                      "tests["
+                          + t
+                          + "] failed: "
+                          + src.name()
+                          + " should not reach "
+                          + target.text()
+                          + " but "
+                          + d.rule()
+                          + " allows it"));
             }
           }
         }
@@ -119,11 +144,14 @@ public final class PolicyEngine {
   }
 
   /**
-   * Decides {@code src → dst:port/proto} between two compiled nodes, saying why, including
-   * whether the source may see the destination at all (without which it holds no key for it).
+   * Decides {@code src → dst:port/proto} between two compiled nodes, saying why, including whether
+   * the source may see the destination at all (without which it holds no key for it).
    */
   public static Decision check(
-      final CompiledPolicy compiled, final long srcId, final long dstId, final int port,
+      final CompiledPolicy compiled,
+      final long srcId,
+      final long dstId,
+      final int port,
       final int proto) {
     final PolicyNode srcNode = compiled.node(srcId).orElseThrow();
     final PolicyNode dstNode = compiled.node(dstId).orElseThrow();
@@ -134,8 +162,12 @@ public final class PolicyEngine {
     unowned(srcNode, compiled, notes);
     unowned(dstNode, compiled, notes);
     if (!compiled.canSee(srcId, dstId)) {
-      notes.append("; peer not visible: no rule lets ").append(srcNode.name()).append(" and ")
-          .append(dstNode.name()).append(" reach each other, so neither is given the other's key");
+      notes
+          .append("; peer not visible: no rule lets ")
+          .append(srcNode.name())
+          .append(" and ")
+          .append(dstNode.name())
+          .append(" reach each other, so neither is given the other's key");
     }
     return notes.isEmpty() ? d : new Decision(d.accepted(), d.rule(), d.reason() + notes);
   }
@@ -180,7 +212,10 @@ public final class PolicyEngine {
 
   /** Decides one flow between identities (no visibility check). */
   public static Decision decide(
-      final Policy policy, final Identity src, final Identity dst, final int port,
+      final Policy policy,
+      final Identity src,
+      final Identity dst,
+      final int port,
       final int proto) {
     final List<String> nearMisses = new ArrayList<>();
     for (Rule rule : policy.rules()) {
@@ -194,21 +229,42 @@ public final class PolicyEngine {
       final boolean protoOk = protocols(rule).contains(proto);
       final boolean portOk = ports.stream().anyMatch(p -> p.contains(port));
       if (protoOk && portOk) {
-        return new Decision(true, rule.describe(), "accepted by " + rule.describe() + ": "
-            + summary(rule));
+        return new Decision(
+            true, rule.describe(), "accepted by " + rule.describe() + ": " + summary(rule));
       }
       if (!protoOk) {
-        nearMisses.add("wrong protocol: " + rule.describe() + " allows " + src.name() + " to "
-            + dst.name() + " only over " + protocolNames(rule));
+        nearMisses.add(
+            "wrong protocol: "
+                + rule.describe()
+                + " allows "
+                + src.name()
+                + " to "
+                + dst.name()
+                + " only over "
+                + protocolNames(rule));
       } else {
-        nearMisses.add("wrong port: " + rule.describe() + " allows " + src.name() + " to "
-            + dst.name() + " on ports " + ports.stream().map(PortRange::toString)
-                .collect(Collectors.joining(",")) + ", not " + port);
+        nearMisses.add(
+            "wrong port: "
+                + rule.describe()
+                + " allows "
+                + src.name()
+                + " to "
+                + dst.name()
+                + " on ports "
+                + ports.stream().map(PortRange::toString).collect(Collectors.joining(","))
+                + ", not "
+                + port);
       }
     }
     if (nearMisses.isEmpty()) {
-      return new Decision(false, null, "no rule: no acl or grant has " + src.name()
-          + " among its sources and " + dst.name() + " among its destinations");
+      return new Decision(
+          false,
+          null,
+          "no rule: no acl or grant has "
+              + src.name()
+              + " among its sources and "
+              + dst.name()
+              + " among its destinations");
     }
     return new Decision(false, null, String.join("; ", nearMisses));
   }
@@ -216,7 +272,10 @@ public final class PolicyEngine {
   // ---- evaluation
 
   private static String uncovered(
-      final Policy policy, final Identity src, final Identity dst, final PortRange want,
+      final Policy policy,
+      final Identity src,
+      final Identity dst,
+      final PortRange want,
       final int proto) {
     final List<PortRange> allowed = new ArrayList<>();
     for (Rule rule : policy.rules()) {
@@ -240,7 +299,10 @@ public final class PolicyEngine {
   }
 
   private static Decision firstAllowing(
-      final Policy policy, final Identity src, final Identity dst, final PortRange range,
+      final Policy policy,
+      final Identity src,
+      final Identity dst,
+      final PortRange range,
       final int proto) {
     for (Rule rule : policy.rules()) {
       if (protocols(rule).contains(proto) && anySource(policy, rule, src)) {
@@ -267,14 +329,18 @@ public final class PolicyEngine {
     return false;
   }
 
-  /** The ports {@code rule} opens from {@code src} on {@code dst}; empty if it does not name dst. */
+  /**
+   * The ports {@code rule} opens from {@code src} on {@code dst}; empty if it does not name dst.
+   */
   private static List<PortRange> portsTo(
       final Policy policy, final Rule rule, final Identity src, final Identity dst) {
     final List<PortRange> out = new ArrayList<>();
     for (Destination d : rule.destinations()) {
       final boolean hit =
           d.alias().kind() == Kind.SELF
-              ? src.user() != null && src.tags().isEmpty() && dst.tags().isEmpty()
+              ? src.user() != null
+                  && src.tags().isEmpty()
+                  && dst.tags().isEmpty()
                   && src.user().equals(dst.user())
               : matches(policy, d.alias(), dst);
       if (hit) {
@@ -289,13 +355,12 @@ public final class PolicyEngine {
     return switch (a.kind()) {
       case WILDCARD -> true;
       case USER -> untaggedUser && id.user().equals(a.name());
-      case GROUP -> untaggedUser && policy.groups().getOrDefault(a.name(), List.of())
-          .contains(id.user());
+      case GROUP ->
+          untaggedUser && policy.groups().getOrDefault(a.name(), List.of()).contains(id.user());
       case MEMBER -> untaggedUser;
       case TAGGED -> !id.tags().isEmpty();
       case TAG -> id.tags().contains(a.name());
-      case HOST, PREFIX -> id.addresses().stream()
-          .anyMatch(p -> Addresses.contains(a.prefix(), p));
+      case HOST, PREFIX -> id.addresses().stream().anyMatch(p -> Addresses.contains(a.prefix(), p));
       case SELF, INTERNET -> false;
     };
   }
@@ -313,7 +378,8 @@ public final class PolicyEngine {
   private static List<Identity> identities(final Policy policy, final Alias a) {
     if (a.kind() == Kind.GROUP) {
       return policy.groups().getOrDefault(a.name(), List.of()).stream()
-          .map(u -> new Identity(u, Set.of(), List.of(), u + " (" + a.text() + ")")).toList();
+          .map(u -> new Identity(u, Set.of(), List.of(), u + " (" + a.text() + ")"))
+          .toList();
     }
     return List.of(identity(policy, a));
   }
@@ -322,7 +388,11 @@ public final class PolicyEngine {
       final PolicyNode node, final CompiledPolicy compiled, final StringBuilder notes) {
     for (String t : node.tags()) {
       if (!compiled.ownedTags(node.id()).contains(t)) {
-        notes.append("; tag not owned: ").append(node.name()).append(" carries ").append(t)
+        notes
+            .append("; tag not owned: ")
+            .append(node.name())
+            .append(" carries ")
+            .append(t)
             .append(", which tagOwners does not define, so no rule naming it applies");
       }
     }
@@ -344,20 +414,22 @@ public final class PolicyEngine {
 
   private static String summary(final Rule rule) {
     return rule.sources().stream().map(Alias::text).collect(Collectors.joining(","))
-        + " -> " + rule.destinations().stream().map(Destination::text)
-            .collect(Collectors.joining(","))
+        + " -> "
+        + rule.destinations().stream().map(Destination::text).collect(Collectors.joining(","))
         + (rule.protocols().isEmpty() ? "" : " (" + protocolNames(rule) + ")");
   }
 
   private static String protocolNames(final Rule rule) {
     return rule.protocols().stream()
-        .map(p -> switch (p) {
-          case 6 -> "tcp";
-          case 17 -> "udp";
-          case 1 -> "icmp";
-          case 58 -> "ipv6-icmp";
-          default -> "proto " + p;
-        })
+        .map(
+            p ->
+                switch (p) {
+                  case 6 -> "tcp";
+                  case 17 -> "udp";
+                  case 1 -> "icmp";
+                  case 58 -> "ipv6-icmp";
+                  default -> "proto " + p;
+                })
         .collect(Collectors.joining(","));
   }
 }

@@ -10,8 +10,8 @@ import java.util.Set;
  *
  * @param id the registry's node id
  * @param name the node's name, for messages
- * @param user the owning user's login ({@code alice@example.com}); a tagged node's identity is
- *     its tags, not its user
+ * @param user the owning user's login ({@code alice@example.com}); a tagged node's identity is its
+ *     tags, not its user
  * @param tags the tags the node carries ({@code tag:server})
  * @param addresses the node's own addresses as host prefixes (IPv4 /32, IPv6 /128)
  * @param approvedRoutes subnet routes the node advertises and an admin or auto-approver approved
@@ -37,10 +37,16 @@ public record PolicyNode(
 
   /** A node with addresses given as text ({@code "100.64.0.1"}, {@code "fd7a:115c:a1e0::1"}). */
   public static PolicyNode of(
-      final long id, final String name, final String user, final Set<String> tags,
+      final long id,
+      final String name,
+      final String user,
+      final Set<String> tags,
       final String... addresses) {
     return new PolicyNode(
-        id, name, user, tags,
+        id,
+        name,
+        user,
+        tags,
         java.util.Arrays.stream(addresses)
             .map(a -> Prefix.parse(a + (a.indexOf(':') >= 0 ? "/128" : "/32")))
             .toList(),
@@ -58,7 +64,13 @@ public record PolicyNode(
 
   /** The same node advertising (not necessarily approved) routes. */
   public PolicyNode withAdvertisedRoutes(final String... routes) {
-    return new PolicyNode(id, name, user, tags, addresses, approvedRoutes,
+    return new PolicyNode(
+        id,
+        name,
+        user,
+        tags,
+        addresses,
+        approvedRoutes,
         java.util.Arrays.stream(routes).map(Prefix::parse).toList());
   }
 }

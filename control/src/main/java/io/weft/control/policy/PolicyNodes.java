@@ -42,8 +42,9 @@ final class PolicyNodes {
       if (n.ipv6() != null) {
         addresses.add(Prefix.parse(n.ipv6() + "/128"));
       }
-      out.add(new PolicyNode(n.id(), n.givenName(), login, Set.copyOf(n.tags()), addresses,
-          List.of(), List.of()));
+      out.add(
+          new PolicyNode(
+              n.id(), n.givenName(), login, Set.copyOf(n.tags()), addresses, List.of(), List.of()));
     }
     return out;
   }

@@ -141,18 +141,25 @@ public final class PolicyParser {
     }
     for (Member m : obj.members().values()) {
       if (!m.key().startsWith("group:") || m.key().length() == "group:".length()) {
-        errors.add(new PolicyError(m.line(), m.column(),
-            "group name \"" + m.key() + "\" must start with \"group:\""));
+        errors.add(
+            new PolicyError(
+                m.line(), m.column(), "group name \"" + m.key() + "\" must start with \"group:\""));
         continue;
       }
       final List<String> members = new ArrayList<>();
       for (Str str : strings(m.value(), "groups[\"" + m.key() + "\"]")) {
         final String v = str.value();
         if (v.startsWith("group:")) {
-          error(str, "groups[\"" + m.key() + "\"]: \"" + v
-              + "\": group members cannot be groups (no recursion)");
+          error(
+              str,
+              "groups[\""
+                  + m.key()
+                  + "\"]: \""
+                  + v
+                  + "\": group members cannot be groups (no recursion)");
         } else if (!isLogin(v)) {
-          error(str, "groups[\"" + m.key() + "\"]: \"" + v + "\" is not a user login (user@domain)");
+          error(
+              str, "groups[\"" + m.key() + "\"]: \"" + v + "\" is not a user login (user@domain)");
         } else {
           members.add(v);
         }
@@ -167,10 +174,15 @@ public final class PolicyParser {
       return;
     }
     for (Member m : obj.members().values()) {
-      if (m.key().isEmpty() || m.key().contains(":") || m.key().contains("@")
+      if (m.key().isEmpty()
+          || m.key().contains(":")
+          || m.key().contains("@")
           || m.key().equals("*")) {
-        errors.add(new PolicyError(m.line(), m.column(),
-            "host name \"" + m.key() + "\" may not be empty or contain ':' or '@'"));
+        errors.add(
+            new PolicyError(
+                m.line(),
+                m.column(),
+                "host name \"" + m.key() + "\" may not be empty or contain ':' or '@'"));
         continue;
       }
       if (!(m.value() instanceof Str str)) {
@@ -192,8 +204,9 @@ public final class PolicyParser {
     // Tags may own tags (in any order, cycles allowed), so collect names first.
     for (Member m : obj.members().values()) {
       if (!m.key().startsWith("tag:") || m.key().length() == "tag:".length()) {
-        errors.add(new PolicyError(m.line(), m.column(),
-            "tag name \"" + m.key() + "\" must start with \"tag:\""));
+        errors.add(
+            new PolicyError(
+                m.line(), m.column(), "tag name \"" + m.key() + "\" must start with \"tag:\""));
       } else {
         tagOwners.put(m.key(), List.of());
       }
@@ -226,8 +239,10 @@ public final class PolicyParser {
         return false;
       }
     } else if (v.startsWith("autogroup:")) {
-      if (!v.equals("autogroup:admin") && !v.equals("autogroup:member")
-          && !v.equals("autogroup:owner") && !v.equals("autogroup:it-admin")
+      if (!v.equals("autogroup:admin")
+          && !v.equals("autogroup:member")
+          && !v.equals("autogroup:owner")
+          && !v.equals("autogroup:it-admin")
           && !v.equals("autogroup:network-admin")) {
         error(str, where + ": \"" + v + "\" cannot own tags or approve routes");
         return false;
@@ -255,8 +270,8 @@ public final class PolicyParser {
       final Map<String, Member> f = acl.members();
       for (Member m : f.values()) {
         if (!Set.of("action", "src", "dst", "proto", "users", "ports").contains(m.key())) {
-          errors.add(new PolicyError(m.line(), m.column(),
-              ref + ": unknown key \"" + m.key() + "\""));
+          errors.add(
+              new PolicyError(m.line(), m.column(), ref + ": unknown key \"" + m.key() + "\""));
         }
       }
       final int before = errors.size();
@@ -264,8 +279,12 @@ public final class PolicyParser {
       if (action == null) {
         error(acl, ref + ": missing \"action\"");
       } else if (!(action.value() instanceof Str a) || !a.value().equals("accept")) {
-        error(action.value(), ref + ": action " + show(action.value())
-            + " is not supported (only \"accept\"; rules only allow)");
+        error(
+            action.value(),
+            ref
+                + ": action "
+                + show(action.value())
+                + " is not supported (only \"accept\"; rules only allow)");
       }
       final Member src = either(f, "src", "users", acl, ref);
       final Member dst = either(f, "dst", "ports", acl, ref);
@@ -314,8 +333,8 @@ public final class PolicyParser {
       final Map<String, Member> f = grant.members();
       for (Member m : f.values()) {
         if (!Set.of("src", "dst", "ip", "app", "via", "srcPosture").contains(m.key())) {
-          errors.add(new PolicyError(m.line(), m.column(),
-              ref + ": unknown key \"" + m.key() + "\""));
+          errors.add(
+              new PolicyError(m.line(), m.column(), ref + ": unknown key \"" + m.key() + "\""));
         }
       }
       final int before = errors.size();
@@ -328,8 +347,11 @@ public final class PolicyParser {
         error(grant, ref + ": missing \"dst\"");
       }
       if (f.containsKey("via")) {
-        error(f.get("via").value(), ref + ": \"via\" (routing through a subnet router or exit "
-            + "node) is not supported yet");
+        error(
+            f.get("via").value(),
+            ref
+                + ": \"via\" (routing through a subnet router or exit "
+                + "node) is not supported yet");
       }
       final List<Alias> sources = src == null ? List.of() : sources(src.value(), ref + " src");
       final List<Alias> targets = new ArrayList<>();
@@ -367,8 +389,14 @@ public final class PolicyParser {
           dests.add(new Destination(t, List.copyOf(e.getValue()), t.text()));
         }
         checkSelf(sources, dests, ref, true);
-        out.add(new Rule(ref, grant.line(), grant.column(), sources, List.copyOf(dests),
-            e.getKey() == 0 ? List.of() : List.of(e.getKey())));
+        out.add(
+            new Rule(
+                ref,
+                grant.line(),
+                grant.column(),
+                sources,
+                List.copyOf(dests),
+                e.getKey() == 0 ? List.of() : List.of(e.getKey())));
       }
     }
   }
@@ -395,7 +423,9 @@ public final class PolicyParser {
 
   /** {@code autogroup:self} needs sources that are users: logins, groups, members (ACLs: *). */
   private void checkSelf(
-      final List<Alias> sources, final List<Destination> dests, final String ref,
+      final List<Alias> sources,
+      final List<Destination> dests,
+      final String ref,
       final boolean grant) {
     if (dests.stream().noneMatch(d -> d.alias().kind() == Kind.SELF)) {
       return;
@@ -408,15 +438,25 @@ public final class PolicyParser {
             default -> false;
           };
       if (!ok) {
-        errors.add(new PolicyError(s.line(), s.column(), ref + ": source \"" + s.text()
-            + "\" cannot be used with autogroup:self (only users, groups and autogroup:member"
-            + (grant ? "" : " or *") + ")"));
+        errors.add(
+            new PolicyError(
+                s.line(),
+                s.column(),
+                ref
+                    + ": source \""
+                    + s.text()
+                    + "\" cannot be used with autogroup:self (only users, groups and autogroup:member"
+                    + (grant ? "" : " or *")
+                    + ")"));
       }
     }
   }
 
   private Member either(
-      final Map<String, Member> f, final String name, final String legacy, final Obj at,
+      final Map<String, Member> f,
+      final String name,
+      final String legacy,
+      final Obj at,
       final String ref) {
     final Member m = f.containsKey(name) ? f.get(name) : f.get(legacy);
     if (m == null) {
@@ -486,8 +526,14 @@ public final class PolicyParser {
 
   private int port(final String text, final Value at, final String where, final String which) {
     if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
-      error(at, where + ": port range: \"" + text + "\" is not a port number (" + which
-          + " of a range, 1-65535, or * for all)");
+      error(
+          at,
+          where
+              + ": port range: \""
+              + text
+              + "\" is not a port number ("
+              + which
+              + " of a range, 1-65535, or * for all)");
       return -1;
     }
     final int n = Integer.parseInt(text);
@@ -546,14 +592,23 @@ public final class PolicyParser {
     if (looksLikeAddress(v)) {
       final Prefix p = prefix(v, at);
       if (p != null && dst && p.bits() == 0) {
-        error(at, where + " \"" + v + "\": to allow all IP addresses, use \"*\" or "
-            + "\"autogroup:internet\"");
+        error(
+            at,
+            where
+                + " \""
+                + v
+                + "\": to allow all IP addresses, use \"*\" or "
+                + "\"autogroup:internet\"");
         return null;
       }
       return p == null ? null : new Alias(Kind.PREFIX, v, v, p, l, c);
     }
-    error(at, where + ": unknown alias \"" + v
-        + "\" (not *, a user, group:, tag:, autogroup:, a host name or an IP)");
+    error(
+        at,
+        where
+            + ": unknown alias \""
+            + v
+            + "\" (not *, a user, group:, tag:, autogroup:, a host name or an IP)");
     return null;
   }
 
@@ -574,8 +629,8 @@ public final class PolicyParser {
       final int before = errors.size();
       for (Member m : t.members().values()) {
         if (!Set.of("src", "proto", "accept", "deny", "srcPostureAttrs").contains(m.key())) {
-          errors.add(new PolicyError(m.line(), m.column(),
-              ref + ": unknown key \"" + m.key() + "\""));
+          errors.add(
+              new PolicyError(m.line(), m.column(), ref + ": unknown key \"" + m.key() + "\""));
         }
       }
       Alias src = null;
@@ -586,10 +641,18 @@ public final class PolicyParser {
         error(s.value(), ref + ": src must be a string, not " + s.value().kind());
       } else {
         src = alias(str.value(), str, false, ref + " src");
-        if (src != null && src.kind() != Kind.USER && src.kind() != Kind.GROUP
-            && src.kind() != Kind.TAG && src.kind() != Kind.HOST && src.kind() != Kind.PREFIX) {
-          error(str, ref + ": src \"" + str.value()
-              + "\" must be a user, a group, a tag, a host or an IP");
+        if (src != null
+            && src.kind() != Kind.USER
+            && src.kind() != Kind.GROUP
+            && src.kind() != Kind.TAG
+            && src.kind() != Kind.HOST
+            && src.kind() != Kind.PREFIX) {
+          error(
+              str,
+              ref
+                  + ": src \""
+                  + str.value()
+                  + "\" must be a user, a group, a tag, a host or an IP");
         }
       }
       int proto = 6;
@@ -625,10 +688,18 @@ public final class PolicyParser {
         continue;
       }
       final Kind k = d.alias().kind();
-      if (k != Kind.USER && k != Kind.GROUP && k != Kind.TAG && k != Kind.HOST
+      if (k != Kind.USER
+          && k != Kind.GROUP
+          && k != Kind.TAG
+          && k != Kind.HOST
           && k != Kind.PREFIX) {
-        error(s, where + " \"" + s.value() + "\": a test destination must be a user, group, tag, "
-            + "host or IP");
+        error(
+            s,
+            where
+                + " \""
+                + s.value()
+                + "\": a test destination must be a user, group, tag, "
+                + "host or IP");
         continue;
       }
       if ((k == Kind.HOST || k == Kind.PREFIX)
@@ -677,8 +748,9 @@ public final class PolicyParser {
             }
           }
         } else if (!m.key().equals("services")) {
-          errors.add(new PolicyError(m.line(), m.column(),
-              "autoApprovers: unknown key \"" + m.key() + "\""));
+          errors.add(
+              new PolicyError(
+                  m.line(), m.column(), "autoApprovers: unknown key \"" + m.key() + "\""));
         }
       }
     }
@@ -694,8 +766,9 @@ public final class PolicyParser {
     if (section.value() instanceof Obj o) {
       return o;
     }
-    error(section.value(), "\"" + section.key() + "\" must be an object, not "
-        + section.value().kind());
+    error(
+        section.value(),
+        "\"" + section.key() + "\" must be an object, not " + section.value().kind());
     return null;
   }
 
@@ -706,8 +779,9 @@ public final class PolicyParser {
     if (section.value() instanceof Arr a) {
       return a;
     }
-    error(section.value(), "\"" + section.key() + "\" must be an array, not "
-        + section.value().kind());
+    error(
+        section.value(),
+        "\"" + section.key() + "\" must be an array, not " + section.value().kind());
     return null;
   }
 
@@ -762,14 +836,17 @@ public final class PolicyParser {
 
   private static boolean isLogin(final String v) {
     final int at = v.indexOf('@');
-    return at >= 0 && !v.contains(":") && v.indexOf('@', at + 1) < 0 && !v.isBlank()
+    return at >= 0
+        && !v.contains(":")
+        && v.indexOf('@', at + 1) < 0
+        && !v.isBlank()
         && v.strip().equals(v);
   }
 
   private static boolean looksLikeAddress(final String v) {
     return (v.indexOf('.') >= 0 || v.indexOf(':') >= 0)
-        && v.chars().allMatch(ch -> Character.digit(ch, 16) >= 0 || ch == '.' || ch == ':'
-            || ch == '/');
+        && v.chars()
+            .allMatch(ch -> Character.digit(ch, 16) >= 0 || ch == '.' || ch == ':' || ch == '/');
   }
 
   private static String show(final Value v) {

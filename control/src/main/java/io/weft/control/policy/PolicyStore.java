@@ -31,8 +31,8 @@ public final class PolicyStore {
   }
 
   /** Checks {@code text} and, if it passes, stores it as the domain's next version. */
-  public SetOutcome set(final long domainId, final String text, final String author,
-      final long nowMillis) {
+  public SetOutcome set(
+      final long domainId, final String text, final String author, final long nowMillis) {
     final PolicyEngine.SetResult checked = PolicyEngine.set(text);
     if (!checked.ok()) {
       return new SetOutcome(null, checked.errors());

@@ -55,10 +55,14 @@ public final class ControlServer implements AutoCloseable {
   private final TransportConfig transport;
   private final AtomicLong droppedSessions = new AtomicLong();
 
-  private ControlServer(ControlConfig config, TransportConfig transport) throws IOException, SQLException {
+  private ControlServer(ControlConfig config, TransportConfig transport)
+      throws IOException, SQLException {
     this.config = config;
     this.transport = transport;
-    SslContext tls = transport.tlsCert() == null ? null : HttpServer.tlsFromPem(transport.tlsCert(), transport.tlsKey());
+    SslContext tls =
+        transport.tlsCert() == null
+            ? null
+            : HttpServer.tlsFromPem(transport.tlsCert(), transport.tlsKey());
     this.key = ServerKey.loadOrCreate(config.keyFile(), random);
     this.db = Database.open(config.jdbcUrl(), config.dbUser(), config.dbPassword());
     int wasOnline = db.inTransaction(Nodes::markAllOffline);
@@ -66,7 +70,8 @@ public final class ControlServer implements AutoCloseable {
       LOG.log(Level.INFO, "marked {0} nodes offline after restart", wasOnline);
     }
     this.scheduler =
-        Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft-control-timer").daemon().factory());
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("weft-control-timer").daemon().factory());
     NodeRegistry[] holder = new NodeRegistry[1];
     this.broker = new MapBroker(id -> holder[0].load(id), random);
     this.registry = new NodeRegistry(db, broker, config, scheduler);
@@ -75,7 +80,8 @@ public final class ControlServer implements AutoCloseable {
     this.admin = new AdminApi(db, registry, config.adminToken(), config.clock(), random);
     HttpServer server;
     try {
-      server = new HttpServer(config.listen(), this::route, this::maxBodyBytes, transport.http(), tls);
+      server =
+          new HttpServer(config.listen(), this::route, this::maxBodyBytes, transport.http(), tls);
     } catch (IOException e) {
       scheduler.shutdownNow();
       db.close();
@@ -85,8 +91,14 @@ public final class ControlServer implements AutoCloseable {
     this.publicUrl =
         config.publicUrl() != null
             ? config.publicUrl()
-            : (tls != null ? "https://" : "http://") + server.address().getHostString() + ":" + server.address().getPort();
-    this.oidc = config.oidc() == null ? null : new OidcLogin(config.oidc(), publicUrl, registry, random, config.clock());
+            : (tls != null ? "https://" : "http://")
+                + server.address().getHostString()
+                + ":"
+                + server.address().getPort();
+    this.oidc =
+        config.oidc() == null
+            ? null
+            : new OidcLogin(config.oidc(), publicUrl, registry, random, config.clock());
     if (oidc != null) {
       registry.setLoginStarter(oidc::begin);
     }
@@ -101,7 +113,8 @@ public final class ControlServer implements AutoCloseable {
         30,
         30,
         TimeUnit.SECONDS);
-    LOG.log(Level.INFO, "control server listening on {0}, public key {1}", publicUrl, key.publicKey());
+    LOG.log(
+        Level.INFO, "control server listening on {0}, public key {1}", publicUrl, key.publicKey());
   }
 
   /** Starts a server with {@code config}. */
@@ -110,7 +123,8 @@ public final class ControlServer implements AutoCloseable {
   }
 
   /** Starts a server with {@code config}, meeting the network as {@code transport} says. */
-  public static ControlServer start(ControlConfig config, TransportConfig transport) throws IOException, SQLException {
+  public static ControlServer start(ControlConfig config, TransportConfig transport)
+      throws IOException, SQLException {
     return new ControlServer(config, transport);
   }
 
@@ -182,9 +196,9 @@ public final class ControlServer implements AutoCloseable {
   }
 
   /**
-   * Attaches {@code sink} as node {@code nodeId}'s map stream, as a network subscription would
-   * (a full map, then deltas) but without marking the node online. For benchmarks that stand in
-   * for thousands of connections. Returns false if there is no such node.
+   * Attaches {@code sink} as node {@code nodeId}'s map stream, as a network subscription would (a
+   * full map, then deltas) but without marking the node online. For benchmarks that stand in for
+   * thousands of connections. Returns false if there is no such node.
    */
   public boolean attachStream(long nodeId, MapStream sink) {
     return db.inTransaction(c -> Nodes.byId(c, nodeId))
@@ -204,7 +218,9 @@ public final class ControlServer implements AutoCloseable {
     return http;
   }
 
-  /** Control channels dropped for a protocol violation, an over-limit message or a missed deadline. */
+  /**
+   * Control channels dropped for a protocol violation, an over-limit message or a missed deadline.
+   */
   public long droppedSessions() {
     return droppedSessions.get();
   }
@@ -213,8 +229,11 @@ public final class ControlServer implements AutoCloseable {
   private int maxBodyBytes(HttpRequest head) {
     String token = config.adminToken();
     String offered = head.bearerToken();
-    if (token != null && offered != null && head.path().startsWith("/admin/")
-        && MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), offered.getBytes(StandardCharsets.UTF_8))) {
+    if (token != null
+        && offered != null
+        && head.path().startsWith("/admin/")
+        && MessageDigest.isEqual(
+            token.getBytes(StandardCharsets.UTF_8), offered.getBytes(StandardCharsets.UTF_8))) {
       return transport.http().maxBodyBytes();
     }
     return transport.http().maxUnauthenticatedBodyBytes();
@@ -226,7 +245,9 @@ public final class ControlServer implements AutoCloseable {
       if (!req.method().equals("GET")) {
         return HttpResponse.error(405, "use GET");
       }
-      return HttpResponse.json(200, Map.of("publicKey", key.publicKey().toBase64(), "protocolVersion", Protocol.VERSION));
+      return HttpResponse.json(
+          200,
+          Map.of("publicKey", key.publicKey().toBase64(), "protocolVersion", Protocol.VERSION));
     }
     if (path.equals(Protocol.CONTROL_PATH)) {
       return upgrade(req);
@@ -234,10 +255,12 @@ public final class ControlServer implements AutoCloseable {
     if (path.startsWith("/admin/")) {
       return admin.handle(req);
     }
-    if (oidc != null && (path.startsWith(OidcLogin.LOGIN_PATH) || path.equals(OidcLogin.CALLBACK_PATH))) {
+    if (oidc != null
+        && (path.startsWith(OidcLogin.LOGIN_PATH) || path.equals(OidcLogin.CALLBACK_PATH))) {
       return oidc.handle(req);
     }
-    return HttpResponse.error(404, "no such endpoint: " + (path.length() > 100 ? path.substring(0, 100) : path));
+    return HttpResponse.error(
+        404, "no such endpoint: " + (path.length() > 100 ? path.substring(0, 100) : path));
   }
 
   private HttpResponse upgrade(HttpRequest req) {
@@ -274,8 +297,15 @@ public final class ControlServer implements AutoCloseable {
           out.write(response);
           out.flush();
           NoiseStream stream = new NoiseStream(ciphers, in, out);
-          new ControlSession(stream, machineKey, registry, config.keepAlive().toNanos(),
-                  req.remote() == null ? null : req.remote().getAddress(), transport, scheduler, droppedSessions,
+          new ControlSession(
+                  stream,
+                  machineKey,
+                  registry,
+                  config.keepAlive().toNanos(),
+                  req.remote() == null ? null : req.remote().getAddress(),
+                  transport,
+                  scheduler,
+                  droppedSessions,
                   flowLogs)
               .run();
         });

@@ -22,16 +22,17 @@ import java.util.function.BooleanSupplier;
 
 /**
  * One node's connection after the Noise handshake: a reader (the connection's virtual thread)
- * answering requests, and a writer (another virtual thread) draining a bounded queue of replies
- * and map messages, numbering map messages and sending keepalives when idle. A stream that falls
- * {@link #QUEUE_CAPACITY} messages behind is closed; the node resumes or resynchronises. Until
- * the machine is registered, the first message and the registration each have a deadline and a
- * message may be at most {@link TransportConfig#maxUnregisteredMessageBytes()}; a longer one is
- * refused from its length prefix, before any of it is buffered.
+ * answering requests, and a writer (another virtual thread) draining a bounded queue of replies and
+ * map messages, numbering map messages and sending keepalives when idle. A stream that falls {@link
+ * #QUEUE_CAPACITY} messages behind is closed; the node resumes or resynchronises. Until the machine
+ * is registered, the first message and the registration each have a deadline and a message may be
+ * at most {@link TransportConfig#maxUnregisteredMessageBytes()}; a longer one is refused from its
+ * length prefix, before any of it is buffered.
  */
 final class ControlSession implements MapStream {
   /** Messages queued for one connection before it is dropped as too slow. */
   static final int QUEUE_CAPACITY = 16_384;
+
   private static final int MAX_BATCH = 512;
   private static final System.Logger LOG = System.getLogger(ControlSession.class.getName());
   private static final Message CLOSE = new Message.Goodbye("");
@@ -53,8 +54,15 @@ final class ControlSession implements MapStream {
   private volatile long lastVersion;
   private long seq;
 
-  ControlSession(NoiseStream stream, String machineKey, NodeRegistry registry, long keepAliveNanos, InetAddress source,
-      TransportConfig limits, ScheduledExecutorService timers, AtomicLong dropped,
+  ControlSession(
+      NoiseStream stream,
+      String machineKey,
+      NodeRegistry registry,
+      long keepAliveNanos,
+      InetAddress source,
+      TransportConfig limits,
+      ScheduledExecutorService timers,
+      AtomicLong dropped,
       io.weft.control.flowlogs.FlowLogs flowLogs) {
     this.stream = stream;
     this.flowLogs = flowLogs;
@@ -76,7 +84,8 @@ final class ControlSession implements MapStream {
   void run() {
     // Until the machine is registered its channel costs the server without a known owner: the
     // first message and the registration each have a deadline, and messages a small size limit.
-    ScheduledFuture<?> firstMessage = closeUnless(limits.firstMessageDeadline(), () -> messages > 0, "no message");
+    ScheduledFuture<?> firstMessage =
+        closeUnless(limits.firstMessageDeadline(), () -> messages > 0, "no message");
     ScheduledFuture<?> registration =
         closeUnless(limits.registrationDeadline(), () -> registered, "not registered");
     Thread writer = Thread.ofVirtual().name("weft-control-writer").start(this::writeLoop);
@@ -84,12 +93,16 @@ final class ControlSession implements MapStream {
       while (!closed) {
         Message m;
         try {
-          m = readMessage(stream.in(), registered ? Protocol.MAX_MESSAGE_BYTES : limits.maxUnregisteredMessageBytes());
+          m =
+              readMessage(
+                  stream.in(),
+                  registered ? Protocol.MAX_MESSAGE_BYTES : limits.maxUnregisteredMessageBytes());
         } catch (EOFException e) {
           break;
         } catch (com.fasterxml.jackson.core.JacksonException e) {
           dropped.incrementAndGet();
-          send(new Message.Error(0, 400, "malformed message: " + firstLine(e.getOriginalMessage())));
+          send(
+              new Message.Error(0, 400, "malformed message: " + firstLine(e.getOriginalMessage())));
           break;
         } catch (MessageTooLarge e) {
           dropped.incrementAndGet();
@@ -156,10 +169,18 @@ final class ControlSession implements MapStream {
     if (header.length < 4) {
       throw new EOFException("truncated frame header");
     }
-    int len = ((header[0] & 0xff) << 24) | ((header[1] & 0xff) << 16) | ((header[2] & 0xff) << 8) | (header[3] & 0xff);
+    int len =
+        ((header[0] & 0xff) << 24)
+            | ((header[1] & 0xff) << 16)
+            | ((header[2] & 0xff) << 8)
+            | (header[3] & 0xff);
     if (len < 0 || len > max) {
       throw new MessageTooLarge(
-          "message of " + Integer.toUnsignedString(len) + " bytes exceeds the limit of " + max + " bytes");
+          "message of "
+              + Integer.toUnsignedString(len)
+              + " bytes exceeds the limit of "
+              + max
+              + " bytes");
     }
     byte[] json = in.readNBytes(len);
     if (json.length != len) {
@@ -204,7 +225,8 @@ final class ControlSession implements MapStream {
         send(new Message.Ack(l.id()));
         end("logged out");
       }
-      default -> send(new Message.Error(0, 400, "a node may not send " + m.getClass().getSimpleName()));
+      default ->
+          send(new Message.Error(0, 400, "a node may not send " + m.getClass().getSimpleName()));
     }
   }
 
@@ -214,7 +236,8 @@ final class ControlSession implements MapStream {
       registered = true;
     }
     if (!queue.offer(m)) {
-      LOG.log(Level.WARNING, "control connection fell {0} messages behind; closing it", QUEUE_CAPACITY);
+      LOG.log(
+          Level.WARNING, "control connection fell {0} messages behind; closing it", QUEUE_CAPACITY);
       closed = true;
       closeQuietly();
     }
@@ -275,10 +298,25 @@ final class ControlSession implements MapStream {
 
   private Message numbered(Message m) {
     return switch (m) {
-      case Message.FullMap f -> new Message.FullMap(++seq, f.epoch(), f.version(), f.domain(), f.self(), f.peers(), f.packetFilter(),
-          f.relayMap());
+      case Message.FullMap f ->
+          new Message.FullMap(
+              ++seq,
+              f.epoch(),
+              f.version(),
+              f.domain(),
+              f.self(),
+              f.peers(),
+              f.packetFilter(),
+              f.relayMap());
       case Message.MapDelta d ->
-          new Message.MapDelta(++seq, d.version(), d.self(), d.peersAdded(), d.peersRemoved(), d.peersChanged(), d.packetFilter(),
+          new Message.MapDelta(
+              ++seq,
+              d.version(),
+              d.self(),
+              d.peersAdded(),
+              d.peersRemoved(),
+              d.peersChanged(),
+              d.packetFilter(),
               d.relayMap());
       case Message.KeepAlive k -> new Message.KeepAlive(++seq, k.version());
       default -> m;

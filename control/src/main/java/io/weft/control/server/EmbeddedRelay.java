@@ -20,12 +20,12 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The relay inside {@code weft control serve} (as headscale embeds one): a Weft DERP server and
- * its STUN server, on their own ports (the control server's HTTP stack is not Netty's DERP
- * pipeline; one port each keeps both parsers strict and separate). Admission fails closed: only
- * node keys the coordination server knows, not deleted, not expired ({@link
- * NodeRegistry#relayAdmits}), checked at every connect and again every {@link #REVALIDATE} for
- * the keys connected (a deleted node is dropped then).
+ * The relay inside {@code weft control serve} (as headscale embeds one): a Weft DERP server and its
+ * STUN server, on their own ports (the control server's HTTP stack is not Netty's DERP pipeline;
+ * one port each keeps both parsers strict and separate). Admission fails closed: only node keys the
+ * coordination server knows, not deleted, not expired ({@link NodeRegistry#relayAdmits}), checked
+ * at every connect and again every {@link #REVALIDATE} for the keys connected (a deleted node is
+ * dropped then).
  */
 public final class EmbeddedRelay implements AutoCloseable {
   /** The region ID of the embedded relay in the default relay map (derper's custom range). */
@@ -38,15 +38,26 @@ public final class EmbeddedRelay implements AutoCloseable {
   private final Admission admission;
   private final ScheduledFuture<?> sweep;
 
-  private EmbeddedRelay(DerpServer server, StunServer stun, InetSocketAddress relayAddress,
-      RelayMap relayMap, Admission admission) {
+  private EmbeddedRelay(
+      DerpServer server,
+      StunServer stun,
+      InetSocketAddress relayAddress,
+      RelayMap relayMap,
+      Admission admission) {
     this.server = server;
     this.stun = stun;
     this.relayAddress = relayAddress;
     this.relayMap = relayMap;
     this.admission = admission;
-    this.sweep = server.eventLoopGroup().next().scheduleWithFixedDelay(this::revalidate,
-        REVALIDATE.toMillis(), REVALIDATE.toMillis(), TimeUnit.MILLISECONDS);
+    this.sweep =
+        server
+            .eventLoopGroup()
+            .next()
+            .scheduleWithFixedDelay(
+                this::revalidate,
+                REVALIDATE.toMillis(),
+                REVALIDATE.toMillis(),
+                TimeUnit.MILLISECONDS);
   }
 
   /** How often connected keys are checked again (a deleted node is dropped within this). */
@@ -74,15 +85,35 @@ public final class EmbeddedRelay implements AutoCloseable {
    * @param advertisedHost the host name nodes reach it at (the control server's public host)
    * @param ssl TLS for the relay, or null for plain HTTP (local use)
    */
-  public static EmbeddedRelay start(Admission admission, Path keyFile, InetSocketAddress listen,
-      String advertisedHost, SslContext ssl) throws IOException {
+  public static EmbeddedRelay start(
+      Admission admission,
+      Path keyFile,
+      InetSocketAddress listen,
+      String advertisedHost,
+      SslContext ssl)
+      throws IOException {
     DerpServer s = DerpServer.builder(loadOrCreateKey(keyFile)).admission(admission).build();
     try {
       InetSocketAddress bound = s.listen(listen, ssl);
       StunServer st = StunServer.bind(s.eventLoopGroup(), listen, s.metrics());
-      RelayMap map = new RelayMap(List.of(new RelayMap.Region(REGION_ID, "weft", "Weft embedded",
-          false, List.of(new RelayMap.Relay(REGION_ID + "a", REGION_ID, advertisedHost, null, null,
-              bound.getPort(), st.localAddress().getPort(), ssl == null)))));
+      RelayMap map =
+          new RelayMap(
+              List.of(
+                  new RelayMap.Region(
+                      REGION_ID,
+                      "weft",
+                      "Weft embedded",
+                      false,
+                      List.of(
+                          new RelayMap.Relay(
+                              REGION_ID + "a",
+                              REGION_ID,
+                              advertisedHost,
+                              null,
+                              null,
+                              bound.getPort(),
+                              st.localAddress().getPort(),
+                              ssl == null)))));
       return new EmbeddedRelay(s, st, bound, map, admission);
     } catch (RuntimeException e) {
       s.close();

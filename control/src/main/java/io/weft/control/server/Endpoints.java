@@ -16,12 +16,14 @@ import java.util.regex.Pattern;
 final class Endpoints {
   /** Endpoints one node may list. */
   static final int MAX = 32;
+
   /** The longest valid endpoint: {@code [ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535}. */
   static final int MAX_LENGTH = 47;
 
   private static final String OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
   private static final String PORT = "([1-9][0-9]{0,4})";
-  private static final Pattern V4 = Pattern.compile("(" + OCTET + "(?:\\." + OCTET + "){3}):" + PORT);
+  private static final Pattern V4 =
+      Pattern.compile("(" + OCTET + "(?:\\." + OCTET + "){3}):" + PORT);
   private static final Pattern V6 = Pattern.compile("\\[([0-9A-Fa-f:.]{2,45})\\]:" + PORT);
 
   private Endpoints() {}
@@ -33,7 +35,8 @@ final class Endpoints {
     }
     for (String e : endpoints) {
       if (!valid(e)) {
-        return "endpoint is not IP:port: " + (e == null ? "null" : io.weft.control.text.UntrustedText.escape(e, 60));
+        return "endpoint is not IP:port: "
+            + (e == null ? "null" : io.weft.control.text.UntrustedText.escape(e, 60));
       }
     }
     return null;

@@ -33,14 +33,18 @@ final class MapBroker {
   private final String epoch;
   private final Map<Long, Domain> domains = new ConcurrentHashMap<>();
   private final Function<Long, Domain.Snapshot> loader;
+
   /**
    * Each node's packet filter for its full maps. Until a policy compiler is plugged in: Tailscale's
    * allow-all (what a tailnet without a policy file gets), so default-deny nodes still talk.
    */
   private volatile Function<Node, List<FilterRule>> packetFilters = self -> FilterRule.ALLOW_ALL;
+
   private volatile RelayMap relayMap;
 
-  /** @param loader reads a domain's name and current nodes from the database */
+  /**
+   * @param loader reads a domain's name and current nodes from the database
+   */
   MapBroker(Function<Long, Domain.Snapshot> loader, SecureRandom random) {
     this.loader = loader;
     byte[] e = new byte[8];
@@ -98,8 +102,21 @@ final class MapBroker {
 
   private static Node withExpired(Node n) {
     return new Node(
-        n.id(), n.name(), n.hostname(), n.user(), n.nodeKey(), n.discoKey(), n.machineKey(), n.addresses(), n.endpoints(),
-        n.online(), n.lastSeen(), n.keyExpiry(), true, n.approved(), n.tags());
+        n.id(),
+        n.name(),
+        n.hostname(),
+        n.user(),
+        n.nodeKey(),
+        n.discoKey(),
+        n.machineKey(),
+        n.addresses(),
+        n.endpoints(),
+        n.online(),
+        n.lastSeen(),
+        n.keyExpiry(),
+        true,
+        n.approved(),
+        n.tags());
   }
 
   static boolean active(Node n) {
@@ -149,7 +166,9 @@ final class MapBroker {
       return nodes.get(nodeId);
     }
 
-    /** Records that node {@code nodeId} is now {@code after} (null: removed) and tells the streams. */
+    /**
+     * Records that node {@code nodeId} is now {@code after} (null: removed) and tells the streams.
+     */
     void publish(long nodeId, Node after) {
       Node before = after == null ? nodes.remove(nodeId) : nodes.put(nodeId, after);
       if (before == null && after == null) {
@@ -212,8 +231,15 @@ final class MapBroker {
           }
         }
       }
-      return new Message.FullMap(0, epoch, version, name, self, peers,
-          self == null ? null : packetFilters.apply(self), relayMap);
+      return new Message.FullMap(
+          0,
+          epoch,
+          version,
+          name,
+          self,
+          peers,
+          self == null ? null : packetFilters.apply(self),
+          relayMap);
     }
 
     /**
@@ -240,7 +266,8 @@ final class MapBroker {
       if (!epoch.equals(sinceEpoch) || sinceVersion < 0 || sinceVersion > version) {
         return null;
       }
-      if (sinceVersion < version && (log.isEmpty() || log.peekFirst().version() > sinceVersion + 1)) {
+      if (sinceVersion < version
+          && (log.isEmpty() || log.peekFirst().version() > sinceVersion + 1)) {
         return null;
       }
       List<Message.MapMessage> out = new ArrayList<>();
@@ -268,7 +295,10 @@ final class MapBroker {
 
     private Message.MapDelta peerDeltaAt(Change c) {
       Message.MapDelta d = peerDelta(c.nodeId(), c.before(), c.after());
-      return d == null ? null : new Message.MapDelta(0, c.version(), null, d.peersAdded(), d.peersRemoved(), d.peersChanged());
+      return d == null
+          ? null
+          : new Message.MapDelta(
+              0, c.version(), null, d.peersAdded(), d.peersRemoved(), d.peersChanged());
     }
 
     /** Detaches {@code stream} if it is still node {@code nodeId}'s; returns whether it was. */
@@ -290,5 +320,4 @@ final class MapBroker {
   int streamCount(long domainId) {
     return inDomain(domainId, d -> d.streams.size());
   }
-
 }

@@ -7,7 +7,9 @@ import io.weft.control.protocol.Message;
  * {@link ControlServer#attachStream} takes others (benchmarks standing in for many connections).
  */
 public interface MapStream {
-  /** Queues a map message; the stream assigns its {@code seq}. Returns false if the stream is gone. */
+  /**
+   * Queues a map message; the stream assigns its {@code seq}. Returns false if the stream is gone.
+   */
   boolean offer(Message.MapMessage m);
 
   /** Ends the stream (and its connection) with a reason for the node. */

@@ -14,8 +14,8 @@ import io.weft.control.store.PreAuthKeys;
 import io.weft.control.store.StoreException;
 import io.weft.control.store.UserRecord;
 import io.weft.control.store.Users;
-import io.weft.wg.key.NoisePublicKey;
 import io.weft.control.text.UntrustedText;
+import io.weft.wg.key.NoisePublicKey;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.sql.Connection;
@@ -62,30 +62,45 @@ public final class NodeRegistry {
   private volatile LoginStarter login;
   private final Map<String, ControlSession> sessions = new ConcurrentHashMap<>();
   private final Quotas quotas;
+
   /** Host-info updates and key rotations per machine key. */
   private final RateLimiter<String> updates;
+
   /** Online/offline changes (streams attached and ended) per machine key. */
   private final RateLimiter<String> presence;
+
   /** Nodes whose online state waits for {@link #syncPresence}. */
   private final java.util.Set<Long> presencePending = ConcurrentHashMap.newKeySet();
+
   /** Wrong pre-auth keys per source address. */
   private final RateLimiter<String> wrongKeys;
-  /** Updates waiting for their node's next allowed write, latest merged in; under {@link #nodeLock}. */
+
+  /**
+   * Updates waiting for their node's next allowed write, latest merged in; under {@link #nodeLock}.
+   */
   private final Map<String, Message.UpdateHostInfo> coalesced = new ConcurrentHashMap<>();
+
   private final Object[] nodeLocks = new Object[64];
+
   /** Host-info writes made (tests and metrics). */
   final AtomicLong hostInfoWrites = new AtomicLong();
 
-  NodeRegistry(Database db, MapBroker broker, ControlConfig config, ScheduledExecutorService scheduler) {
+  NodeRegistry(
+      Database db, MapBroker broker, ControlConfig config, ScheduledExecutorService scheduler) {
     this.db = db;
     this.broker = broker;
     this.config = config;
     this.scheduler = scheduler;
     this.quotas = config.quotas();
-    this.updates = new RateLimiter<>(quotas.updateBurst(), quotas.updateInterval().toMillis(), 1 << 20, config.clock());
-    this.presence = new RateLimiter<>(quotas.updateBurst(), quotas.updateInterval().toMillis(), 1 << 20, config.clock());
+    this.updates =
+        new RateLimiter<>(
+            quotas.updateBurst(), quotas.updateInterval().toMillis(), 1 << 20, config.clock());
+    this.presence =
+        new RateLimiter<>(
+            quotas.updateBurst(), quotas.updateInterval().toMillis(), 1 << 20, config.clock());
     this.wrongKeys =
-        new RateLimiter<>(quotas.wrongKeyBurst(), quotas.wrongKeyInterval().toMillis(), 1 << 16, config.clock());
+        new RateLimiter<>(
+            quotas.wrongKeyBurst(), quotas.wrongKeyInterval().toMillis(), 1 << 16, config.clock());
     for (int i = 0; i < nodeLocks.length; i++) {
       nodeLocks[i] = new Object();
     }
@@ -111,13 +126,17 @@ public final class NodeRegistry {
     try {
       return registerChecked(machineKey, r, session);
     } catch (StoreException e) {
-      LOG.log(Level.WARNING, "registration of machine {0} failed in the store: {1}", machineKey,
+      LOG.log(
+          Level.WARNING,
+          "registration of machine {0} failed in the store: {1}",
+          machineKey,
           UntrustedText.escape(e.getMessage(), 300));
       return rejected(r.id(), "the server could not store this registration; try again later");
     }
   }
 
-  private Message.RegisterResult registerChecked(String machineKey, Message.Register r, ControlSession session) {
+  private Message.RegisterResult registerChecked(
+      String machineKey, Message.Register r, ControlSession session) {
     String invalid = validate(r);
     if (invalid != null) {
       return rejected(r.id(), invalid);
@@ -127,7 +146,8 @@ public final class NodeRegistry {
     }
     Optional<NodeRecord> existing = db.inTransaction(c -> Nodes.byMachineKey(c, machineKey));
     if (r.authKey() != null) {
-      return registerWithKey(machineKey, r, existing.orElse(null), session == null ? null : session.source());
+      return registerWithKey(
+          machineKey, r, existing.orElse(null), session == null ? null : session.source());
     }
     if (existing.isPresent() && !existing.get().expired(now())) {
       return reRegister(r, existing.get());
@@ -147,12 +167,17 @@ public final class NodeRegistry {
             : "no pre-auth key given and interactive login is not configured");
   }
 
-  private Message.RegisterResult registerWithKey(String machineKey, Message.Register r, NodeRecord existing,
-      InetAddress source) {
+  private Message.RegisterResult registerWithKey(
+      String machineKey, Message.Register r, NodeRecord existing, InetAddress source) {
     String src = SourceAddress.key(source);
     if (!wrongKeys.available(src)) {
-      return rejected(r.id(), "too many wrong pre-auth keys from " + src + "; try again in "
-          + Math.max(1, (wrongKeys.millisUntilAvailable(src) + 999) / 1000) + " s");
+      return rejected(
+          r.id(),
+          "too many wrong pre-auth keys from "
+              + src
+              + "; try again in "
+              + Math.max(1, (wrongKeys.millisUntilAvailable(src) + 999) / 1000)
+              + " s");
     }
     if (r.authKey().length() > 200) {
       wrongKeys.acquire(src);
@@ -185,10 +210,22 @@ public final class NodeRegistry {
                       PreAuthKeyRecord k = PreAuthKeys.byId(c, key.id()).orElseThrow();
                       String reason = k.unusableReason(now());
                       if (reason != null || !PreAuthKeys.markUsed(c, k)) {
-                        throw new Rejection(reason != null ? reason : "one-off pre-auth key already used");
+                        throw new Rejection(
+                            reason != null ? reason : "one-off pre-auth key already used");
                       }
-                      return upsert(c, machineKey, r, prior, key.domainId(), key.userId(), k.tags(), k.ephemeral(),
-                          prior != null && prior.approved() || k.preApproved() || !config.requireApproval(), k.id());
+                      return upsert(
+                          c,
+                          machineKey,
+                          r,
+                          prior,
+                          key.domainId(),
+                          key.userId(),
+                          k.tags(),
+                          k.ephemeral(),
+                          prior != null && prior.approved()
+                              || k.preApproved()
+                              || !config.requireApproval(),
+                          k.id());
                     });
           } catch (Rejection e) {
             return rejected(r.id(), e.getMessage());
@@ -208,8 +245,11 @@ public final class NodeRegistry {
         updateHostInfo(n.machineKey(), new Message.UpdateHostInfo(r.id(), null, r.hostInfo()));
         return new Message.RegisterResult(r.id(), RegisterStatus.AUTHORIZED, null, view(n), null);
       }
-      return rejected(r.id(), "too many registrations from this node; try again in "
-          + Math.max(1, (updates.millisUntilAvailable(n.machineKey()) + 999) / 1000) + " s");
+      return rejected(
+          r.id(),
+          "too many registrations from this node; try again in "
+              + Math.max(1, (updates.millisUntilAvailable(n.machineKey()) + 999) / 1000)
+              + " s");
     }
     synchronized (nodeLock(n.machineKey())) {
       // This registration carries the whole host info and disco key: a coalesced update is older.
@@ -226,7 +266,8 @@ public final class NodeRegistry {
                           return cur;
                         }
                         checkNodeKeyFree(c, n.machineKey(), r.nodeKey());
-                        NodeRecord next = withHost(cur.get(), r.nodeKey(), r.discoKey(), r.hostInfo());
+                        NodeRecord next =
+                            withHost(cur.get(), r.nodeKey(), r.discoKey(), r.hostInfo());
                         Nodes.update(c, next);
                         return Optional.of(next);
                       });
@@ -234,7 +275,8 @@ public final class NodeRegistry {
                 return rejected(r.id(), "node was removed");
               }
               Node view = publish(d, updated.get());
-              return new Message.RegisterResult(r.id(), RegisterStatus.AUTHORIZED, null, view, null);
+              return new Message.RegisterResult(
+                  r.id(), RegisterStatus.AUTHORIZED, null, view, null);
             });
       } catch (Rejection e) {
         return rejected(r.id(), e.getMessage());
@@ -246,8 +288,14 @@ public final class NodeRegistry {
    * Completes an interactive login: the user (created on first login) now owns the machine's node,
    * which is registered with the request the machine sent before the login.
    */
-  public Node completeLogin(String machineKey, Message.Register r, String domainName, String issuer, String subject,
-      String loginName, String displayName) {
+  public Node completeLogin(
+      String machineKey,
+      Message.Register r,
+      String domainName,
+      String issuer,
+      String subject,
+      String loginName,
+      String displayName) {
     DomainRecord domain = db.inTransaction(c -> Domains.getOrCreate(c, domainName, now()));
     UserRecord user =
         db.inTransaction(
@@ -257,8 +305,10 @@ public final class NodeRegistry {
                 return u.get();
               }
               if (Users.byLogin(c, domain.id(), loginName).isPresent()) {
-                throw new Refused("another account already has the login name " + UntrustedText.escape(loginName, 100)
-                    + " in this domain; an admin must remove or rename it first");
+                throw new Refused(
+                    "another account already has the login name "
+                        + UntrustedText.escape(loginName, 100)
+                        + " in this domain; an admin must remove or rename it first");
               }
               return Users.create(c, domain.id(), loginName, displayName, issuer, subject, now());
             });
@@ -277,8 +327,18 @@ public final class NodeRegistry {
               d -> {
                 NodeRecord stored =
                     db.inTransaction(
-                        c -> upsert(c, machineKey, r, p, user.domainId(), user.id(), List.of(), false,
-                            p != null && p.approved() || !config.requireApproval(), null));
+                        c ->
+                            upsert(
+                                c,
+                                machineKey,
+                                r,
+                                p,
+                                user.domainId(),
+                                user.id(),
+                                List.of(),
+                                false,
+                                p != null && p.approved() || !config.requireApproval(),
+                                null));
                 return publish(d, stored);
               });
     } catch (Rejection e) {
@@ -288,55 +348,124 @@ public final class NodeRegistry {
     if (s != null) {
       s.send(new Message.LoginComplete(view));
     }
-    LOG.log(Level.INFO, "node {0} logged in as {1}", view.id(), UntrustedText.escape(loginName, 255));
+    LOG.log(
+        Level.INFO, "node {0} logged in as {1}", view.id(), UntrustedText.escape(loginName, 255));
     return view;
   }
 
   /** Inserts or updates the node of {@code machineKey}, with a fresh key expiry. */
-  private NodeRecord upsert(Connection c, String machineKey, Message.Register r, NodeRecord prior, long domainId,
-      Long userId, List<String> tags, boolean ephemeral, boolean approved, Long authKeyId) throws SQLException {
+  private NodeRecord upsert(
+      Connection c,
+      String machineKey,
+      Message.Register r,
+      NodeRecord prior,
+      long domainId,
+      Long userId,
+      List<String> tags,
+      boolean ephemeral,
+      boolean approved,
+      Long authKeyId)
+      throws SQLException {
     long now = now();
     long expiry = now + config.keyExpiry().toMillis();
     HostInfo h = r.hostInfo();
     checkNodeKeyFree(c, machineKey, r.nodeKey());
     if (prior == null && Nodes.countByDomain(c, domainId) >= quotas.maxNodesPerDomain()) {
-      throw new Rejection("the domain is full (" + quotas.maxNodesPerDomain() + " nodes); an admin must remove some");
+      throw new Rejection(
+          "the domain is full ("
+              + quotas.maxNodesPerDomain()
+              + " nodes); an admin must remove some");
     }
-    if (authKeyId != null && (prior == null || !authKeyId.equals(prior.authKeyId()))
+    if (authKeyId != null
+        && (prior == null || !authKeyId.equals(prior.authKeyId()))
         && Nodes.countByAuthKey(c, authKeyId) >= quotas.maxNodesPerKey()) {
-      throw new Rejection("this pre-auth key already registered " + quotas.maxNodesPerKey() + " nodes");
+      throw new Rejection(
+          "this pre-auth key already registered " + quotas.maxNodesPerKey() + " nodes");
     }
     if (prior != null) {
       NodeRecord cur = Nodes.byId(c, prior.id()).orElse(prior);
       NodeRecord next =
-          new NodeRecord(cur.id(), domainId, userId, machineKey, r.nodeKey(), r.discoKey(), hostname(h),
-              cur.givenName(), os(h), Endpoints.distinct(h.endpoints()), cur.ipIndex(), cur.ipv4(), cur.ipv6(), cur.createdAt(), expiry,
-              now, approved, ephemeral, tags, cur.online(), authKeyId);
+          new NodeRecord(
+              cur.id(),
+              domainId,
+              userId,
+              machineKey,
+              r.nodeKey(),
+              r.discoKey(),
+              hostname(h),
+              cur.givenName(),
+              os(h),
+              Endpoints.distinct(h.endpoints()),
+              cur.ipIndex(),
+              cur.ipv4(),
+              cur.ipv6(),
+              cur.createdAt(),
+              expiry,
+              now,
+              approved,
+              ephemeral,
+              tags,
+              cur.online(),
+              authKeyId);
       Nodes.update(c, next);
       return next;
     }
     return Nodes.insert(
         c,
-        new NodeRecord(0, domainId, userId, machineKey, r.nodeKey(), r.discoKey(), hostname(h), hostname(h), os(h),
-            Endpoints.distinct(h.endpoints()), 0, null, null, now, expiry, now, approved, ephemeral, tags, false,
+        new NodeRecord(
+            0,
+            domainId,
+            userId,
+            machineKey,
+            r.nodeKey(),
+            r.discoKey(),
+            hostname(h),
+            hostname(h),
+            os(h),
+            Endpoints.distinct(h.endpoints()),
+            0,
+            null,
+            null,
+            now,
+            expiry,
+            now,
+            approved,
+            ephemeral,
+            tags,
+            false,
             authKeyId));
   }
 
   private NodeRecord withHost(NodeRecord n, String nodeKey, String discoKey, HostInfo h) {
-    return new NodeRecord(n.id(), n.domainId(), n.userId(), n.machineKey(),
+    return new NodeRecord(
+        n.id(),
+        n.domainId(),
+        n.userId(),
+        n.machineKey(),
         nodeKey != null ? nodeKey : n.nodeKey(),
         discoKey != null ? discoKey : n.discoKey(),
-        h != null ? hostname(h) : n.hostname(), n.givenName(),
+        h != null ? hostname(h) : n.hostname(),
+        n.givenName(),
         h != null ? os(h) : n.os(),
         h != null ? Endpoints.distinct(h.endpoints()) : n.endpoints(),
-        n.ipIndex(), n.ipv4(), n.ipv6(), n.createdAt(), n.keyExpiry(), now(), n.approved(), n.ephemeral(),
-        n.tags(), n.online(), n.authKeyId());
+        n.ipIndex(),
+        n.ipv4(),
+        n.ipv6(),
+        n.createdAt(),
+        n.keyExpiry(),
+        now(),
+        n.approved(),
+        n.ephemeral(),
+        n.tags(),
+        n.online(),
+        n.authKeyId());
   }
 
   // ---- updates from the node ----
 
   /** Fails the transaction when another machine's node holds {@code nodeKey}. */
-  private static void checkNodeKeyFree(Connection c, String machineKey, String nodeKey) throws SQLException {
+  private static void checkNodeKeyFree(Connection c, String machineKey, String nodeKey)
+      throws SQLException {
     Optional<NodeRecord> holder = Nodes.byNodeKey(c, nodeKey);
     if (holder.isPresent() && !holder.get().machineKey().equals(machineKey)) {
       throw new Rejection("this node key is registered to another machine");
@@ -353,7 +482,10 @@ public final class NodeRegistry {
     try {
       return updateHostInfoChecked(machineKey, u);
     } catch (StoreException e) {
-      LOG.log(Level.WARNING, "host-info update of machine {0} failed in the store: {1}", machineKey,
+      LOG.log(
+          Level.WARNING,
+          "host-info update of machine {0} failed in the store: {1}",
+          machineKey,
           UntrustedText.escape(e.getMessage(), 300));
       return "the server could not store this update; try again later";
     }
@@ -379,7 +511,9 @@ public final class NodeRegistry {
       if (!updates.tryAcquire(machineKey)) {
         coalesced.put(machineKey, merged);
         if (waiting == null) {
-          scheduler.schedule(() -> flushUpdate(machineKey), Math.max(1, updates.millisUntilAvailable(machineKey)),
+          scheduler.schedule(
+              () -> flushUpdate(machineKey),
+              Math.max(1, updates.millisUntilAvailable(machineKey)),
               TimeUnit.MILLISECONDS);
         }
         return null;
@@ -400,7 +534,10 @@ public final class NodeRegistry {
         db.inTransaction(c -> Nodes.byMachineKey(c, machineKey)).ifPresent(n -> writeHost(n, u));
       }
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "coalesced host-info update of machine {0} failed: {1}", machineKey,
+      LOG.log(
+          Level.WARNING,
+          "coalesced host-info update of machine {0} failed: {1}",
+          machineKey,
           UntrustedText.escape(e.toString(), 300));
     }
   }
@@ -410,8 +547,11 @@ public final class NodeRegistry {
     return change(n, cur -> withHost(cur, null, u.discoKey(), u.hostInfo()));
   }
 
-  private static Message.UpdateHostInfo merge(Message.UpdateHostInfo older, Message.UpdateHostInfo newer) {
-    return new Message.UpdateHostInfo(newer.id(), newer.discoKey() != null ? newer.discoKey() : older.discoKey(),
+  private static Message.UpdateHostInfo merge(
+      Message.UpdateHostInfo older, Message.UpdateHostInfo newer) {
+    return new Message.UpdateHostInfo(
+        newer.id(),
+        newer.discoKey() != null ? newer.discoKey() : older.discoKey(),
         newer.hostInfo() != null ? newer.hostInfo() : older.hostInfo());
   }
 
@@ -420,13 +560,17 @@ public final class NodeRegistry {
     try {
       return subscribeChecked(machineKey, stream, sinceEpoch, sinceVersion);
     } catch (StoreException e) {
-      LOG.log(Level.WARNING, "map subscription of machine {0} failed in the store: {1}", machineKey,
+      LOG.log(
+          Level.WARNING,
+          "map subscription of machine {0} failed in the store: {1}",
+          machineKey,
           UntrustedText.escape(e.getMessage(), 300));
       return "the server could not start the map stream; try again later";
     }
   }
 
-  private String subscribeChecked(String machineKey, MapStream stream, String sinceEpoch, long sinceVersion) {
+  private String subscribeChecked(
+      String machineKey, MapStream stream, String sinceEpoch, long sinceVersion) {
     Optional<NodeRecord> n = db.inTransaction(c -> Nodes.byMachineKey(c, machineKey));
     if (n.isEmpty()) {
       return "node is not registered";
@@ -451,7 +595,9 @@ public final class NodeRegistry {
         });
   }
 
-  /** A node's stream ended: offline now, and an ephemeral node is removed after the grace period. */
+  /**
+   * A node's stream ended: offline now, and an ephemeral node is removed after the grace period.
+   */
   void streamEnded(String machineKey, MapStream stream, ControlSession session) {
     sessions.remove(machineKey, session);
     Optional<NodeRecord> n = db.inTransaction(c -> Nodes.byMachineKey(c, machineKey));
@@ -486,7 +632,9 @@ public final class NodeRegistry {
   /** Publishes node {@code nodeId}'s online state once its next change is allowed. */
   private void schedulePresence(long nodeId, String machineKey) {
     if (presencePending.add(nodeId)) {
-      scheduler.schedule(() -> syncPresence(nodeId, machineKey), Math.max(1, presence.millisUntilAvailable(machineKey)),
+      scheduler.schedule(
+          () -> syncPresence(nodeId, machineKey),
+          Math.max(1, presence.millisUntilAvailable(machineKey)),
           TimeUnit.MILLISECONDS);
     }
   }
@@ -510,7 +658,10 @@ public final class NodeRegistry {
                         return null;
                       }));
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "online state of node {0} not updated: {1}", nodeId,
+      LOG.log(
+          Level.WARNING,
+          "online state of node {0} not updated: {1}",
+          nodeId,
           UntrustedText.escape(e.toString(), 300));
     }
   }
@@ -539,9 +690,29 @@ public final class NodeRegistry {
             return cur;
           }
           NodeRecord n = cur.get();
-          NodeRecord next = new NodeRecord(n.id(), n.domainId(), n.userId(), n.machineKey(), n.nodeKey(), n.discoKey(),
-              n.hostname(), n.givenName(), n.os(), n.endpoints(), n.ipIndex(), n.ipv4(), n.ipv6(), n.createdAt(),
-              n.keyExpiry(), now(), n.approved(), n.ephemeral(), n.tags(), online, n.authKeyId());
+          NodeRecord next =
+              new NodeRecord(
+                  n.id(),
+                  n.domainId(),
+                  n.userId(),
+                  n.machineKey(),
+                  n.nodeKey(),
+                  n.discoKey(),
+                  n.hostname(),
+                  n.givenName(),
+                  n.os(),
+                  n.endpoints(),
+                  n.ipIndex(),
+                  n.ipv4(),
+                  n.ipv6(),
+                  n.createdAt(),
+                  n.keyExpiry(),
+                  now(),
+                  n.approved(),
+                  n.ephemeral(),
+                  n.tags(),
+                  online,
+                  n.authKeyId());
           Nodes.update(c, next);
           return Optional.of(next);
         });
@@ -645,21 +816,78 @@ public final class NodeRegistry {
   }
 
   private static NodeRecord withApproved(NodeRecord n, boolean approved) {
-    return new NodeRecord(n.id(), n.domainId(), n.userId(), n.machineKey(), n.nodeKey(), n.discoKey(), n.hostname(),
-        n.givenName(), n.os(), n.endpoints(), n.ipIndex(), n.ipv4(), n.ipv6(), n.createdAt(), n.keyExpiry(),
-        n.lastSeen(), approved, n.ephemeral(), n.tags(), n.online(), n.authKeyId());
+    return new NodeRecord(
+        n.id(),
+        n.domainId(),
+        n.userId(),
+        n.machineKey(),
+        n.nodeKey(),
+        n.discoKey(),
+        n.hostname(),
+        n.givenName(),
+        n.os(),
+        n.endpoints(),
+        n.ipIndex(),
+        n.ipv4(),
+        n.ipv6(),
+        n.createdAt(),
+        n.keyExpiry(),
+        n.lastSeen(),
+        approved,
+        n.ephemeral(),
+        n.tags(),
+        n.online(),
+        n.authKeyId());
   }
 
   private static NodeRecord withExpiry(NodeRecord n, long expiry) {
-    return new NodeRecord(n.id(), n.domainId(), n.userId(), n.machineKey(), n.nodeKey(), n.discoKey(), n.hostname(),
-        n.givenName(), n.os(), n.endpoints(), n.ipIndex(), n.ipv4(), n.ipv6(), n.createdAt(), expiry, n.lastSeen(),
-        n.approved(), n.ephemeral(), n.tags(), n.online(), n.authKeyId());
+    return new NodeRecord(
+        n.id(),
+        n.domainId(),
+        n.userId(),
+        n.machineKey(),
+        n.nodeKey(),
+        n.discoKey(),
+        n.hostname(),
+        n.givenName(),
+        n.os(),
+        n.endpoints(),
+        n.ipIndex(),
+        n.ipv4(),
+        n.ipv6(),
+        n.createdAt(),
+        expiry,
+        n.lastSeen(),
+        n.approved(),
+        n.ephemeral(),
+        n.tags(),
+        n.online(),
+        n.authKeyId());
   }
 
   private static NodeRecord withName(NodeRecord n, String name) {
-    return new NodeRecord(n.id(), n.domainId(), n.userId(), n.machineKey(), n.nodeKey(), n.discoKey(), n.hostname(),
-        name, n.os(), n.endpoints(), n.ipIndex(), n.ipv4(), n.ipv6(), n.createdAt(), n.keyExpiry(), n.lastSeen(),
-        n.approved(), n.ephemeral(), n.tags(), n.online(), n.authKeyId());
+    return new NodeRecord(
+        n.id(),
+        n.domainId(),
+        n.userId(),
+        n.machineKey(),
+        n.nodeKey(),
+        n.discoKey(),
+        n.hostname(),
+        name,
+        n.os(),
+        n.endpoints(),
+        n.ipIndex(),
+        n.ipv4(),
+        n.ipv6(),
+        n.createdAt(),
+        n.keyExpiry(),
+        n.lastSeen(),
+        n.approved(),
+        n.ephemeral(),
+        n.tags(),
+        n.online(),
+        n.authKeyId());
   }
 
   // ---- views ----
@@ -675,14 +903,28 @@ public final class NodeRegistry {
     String user =
         r.userId() == null
             ? null
-            : db.inTransaction(c -> Users.byId(c, r.userId()).map(UserRecord::loginName).orElse(null));
+            : db.inTransaction(
+                c -> Users.byId(c, r.userId()).map(UserRecord::loginName).orElse(null));
     return view(r, user, now());
   }
 
   static Node view(NodeRecord r, String user, long now) {
-    return new Node(r.id(), r.givenName(), r.hostname(), user, r.nodeKey(), r.discoKey(), r.machineKey(),
-        List.of(r.ipv4() + "/32", r.ipv6() + "/128"), r.endpoints(), r.online(), r.lastSeen(), r.keyExpiry(),
-        r.expired(now), r.approved(), r.tags());
+    return new Node(
+        r.id(),
+        r.givenName(),
+        r.hostname(),
+        user,
+        r.nodeKey(),
+        r.discoKey(),
+        r.machineKey(),
+        List.of(r.ipv4() + "/32", r.ipv6() + "/128"),
+        r.endpoints(),
+        r.online(),
+        r.lastSeen(),
+        r.keyExpiry(),
+        r.expired(now),
+        r.approved(),
+        r.tags());
   }
 
   /** Loads a domain for the broker. */
@@ -749,8 +991,10 @@ public final class NodeRegistry {
   }
 
   private static String hostname(HostInfo h) {
-    String name = Objects.requireNonNullElse(h.hostname(), "node").toLowerCase(java.util.Locale.ROOT)
-        .replaceAll("[^a-z0-9-]", "-");
+    String name =
+        Objects.requireNonNullElse(h.hostname(), "node")
+            .toLowerCase(java.util.Locale.ROOT)
+            .replaceAll("[^a-z0-9-]", "-");
     if (name.isEmpty()) {
       name = "node";
     }

@@ -6,9 +6,9 @@ import java.util.Map;
 
 /**
  * Token buckets per key on an injected clock, as the generic cell rate algorithm: each key keeps
- * one "theoretical arrival time"; an event is allowed while that time is at most {@code
- * (burst - 1) * interval} ahead of now, and pushes it one interval on. At most {@code maxKeys}
- * keys are remembered; the least recently used is forgotten first.
+ * one "theoretical arrival time"; an event is allowed while that time is at most {@code (burst - 1)
+ * * interval} ahead of now, and pushes it one interval on. At most {@code maxKeys} keys are
+ * remembered; the least recently used is forgotten first.
  */
 final class RateLimiter<K> {
   private final long burstMillis;
@@ -53,6 +53,7 @@ final class RateLimiter<K> {
   /** Milliseconds until an event for {@code key} is allowed (0: now). */
   synchronized long millisUntilAvailable(K key) {
     long now = clock.millis();
-    return Math.max(0, Math.max(tat.getOrDefault(key, now), now) + intervalMillis - burstMillis - now);
+    return Math.max(
+        0, Math.max(tat.getOrDefault(key, now), now) + intervalMillis - burstMillis - now);
   }
 }

@@ -14,13 +14,14 @@ import java.util.Set;
 
 /**
  * Reads a relay map file in Tailscale's {@code DERPMap} JSON shape ({@code weft control serve
- * --relay-map FILE}) and checks what a node needs of it; every refusal names the file and the
- * field ({@code Regions.1.Nodes[0].HostName}).
+ * --relay-map FILE}) and checks what a node needs of it; every refusal names the file and the field
+ * ({@code Regions.1.Nodes[0].HostName}).
  */
 public final class RelayMapFile {
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-      .build();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+          .build();
   private static final long MAX_BYTES = 1 << 20;
 
   private RelayMapFile() {}
@@ -35,8 +36,12 @@ public final class RelayMapFile {
       m = JSON.readValue(Files.readAllBytes(file), RelayMap.class);
     } catch (JsonMappingException e) {
       String field = e.getPath().isEmpty() ? "(top level)" : path(e);
-      throw new IOException(file + ": " + field + ": " + e.getOriginalMessage().lines().findFirst()
-          .orElse("invalid"));
+      throw new IOException(
+          file
+              + ": "
+              + field
+              + ": "
+              + e.getOriginalMessage().lines().findFirst().orElse("invalid"));
     } catch (JsonProcessingException e) {
       throw new IOException(file + ": not JSON (line " + e.getLocation().getLineNr() + ")");
     }
@@ -62,8 +67,8 @@ public final class RelayMapFile {
           throw new IOException(file + ": " + nat + ".HostName: missing");
         }
         if (n.regionId() != r.id()) {
-          throw new IOException(file + ": " + nat + ".RegionID: " + n.regionId()
-              + " in region " + r.id());
+          throw new IOException(
+              file + ": " + nat + ".RegionID: " + n.regionId() + " in region " + r.id());
         }
         if (n.relayPort() < 1 || n.relayPort() > 65535) {
           throw new IOException(file + ": " + nat + ".DERPPort: out of range");

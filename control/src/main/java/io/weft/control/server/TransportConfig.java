@@ -9,8 +9,8 @@ import java.time.Duration;
  * registered, and TLS.
  *
  * @param http limits of the HTTP server (sizes, deadlines, connection caps)
- * @param firstMessageDeadline how long after the Noise handshake the node's first whole message
- *     may take
+ * @param firstMessageDeadline how long after the Noise handshake the node's first whole message may
+ *     take
  * @param registrationDeadline how long a channel may stay open without its machine registered
  *     (covers an interactive login)
  * @param maxUnregisteredMessageBytes largest message buffered from a machine not yet registered
@@ -33,21 +33,33 @@ public record TransportConfig(
 
   /** The defaults, without TLS. */
   public static TransportConfig defaults() {
-    return new TransportConfig(HttpLimits.defaults(), Duration.ofSeconds(10), Duration.ofMinutes(15), 64 * 1024,
-        null, null);
+    return new TransportConfig(
+        HttpLimits.defaults(),
+        Duration.ofSeconds(10),
+        Duration.ofMinutes(15),
+        64 * 1024,
+        null,
+        null);
   }
 
   public TransportConfig withHttp(HttpLimits limits) {
-    return new TransportConfig(limits, firstMessageDeadline, registrationDeadline, maxUnregisteredMessageBytes,
-        tlsCert, tlsKey);
+    return new TransportConfig(
+        limits,
+        firstMessageDeadline,
+        registrationDeadline,
+        maxUnregisteredMessageBytes,
+        tlsCert,
+        tlsKey);
   }
 
-  public TransportConfig withSessionLimits(Duration firstMessage, Duration registration, int maxUnregisteredBytes) {
-    return new TransportConfig(http, firstMessage, registration, maxUnregisteredBytes, tlsCert, tlsKey);
+  public TransportConfig withSessionLimits(
+      Duration firstMessage, Duration registration, int maxUnregisteredBytes) {
+    return new TransportConfig(
+        http, firstMessage, registration, maxUnregisteredBytes, tlsCert, tlsKey);
   }
 
   public TransportConfig withTls(Path cert, Path key) {
-    return new TransportConfig(http, firstMessageDeadline, registrationDeadline, maxUnregisteredMessageBytes, cert,
-        key);
+    return new TransportConfig(
+        http, firstMessageDeadline, registrationDeadline, maxUnregisteredMessageBytes, cert, key);
   }
 }

@@ -75,7 +75,8 @@ public final class Database implements AutoCloseable {
       dialect = Dialect.POSTGRESQL;
       size = 8;
     } else {
-      throw new IllegalArgumentException("unsupported JDBC URL (want jdbc:sqlite: or jdbc:postgresql:)");
+      throw new IllegalArgumentException(
+          "unsupported JDBC URL (want jdbc:sqlite: or jdbc:postgresql:)");
     }
     List<Connection> conns = new ArrayList<>();
     try {
@@ -125,8 +126,8 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * Runs {@code work} in one transaction, committing on return and rolling back on an exception.
-   * A transaction that lost a race to another writer is retried.
+   * Runs {@code work} in one transaction, committing on return and rolling back on an exception. A
+   * transaction that lost a race to another writer is retried.
    */
   public <T> T inTransaction(Work<T> work) {
     for (int attempt = 1; ; attempt++) {
@@ -154,7 +155,8 @@ public final class Database implements AutoCloseable {
     try {
       Connection c = pool.poll(ACQUIRE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       if (c == null) {
-        throw new StoreException("no database connection free within " + ACQUIRE_TIMEOUT_SECONDS + " s");
+        throw new StoreException(
+            "no database connection free within " + ACQUIRE_TIMEOUT_SECONDS + " s");
       }
       return c;
     } catch (InterruptedException e) {

@@ -17,7 +17,8 @@ public final class Domains {
   public static DomainRecord create(Connection c, String name, long now) throws SQLException {
     try (PreparedStatement p =
         c.prepareStatement(
-            "INSERT INTO domains (name, created_at) VALUES (?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+            "INSERT INTO domains (name, created_at) VALUES (?, ?)",
+            Statement.RETURN_GENERATED_KEYS)) {
       p.setString(1, name);
       p.setLong(2, now);
       p.executeUpdate();
@@ -40,7 +41,8 @@ public final class Domains {
   }
 
   public static List<DomainRecord> all(Connection c) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("SELECT id, name, created_at FROM domains ORDER BY id");
+    try (PreparedStatement p =
+            c.prepareStatement("SELECT id, name, created_at FROM domains ORDER BY id");
         ResultSet rs = p.executeQuery()) {
       List<DomainRecord> out = new ArrayList<>();
       while (rs.next()) {
@@ -50,7 +52,8 @@ public final class Domains {
     }
   }
 
-  private static Optional<DomainRecord> one(Connection c, String sql, Object arg) throws SQLException {
+  private static Optional<DomainRecord> one(Connection c, String sql, Object arg)
+      throws SQLException {
     try (PreparedStatement p = c.prepareStatement(sql)) {
       p.setObject(1, arg);
       try (ResultSet rs = p.executeQuery()) {

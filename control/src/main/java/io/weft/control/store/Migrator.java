@@ -20,7 +20,11 @@ import java.util.List;
 final class Migrator {
   /** The migrations in order; the index plus one is the schema version. */
   static final List<String> MIGRATIONS =
-      List.of("V001__init.sql", "V002__public_key_prefixes.sql", "V003__policies.sql", "V004__flow_logs.sql");
+      List.of(
+          "V001__init.sql",
+          "V002__public_key_prefixes.sql",
+          "V003__policies.sql",
+          "V004__flow_logs.sql");
 
   private final Database db;
 

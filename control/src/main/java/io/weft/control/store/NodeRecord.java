@@ -3,8 +3,8 @@ package io.weft.control.store;
 import java.util.List;
 
 /**
- * A node as stored. Keys are the node's public keys in base64; the private halves never leave
- * the node.
+ * A node as stored. Keys are the node's public keys in base64; the private halves never leave the
+ * node.
  *
  * @param userId the owning user, or null for a node registered with a domain's pre-auth key
  * @param ipIndex offset of both addresses in their ranges (see {@link Addresses})

@@ -13,11 +13,11 @@ import java.util.Optional;
 /**
  * Queries on {@code nodes}, each inside the caller's transaction.
  *
- * <p>Addresses are allocated inside the inserting transaction: the next index after the highest
- * in use, or the lowest gap once the range's end is reached. Two PostgreSQL transactions that pick
- * the same index would collide on the unique constraint and {@link Database} would retry the
- * loser; on PostgreSQL allocators first take a transaction-scoped advisory lock so that they do not
- * race at all (replicas included).
+ * <p>Addresses are allocated inside the inserting transaction: the next index after the highest in
+ * use, or the lowest gap once the range's end is reached. Two PostgreSQL transactions that pick the
+ * same index would collide on the unique constraint and {@link Database} would retry the loser; on
+ * PostgreSQL allocators first take a transaction-scoped advisory lock so that they do not race at
+ * all (replicas included).
  */
 public final class Nodes {
   private static final String COLUMNS =
@@ -68,9 +68,27 @@ public final class Nodes {
       p.executeUpdate();
       long id = Domains.generatedId(p);
       return new NodeRecord(
-          id, n.domainId(), n.userId(), n.machineKey(), n.nodeKey(), n.discoKey(), n.hostname(), n.givenName(),
-          n.os(), n.endpoints(), index, v4, v6, n.createdAt(), n.keyExpiry(), n.lastSeen(), n.approved(),
-          n.ephemeral(), n.tags(), n.online(), n.authKeyId());
+          id,
+          n.domainId(),
+          n.userId(),
+          n.machineKey(),
+          n.nodeKey(),
+          n.discoKey(),
+          n.hostname(),
+          n.givenName(),
+          n.os(),
+          n.endpoints(),
+          index,
+          v4,
+          v6,
+          n.createdAt(),
+          n.keyExpiry(),
+          n.lastSeen(),
+          n.approved(),
+          n.ephemeral(),
+          n.tags(),
+          n.online(),
+          n.authKeyId());
     }
   }
 
@@ -113,7 +131,8 @@ public final class Nodes {
 
   /** Marks every node offline (a server start: no stream survives it). */
   public static int markAllOffline(Connection c) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("UPDATE nodes SET online = 0 WHERE online <> 0")) {
+    try (PreparedStatement p =
+        c.prepareStatement("UPDATE nodes SET online = 0 WHERE online <> 0")) {
       return p.executeUpdate();
     }
   }
@@ -122,7 +141,8 @@ public final class Nodes {
     return first(c, "SELECT " + COLUMNS + " FROM nodes WHERE id = ?", id);
   }
 
-  public static Optional<NodeRecord> byMachineKey(Connection c, String machineKey) throws SQLException {
+  public static Optional<NodeRecord> byMachineKey(Connection c, String machineKey)
+      throws SQLException {
     return first(c, "SELECT " + COLUMNS + " FROM nodes WHERE machine_key = ?", machineKey);
   }
 
@@ -203,7 +223,8 @@ public final class Nodes {
     }
   }
 
-  private static Optional<NodeRecord> first(Connection c, String sql, Object arg) throws SQLException {
+  private static Optional<NodeRecord> first(Connection c, String sql, Object arg)
+      throws SQLException {
     List<NodeRecord> l = list(c, sql, arg);
     return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
   }

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Queries on {@code policies}, each inside the caller's transaction. Versions only grow: setting
- * a policy appends a row, so the history is the table.
+ * Queries on {@code policies}, each inside the caller's transaction. Versions only grow: setting a
+ * policy appends a row, so the history is the table.
  */
 public final class Policies {
   private static final String COLUMNS = "id, domain_id, version, text, author, created_at";
@@ -41,7 +41,9 @@ public final class Policies {
   public static Optional<PolicyRecord> current(Connection c, long domainId) throws SQLException {
     try (PreparedStatement p =
         c.prepareStatement(
-            "SELECT " + COLUMNS + " FROM policies WHERE domain_id = ? ORDER BY version DESC"
+            "SELECT "
+                + COLUMNS
+                + " FROM policies WHERE domain_id = ? ORDER BY version DESC"
                 + " LIMIT 1")) {
       p.setLong(1, domainId);
       return first(p);
@@ -84,7 +86,11 @@ public final class Policies {
 
   private static PolicyRecord read(ResultSet rs) throws SQLException {
     return new PolicyRecord(
-        rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getString(4), rs.getString(5),
+        rs.getLong(1),
+        rs.getLong(2),
+        rs.getInt(3),
+        rs.getString(4),
+        rs.getString(5),
         rs.getLong(6));
   }
 }

@@ -30,7 +30,8 @@ public final class PreAuthKeys {
   public static String hash(String secret) {
     try {
       return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -80,20 +81,34 @@ public final class PreAuthKeys {
       p.setLong(10, now);
       p.executeUpdate();
       return new PreAuthKeyRecord(
-          Domains.generatedId(p), domainId, userId, prefix, reusable, ephemeral, preApproved, tags, expiresAt, 0, false, now);
+          Domains.generatedId(p),
+          domainId,
+          userId,
+          prefix,
+          reusable,
+          ephemeral,
+          preApproved,
+          tags,
+          expiresAt,
+          0,
+          false,
+          now);
     }
   }
 
   /** The key whose secret is {@code secret}. */
-  public static Optional<PreAuthKeyRecord> bySecret(Connection c, String secret) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM pre_auth_keys WHERE key_hash = ?")) {
+  public static Optional<PreAuthKeyRecord> bySecret(Connection c, String secret)
+      throws SQLException {
+    try (PreparedStatement p =
+        c.prepareStatement("SELECT " + COLUMNS + " FROM pre_auth_keys WHERE key_hash = ?")) {
       p.setString(1, hash(secret));
       return first(p);
     }
   }
 
   public static Optional<PreAuthKeyRecord> byId(Connection c, long id) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM pre_auth_keys WHERE id = ?")) {
+    try (PreparedStatement p =
+        c.prepareStatement("SELECT " + COLUMNS + " FROM pre_auth_keys WHERE id = ?")) {
       p.setLong(1, id);
       return first(p);
     }
@@ -113,14 +128,16 @@ public final class PreAuthKeys {
 
   /** Revokes a key; returns false when there is no such key. */
   public static boolean revoke(Connection c, long id) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("UPDATE pre_auth_keys SET revoked = 1 WHERE id = ?")) {
+    try (PreparedStatement p =
+        c.prepareStatement("UPDATE pre_auth_keys SET revoked = 1 WHERE id = ?")) {
       p.setLong(1, id);
       return p.executeUpdate() == 1;
     }
   }
 
   public static List<PreAuthKeyRecord> all(Connection c) throws SQLException {
-    try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM pre_auth_keys ORDER BY id");
+    try (PreparedStatement p =
+            c.prepareStatement("SELECT " + COLUMNS + " FROM pre_auth_keys ORDER BY id");
         ResultSet rs = p.executeQuery()) {
       List<PreAuthKeyRecord> out = new ArrayList<>();
       while (rs.next()) {

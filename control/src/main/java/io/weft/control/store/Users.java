@@ -18,7 +18,13 @@ public final class Users {
 
   /** Inserts a user. */
   public static UserRecord create(
-      Connection c, long domainId, String loginName, String displayName, String issuer, String subject, long now)
+      Connection c,
+      long domainId,
+      String loginName,
+      String displayName,
+      String issuer,
+      String subject,
+      long now)
       throws SQLException {
     try (PreparedStatement p =
         c.prepareStatement(
@@ -32,7 +38,8 @@ public final class Users {
       p.setString(5, subject);
       p.setLong(6, now);
       p.executeUpdate();
-      return new UserRecord(Domains.generatedId(p), domainId, loginName, displayName, issuer, subject, now);
+      return new UserRecord(
+          Domains.generatedId(p), domainId, loginName, displayName, issuer, subject, now);
     }
   }
 
@@ -40,18 +47,22 @@ public final class Users {
     return one(c, "SELECT " + COLUMNS + " FROM users WHERE id = ?", id);
   }
 
-  public static Optional<UserRecord> byLogin(Connection c, long domainId, String loginName) throws SQLException {
+  public static Optional<UserRecord> byLogin(Connection c, long domainId, String loginName)
+      throws SQLException {
     try (PreparedStatement p =
-        c.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE domain_id = ? AND login_name = ?")) {
+        c.prepareStatement(
+            "SELECT " + COLUMNS + " FROM users WHERE domain_id = ? AND login_name = ?")) {
       p.setLong(1, domainId);
       p.setString(2, loginName);
       return first(p);
     }
   }
 
-  public static Optional<UserRecord> byOidc(Connection c, String issuer, String subject) throws SQLException {
+  public static Optional<UserRecord> byOidc(Connection c, String issuer, String subject)
+      throws SQLException {
     try (PreparedStatement p =
-        c.prepareStatement("SELECT " + COLUMNS + " FROM users WHERE oidc_issuer = ? AND oidc_subject = ?")) {
+        c.prepareStatement(
+            "SELECT " + COLUMNS + " FROM users WHERE oidc_issuer = ? AND oidc_subject = ?")) {
       p.setString(1, issuer);
       p.setString(2, subject);
       return first(p);
@@ -84,6 +95,12 @@ public final class Users {
 
   private static UserRecord read(ResultSet rs) throws SQLException {
     return new UserRecord(
-        rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getLong(7));
+        rs.getLong(1),
+        rs.getLong(2),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getString(6),
+        rs.getLong(7));
   }
 }

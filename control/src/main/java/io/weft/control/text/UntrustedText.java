@@ -3,10 +3,10 @@ package io.weft.control.text;
 /**
  * Renders strings chosen by nodes or the identity provider for logs, terminals and HTML.
  *
- * <p>A terminal interprets C0 ({@code U+0000..U+001F}), DEL and C1 ({@code U+0080..U+009F};
- * {@code U+009B} is a CSI on some terminals) as commands, and the bidirectional controls
- * ({@code U+202A..U+202E}, {@code U+2066..U+2069}, {@code U+200E/F}, {@code U+061C}) reorder
- * what it shows; each is written as {@code \\uXXXX} so that the line reads as what was sent.
+ * <p>A terminal interprets C0 ({@code U+0000..U+001F}), DEL and C1 ({@code U+0080..U+009F}; {@code
+ * U+009B} is a CSI on some terminals) as commands, and the bidirectional controls ({@code
+ * U+202A..U+202E}, {@code U+2066..U+2069}, {@code U+200E/F}, {@code U+061C}) reorder what it shows;
+ * each is written as {@code \\uXXXX} so that the line reads as what was sent.
  */
 public final class UntrustedText {
   private UntrustedText() {}
@@ -33,7 +33,8 @@ public final class UntrustedText {
       boolean lone =
           Character.isHighSurrogate(c)
               ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))
-              : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+              : Character.isLowSurrogate(c)
+                  && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
       if (isUnsafe(c) || lone || c == '\\') {
         if (b == null) {
           b = new StringBuilder(s.length() + 16).append(s, 0, i);
@@ -67,7 +68,8 @@ public final class UntrustedText {
       boolean lone =
           Character.isHighSurrogate(c)
               ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))
-              : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+              : Character.isLowSurrogate(c)
+                  && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
       if (isUnsafe(c) || lone) {
         if (b == null) {
           b = new StringBuilder(s.length()).append(s, 0, i);
@@ -79,7 +81,9 @@ public final class UntrustedText {
     return b == null ? s : b.toString();
   }
 
-  /** {@code s} for an HTML text node or a quoted attribute value, unsafe characters escaped first. */
+  /**
+   * {@code s} for an HTML text node or a quoted attribute value, unsafe characters escaped first.
+   */
   public static String html(String s) {
     String e = escape(s);
     StringBuilder b = new StringBuilder(e.length() + 16);

@@ -66,7 +66,16 @@ class ControlCliTest {
                 () ->
                     serveExit.set(
                         ControlCli.run(
-                            new String[] {"serve", "--data-dir", dir.toString(), "--listen", "127.0.0.1:0", "--require-approval", "--key-expiry", "30d"},
+                            new String[] {
+                              "serve",
+                              "--data-dir",
+                              dir.toString(),
+                              "--listen",
+                              "127.0.0.1:0",
+                              "--require-approval",
+                              "--key-expiry",
+                              "30d"
+                            },
                             new PrintWriter(serveOut),
                             new PrintWriter(serveErr))));
     Pattern publicUrl = Pattern.compile("public URL (http://\\S+)");
@@ -93,23 +102,38 @@ class ControlCliTest {
   @Test
   void shouldServeWithSecretsInPrivateFilesAndNeverPrintThemThenStopCleanly() throws Exception {
     Path token = dir.resolve("admin.token");
-    assertThat(Files.getPosixFilePermissions(token)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-    assertThat(Files.getPosixFilePermissions(dir.resolve("control.key"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(token))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(dir.resolve("control.key")))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     String secret = Files.readString(token).strip();
     String serverKey = Files.readString(dir.resolve("control.key")).strip();
-    assertThat(serveOut.toString()).contains("admin API at " + url + "/admin/v1/").contains(token.toString());
+    assertThat(serveOut.toString())
+        .contains("admin API at " + url + "/admin/v1/")
+        .contains(token.toString());
 
     serve.interrupt();
     serve.join(TIMEOUT.toMillis());
     assertThat(serveExit.get()).isZero();
     assertThat(serveOut.toString()).endsWith("weft control: stopped" + System.lineSeparator());
     assertThat(serveOut + " " + serveErr).doesNotContain(secret).doesNotContain(serverKey);
-    assertThat(cli("users", "--server", url, "--token-file", token.toString()).exit()).isEqualTo(ControlCli.EXIT_UNREACHABLE);
+    assertThat(cli("users", "--server", url, "--token-file", token.toString()).exit())
+        .isEqualTo(ControlCli.EXIT_UNREACHABLE);
   }
 
   @Test
   void shouldCreateAKeyThenListApproveRenameExpireAndDeleteTheNodeItRegistered() throws Exception {
-    Run created = admin("authkey", "create", "--domain", "ops", "--reusable", "--tags", "tag:server,tag:web", "--expiry", "24h");
+    Run created =
+        admin(
+            "authkey",
+            "create",
+            "--domain",
+            "ops",
+            "--reusable",
+            "--tags",
+            "tag:server,tag:web",
+            "--expiry",
+            "24h");
     assertThat(created.exit()).as(created.err()).isZero();
     String authKey = created.out().lines().findFirst().orElseThrow();
     assertThat(authKey).startsWith("weft-auth-");
@@ -117,13 +141,24 @@ class ControlCliTest {
 
     Run keys = admin("authkey", "list");
     assertThat(keys.exit()).isZero();
-    assertThat(keys.out()).contains("ops").contains("reusable").contains("valid").doesNotContain(authKey);
+    assertThat(keys.out())
+        .contains("ops")
+        .contains("reusable")
+        .contains("valid")
+        .doesNotContain(authKey);
 
     NoisePrivateKey machine = NoisePrivateKey.generate(RANDOM);
     URI server = URI.create(url);
-    try (ControlClient node = ControlClient.connect(server, machine, ControlClient.fetchServerKey(server))) {
-      var r = node.register(NoisePrivateKey.generate(RANDOM).publicKey(), null, NoisePrivateKey.generate(RANDOM).publicKey(),
-          new HostInfo("box", "linux", List.of("192.0.2.1:41641")), authKey, TIMEOUT);
+    try (ControlClient node =
+        ControlClient.connect(server, machine, ControlClient.fetchServerKey(server))) {
+      var r =
+          node.register(
+              NoisePrivateKey.generate(RANDOM).publicKey(),
+              null,
+              NoisePrivateKey.generate(RANDOM).publicKey(),
+              new HostInfo("box", "linux", List.of("192.0.2.1:41641")),
+              authKey,
+              TIMEOUT);
       assertThat(r.status()).isEqualTo(RegisterStatus.AUTHORIZED);
       node.subscribe();
       assertThat(node.awaitMap(m -> m.self() != null, TIMEOUT).self().approved()).isFalse();
@@ -135,9 +170,14 @@ class ControlCliTest {
       JsonNode n = nodes.get(0);
       assertThat(n.get("hostname").asText()).isEqualTo("box");
       assertThat(n.get("approved").asBoolean()).isFalse();
-      assertThat(n.get("tags")).extracting(JsonNode::asText).containsExactly("tag:server", "tag:web");
+      assertThat(n.get("tags"))
+          .extracting(JsonNode::asText)
+          .containsExactly("tag:server", "tag:web");
       long id = n.get("id").asLong();
-      assertThat(admin("nodes").out()).contains("box").contains("online,unapproved").contains(n.get("ipv4").asText());
+      assertThat(admin("nodes").out())
+          .contains("box")
+          .contains("online,unapproved")
+          .contains(n.get("ipv4").asText());
 
       assertThat(admin("approve", Long.toString(id)).exit()).isZero();
       node.awaitMap(m -> m.self().approved(), TIMEOUT);
@@ -159,8 +199,10 @@ class ControlCliTest {
       assertThat(users.exit()).isZero();
       assertThat(users.out()).contains("LOGIN");
 
-      long keyId = JSON.readTree(admin("authkey", "list", "--json").out()).get(0).get("id").asLong();
-      assertThat(admin("authkey", "revoke", Long.toString(keyId)).out()).contains("revoked pre-auth key " + keyId);
+      long keyId =
+          JSON.readTree(admin("authkey", "list", "--json").out()).get(0).get("id").asLong();
+      assertThat(admin("authkey", "revoke", Long.toString(keyId)).out())
+          .contains("revoked pre-auth key " + keyId);
       assertThat(admin("authkey", "list").out()).contains("revoked");
 
       Run deleted = admin("delete", "web-1");
@@ -179,29 +221,42 @@ class ControlCliTest {
     assertThat(created.exit()).as(created.err()).isZero();
     String authKey = created.out().lines().findFirst().orElseThrow();
     URI server = URI.create(url);
-    try (ControlClient node = ControlClient.connect(server, NoisePrivateKey.generate(RANDOM),
-        ControlClient.fetchServerKey(server))) {
-      var r = node.register(NoisePrivateKey.generate(RANDOM).publicKey(), null,
-          NoisePrivateKey.generate(RANDOM).publicKey(), new HostInfo("box", "linux\u001b[2J", List.of()), authKey,
-          TIMEOUT);
+    try (ControlClient node =
+        ControlClient.connect(
+            server, NoisePrivateKey.generate(RANDOM), ControlClient.fetchServerKey(server))) {
+      var r =
+          node.register(
+              NoisePrivateKey.generate(RANDOM).publicKey(),
+              null,
+              NoisePrivateKey.generate(RANDOM).publicKey(),
+              new HostInfo("box", "linux\u001b[2J", List.of()),
+              authKey,
+              TIMEOUT);
       assertThat(r.status()).isEqualTo(RegisterStatus.AUTHORIZED);
     }
-    for (Run run : List.of(admin("users"), admin("users", "--json"), admin("nodes"), admin("nodes", "--json"))) {
+    for (Run run :
+        List.of(
+            admin("users"), admin("users", "--json"), admin("nodes"), admin("nodes", "--json"))) {
       assertThat(run.exit()).as(run.err()).isZero();
-      assertThat(run.out()).doesNotContain("\u001b").doesNotContain("\u0007").doesNotContain("\u009b")
+      assertThat(run.out())
+          .doesNotContain("\u001b")
+          .doesNotContain("\u0007")
+          .doesNotContain("\u009b")
           .doesNotContain("\u202e");
     }
     assertThat(admin("users").out()).contains("eve\\u001b]0;pwned\\u0007\\u009b2J\\u202egnp.exe");
   }
 
   @Test
-  void shouldExplainAWrongTokenAnUnknownNodeAndAnUnreachableServerWithNonZeroExits() throws Exception {
+  void shouldExplainAWrongTokenAnUnknownNodeAndAnUnreachableServerWithNonZeroExits()
+      throws Exception {
     Path wrong = Files.writeString(dir.resolve("wrong.token"), "not-the-token\n");
     Run denied = cli("nodes", "--server", url, "--token-file", wrong.toString());
     assertThat(denied.exit()).isEqualTo(ControlCli.EXIT_AUTH);
     assertThat(denied.err()).contains("(401)").contains("wrong admin token");
 
-    Run missing = cli("nodes", "--server", url, "--token-file", dir.resolve("absent.token").toString());
+    Run missing =
+        cli("nodes", "--server", url, "--token-file", dir.resolve("absent.token").toString());
     assertThat(missing.exit()).isEqualTo(ControlCli.EXIT_AUTH);
     assertThat(missing.err()).contains("no admin token file");
 
@@ -225,22 +280,33 @@ class ControlCliTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    Run unreachable = cli("nodes", "--server", "http://127.0.0.1:" + closedPort, "--token-file", dir.resolve("admin.token").toString());
+    Run unreachable =
+        cli(
+            "nodes",
+            "--server",
+            "http://127.0.0.1:" + closedPort,
+            "--token-file",
+            dir.resolve("admin.token").toString());
     assertThat(unreachable.exit()).isEqualTo(ControlCli.EXIT_UNREACHABLE);
-    assertThat(unreachable.err()).contains("cannot reach the control server at http://127.0.0.1:" + closedPort);
+    assertThat(unreachable.err())
+        .contains("cannot reach the control server at http://127.0.0.1:" + closedPort);
   }
 
   @Test
   void shouldSetTestGetAndListPolicyVersions() throws Exception {
     Path good = dir.resolve("policy.hujson");
-    Files.writeString(good, """
+    Files.writeString(
+        good,
+        """
         // web for everyone
         {"tagOwners": {"tag:web": ["alice@example.com"]},
          "acls": [{"action": "accept", "src": ["*"], "dst": ["tag:web:443"]}],
          "tests": [{"src": "bob@example.com", "accept": ["tag:web:443"]}],}
         """);
     Path failing = dir.resolve("failing.hujson");
-    Files.writeString(failing, Files.readString(good).replace("\"dst\": [\"tag:web:443\"]", "\"dst\": [\"tag:web:80\"]"));
+    Files.writeString(
+        failing,
+        Files.readString(good).replace("\"dst\": [\"tag:web:443\"]", "\"dst\": [\"tag:web:80\"]"));
 
     assertThat(admin("policy", "test", good.toString()).out()).contains("policy.hujson: ok");
     Run set = admin("policy", "set", "--author", "alice", good.toString());
@@ -261,30 +327,68 @@ class ControlCliTest {
 
     Run check = admin("policy", "check", "nowhere", "web:443");
     assertThat(check.exit()).isEqualTo(ControlCli.EXIT_REFUSED);
-    assertThat(check.out()).isEqualTo("deny: no node named or addressed \"nowhere\"" + System.lineSeparator());
+    assertThat(check.out())
+        .isEqualTo("deny: no node named or addressed \"nowhere\"" + System.lineSeparator());
   }
 
   @Test
   void shouldRefuseToServeWithBadOptions() throws TimeoutException {
-    Run port = cli("serve", "--data-dir", dir.resolve("other").toString(), "--listen", "127.0.0.1:99999");
+    Run port =
+        cli("serve", "--data-dir", dir.resolve("other").toString(), "--listen", "127.0.0.1:99999");
     assertThat(port.exit()).isEqualTo(ControlCli.EXIT_USAGE);
     assertThat(port.err()).contains("--listen port must be 0..65535");
-    Run oidc = cli("serve", "--data-dir", dir.resolve("other").toString(), "--oidc-issuer", "http://127.0.0.1:1/");
+    Run oidc =
+        cli(
+            "serve",
+            "--data-dir",
+            dir.resolve("other").toString(),
+            "--oidc-issuer",
+            "http://127.0.0.1:1/");
     assertThat(oidc.exit()).isEqualTo(ControlCli.EXIT_USAGE);
     assertThat(oidc.err()).contains("--oidc-issuer and --oidc-client-id go together");
-    Run open = cli("serve", "--data-dir", dir.resolve("other").toString(), "--oidc-issuer", "http://127.0.0.1:1/",
-        "--oidc-client-id", "weft");
-    assertThat(open.exit()).as("an OIDC provider without an allow-list").isEqualTo(ControlCli.EXIT_USAGE);
+    Run open =
+        cli(
+            "serve",
+            "--data-dir",
+            dir.resolve("other").toString(),
+            "--oidc-issuer",
+            "http://127.0.0.1:1/",
+            "--oidc-client-id",
+            "weft");
+    assertThat(open.exit())
+        .as("an OIDC provider without an allow-list")
+        .isEqualTo(ControlCli.EXIT_USAGE);
     assertThat(open.err()).contains("--oidc-allowed-users").contains("--oidc-allow-any");
-    Run clear = cli("serve", "--data-dir", dir.resolve("other").toString(), "--oidc-issuer",
-        "http://idp.example.com/", "--oidc-client-id", "weft", "--oidc-allow-any");
-    assertThat(clear.exit()).as("a plain-HTTP provider off this machine").isEqualTo(ControlCli.EXIT_USAGE);
-    assertThat(clear.err()).contains("--oidc-issuer http://idp.example.com/").contains("use https://");
-    Run odd = cli("serve", "--data-dir", dir.resolve("other").toString(), "--oidc-issuer", "ftp://idp/",
-        "--oidc-client-id", "weft", "--oidc-allow-any");
+    Run clear =
+        cli(
+            "serve",
+            "--data-dir",
+            dir.resolve("other").toString(),
+            "--oidc-issuer",
+            "http://idp.example.com/",
+            "--oidc-client-id",
+            "weft",
+            "--oidc-allow-any");
+    assertThat(clear.exit())
+        .as("a plain-HTTP provider off this machine")
+        .isEqualTo(ControlCli.EXIT_USAGE);
+    assertThat(clear.err())
+        .contains("--oidc-issuer http://idp.example.com/")
+        .contains("use https://");
+    Run odd =
+        cli(
+            "serve",
+            "--data-dir",
+            dir.resolve("other").toString(),
+            "--oidc-issuer",
+            "ftp://idp/",
+            "--oidc-client-id",
+            "weft",
+            "--oidc-allow-any");
     assertThat(odd.exit()).isEqualTo(ControlCli.EXIT_USAGE);
     assertThat(odd.err()).contains("needs an https:// URL");
-    Run db = cli("serve", "--data-dir", dir.resolve("other").toString(), "--db", "jdbc:mysql://x/y");
+    Run db =
+        cli("serve", "--data-dir", dir.resolve("other").toString(), "--db", "jdbc:mysql://x/y");
     assertThat(db.exit()).isEqualTo(ControlCli.EXIT_USAGE);
   }
 }

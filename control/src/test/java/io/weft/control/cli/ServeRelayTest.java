@@ -21,14 +21,21 @@ class ServeRelayTest {
 
   /** Runs serve until {@code until} is in its output (or it exits), then stops it. */
   Served serve(String until, String... extra) throws Exception {
-    List<String> args = new ArrayList<>(List.of("serve", "--data-dir", dir.toString(), "--listen",
-        "127.0.0.1:0"));
+    List<String> args =
+        new ArrayList<>(List.of("serve", "--data-dir", dir.toString(), "--listen", "127.0.0.1:0"));
     args.addAll(List.of(extra));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     AtomicInteger exit = new AtomicInteger(-1);
-    Thread t = Thread.ofPlatform().start(() -> exit.set(ControlCli.run(args.toArray(String[]::new),
-        new PrintWriter(out), new PrintWriter(err))));
+    Thread t =
+        Thread.ofPlatform()
+            .start(
+                () ->
+                    exit.set(
+                        ControlCli.run(
+                            args.toArray(String[]::new),
+                            new PrintWriter(out),
+                            new PrintWriter(err))));
     long deadline = System.nanoTime() + 60_000_000_000L;
     while (t.isAlive() && !out.toString().contains(until) && System.nanoTime() < deadline) {
       t.join(20);
@@ -59,7 +66,9 @@ class ServeRelayTest {
   @Test
   void shouldRefuseABadRelayMapNamingTheFileAndTheField() throws Exception {
     Path f = dir.resolve("derpmap.json");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         {"Regions":{"1":{"RegionID":1,"RegionCode":"r1","Nodes":[{"Name":"1a","RegionID":1}]}}}""");
     Served s = serve("-", "--relay-map", f.toString());
     assertThat(s.exit()).isEqualTo(ControlCli.EXIT_USAGE);
@@ -74,7 +83,9 @@ class ServeRelayTest {
   @Test
   void shouldSendTheMapOfARelayMapFile() throws Exception {
     Path f = dir.resolve("derpmap.json");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         {"Regions":{"7":{"RegionID":7,"RegionCode":"fra","Nodes":[
           {"Name":"7a","RegionID":7,"HostName":"derp.example","DERPPort":8443}]}}}""");
     Served s = serve("regions)", "--relay-map", f.toString(), "--no-relay");

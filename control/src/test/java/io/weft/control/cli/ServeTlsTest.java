@@ -30,7 +30,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code serve --tls-cert/--tls-key} with a certificate made here, reached by curl and the admin CLI. */
+/**
+ * {@code serve --tls-cert/--tls-key} with a certificate made here, reached by curl and the admin
+ * CLI.
+ */
 class ServeTlsTest {
   static final Duration TIMEOUT = Duration.ofSeconds(30);
 
@@ -53,8 +56,17 @@ class ServeTlsTest {
                 () ->
                     serveExit.set(
                         ControlCli.run(
-                            new String[] {"serve", "--data-dir", dir.resolve("data").toString(), "--listen", "127.0.0.1:0",
-                              "--tls-cert", cert.toString(), "--tls-key", key.toString()},
+                            new String[] {
+                              "serve",
+                              "--data-dir",
+                              dir.resolve("data").toString(),
+                              "--listen",
+                              "127.0.0.1:0",
+                              "--tls-cert",
+                              cert.toString(),
+                              "--tls-key",
+                              key.toString()
+                            },
                             new PrintWriter(serveOut),
                             new PrintWriter(serveErr))));
     Pattern publicUrl = Pattern.compile("public URL (https://\\S+)");
@@ -84,9 +96,28 @@ class ServeTlsTest {
     Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
     Process p =
         new ProcessBuilder(
-                keytool.toString(), "-genkeypair", "-alias", "weft", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
-                "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-keypass", "changeit")
+                keytool.toString(),
+                "-genkeypair",
+                "-alias",
+                "weft",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-validity",
+                "2",
+                "-keystore",
+                store.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit")
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -101,22 +132,35 @@ class ServeTlsTest {
     cert = dir.resolve("cert.pem");
     key = dir.resolve("key.pem");
     Files.writeString(cert, pem("CERTIFICATE", c.getEncoded()));
-    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(
+        key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(key, pem("PRIVATE KEY", k.getEncoded()));
   }
 
   private static String pem(String type, byte[] der) {
-    return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-        + "\n-----END " + type + "-----\n";
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   @Test
   void shouldServeTheKeyOverHttpsToCurlWithTheCertificateAsItsOnlyTrust() throws Exception {
     Prerequisites.requireTools("curl");
-    String serverKey = new ObjectMapper().readTree(curl("--cacert", cert.toString(), url + "/key")).get("publicKey").asText();
+    String serverKey =
+        new ObjectMapper()
+            .readTree(curl("--cacert", cert.toString(), url + "/key"))
+            .get("publicKey")
+            .asText();
     assertThat(serverKey).hasSize(44);
     // Without the certificate curl refuses the server: the channel is really authenticated.
-    Process p = new ProcessBuilder("curl", "-sS", "--max-time", "20", url + "/key").redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("curl", "-sS", "--max-time", "20", url + "/key")
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isNotZero();
@@ -126,39 +170,62 @@ class ServeTlsTest {
   void shouldAnswerTheAdminCliOverHttpsAndDropPlainHttpOnTheTlsPort() throws Exception {
     Path token = dir.resolve("data").resolve(ServeCommand.TOKEN_FILE);
     ControlCliTest.Run users =
-        ControlCliTest.cli("users", "--server", url, "--token-file", token.toString(), "--cacert", cert.toString());
+        ControlCliTest.cli(
+            "users",
+            "--server",
+            url,
+            "--token-file",
+            token.toString(),
+            "--cacert",
+            cert.toString());
     assertThat(users.exit()).as(users.err()).isZero();
-    ControlCliTest.Run untrusted = ControlCliTest.cli("users", "--server", url, "--token-file", token.toString());
+    ControlCliTest.Run untrusted =
+        ControlCliTest.cli("users", "--server", url, "--token-file", token.toString());
     assertThat(untrusted.exit()).isEqualTo(ControlCli.EXIT_UNREACHABLE);
     URI u = URI.create(url);
     try (Socket s = new Socket(u.getHost(), u.getPort())) {
       s.setSoTimeout(10_000);
-      s.getOutputStream().write("GET /key HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write("GET /key HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       byte[] got = s.getInputStream().readNBytes(64);
       assertThat(new String(got, StandardCharsets.ISO_8859_1)).doesNotContain("publicKey");
     } catch (IOException e) {
       // Reset: refused all the same.
     }
-    assertThat(ControlCliTest.cli("users", "--server", url, "--token-file", token.toString(), "--cacert", cert.toString()).exit())
+    assertThat(
+            ControlCliTest.cli(
+                    "users",
+                    "--server",
+                    url,
+                    "--token-file",
+                    token.toString(),
+                    "--cacert",
+                    cert.toString())
+                .exit())
         .isZero();
   }
 
   @Test
   void shouldRefuseAPlainHttpAdminUrlThatIsNotLoopback() {
     Path token = dir.resolve("data").resolve(ServeCommand.TOKEN_FILE);
-    for (String bad : List.of("http://192.0.2.1:8080", "http://control.example.com", "http://[2001:db8::1]:8080")) {
-      ControlCliTest.Run r = ControlCliTest.cli("users", "--server", bad, "--token-file", token.toString());
+    for (String bad :
+        List.of(
+            "http://192.0.2.1:8080", "http://control.example.com", "http://[2001:db8::1]:8080")) {
+      ControlCliTest.Run r =
+          ControlCliTest.cli("users", "--server", bad, "--token-file", token.toString());
       assertThat(r.exit()).as(bad).isEqualTo(ControlCli.EXIT_USAGE);
       assertThat(r.err()).as(bad).contains(bad).contains("https://");
     }
     for (String ok : List.of("http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1")) {
-      ControlCliTest.Run r = ControlCliTest.cli("users", "--server", ok, "--token-file", token.toString());
+      ControlCliTest.Run r =
+          ControlCliTest.cli("users", "--server", ok, "--token-file", token.toString());
       assertThat(r.exit()).as(ok + ": " + r.err()).isEqualTo(ControlCli.EXIT_UNREACHABLE);
     }
   }
 
   private static String curl(String... args) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(List.of("curl", "-sS", "--fail", "--max-time", "20"));
+    List<String> cmd =
+        new java.util.ArrayList<>(List.of("curl", "-sS", "--fail", "--max-time", "20"));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

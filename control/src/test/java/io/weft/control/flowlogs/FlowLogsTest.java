@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The collector's store and verify: both ends' records pair; uploads are all or nothing and
  * idempotent; a malformed, oversized or foreign upload stores nothing; deleting, editing or
- * reordering a node's stored records is reported; retention is not mistaken for tampering;
- * export is the records as JSON lines.
+ * reordering a node's stored records is reported; retention is not mistaken for tampering; export
+ * is the records as JSON lines.
  */
 class FlowLogsTest {
   static final long T0 = 1_700_000_000_000L;
@@ -35,22 +35,25 @@ class FlowLogsTest {
   @BeforeEach
   void open() throws Exception {
     db = Database.sqlite(dir.resolve("weft.db"));
-    logs = new FlowLogs(db, new Clock() {
-      @Override
-      public ZoneOffset getZone() {
-        return ZoneOffset.UTC;
-      }
+    logs =
+        new FlowLogs(
+            db,
+            new Clock() {
+              @Override
+              public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+              }
 
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
+              @Override
+              public Clock withZone(java.time.ZoneId zone) {
+                return this;
+              }
 
-      @Override
-      public Instant instant() {
-        return now;
-      }
-    });
+              @Override
+              public Instant instant() {
+                return now;
+              }
+            });
   }
 
   @AfterEach
@@ -60,9 +63,29 @@ class FlowLogsTest {
 
   /** Flow {@code i} from node 1 (100.64.0.1) to node 2, as {@code observer} logs it. */
   static FlowRecord flow(long observer, long seq, int i, long packets) {
-    return new FlowRecord(observer, seq, 6, "100.64.0.1", 40000 + i, "100.64.0.2", 80, 1, "k1", "alice", 2, "k2",
-        "bob", T0 + i * 1000L + observer, T0 + i * 1000L + 500, packets, packets * 100, packets, packets * 1000,
-        "accepted", -1, "fin");
+    return new FlowRecord(
+        observer,
+        seq,
+        6,
+        "100.64.0.1",
+        40000 + i,
+        "100.64.0.2",
+        80,
+        1,
+        "k1",
+        "alice",
+        2,
+        "k2",
+        "bob",
+        T0 + i * 1000L + observer,
+        T0 + i * 1000L + 500,
+        packets,
+        packets * 100,
+        packets,
+        packets * 1000,
+        "accepted",
+        -1,
+        "fin");
   }
 
   static String lines(List<FlowRecord> rs) {
@@ -99,7 +122,8 @@ class FlowLogsTest {
   void shouldSkipARepeatedBatchAndReportOneSidedFlowsMismatchesAndGaps() throws Exception {
     uploadBoth();
     // The node missed the ack and sends again: nothing new stored.
-    assertThat(logs.append(1, lines(List.of(flow(1, 9, 8, 18), flow(1, 10, 9, 19)))).duplicates()).isEqualTo(2);
+    assertThat(logs.append(1, lines(List.of(flow(1, 9, 8, 18), flow(1, 10, 9, 19)))).duplicates())
+        .isEqualTo(2);
     // Node 1 logs a flow node 2 never logged, then one whose counters disagree, after a gap.
     logs.append(1, lines(List.of(flow(1, 11, 20, 5))));
     logs.append(1, lines(List.of(flow(1, 14, 21, 100))));
@@ -140,14 +164,15 @@ class FlowLogsTest {
   }
 
   void sql(String statement, Object... args) {
-    db.inTransaction(c -> {
-      try (PreparedStatement p = c.prepareStatement(statement)) {
-        for (int i = 0; i < args.length; i++) {
-          p.setObject(i + 1, args[i]);
-        }
-        return p.executeUpdate();
-      }
-    });
+    db.inTransaction(
+        c -> {
+          try (PreparedStatement p = c.prepareStatement(statement)) {
+            for (int i = 0; i < args.length; i++) {
+              p.setObject(i + 1, args[i]);
+            }
+            return p.executeUpdate();
+          }
+        });
   }
 
   @Test
@@ -156,7 +181,11 @@ class FlowLogsTest {
     sql("DELETE FROM flow_logs WHERE node_id = 2 AND seq = 4");
     FlowLogVerifier.Report r = logs.verify(2, 0.01);
     assertThat(r.gaps()).containsExactly("node 2: records 4 missing");
-    assertThat(r.chainBreaks()).singleElement().asString().contains("node 2 seq 5").contains("deleted or reordered");
+    assertThat(r.chainBreaks())
+        .singleElement()
+        .asString()
+        .contains("node 2 seq 5")
+        .contains("deleted or reordered");
     assertThat(r.oneSided()).singleElement().asString().contains("40003").contains("not by node 2");
   }
 
@@ -165,7 +194,11 @@ class FlowLogsTest {
     uploadBoth();
     sql("DELETE FROM flow_logs WHERE node_id = 1 AND seq = 10");
     FlowLogVerifier.Report r = logs.verify(2, 0.01);
-    assertThat(r.chainBreaks()).singleElement().asString().contains("node 1").contains("deleted at the end");
+    assertThat(r.chainBreaks())
+        .singleElement()
+        .asString()
+        .contains("node 1")
+        .contains("deleted at the end");
   }
 
   @Test
@@ -174,7 +207,11 @@ class FlowLogsTest {
     String edited = flow(1, 3, 2, 1_000).toJson();
     sql("UPDATE flow_logs SET record = ? WHERE node_id = 1 AND seq = 3", edited);
     FlowLogVerifier.Report r = logs.verify(2, 0.01);
-    assertThat(r.chainBreaks()).singleElement().asString().contains("node 1 seq 3").contains("edited");
+    assertThat(r.chainBreaks())
+        .singleElement()
+        .asString()
+        .contains("node 1 seq 3")
+        .contains("edited");
     assertThat(r.mismatches()).isNotEmpty();
   }
 
@@ -187,7 +224,9 @@ class FlowLogsTest {
     sql("UPDATE flow_logs SET seq = 4 WHERE node_id = 2 AND seq = -1");
     FlowLogVerifier.Report r = logs.verify(2, 0.01);
     assertThat(r.ok()).isFalse();
-    assertThat(r.chainBreaks()).anyMatch(s -> s.contains("node 2 seq 3")).anyMatch(s -> s.contains("moved"));
+    assertThat(r.chainBreaks())
+        .anyMatch(s -> s.contains("node 2 seq 3"))
+        .anyMatch(s -> s.contains("moved"));
   }
 
   @Test
@@ -235,24 +274,36 @@ class FlowLogsTest {
     java.nio.file.Files.move(dir.resolve("weft.db"), dir.resolve("weft-control.db"));
     for (String suffix : new String[] {"-wal", "-shm"}) {
       if (java.nio.file.Files.exists(dir.resolve("weft.db" + suffix))) {
-        java.nio.file.Files.move(dir.resolve("weft.db" + suffix), dir.resolve("weft-control.db" + suffix));
+        java.nio.file.Files.move(
+            dir.resolve("weft.db" + suffix), dir.resolve("weft-control.db" + suffix));
       }
     }
-    int rc = io.weft.control.cli.ControlCli.run(new String[] {"logs", "verify", base[0], base[1]},
-        new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+    int rc =
+        io.weft.control.cli.ControlCli.run(
+            new String[] {"logs", "verify", base[0], base[1]},
+            new java.io.PrintWriter(out),
+            new java.io.PrintWriter(err));
     assertThat(rc).as(out + " " + err).isZero();
     assertThat(out.toString()).contains("20 records").contains("10 paired").endsWith("OK\n");
     out.getBuffer().setLength(0);
-    rc = io.weft.control.cli.ControlCli.run(new String[] {"logs", "export", "--node", "1", base[0], base[1]},
-        new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+    rc =
+        io.weft.control.cli.ControlCli.run(
+            new String[] {"logs", "export", "--node", "1", base[0], base[1]},
+            new java.io.PrintWriter(out),
+            new java.io.PrintWriter(err));
     assertThat(rc).isZero();
-    assertThat(out.toString().lines()).hasSize(10).allMatch(l -> l.startsWith("{") && l.contains("\"node\":1"));
+    assertThat(out.toString().lines())
+        .hasSize(10)
+        .allMatch(l -> l.startsWith("{") && l.contains("\"node\":1"));
     db = Database.sqlite(dir.resolve("weft-control.db"));
     logs = new FlowLogs(db, Clock.systemUTC());
     sql("DELETE FROM flow_logs WHERE node_id = 1 AND seq = 2");
     out.getBuffer().setLength(0);
-    rc = io.weft.control.cli.ControlCli.run(new String[] {"logs", "verify", base[0], base[1]},
-        new java.io.PrintWriter(out), new java.io.PrintWriter(err));
+    rc =
+        io.weft.control.cli.ControlCli.run(
+            new String[] {"logs", "verify", base[0], base[1]},
+            new java.io.PrintWriter(out),
+            new java.io.PrintWriter(err));
     assertThat(rc).isEqualTo(io.weft.control.cli.ControlCli.EXIT_FAILED);
     assertThat(out.toString()).contains("node 1: records 2 missing").contains("PROBLEMS FOUND");
   }

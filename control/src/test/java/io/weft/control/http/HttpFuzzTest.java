@@ -31,8 +31,23 @@ class HttpFuzzTest {
               + "Weft-Handshake: AAAA\r\nContent-Length: 0\r\n\r\n",
           "GET /login/123 HTTP/1.0\r\n\r\n");
   private static final String[] FRAGMENTS = {
-    "\r\n", "\n", "\r", " ", "\t", ":", "Content-Length: 5\r\n", "Transfer-Encoding: chunked\r\n", "\0", "\u00ff",
-    "Content-Length: -1\r\n", "Content-Length: 99999999999\r\n", "%", "?", "HTTP/1.1", "\r\n\r\n", "0\r\n\r\n"
+    "\r\n",
+    "\n",
+    "\r",
+    " ",
+    "\t",
+    ":",
+    "Content-Length: 5\r\n",
+    "Transfer-Encoding: chunked\r\n",
+    "\0",
+    "\u00ff",
+    "Content-Length: -1\r\n",
+    "Content-Length: 99999999999\r\n",
+    "%",
+    "?",
+    "HTTP/1.1",
+    "\r\n\r\n",
+    "0\r\n\r\n"
   };
 
   private final AtomicInteger handled = new AtomicInteger();
@@ -48,7 +63,8 @@ class HttpFuzzTest {
             req -> {
               handled.incrementAndGet();
               String cl = req.header("content-length");
-              if ((cl == null && req.body().length != 0) || (cl != null && Integer.parseInt(cl) != req.body().length)) {
+              if ((cl == null && req.body().length != 0)
+                  || (cl != null && Integer.parseInt(cl) != req.body().length)) {
                 framingErrors.incrementAndGet();
               }
               return HttpResponse.text(200, "ok");
@@ -70,20 +86,34 @@ class HttpFuzzTest {
     Random rnd = new Random(seed);
     int[] outcomes = new int[3];
     for (int round = 0; round < ROUNDS; round++) {
-      byte[] input = rnd.nextInt(5) == 0 ? randomBytes(rnd) : mutate(rnd, VALID.get(rnd.nextInt(VALID.size())));
+      byte[] input =
+          rnd.nextInt(5) == 0
+              ? randomBytes(rnd)
+              : mutate(rnd, VALID.get(rnd.nextInt(VALID.size())));
       RawHttp.Answer a = RawHttp.exchange(address, input, true);
-      String what = "seed " + seed + ", round " + round + ", input " + printable(input) + ", answer " + printable(a.text());
+      String what =
+          "seed "
+              + seed
+              + ", round "
+              + round
+              + ", input "
+              + printable(input)
+              + ", answer "
+              + printable(a.text());
       assertThat(a.closed()).as(what).isTrue();
       if (!a.text().isEmpty()) {
         assertThat(a.status()).as(what).isBetween(100, 499);
       }
       outcomes[a.text().isEmpty() ? 0 : a.status() < 400 ? 1 : 2]++;
       if (round % 50 == 49) {
-        assertThat(RawHttp.get(address, "/")).as("the server still serves, seed " + seed).isEqualTo(200);
+        assertThat(RawHttp.get(address, "/"))
+            .as("the server still serves, seed " + seed)
+            .isEqualTo(200);
       }
     }
-    System.out.printf("HttpFuzzTest seed %d: %d closed silently, %d served, %d refused with a 4xx%n", seed,
-        outcomes[0], outcomes[1], outcomes[2]);
+    System.out.printf(
+        "HttpFuzzTest seed %d: %d closed silently, %d served, %d refused with a 4xx%n",
+        seed, outcomes[0], outcomes[1], outcomes[2]);
     assertThat(outcomes[1]).as("some mutations stay valid, seed " + seed).isPositive();
     assertThat(outcomes[2]).as("most are refused, seed " + seed).isGreaterThan(ROUNDS / 4);
     assertThat(framingErrors).as("seed " + seed).hasValue(0);
@@ -109,7 +139,8 @@ class HttpFuzzTest {
         case 0 -> b.set(at, (byte) rnd.nextInt(256));
         case 1 -> b.remove(at);
         case 2 -> {
-          for (byte x : FRAGMENTS[rnd.nextInt(FRAGMENTS.length)].getBytes(StandardCharsets.ISO_8859_1)) {
+          for (byte x :
+              FRAGMENTS[rnd.nextInt(FRAGMENTS.length)].getBytes(StandardCharsets.ISO_8859_1)) {
             b.add(at++, x);
           }
         }

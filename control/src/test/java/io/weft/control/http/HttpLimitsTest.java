@@ -32,7 +32,10 @@ class HttpLimitsTest {
               handled.incrementAndGet();
               return HttpResponse.text(200, "body " + req.body().length);
             },
-            head -> "secret".equals(head.bearerToken()) ? limits.maxBodyBytes() : limits.maxUnauthenticatedBodyBytes(),
+            head ->
+                "secret".equals(head.bearerToken())
+                    ? limits.maxBodyBytes()
+                    : limits.maxUnauthenticatedBodyBytes(),
             limits,
             null);
     return server.address();
@@ -48,7 +51,8 @@ class HttpLimitsTest {
   @Test
   void shouldRefuseAnOversizedRequestLineWith414() throws Exception {
     InetSocketAddress a = start(HttpLimits.defaults());
-    RawHttp.Answer r = RawHttp.exchange(a, "GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    RawHttp.Answer r =
+        RawHttp.exchange(a, "GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
     assertThat(r.status()).as(r.text()).isEqualTo(414);
     assertThat(r.closed()).isTrue();
   }
@@ -70,7 +74,9 @@ class HttpLimitsTest {
   void shouldRefuseAnUnauthenticatedBodyOverTheSmallCapBeforeReadingIt() throws Exception {
     InetSocketAddress a = start(HttpLimits.defaults());
     // Announce 100 MB and send none of it: the answer comes from the head alone.
-    RawHttp.Answer r = RawHttp.exchange(a, "POST /admin/v1/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n");
+    RawHttp.Answer r =
+        RawHttp.exchange(
+            a, "POST /admin/v1/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n");
     assertThat(r.status()).as(r.text()).isEqualTo(413);
     assertThat(r.closed()).isTrue();
     int small = HttpLimits.defaults().maxUnauthenticatedBodyBytes();
@@ -78,8 +84,12 @@ class HttpLimitsTest {
     assertThat(RawHttp.exchange(a, post(null, over)).status()).isEqualTo(413);
     assertThat(RawHttp.exchange(a, post(null, "x".repeat(small))).status()).isEqualTo(200);
     assertThat(RawHttp.exchange(a, post("wrong", over)).status()).isEqualTo(413);
-    assertThat(RawHttp.exchange(a, post("secret", "x".repeat(100_000))).text()).contains("body 100000");
-    assertThat(RawHttp.exchange(a, post("secret", "x".repeat(HttpLimits.defaults().maxBodyBytes() + 1))).status())
+    assertThat(RawHttp.exchange(a, post("secret", "x".repeat(100_000))).text())
+        .contains("body 100000");
+    assertThat(
+            RawHttp.exchange(
+                    a, post("secret", "x".repeat(HttpLimits.defaults().maxBodyBytes() + 1)))
+                .status())
         .isEqualTo(413);
   }
 
@@ -124,11 +134,14 @@ class HttpLimitsTest {
   void shouldCloseAKeptAliveConnectionAfterTheIdleTimeout() throws Exception {
     InetSocketAddress a = start(HttpLimits.defaults().withIdleTimeout(Duration.ofMillis(300)));
     try (Socket s = RawHttp.open(a)) {
-      s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       s.getOutputStream().flush();
       RawHttp.Answer r = RawHttp.readToClose(s);
       assertThat(r.text()).startsWith("HTTP/1.1 200");
-      assertThat(r.closed()).as("closed by the idle timeout, not by the test's 10 s read timeout").isTrue();
+      assertThat(r.closed())
+          .as("closed by the idle timeout, not by the test's 10 s read timeout")
+          .isTrue();
     }
     assertThat(server.timedOutConnections()).isEqualTo(1);
   }
@@ -144,7 +157,9 @@ class HttpLimitsTest {
       }
       awaitTrue(() -> server.openConnections() == cap, "the server holds " + cap + " connections");
       try (Socket extra = RawHttp.open(a)) {
-        assertThat(RawHttp.readToClose(extra).closed()).as("the connection over the cap is closed").isTrue();
+        assertThat(RawHttp.readToClose(extra).closed())
+            .as("the connection over the cap is closed")
+            .isTrue();
       }
       assertThat(server.refusedConnections()).isEqualTo(1);
       // Another source address is not affected.
@@ -152,12 +167,20 @@ class HttpLimitsTest {
         other.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
         other.connect(a, 5_000);
         other.setSoTimeout(10_000);
-        other.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        other
+            .getOutputStream()
+            .write(
+                "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
         assertThat(RawHttp.readToClose(other).status()).isEqualTo(200);
       }
       // The held connections still work, and freeing one frees its slot.
       Socket first = held.remove(0);
-      first.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      first
+          .getOutputStream()
+          .write(
+              "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII));
       assertThat(RawHttp.readToClose(first).status()).isEqualTo(200);
       first.close();
       awaitTrue(() -> server.openConnections() == cap - 1, "the slot is released");
@@ -199,7 +222,10 @@ class HttpLimitsTest {
   private static String post(String token, String body) {
     return "POST /admin/v1/x HTTP/1.1\r\nHost: x\r\n"
         + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
-        + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body;
+        + "Content-Length: "
+        + body.length()
+        + "\r\nConnection: close\r\n\r\n"
+        + body;
   }
 
   static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {

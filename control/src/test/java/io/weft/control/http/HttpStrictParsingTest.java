@@ -6,14 +6,14 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Request-smuggling primitives (RFC 9112 §5, §6.3, §2.2): a proxy and this server must never
- * disagree on where a request ends, so every ambiguous framing is a 400 that closes the
- * connection, and the server keeps serving everyone else.
+ * disagree on where a request ends, so every ambiguous framing is a 400 that closes the connection,
+ * and the server keeps serving everyone else.
  */
 class HttpStrictParsingTest {
   private final AtomicInteger handled = new AtomicInteger();
@@ -22,10 +22,13 @@ class HttpStrictParsingTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = new HttpServer(new InetSocketAddress("127.0.0.1", 0), req -> {
-      handled.incrementAndGet();
-      return HttpResponse.text(200, "body " + req.body().length);
-    });
+    server =
+        new HttpServer(
+            new InetSocketAddress("127.0.0.1", 0),
+            req -> {
+              handled.incrementAndGet();
+              return HttpResponse.text(200, "body " + req.body().length);
+            });
     address = server.address();
   }
 
@@ -71,7 +74,9 @@ class HttpStrictParsingTest {
   @Test
   void shouldRefuseChunkedBodiesWith411() throws Exception {
     RawHttp.Answer a =
-        RawHttp.exchange(address, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        RawHttp.exchange(
+            address,
+            "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
     assertThat(a.status()).as(a.text()).isEqualTo(411);
     assertThat(a.closed()).isTrue();
     assertThat(handled).hasValue(0);
@@ -108,6 +113,9 @@ class HttpStrictParsingTest {
   }
 
   private static String unescape(String s) {
-    return s.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t").replace("\\u0000", "\0");
+    return s.replace("\\r", "\r")
+        .replace("\\n", "\n")
+        .replace("\\t", "\t")
+        .replace("\\u0000", "\0");
   }
 }

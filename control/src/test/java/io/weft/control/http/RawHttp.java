@@ -35,8 +35,11 @@ final class RawHttp {
     return exchange(server, request.getBytes(StandardCharsets.ISO_8859_1), false);
   }
 
-  /** Sends {@code bytes}, optionally half-closes, and reads until the server closes (10 s at most). */
-  static Answer exchange(InetSocketAddress server, byte[] bytes, boolean halfClose) throws IOException {
+  /**
+   * Sends {@code bytes}, optionally half-closes, and reads until the server closes (10 s at most).
+   */
+  static Answer exchange(InetSocketAddress server, byte[] bytes, boolean halfClose)
+      throws IOException {
     try (Socket s = open(server)) {
       try {
         s.getOutputStream().write(bytes);
@@ -76,6 +79,7 @@ final class RawHttp {
 
   /** A well-formed request on a fresh connection; returns its status. */
   static int get(InetSocketAddress server, String path) throws IOException {
-    return exchange(server, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status();
+    return exchange(server, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .status();
   }
 }

@@ -22,8 +22,12 @@ class UpgradedStreamTest {
   private InetSocketAddress start(HttpResponse.Upgraded protocol) throws IOException {
     HttpLimits limits = HttpLimits.defaults().withUpgradedWriteTimeout(Duration.ofMillis(500));
     server =
-        new HttpServer(new InetSocketAddress("127.0.0.1", 0), req -> HttpResponse.upgrade("test", protocol),
-            head -> 0, limits, null);
+        new HttpServer(
+            new InetSocketAddress("127.0.0.1", 0),
+            req -> HttpResponse.upgrade("test", protocol),
+            head -> 0,
+            limits,
+            null);
     return server.address();
   }
 
@@ -34,9 +38,10 @@ class UpgradedStreamTest {
 
   private static Socket upgrade(InetSocketAddress a) throws IOException {
     Socket s = RawHttp.open(a);
-    s.getOutputStream().write(
-        "POST /x HTTP/1.1\r\nHost: x\r\nUpgrade: test\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n"
-            .getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream()
+        .write(
+            "POST /x HTTP/1.1\r\nHost: x\r\nUpgrade: test\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
     s.getOutputStream().flush();
     InputStream in = s.getInputStream();
     StringBuilder head = new StringBuilder();
@@ -89,7 +94,9 @@ class UpgradedStreamTest {
         last = sent.get();
         Thread.sleep(50);
       }
-      assertThat(sent.get()).as("the client blocked: the server stopped reading").isLessThan(64L * 1024 * 16 * 1024);
+      assertThat(sent.get())
+          .as("the client blocked: the server stopped reading")
+          .isLessThan(64L * 1024 * 16 * 1024);
       release.complete(null);
       int held = buffered.get(20, TimeUnit.SECONDS);
       // 64 KiB read buffer plus at most one socket read in flight.

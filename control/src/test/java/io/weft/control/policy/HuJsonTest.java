@@ -46,7 +46,8 @@ class HuJsonTest {
     assertThat(HuJson.parse("{\n  \"a\": tru\n}").error())
         .isEqualTo(new PolicyError(2, 8, "unexpected token \"tru\", expected a value"));
     assertThat(HuJson.parse("{\"a\": 1 \"b\": 2}").error().toString())
-        .isEqualTo("line 1, column 9: expected ',' or '}' after the value of \"a\", found character '\"'");
+        .isEqualTo(
+            "line 1, column 9: expected ',' or '}' after the value of \"a\", found character '\"'");
     assertThat(HuJson.parse("[1, 2").error().message()).startsWith("unterminated array");
     assertThat(HuJson.parse("{\"a\": \"x").error())
         .isEqualTo(new PolicyError(1, 7, "unterminated string"));
@@ -58,7 +59,8 @@ class HuJsonTest {
         .isEqualTo("unexpected token \"x\" after the end of the document");
     assertThat(HuJson.parse("").error().message()).isEqualTo("empty document");
     assertThat(HuJson.parse("\"a\nb\"").error().message()).startsWith("control character U+000A");
-    assertThat(HuJson.parse("[,]").error().message()).isEqualTo("unexpected character ',', expected a value");
+    assertThat(HuJson.parse("[,]").error().message())
+        .isEqualTo("unexpected character ',', expected a value");
   }
 
   @Test
@@ -108,8 +110,15 @@ class HuJsonTest {
         assertThat(policy.ok() == (policy.policy() != null)).isTrue();
       } catch (Throwable t) {
         throw new AssertionError(
-            "seed " + seed + " (-Dfuzz.seed=" + seed + "), case " + i + ", input: "
-                + input.replace("\n", "\\n"), t);
+            "seed "
+                + seed
+                + " (-Dfuzz.seed="
+                + seed
+                + "), case "
+                + i
+                + ", input: "
+                + input.replace("\n", "\\n"),
+            t);
       }
     }
     assertThat(PolicyParser.parse(SEED_DOC).errors()).isEmpty();

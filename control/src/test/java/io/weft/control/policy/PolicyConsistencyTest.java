@@ -43,11 +43,17 @@ class PolicyConsistencyTest {
             for (int proto : new int[] {6, 17}) {
               for (int port : new int[] {22, 80, 443, 5432, 8080}) {
                 final boolean filter = admits(c.filterRules(b.id()), a, b, port, proto);
-                final boolean engine = PolicyEngine.decide(parsed.policy(),
-                    Identity.of(a, c.ownedTags(a.id())), Identity.of(b, c.ownedTags(b.id())),
-                    port, proto).accepted();
-                assertThat(engine).as("%s -> %s:%d/%d filter says %s", a.name(), b.name(), port,
-                    proto, filter).isEqualTo(filter);
+                final boolean engine =
+                    PolicyEngine.decide(
+                            parsed.policy(),
+                            Identity.of(a, c.ownedTags(a.id())),
+                            Identity.of(b, c.ownedTags(b.id())),
+                            port,
+                            proto)
+                        .accepted();
+                assertThat(engine)
+                    .as("%s -> %s:%d/%d filter says %s", a.name(), b.name(), port, proto, filter)
+                    .isEqualTo(filter);
                 if (filter) {
                   accepted++;
                 } else {
@@ -57,15 +63,17 @@ class PolicyConsistencyTest {
             }
             final boolean reaches =
                 anySource(c.filterRules(b.id()), a) || anySource(c.filterRules(a.id()), b);
-            assertThat(c.canSee(a.id(), b.id())).as("%s sees %s", a.name(), b.name())
+            assertThat(c.canSee(a.id(), b.id()))
+                .as("%s sees %s", a.name(), b.name())
                 .isEqualTo(reaches);
             assertThat(c.peers(a.id()).contains(b.id())).isEqualTo(reaches);
             visible += reaches ? 1 : 0;
           }
         }
       } catch (Throwable t) {
-        throw new AssertionError("seed " + seed + " (-Dpolicy.seed=" + seed + "), round " + round
-            + ", policy:\n" + text, t);
+        throw new AssertionError(
+            "seed " + seed + " (-Dpolicy.seed=" + seed + "), round " + round + ", policy:\n" + text,
+            t);
       }
     }
     // The generator exercises both answers.
@@ -79,10 +87,11 @@ class PolicyConsistencyTest {
     final int n = 2 + random.nextInt(12);
     for (int i = 1; i <= n; i++) {
       final String user = "u" + random.nextInt(users) + "@x.org";
-      final Set<String> t = random.nextInt(3) == 0
-          ? new java.util.TreeSet<>(
-              List.of("tag:t" + random.nextInt(tags), "tag:t" + random.nextInt(tags)))
-          : Set.of();
+      final Set<String> t =
+          random.nextInt(3) == 0
+              ? new java.util.TreeSet<>(
+                  List.of("tag:t" + random.nextInt(tags), "tag:t" + random.nextInt(tags)))
+              : Set.of();
       nodes.add(PolicyNode.of(i, "n" + i, user, t, "100.64.0." + i, "fd7a:115c:a1e0::" + i));
     }
     return nodes;
@@ -98,25 +107,32 @@ class PolicyConsistencyTest {
     for (int t = 0; t < tags; t++) {
       sb.append(t == 0 ? "" : ", ").append("\"tag:t").append(t).append("\": [\"u0@x.org\"]");
     }
-    sb.append("}, \"hosts\": {\"h\": \"100.64.0.").append(1 + random.nextInt(nodes.size()))
+    sb.append("}, \"hosts\": {\"h\": \"100.64.0.")
+        .append(1 + random.nextInt(nodes.size()))
         .append("\", \"net\": \"100.64.0.0/29\"},\n \"acls\": [");
     final int rules = 1 + random.nextInt(6);
     for (int r = 0; r < rules; r++) {
       final boolean self = random.nextInt(5) == 0;
       final List<String> src = new ArrayList<>();
       for (int k = 0; k <= random.nextInt(2); k++) {
-        src.add(self ? pick(random, "*", "autogroup:member", "group:g", user(random, users))
-            : alias(random, users, tags, nodes));
+        src.add(
+            self
+                ? pick(random, "*", "autogroup:member", "group:g", user(random, users))
+                : alias(random, users, tags, nodes));
       }
       final List<String> dst = new ArrayList<>();
       for (int k = 0; k <= random.nextInt(2); k++) {
         final String ports = pick(random, "*", "22", "80,443", "80-5432", "8080");
-        dst.add((self && k == 0 ? "autogroup:self" : alias(random, users, tags, nodes)) + ":"
-            + ports);
+        dst.add(
+            (self && k == 0 ? "autogroup:self" : alias(random, users, tags, nodes)) + ":" + ports);
       }
-      sb.append(r == 0 ? "" : ",").append("\n  {\"action\": \"accept\", \"src\": ")
-          .append(json(src)).append(", \"dst\": ").append(json(dst))
-          .append(pick(random, "", "", ", \"proto\": \"tcp\"", ", \"proto\": \"udp\"")).append("}");
+      sb.append(r == 0 ? "" : ",")
+          .append("\n  {\"action\": \"accept\", \"src\": ")
+          .append(json(src))
+          .append(", \"dst\": ")
+          .append(json(dst))
+          .append(pick(random, "", "", ", \"proto\": \"tcp\"", ", \"proto\": \"udp\""))
+          .append("}");
     }
     return sb.append("]}").toString();
   }
@@ -151,14 +167,20 @@ class PolicyConsistencyTest {
   // ---- a reference reading of the compiled rules, as a Tailscale client would apply them
 
   private static boolean admits(
-      final List<FilterRule> rules, final PolicyNode src, final PolicyNode dst, final int port,
+      final List<FilterRule> rules,
+      final PolicyNode src,
+      final PolicyNode dst,
+      final int port,
       final int proto) {
     for (FilterRule r : rules) {
-      final boolean protoOk = r.ipProto().isEmpty()
-          ? PolicyEngine.DEFAULT_PROTOCOLS.contains(proto) : r.ipProto().contains(proto);
+      final boolean protoOk =
+          r.ipProto().isEmpty()
+              ? PolicyEngine.DEFAULT_PROTOCOLS.contains(proto)
+              : r.ipProto().contains(proto);
       if (protoOk && covers(r.srcIps(), src)) {
         for (FilterRule.NetPortRange d : r.dstPorts()) {
-          if (covers(List.of(d.ip()), dst) && port >= d.ports().first()
+          if (covers(List.of(d.ip()), dst)
+              && port >= d.ports().first()
               && port <= d.ports().last()) {
             return true;
           }
@@ -178,8 +200,8 @@ class PolicyConsistencyTest {
         if (ip.equals("*")) {
           return true;
         }
-        final Prefix p = Prefix.parse(
-            ip.indexOf('/') >= 0 ? ip : ip + (ip.indexOf(':') >= 0 ? "/128" : "/32"));
+        final Prefix p =
+            Prefix.parse(ip.indexOf('/') >= 0 ? ip : ip + (ip.indexOf(':') >= 0 ? "/128" : "/32"));
         if (Addresses.contains(p, a)) {
           return true;
         }

@@ -31,7 +31,10 @@ class PolicyEngineTest {
 
   @Test
   void shouldAcceptAPolicyWhoseTestsPass() {
-    var r = PolicyEngine.set(policy("""
+    var r =
+        PolicyEngine.set(
+            policy(
+                """
           "tests": [
             {"src": "bob@example.org", "accept": ["tag:server:22", "tag:server:150"],
              "deny": ["tag:server:21", "tag:db:5432", "alice@example.com:22"]},
@@ -46,7 +49,10 @@ class PolicyEngineTest {
 
   @Test
   void shouldRefuseAPolicyWhoseTestsFailNamingEachFailingTest() {
-    var r = PolicyEngine.set(policy("""
+    var r =
+        PolicyEngine.set(
+            policy(
+                """
           "tests": [
             {"src": "group:dev", "accept": ["tag:server:20"]},
             {"src": "bob@example.org", "deny": ["tag:server:443"]},
@@ -54,18 +60,20 @@ class PolicyEngineTest {
           ],
         """));
     assertThat(r.policy()).isNull();
-    assertThat(r.errors()).extracting(PolicyError::toString).containsExactly(
-        "line 13, column 37: tests[0] failed: bob@example.org (group:dev) should reach "
-            + "tag:server:20 but port 20 is not allowed (wrong port: acls[0] (line 8) allows "
-            + "bob@example.org (group:dev) to tag:server on ports 22,80-443, not 20)",
-        "line 13, column 37: tests[0] failed: alice@example.com (group:dev) should reach "
-            + "tag:server:20 but port 20 is not allowed (wrong port: acls[0] (line 8) allows "
-            + "alice@example.com (group:dev) to tag:server on ports 22,80-443, not 20)",
-        "line 14, column 41: tests[1] failed: bob@example.org should not reach tag:server:443 "
-            + "but acls[0] (line 8) allows it",
-        "line 15, column 38: tests[2] failed: tag:client should reach tag:server:22 but port 22 "
-            + "is not allowed (no rule: no acl or grant has tag:client among its sources and "
-            + "tag:server among its destinations)");
+    assertThat(r.errors())
+        .extracting(PolicyError::toString)
+        .containsExactly(
+            "line 13, column 37: tests[0] failed: bob@example.org (group:dev) should reach "
+                + "tag:server:20 but port 20 is not allowed (wrong port: acls[0] (line 8) allows "
+                + "bob@example.org (group:dev) to tag:server on ports 22,80-443, not 20)",
+            "line 13, column 37: tests[0] failed: alice@example.com (group:dev) should reach "
+                + "tag:server:20 but port 20 is not allowed (wrong port: acls[0] (line 8) allows "
+                + "alice@example.com (group:dev) to tag:server on ports 22,80-443, not 20)",
+            "line 14, column 41: tests[1] failed: bob@example.org should not reach tag:server:443 "
+                + "but acls[0] (line 8) allows it",
+            "line 15, column 38: tests[2] failed: tag:client should reach tag:server:22 but port 22 "
+                + "is not allowed (no rule: no acl or grant has tag:client among its sources and "
+                + "tag:server among its destinations)");
   }
 
   @Test
@@ -74,22 +82,25 @@ class PolicyEngineTest {
     var ok = PolicyEngine.check(c, "laptop-b", "server:443/tcp");
     assertThat(ok.accepted()).isTrue();
     assertThat(ok.rule()).isEqualTo("acls[0] (line 8)");
-    assertThat(ok.reason()).isEqualTo("accepted by acls[0] (line 8): group:dev -> tag:server:22,80-443");
+    assertThat(ok.reason())
+        .isEqualTo("accepted by acls[0] (line 8): group:dev -> tag:server:22,80-443");
 
     var port = PolicyEngine.check(c, "100.64.0.3", "100.64.0.10:8080");
     assertThat(port.accepted()).isFalse();
-    assertThat(port.reason()).isEqualTo(
-        "wrong port: acls[0] (line 8) allows laptop-b to server on ports 22,80-443, not 8080");
+    assertThat(port.reason())
+        .isEqualTo(
+            "wrong port: acls[0] (line 8) allows laptop-b to server on ports 22,80-443, not 8080");
 
     var proto = PolicyEngine.check(c, "client", "db:5432/udp");
-    assertThat(proto.reason()).isEqualTo(
-        "wrong protocol: acls[1] (line 9) allows client to db only over tcp");
+    assertThat(proto.reason())
+        .isEqualTo("wrong protocol: acls[1] (line 9) allows client to db only over tcp");
 
     var none = PolicyEngine.check(c, "db", "server:22");
-    assertThat(none.reason()).isEqualTo(
-        "no rule: no acl or grant has db among its sources and server among its destinations; "
-            + "peer not visible: no rule lets db and server reach each other, so neither is given "
-            + "the other's key");
+    assertThat(none.reason())
+        .isEqualTo(
+            "no rule: no acl or grant has db among its sources and server among its destinations; "
+                + "peer not visible: no rule lets db and server reach each other, so neither is given "
+                + "the other's key");
 
     var self = PolicyEngine.check(c, LAPTOP_A.id(), PolicyCompilerTest.PHONE_A.id(), 5900, 6);
     assertThat(self.accepted()).isTrue();
@@ -97,7 +108,8 @@ class PolicyEngineTest {
 
     assertThat(PolicyEngine.check(c, "nobody", "server:22").reason())
         .isEqualTo("no node named or addressed \"nobody\"");
-    assertThat(PolicyEngine.check(c, "client", "server:ssh").reason()).isEqualTo("bad port \"ssh\"");
+    assertThat(PolicyEngine.check(c, "client", "server:ssh").reason())
+        .isEqualTo("bad port \"ssh\"");
   }
 
   @Test
@@ -108,8 +120,8 @@ class PolicyEngineTest {
     var c = new PolicyCompiler().compile(PolicyParser.parse(policy("")).policy(), nodes);
     var d = PolicyEngine.check(c, "rogue", "server:22");
     assertThat(d.accepted()).isFalse();
-    assertThat(d.reason()).contains(
-        "tag not owned: rogue carries tag:printer, which tagOwners does not define");
+    assertThat(d.reason())
+        .contains("tag not owned: rogue carries tag:printer, which tagOwners does not define");
     assertThat(c.filterRules(rogue.id())).isEmpty();
     assertThat(c.peers(rogue.id())).isEmpty();
     assertThat(List.of(CLIENT, DB, SERVER)).allMatch(n -> !c.canSee(n.id(), rogue.id()));

@@ -42,8 +42,9 @@ class PolicyStoreTest {
     var first = store.set(domain, V1, "alice@example.com", 1000);
     assertThat(first.ok()).isTrue();
     assertThat(first.stored().version()).isEqualTo(1);
-    var second = store.set(domain, V1.replace("443\"]}]", "443\", \"tag:web:80\"]}]"),
-        "bob@example.com", 2000);
+    var second =
+        store.set(
+            domain, V1.replace("443\"]}]", "443\", \"tag:web:80\"]}]"), "bob@example.com", 2000);
     assertThat(second.errors()).isEmpty();
     assertThat(store.history(domain))
         .extracting(PolicyRecord::version, PolicyRecord::author, PolicyRecord::createdAt)
@@ -60,10 +61,16 @@ class PolicyStoreTest {
     var store = new PolicyStore(db);
     store.set(domain, V1, "alice@example.com", 1000);
     // The new policy drops port 443, so its own test fails.
-    var refused = store.set(domain, V1.replace("tag:web:443\"]}]", "tag:web:8443\"]}]"),
-        "mallory@example.com", 2000);
+    var refused =
+        store.set(
+            domain,
+            V1.replace("tag:web:443\"]}]", "tag:web:8443\"]}]"),
+            "mallory@example.com",
+            2000);
     assertThat(refused.ok()).isFalse();
-    assertThat(refused.errors()).singleElement().asString()
+    assertThat(refused.errors())
+        .singleElement()
+        .asString()
         .contains("tests[0] failed: bob@example.com should reach tag:web:443");
     var garbage = store.set(domain, "{\"acls\": [", "mallory@example.com", 3000);
     assertThat(garbage.errors()).singleElement().asString().startsWith("line 1, column 11");

@@ -24,25 +24,36 @@ import org.junit.jupiter.api.Test;
  * Compares the compiler with what Tailscale's control plane sent, as captured by headscale's
  * project (hscontrol/policy/v2/testdata/{acl,grant}_results/*.hujson: a policy, a topology, the
  * HTTP status Tailscale answered the policy with, and each node's packet filter and peers; for
- * policytest_results, only whether the policy's tests let it be set). The
- * captures are not copied into Weft: point {@code -Dweft.tailscale.captures=DIR} at a checkout's
- * {@code testdata} directory. Each capture is classified: policies using what Weft does not
- * implement (app capabilities, via, autogroup:internet and others) are counted as unsupported;
- * every other one must match: refused when Tailscale refused it, and otherwise the same rules per
- * node (compared as sets) and the same peers.
+ * policytest_results, only whether the policy's tests let it be set). The captures are not copied
+ * into Weft: point {@code -Dweft.tailscale.captures=DIR} at a checkout's {@code testdata}
+ * directory. Each capture is classified: policies using what Weft does not implement (app
+ * capabilities, via, autogroup:internet and others) are counted as unsupported; every other one
+ * must match: refused when Tailscale refused it, and otherwise the same rules per node (compared as
+ * sets) and the same peers.
  */
 class TailscaleCaptureCompatTest {
 
   private static final Set<String> UNSUPPORTED =
-      Set.of("\"app\"", "\"via\"", "autogroup:internet", "autogroup:danger-all", "user:",
-          "\"ipsets\"", "autogroup:shared", "autogroup:nonroot", "autogroup:admin",
-          "\"srcPosture\"", "\"postures\"");
+      Set.of(
+          "\"app\"",
+          "\"via\"",
+          "autogroup:internet",
+          "autogroup:danger-all",
+          "user:",
+          "\"ipsets\"",
+          "autogroup:shared",
+          "autogroup:nonroot",
+          "autogroup:admin",
+          "\"srcPosture\"",
+          "\"postures\"");
 
   @Test
   void shouldMatchTailscalesCapturedOutput() throws IOException {
     final String dir = System.getProperty("weft.tailscale.captures");
-    assumeTrue(dir != null, "set -Dweft.tailscale.captures=<headscale>/hscontrol/policy/v2/testdata"
-        + " to compare against Tailscale's captured control-plane output");
+    assumeTrue(
+        dir != null,
+        "set -Dweft.tailscale.captures=<headscale>/hscontrol/policy/v2/testdata"
+            + " to compare against Tailscale's captured control-plane output");
     final List<Path> files = new ArrayList<>();
     for (String sub : List.of("acl_results", "grant_results", "policytest_results")) {
       try (Stream<Path> s = Files.list(Path.of(dir, sub))) {
@@ -58,7 +69,8 @@ class TailscaleCaptureCompatTest {
       } catch (RuntimeException e) {
         verdict = "FAIL exception " + e;
       }
-      outcome.computeIfAbsent(verdict.startsWith("FAIL") ? "fail" : verdict, k -> new ArrayList<>())
+      outcome
+          .computeIfAbsent(verdict.startsWith("FAIL") ? "fail" : verdict, k -> new ArrayList<>())
           .add(name + (verdict.startsWith("FAIL") ? ": " + verdict : ""));
     }
     outcome.forEach((k, v) -> System.out.println(k + ": " + v.size()));
@@ -67,8 +79,8 @@ class TailscaleCaptureCompatTest {
   }
 
   /**
-   * Compares one capture; {@code perNode} false for the policytest captures, whose per-node
-   * filters are all empty (the capture recorded only whether the tests passed).
+   * Compares one capture; {@code perNode} false for the policytest captures, whose per-node filters
+   * are all empty (the capture recorded only whether the tests passed).
    */
   private static String compare(final String text, final boolean perNode) {
     final HuJson.Result tree = HuJson.parse(text);
@@ -76,8 +88,7 @@ class TailscaleCaptureCompatTest {
     final Obj root = (Obj) tree.value();
     final Obj input = obj(root, "input");
     final Value fp = input.members().get("full_policy").value();
-    final String policyText = fp instanceof Str s ? s.value()
-        : fp instanceof Obj ? json(fp) : null;
+    final String policyText = fp instanceof Str s ? s.value() : fp instanceof Obj ? json(fp) : null;
     if (policyText == null) {
       return "no policy";
     }
@@ -86,8 +97,10 @@ class TailscaleCaptureCompatTest {
         return "unsupported";
       }
     }
-    final int code = (int) Double.parseDouble(((HuJson.Num) input.members()
-        .get("api_response_code").value()).text());
+    final int code =
+        (int)
+            Double.parseDouble(
+                ((HuJson.Num) input.members().get("api_response_code").value()).text());
     final PolicyEngine.SetResult set = PolicyEngine.set(policyText);
     if (code != 200) {
       return set.ok() ? "FAIL Tailscale refused (" + code + ") but Weft accepted" : "refused";
@@ -108,10 +121,11 @@ class TailscaleCaptureCompatTest {
       final Obj n = (Obj) e.value();
       final Set<String> tags = new TreeSet<>(strings(n, "tags"));
       final String user = n.members().containsKey("user") ? emails.get(str(n, "user")) : null;
-      PolicyNode node = PolicyNode.of(id, str(n, "hostname"), user, tags, str(n, "ipv4"),
-          str(n, "ipv6"));
-      node = node.withAdvertisedRoutes(strings(n, "routable_ips").toArray(String[]::new))
-          .withRoutes(strings(n, "approved_routes").toArray(String[]::new));
+      PolicyNode node =
+          PolicyNode.of(id, str(n, "hostname"), user, tags, str(n, "ipv4"), str(n, "ipv6"));
+      node =
+          node.withAdvertisedRoutes(strings(n, "routable_ips").toArray(String[]::new))
+              .withRoutes(strings(n, "approved_routes").toArray(String[]::new));
       nodes.add(node);
       names.put(id, node.name());
       id++;
@@ -145,7 +159,9 @@ class TailscaleCaptureCompatTest {
       }
       final Set<String> wantPeers = new TreeSet<>();
       final var nm = co.members().get("netmap");
-      if (nm != null && nm.value() instanceof Obj nmo && nmo.members().get("Peers") != null
+      if (nm != null
+          && nm.value() instanceof Obj nmo
+          && nmo.members().get("Peers") != null
           && nmo.members().get("Peers").value() instanceof Arr peers) {
         for (Value p : peers.items()) {
           final String full = str((Obj) p, "Name");
@@ -169,8 +185,8 @@ class TailscaleCaptureCompatTest {
     final List<String> src = new ArrayList<>(strings(rule, "SrcIPs"));
     src.sort(null);
     final List<String> dst = new ArrayList<>();
-    final Value dp = rule.members().containsKey("DstPorts")
-        ? rule.members().get("DstPorts").value() : null;
+    final Value dp =
+        rule.members().containsKey("DstPorts") ? rule.members().get("DstPorts").value() : null;
     if (dp instanceof Arr a) {
       for (Value v : a.items()) {
         final Obj d = (Obj) v;
@@ -180,7 +196,8 @@ class TailscaleCaptureCompatTest {
     }
     dst.sort(null);
     final List<String> proto = new ArrayList<>();
-    if (rule.members().containsKey("IPProto") && rule.members().get("IPProto").value() instanceof Arr a) {
+    if (rule.members().containsKey("IPProto")
+        && rule.members().get("IPProto").value() instanceof Arr a) {
       for (Value v : a.items()) {
         proto.add(((HuJson.Num) v).text());
       }
@@ -211,7 +228,9 @@ class TailscaleCaptureCompatTest {
       case Obj o -> {
         final StringBuilder sb = new StringBuilder("{");
         for (var m : o.members().values()) {
-          sb.append(sb.length() > 1 ? "," : "").append(quote(m.key())).append(':')
+          sb.append(sb.length() > 1 ? "," : "")
+              .append(quote(m.key()))
+              .append(':')
               .append(json(m.value()));
         }
         yield sb.append('}').toString();

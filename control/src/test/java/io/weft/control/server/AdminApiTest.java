@@ -23,7 +23,9 @@ class AdminApiTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = ControlServer.start(ControlConfig.defaults(dir).withAdminToken("s3cret-admin").withRequireApproval(true));
+    server =
+        ControlServer.start(
+            ControlConfig.defaults(dir).withAdminToken("s3cret-admin").withRequireApproval(true));
     http = HttpClient.newHttpClient();
   }
 
@@ -33,9 +35,15 @@ class AdminApiTest {
     server.close();
   }
 
-  HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(server.url().resolve(path))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+  HttpResponse<String> call(String method, String path, String token, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(server.url().resolve(path))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
@@ -54,13 +62,24 @@ class AdminApiTest {
   @Test
   void shouldAnswerMalformedRequestsWithA4xxReason() throws Exception {
     String t = "s3cret-admin";
-    assertThat(call("POST", "/admin/v1/preauthkeys", t, "{not json").body()).contains("not valid JSON");
+    assertThat(call("POST", "/admin/v1/preauthkeys", t, "{not json").body())
+        .contains("not valid JSON");
     assertThat(call("POST", "/admin/v1/preauthkeys", t, "[]").statusCode()).isEqualTo(400);
-    assertThat(call("POST", "/admin/v1/preauthkeys", t, "{}").body()).contains("'domain' is required");
-    assertThat(call("POST", "/admin/v1/preauthkeys", t, "{\"domain\":\"d\",\"tags\":[\"Bad Tag\"]}").statusCode()).isEqualTo(400);
-    assertThat(call("POST", "/admin/v1/preauthkeys", t, "{\"domain\":\"d\",\"reusable\":\"yes\"}").statusCode()).isEqualTo(400);
+    assertThat(call("POST", "/admin/v1/preauthkeys", t, "{}").body())
+        .contains("'domain' is required");
+    assertThat(
+            call("POST", "/admin/v1/preauthkeys", t, "{\"domain\":\"d\",\"tags\":[\"Bad Tag\"]}")
+                .statusCode())
+        .isEqualTo(400);
+    assertThat(
+            call("POST", "/admin/v1/preauthkeys", t, "{\"domain\":\"d\",\"reusable\":\"yes\"}")
+                .statusCode())
+        .isEqualTo(400);
     assertThat(call("POST", "/admin/v1/nodes/99/approve", t, null).statusCode()).isEqualTo(404);
-    assertThat(call("POST", "/admin/v1/nodes/99/rename", t, "{\"name\":\"Not A Label!\"}").statusCode()).isEqualTo(400);
+    assertThat(
+            call("POST", "/admin/v1/nodes/99/rename", t, "{\"name\":\"Not A Label!\"}")
+                .statusCode())
+        .isEqualTo(400);
     assertThat(call("GET", "/admin/v1/nodes/1/approve", t, null).statusCode()).isEqualTo(405);
     assertThat(call("GET", "/admin/v1/elsewhere", t, null).statusCode()).isEqualTo(404);
     assertThat(call("GET", "/admin/v1/users", t, null).statusCode()).isEqualTo(200);
@@ -70,7 +89,11 @@ class AdminApiTest {
   void shouldCreateAKeyListApproveRenameExpireAndDeleteOverHttp() throws Exception {
     String t = "s3cret-admin";
     HttpResponse<String> created =
-        call("POST", "/admin/v1/preauthkeys", t, "{\"domain\":\"ops\",\"user\":\"ops@example.com\",\"reusable\":true,\"tags\":[\"tag:server\"]}");
+        call(
+            "POST",
+            "/admin/v1/preauthkeys",
+            t,
+            "{\"domain\":\"ops\",\"user\":\"ops@example.com\",\"reusable\":true,\"tags\":[\"tag:server\"]}");
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     String secret = JSON.readTree(created.body()).get("key").asText();
     assertThat(call("GET", "/admin/v1/preauthkeys", t, null).body()).doesNotContain(secret);
@@ -84,18 +107,28 @@ class AdminApiTest {
       assertThat(nodes).hasSize(1);
       assertThat(nodes.get(0).get("tags").get(0).asText()).isEqualTo("tag:server");
       long id = nodes.get(0).get("id").asLong();
-      assertThat(call("POST", "/admin/v1/nodes/" + id + "/approve", t, null).statusCode()).isEqualTo(200);
+      assertThat(call("POST", "/admin/v1/nodes/" + id + "/approve", t, null).statusCode())
+          .isEqualTo(200);
       n.client.awaitMap(m -> m.self().approved(), TIMEOUT);
-      assertThat(call("POST", "/admin/v1/nodes/" + id + "/rename", t, "{\"name\":\"web-1\"}").statusCode()).isEqualTo(200);
+      assertThat(
+              call("POST", "/admin/v1/nodes/" + id + "/rename", t, "{\"name\":\"web-1\"}")
+                  .statusCode())
+          .isEqualTo(200);
       n.client.awaitMap(m -> m.self().name().equals("web-1"), TIMEOUT);
-      assertThat(call("POST", "/admin/v1/nodes/" + id + "/expire", t, null).statusCode()).isEqualTo(200);
+      assertThat(call("POST", "/admin/v1/nodes/" + id + "/expire", t, null).statusCode())
+          .isEqualTo(200);
       n.client.awaitMap(m -> m.self().expired(), TIMEOUT);
       long keyId = JSON.readTree(created.body()).get("id").asLong();
-      assertThat(call("POST", "/admin/v1/preauthkeys/" + keyId + "/revoke", t, null).statusCode()).isEqualTo(200);
+      assertThat(call("POST", "/admin/v1/preauthkeys/" + keyId + "/revoke", t, null).statusCode())
+          .isEqualTo(200);
       assertThat(n.register(secret).reason()).isEqualTo("pre-auth key revoked");
       assertThat(call("DELETE", "/admin/v1/nodes/" + id, t, null).statusCode()).isEqualTo(200);
       assertThat(n.client.closed().get()).contains("node removed");
-      assertThat(JSON.readTree(call("GET", "/admin/v1/users", t, null).body()).get(0).get("loginName").asText())
+      assertThat(
+              JSON.readTree(call("GET", "/admin/v1/users", t, null).body())
+                  .get(0)
+                  .get("loginName")
+                  .asText())
           .isEqualTo("ops@example.com");
     } finally {
       n.close();

@@ -60,7 +60,8 @@ class ControlChannelFuzzTest {
     server =
         ControlServer.start(
             ControlConfig.defaults(dir).withAdminToken("admin"),
-            TransportConfig.defaults().withSessionLimits(Duration.ofSeconds(1), Duration.ofMillis(1500), 64 * 1024));
+            TransportConfig.defaults()
+                .withSessionLimits(Duration.ofSeconds(1), Duration.ofMillis(1500), 64 * 1024));
   }
 
   @AfterEach
@@ -104,7 +105,8 @@ class ControlChannelFuzzTest {
         }
         if (kind == 4) {
           // A mutation may still be a well-formed request, answered on an open channel (its
-          // deadline is ControlChannelLimitsTest's subject): give the server a moment, then hang up.
+          // deadline is ControlChannelLimitsTest's subject): give the server a moment, then hang
+          // up.
           c.awaitClosed(Duration.ofMillis(100));
         } else {
           byte[] got = c.awaitClosed(Duration.ofSeconds(10));
@@ -112,13 +114,20 @@ class ControlChannelFuzzTest {
         }
       }
     }
-    ControlChannelLimitsTest.awaitTrue(() -> server.http().openConnections() <= 0, "every fuzzed channel is closed");
+    ControlChannelLimitsTest.awaitTrue(
+        () -> server.http().openConnections() <= 0, "every fuzzed channel is closed");
     assertThat(server.droppedSessions()).as("seed " + seed).isPositive();
     assertThat(failures).as("seed " + seed + ": unexpected failures logged").isEmpty();
-    String key = server.admin().createPreAuthKey("d", null, true, false, false, List.of(), Duration.ofHours(1)).secret();
+    String key =
+        server
+            .admin()
+            .createPreAuthKey("d", null, true, false, false, List.of(), Duration.ofHours(1))
+            .secret();
     try (TestNode node = new TestNode("after-fuzz", "127.0.0.1:41641")) {
       node.connect(server);
-      assertThat(node.register(key).status()).as("seed " + seed).isEqualTo(RegisterStatus.AUTHORIZED);
+      assertThat(node.register(key).status())
+          .as("seed " + seed)
+          .isEqualTo(RegisterStatus.AUTHORIZED);
     }
   }
 
@@ -126,8 +135,10 @@ class ControlChannelFuzzTest {
     String header =
         switch (rnd.nextInt(3)) {
           case 0 -> Base64.getEncoder().encodeToString(random(rnd, rnd.nextInt(200)));
-          case 1 -> new String(random(rnd, rnd.nextInt(100)), java.nio.charset.StandardCharsets.ISO_8859_1)
-              .replaceAll("[\\r\\n\\x00-\\x1f\\x7f-\\xff]", "x");
+          case 1 ->
+              new String(
+                      random(rnd, rnd.nextInt(100)), java.nio.charset.StandardCharsets.ISO_8859_1)
+                  .replaceAll("[\\r\\n\\x00-\\x1f\\x7f-\\xff]", "x");
           default -> "!" + "A".repeat(rnd.nextInt(200));
         };
     try (Socket s = RawChannel.upgradeRequest(server.listenAddress(), header)) {
@@ -138,9 +149,13 @@ class ControlChannelFuzzTest {
 
   private static Message validMessage(Random rnd) {
     String key = NoisePrivateKey.generate(KEYS).publicKey().toBase64();
-    HostInfo info = new HostInfo("host" + rnd.nextInt(100), "linux", List.of("127.0.0.1:" + (1 + rnd.nextInt(65535))));
+    HostInfo info =
+        new HostInfo(
+            "host" + rnd.nextInt(100), "linux", List.of("127.0.0.1:" + (1 + rnd.nextInt(65535))));
     return switch (rnd.nextInt(4)) {
-      case 0 -> new Message.Register(rnd.nextInt(100), key, null, key, info, "weft-key-" + rnd.nextInt(1000));
+      case 0 ->
+          new Message.Register(
+              rnd.nextInt(100), key, null, key, info, "weft-key-" + rnd.nextInt(1000));
       case 1 -> new Message.UpdateHostInfo(rnd.nextInt(100), key, info);
       case 2 -> new Message.MapSubscribe(rnd.nextInt(100), null, rnd.nextInt(10) - 1);
       default -> new Message.Logout(rnd.nextInt(100));
@@ -155,7 +170,8 @@ class ControlChannelFuzzTest {
         case 0 -> b[rnd.nextInt(b.length)] = (byte) rnd.nextInt(256);
         case 1 -> b = java.util.Arrays.copyOf(b, rnd.nextInt(b.length + 1));
         default -> {
-          byte[] chars = "{}[]\":,0123456789-etruflsn\\".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+          byte[] chars =
+              "{}[]\":,0123456789-etruflsn\\".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
           if (b.length > 0) {
             b[rnd.nextInt(b.length)] = chars[rnd.nextInt(chars.length)];
           }

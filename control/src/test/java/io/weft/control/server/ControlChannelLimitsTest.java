@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Noise channel before registration: any fresh keypair completes the handshake, so what such
- * a channel may hold is bounded in size and in time.
+ * The Noise channel before registration: any fresh keypair completes the handshake, so what such a
+ * channel may hold is bounded in size and in time.
  */
 class ControlChannelLimitsTest {
   @TempDir Path dir;
@@ -40,11 +40,15 @@ class ControlChannelLimitsTest {
   }
 
   private String authKey() {
-    return server.admin().createPreAuthKey("d", null, true, false, false, List.of(), Duration.ofHours(1)).secret();
+    return server
+        .admin()
+        .createPreAuthKey("d", null, true, false, false, List.of(), Duration.ofHours(1))
+        .secret();
   }
 
   @Test
-  void shouldDropUnregisteredChannelsThatAnnounceLargeMessagesAndStillRegisterHonestNodes() throws Exception {
+  void shouldDropUnregisteredChannelsThatAnnounceLargeMessagesAndStillRegisterHonestNodes()
+      throws Exception {
     start(TransportConfig.defaults());
     int attackers = 40;
     long heapBefore = usedHeapAfterGc();
@@ -71,15 +75,18 @@ class ControlChannelLimitsTest {
         byte[] got = c.awaitClosed(Duration.ofSeconds(10));
         assertThat(got).as("the server closes the channel at the frame header").isNotNull();
         if (got.length > 8) {
-          assertThat(new String(got, 4, got.length - 4, StandardCharsets.UTF_8)).contains("413").contains("limit");
+          assertThat(new String(got, 4, got.length - 4, StandardCharsets.UTF_8))
+              .contains("413")
+              .contains("limit");
         }
       }
       assertThat(server.droppedSessions()).isGreaterThanOrEqualTo(attackers);
       awaitTrue(() -> server.http().openConnections() <= 0, "no attacker connection stays open");
       // 40 x 16 MiB would be 640 MiB; what stays is at most a few MiB of noise.
       long grown = usedHeapAfterGc() - heapBefore;
-      System.out.printf("%d stalled 16 MiB announcements: heap grew %d KiB, %d channels dropped%n", attackers,
-          grown >> 10, server.droppedSessions());
+      System.out.printf(
+          "%d stalled 16 MiB announcements: heap grew %d KiB, %d channels dropped%n",
+          attackers, grown >> 10, server.droppedSessions());
       assertThat(grown).isLessThan(64L << 20);
     } finally {
       for (RawChannel c : stalled) {
@@ -99,7 +106,9 @@ class ControlChannelLimitsTest {
     start(TransportConfig.defaults().withSessionLimits(deadline, Duration.ofMinutes(5), 64 * 1024));
     long started = System.nanoTime();
     try (RawChannel silent = RawChannel.open(server)) {
-      assertThat(silent.awaitClosed(Duration.ofSeconds(10))).as("a silent channel is closed").isNotNull();
+      assertThat(silent.awaitClosed(Duration.ofSeconds(10)))
+          .as("a silent channel is closed")
+          .isNotNull();
     }
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(deadline);
     try (RawChannel trickle = RawChannel.open(server)) {
@@ -114,7 +123,9 @@ class ControlChannelLimitsTest {
         }
         closed = trickle.awaitClosed(Duration.ofMillis(50)) != null;
       }
-      assertThat(closed).as("a channel trickling its first message is closed at the deadline").isTrue();
+      assertThat(closed)
+          .as("a channel trickling its first message is closed at the deadline")
+          .isTrue();
     }
     assertThat(server.droppedSessions()).isEqualTo(2);
   }
@@ -124,7 +135,9 @@ class ControlChannelLimitsTest {
     // Generous for the honest node's register (a store write, slow on a loaded machine), short
     // enough for the test.
     Duration registration = Duration.ofSeconds(4);
-    start(TransportConfig.defaults().withSessionLimits(Duration.ofSeconds(3), registration, 64 * 1024));
+    start(
+        TransportConfig.defaults()
+            .withSessionLimits(Duration.ofSeconds(3), registration, 64 * 1024));
     String key = authKey();
     try (TestNode node = new TestNode("kept", "127.0.0.1:41641")) {
       node.connect(server);
@@ -135,7 +148,9 @@ class ControlChannelLimitsTest {
       boolean closed = false;
       for (int i = 0; i < 400 && !closed; i++) {
         try {
-          idler.sendFrame(MessageCodec.encode(new Message.UpdateHostInfo(i + 1, null, new HostInfo("x", "linux", List.of()))));
+          idler.sendFrame(
+              MessageCodec.encode(
+                  new Message.UpdateHostInfo(i + 1, null, new HostInfo("x", "linux", List.of()))));
         } catch (IOException e) {
           closed = true;
           break;
@@ -144,17 +159,24 @@ class ControlChannelLimitsTest {
       }
       idler.close();
       assertThat(closed).isTrue();
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(registration);
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .isGreaterThanOrEqualTo(registration);
       // Past both deadlines the registered node's channel still works.
       assertThat(node.register(null).status()).isEqualTo(RegisterStatus.AUTHORIZED);
     }
   }
 
   @Test
-  void shouldRefuseAnUnregisteredMessageOverTheSmallLimitButAcceptALargerOneAfterRegistration() throws Exception {
-    start(TransportConfig.defaults().withSessionLimits(Duration.ofSeconds(10), Duration.ofMinutes(5), 1024));
+  void shouldRefuseAnUnregisteredMessageOverTheSmallLimitButAcceptALargerOneAfterRegistration()
+      throws Exception {
+    start(
+        TransportConfig.defaults()
+            .withSessionLimits(Duration.ofSeconds(10), Duration.ofMinutes(5), 1024));
     try (RawChannel c = RawChannel.open(server)) {
-      byte[] big = MessageCodec.encode(new Message.UpdateHostInfo(1, null, new HostInfo("x".repeat(2000), "linux", List.of())));
+      byte[] big =
+          MessageCodec.encode(
+              new Message.UpdateHostInfo(
+                  1, null, new HostInfo("x".repeat(2000), "linux", List.of())));
       c.sendFrame(big);
       byte[] got = c.awaitClosed(Duration.ofSeconds(10));
       assertThat(got).isNotNull();
@@ -166,8 +188,16 @@ class ControlChannelLimitsTest {
       assertThat(node.register(key).status()).isEqualTo(RegisterStatus.AUTHORIZED);
       // After registration the protocol's own limit applies: a 2 KiB register is accepted.
       node.endpoints = List.of("127.0.0.1:41641");
-      assertThat(node.client.register(node.node.publicKey(), null, node.disco.publicKey(),
-          new HostInfo("h".repeat(60), "linux".repeat(300), node.endpoints), null, TestNode.TIMEOUT).status())
+      assertThat(
+              node.client
+                  .register(
+                      node.node.publicKey(),
+                      null,
+                      node.disco.publicKey(),
+                      new HostInfo("h".repeat(60), "linux".repeat(300), node.endpoints),
+                      null,
+                      TestNode.TIMEOUT)
+                  .status())
           .isNotNull();
     }
   }

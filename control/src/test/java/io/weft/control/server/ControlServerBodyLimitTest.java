@@ -14,15 +14,20 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Only a request that carries the admin token may make the server buffer more than a small body. */
+/**
+ * Only a request that carries the admin token may make the server buffer more than a small body.
+ */
 class ControlServerBodyLimitTest {
   @TempDir Path dir;
   private ControlServer server;
-  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeEach
   void start() throws Exception {
-    server = ControlServer.start(ControlConfig.defaults(dir).withAdminToken("s3cret-admin"), TransportConfig.defaults());
+    server =
+        ControlServer.start(
+            ControlConfig.defaults(dir).withAdminToken("s3cret-admin"), TransportConfig.defaults());
   }
 
   @AfterEach
@@ -35,7 +40,8 @@ class ControlServerBodyLimitTest {
     // A JSON object padded with spaces: valid for the admin API if it gets that far.
     String body = "{\"domain\":\"d\"}" + " ".repeat(Math.max(0, bodyBytes - 14));
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(30))
+        HttpRequest.newBuilder(URI.create(server.url() + path))
+            .timeout(Duration.ofSeconds(30))
             .POST(HttpRequest.BodyPublishers.ofString(body));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);

@@ -40,7 +40,11 @@ class ControlServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = ControlServer.start(ControlConfig.defaults(dir).withAdminToken("admin-secret").withEphemeralGrace(Duration.ZERO));
+    server =
+        ControlServer.start(
+            ControlConfig.defaults(dir)
+                .withAdminToken("admin-secret")
+                .withEphemeralGrace(Duration.ZERO));
   }
 
   @AfterEach
@@ -52,7 +56,10 @@ class ControlServerTest {
   }
 
   String key(String domain, boolean reusable, boolean ephemeral) {
-    return server.admin().createPreAuthKey(domain, null, reusable, ephemeral, false, List.of(), Duration.ofHours(1)).secret();
+    return server
+        .admin()
+        .createPreAuthKey(domain, null, reusable, ephemeral, false, List.of(), Duration.ofHours(1))
+        .secret();
   }
 
   TestNode join(String name, String authKey) throws Exception {
@@ -87,8 +94,10 @@ class ControlServerTest {
     assertThat(peer.nodeKey()).isEqualTo(b.node.publicKey().toBase64());
     assertThat(peer.discoKey()).isEqualTo(b.disco.publicKey().toBase64());
     assertThat(peer.endpoints()).isEqualTo(b.endpoints);
-    assertThat(peer.keyExpiry()).isGreaterThan(System.currentTimeMillis() + Duration.ofDays(179).toMillis());
-    a.client.awaitMap(m -> m.peers().containsKey(b.id()) && m.peers().get(b.id()).online(), TIMEOUT);
+    assertThat(peer.keyExpiry())
+        .isGreaterThan(System.currentTimeMillis() + Duration.ofDays(179).toMillis());
+    a.client.awaitMap(
+        m -> m.peers().containsKey(b.id()) && m.peers().get(b.id()).online(), TIMEOUT);
     assertThat(a.client.mapMessageCounts()[1]).as("full maps").isEqualTo(1);
   }
 
@@ -98,11 +107,14 @@ class ControlServerTest {
     TestNode b1 = join("b1", key("b", true, false));
     TestNode a2 = join("a2", key("a", true, false));
     TestNode b2 = join("b2", key("b", true, false));
-    assertThat(peerIds(a1.client.awaitMap(m -> m.peers().size() == 1, TIMEOUT))).containsExactly(a2.id());
-    assertThat(peerIds(b1.client.awaitMap(m -> m.peers().size() == 1, TIMEOUT))).containsExactly(b2.id());
+    assertThat(peerIds(a1.client.awaitMap(m -> m.peers().size() == 1, TIMEOUT)))
+        .containsExactly(a2.id());
+    assertThat(peerIds(b1.client.awaitMap(m -> m.peers().size() == 1, TIMEOUT)))
+        .containsExactly(b2.id());
     // A later change in domain b reaches b1 and never a1.
     b2.client.updateHostInfo(null, new HostInfo("b2", "linux", List.of("127.0.0.1:9")), TIMEOUT);
-    b1.client.awaitMap(m -> m.peers().get(b2.id()).endpoints().equals(List.of("127.0.0.1:9")), TIMEOUT);
+    b1.client.awaitMap(
+        m -> m.peers().get(b2.id()).endpoints().equals(List.of("127.0.0.1:9")), TIMEOUT);
     assertThat(peerIds(a1.client.netMap())).containsExactly(a2.id());
   }
 
@@ -118,17 +130,24 @@ class ControlServerTest {
     }
     TestNode subject = all.get(0);
     String newKey = subject.rotateNodeKey().toBase64();
-    subject.client.updateHostInfo(null, new HostInfo("n0", "linux", List.of("127.0.0.1:5555", "[::1]:5555")), TIMEOUT);
+    subject.client.updateHostInfo(
+        null, new HostInfo("n0", "linux", List.of("127.0.0.1:5555", "[::1]:5555")), TIMEOUT);
     for (TestNode n : all.subList(1, all.size())) {
       n.client.awaitMap(
           m -> {
             Node p = m.peers().get(subject.id());
-            return p.nodeKey().equals(newKey) && p.endpoints().equals(List.of("127.0.0.1:5555", "[::1]:5555"));
+            return p.nodeKey().equals(newKey)
+                && p.endpoints().equals(List.of("127.0.0.1:5555", "[::1]:5555"));
           },
           TIMEOUT);
       assertThat(n.client.mapMessageCounts()[1]).as("no full map resent").isEqualTo(1);
     }
-    assertThat(subject.client.awaitMap(m -> m.self() != null && m.self().nodeKey().equals(newKey), TIMEOUT).self().addresses())
+    assertThat(
+            subject
+                .client
+                .awaitMap(m -> m.self() != null && m.self().nodeKey().equals(newKey), TIMEOUT)
+                .self()
+                .addresses())
         .isEqualTo(subject.registration.self().addresses());
   }
 
@@ -136,8 +155,13 @@ class ControlServerTest {
   void shouldRefuseARotationThatDoesNotNameTheCurrentKey() throws Exception {
     TestNode a = join("a", key("d", true, false));
     Message.RegisterResult r =
-        a.client.register(NoisePrivateKey.generate(new SecureRandom()).publicKey(), null, a.disco.publicKey(),
-            new HostInfo("a", "linux", List.of()), null, TIMEOUT);
+        a.client.register(
+            NoisePrivateKey.generate(new SecureRandom()).publicKey(),
+            null,
+            a.disco.publicKey(),
+            new HostInfo("a", "linux", List.of()),
+            null,
+            TIMEOUT);
     assertThat(r.status()).isEqualTo(RegisterStatus.REJECTED);
     assertThat(r.reason()).contains("oldNodeKey");
   }
@@ -147,7 +171,8 @@ class ControlServerTest {
     String k = key("on", true, false);
     TestNode a = join("a", k);
     TestNode b = join("b", k);
-    a.client.awaitMap(m -> m.peers().containsKey(b.id()) && m.peers().get(b.id()).online(), TIMEOUT);
+    a.client.awaitMap(
+        m -> m.peers().containsKey(b.id()) && m.peers().get(b.id()).online(), TIMEOUT);
     b.close();
     a.client.awaitMap(m -> !m.peers().get(b.id()).online(), TIMEOUT);
   }
@@ -158,7 +183,8 @@ class ControlServerTest {
     TestNode e = join("e", key("eph", false, true));
     // Online: e's stream is attached (its subscribe is fire-and-forget; closing before the server
     // has read it may reset the connection and lose it).
-    a.client.awaitMap(m -> m.peers().containsKey(e.id()) && m.peers().get(e.id()).online(), TIMEOUT);
+    a.client.awaitMap(
+        m -> m.peers().containsKey(e.id()) && m.peers().get(e.id()).online(), TIMEOUT);
     e.close();
     a.client.awaitMap(m -> !m.peers().containsKey(e.id()), TIMEOUT);
     assertThat(server.registry().nodes()).extracting(n -> n.id()).containsExactly(a.id());
@@ -192,17 +218,28 @@ class ControlServerTest {
   void shouldUseAOneOffKeyOnceAndRefuseExpiredAndRevokedKeys() throws Exception {
     server.close();
     ManualClock clock = new ManualClock();
-    server = ControlServer.start(ControlConfig.defaults(dir).withAdminToken("admin-secret")
-        .withEphemeralGrace(Duration.ZERO).withClock(clock));
+    server =
+        ControlServer.start(
+            ControlConfig.defaults(dir)
+                .withAdminToken("admin-secret")
+                .withEphemeralGrace(Duration.ZERO)
+                .withClock(clock));
     String once = key("k", false, false);
     join("first", once);
     TestNode second = new TestNode("second", "127.0.0.1:1").connect(server);
     nodes.add(second);
     assertThat(second.register(once).reason()).isEqualTo("one-off pre-auth key already used");
-    AdminApi.CreatedKey revoked = server.admin().createPreAuthKey("k", null, true, false, false, List.of(), Duration.ofHours(1));
+    AdminApi.CreatedKey revoked =
+        server
+            .admin()
+            .createPreAuthKey("k", null, true, false, false, List.of(), Duration.ofHours(1));
     server.admin().revokePreAuthKey(revoked.key().id());
     assertThat(second.register(revoked.secret()).reason()).isEqualTo("pre-auth key revoked");
-    String expired = server.admin().createPreAuthKey("k", null, true, false, false, List.of(), Duration.ofHours(1)).secret();
+    String expired =
+        server
+            .admin()
+            .createPreAuthKey("k", null, true, false, false, List.of(), Duration.ofHours(1))
+            .secret();
     clock.advance(Duration.ofHours(2));
     Message.RegisterResult r = second.register(expired);
     assertThat(r.status()).isEqualTo(RegisterStatus.REJECTED);
@@ -216,8 +253,15 @@ class ControlServerTest {
     server.close();
     server = ControlServer.start(ControlConfig.defaults(dir).withRequireApproval(true));
     String preApproved =
-        server.admin().createPreAuthKey("ap", null, true, false, true, List.of(), Duration.ofHours(1)).secret();
-    String plain = server.admin().createPreAuthKey("ap", null, true, false, false, List.of(), Duration.ofHours(1)).secret();
+        server
+            .admin()
+            .createPreAuthKey("ap", null, true, false, true, List.of(), Duration.ofHours(1))
+            .secret();
+    String plain =
+        server
+            .admin()
+            .createPreAuthKey("ap", null, true, false, false, List.of(), Duration.ofHours(1))
+            .secret();
     TestNode a = join("a", preApproved);
     TestNode b = join("b", plain);
     NetMap bMap = b.client.awaitMap(m -> m.self() != null, TIMEOUT);
@@ -225,8 +269,10 @@ class ControlServerTest {
     assertThat(bMap.peers()).isEmpty();
     assertThat(a.client.awaitMap(m -> m.self() != null, TIMEOUT).peers()).isEmpty();
     assertThat(server.registry().approve(b.id())).isTrue();
-    assertThat(peerIds(b.client.awaitMap(m -> m.peers().size() == 1, TIMEOUT))).containsExactly(a.id());
-    assertThat(peerIds(a.client.awaitMap(m -> m.peers().size() == 1, TIMEOUT))).containsExactly(b.id());
+    assertThat(peerIds(b.client.awaitMap(m -> m.peers().size() == 1, TIMEOUT)))
+        .containsExactly(a.id());
+    assertThat(peerIds(a.client.awaitMap(m -> m.peers().size() == 1, TIMEOUT)))
+        .containsExactly(b.id());
   }
 
   @Test
@@ -236,8 +282,10 @@ class ControlServerTest {
     TestNode b = join("b", k);
     a.client.awaitMap(m -> m.peers().containsKey(b.id()), TIMEOUT);
     assertThat(server.registry().expire(b.id())).isTrue();
-    a.client.awaitMap(m -> m.peers().containsKey(b.id()) && m.peers().get(b.id()).expired(), TIMEOUT);
-    assertThat(b.client.awaitMap(m -> m.self() != null && m.self().expired(), TIMEOUT).peers()).isEmpty();
+    a.client.awaitMap(
+        m -> m.peers().containsKey(b.id()) && m.peers().get(b.id()).expired(), TIMEOUT);
+    assertThat(b.client.awaitMap(m -> m.self() != null && m.self().expired(), TIMEOUT).peers())
+        .isEmpty();
     assertThat(server.registry().rename(a.id(), "alpha")).isTrue();
     b.client.awaitMap(m -> m.self() != null && m.self().expired(), TIMEOUT);
     assertThat(server.registry().delete(b.id())).isTrue();
@@ -250,13 +298,15 @@ class ControlServerTest {
     String k = key("re", true, false);
     TestNode a = join("a", k);
     TestNode b = join("b", k);
-    a.client.awaitMap(m -> m.peers().containsKey(b.id()) && m.peers().get(b.id()).online(), TIMEOUT);
+    a.client.awaitMap(
+        m -> m.peers().containsKey(b.id()) && m.peers().get(b.id()).online(), TIMEOUT);
     NetMap kept = a.client.netMap();
     a.client.close();
     b.client.updateHostInfo(null, new HostInfo("b", "linux", List.of("127.0.0.1:7777")), TIMEOUT);
     a.connect(server, kept);
     a.client.subscribe();
-    a.client.awaitMap(m -> m.peers().get(b.id()).endpoints().equals(List.of("127.0.0.1:7777")), TIMEOUT);
+    a.client.awaitMap(
+        m -> m.peers().get(b.id()).endpoints().equals(List.of("127.0.0.1:7777")), TIMEOUT);
     assertThat(a.client.mapMessageCounts()[1]).as("full maps after resume").isZero();
   }
 
@@ -290,34 +340,49 @@ class ControlServerTest {
     server = ControlServer.start(ControlConfig.defaults(dir));
     assertThat(server.publicKey()).isEqualTo(keyBefore);
     var after = server.registry().nodes();
-    assertThat(after).extracting(n -> n.machineKey() + n.nodeKey() + n.ipv4() + n.ipv6() + n.domainId())
-        .containsExactlyElementsOf(before.stream().map(n -> n.machineKey() + n.nodeKey() + n.ipv4() + n.ipv6() + n.domainId()).collect(Collectors.toList()));
+    assertThat(after)
+        .extracting(n -> n.machineKey() + n.nodeKey() + n.ipv4() + n.ipv6() + n.domainId())
+        .containsExactlyElementsOf(
+            before.stream()
+                .map(n -> n.machineKey() + n.nodeKey() + n.ipv4() + n.ipv6() + n.domainId())
+                .collect(Collectors.toList()));
     assertThat(after).allMatch(n -> !n.online());
     // The reusable key still works, and the node re-registers with its old addresses.
     a.connect(server);
     assertThat(a.register(null).status()).isEqualTo(RegisterStatus.AUTHORIZED);
-    assertThat(a.registration.self().addresses()).containsExactly("100.64.0.1/32", "fd7a:115c:a1e0::1/128");
+    assertThat(a.registration.self().addresses())
+        .containsExactly("100.64.0.1/32", "fd7a:115c:a1e0::1/128");
     a.client.subscribe();
     assertThat(peerIds(a.client.awaitMap(m -> m.self() != null, TIMEOUT))).containsExactly(b.id());
     TestNode c = join("c", k);
-    assertThat(c.registration.self().addresses()).containsExactly("100.64.0.3/32", "fd7a:115c:a1e0::3/128");
+    assertThat(c.registration.self().addresses())
+        .containsExactly("100.64.0.3/32", "fd7a:115c:a1e0::3/128");
   }
 
   @Test
   void shouldAnswerBadRequestsWithA4xxAndKeepServing() throws Exception {
     URI url = server.url();
     try (HttpClient http = HttpClient.newHttpClient()) {
-      assertThat(http.send(HttpRequest.newBuilder(url.resolve("/weft/control")).GET().build(),
-          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(426);
-      HttpResponse<String> bad = http.send(HttpRequest.newBuilder(url.resolve("/nope")).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
+      assertThat(
+              http.send(
+                      HttpRequest.newBuilder(url.resolve("/weft/control")).GET().build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .statusCode())
+          .isEqualTo(426);
+      HttpResponse<String> bad =
+          http.send(
+              HttpRequest.newBuilder(url.resolve("/nope")).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
       assertThat(bad.statusCode()).isEqualTo(404);
       assertThat(bad.body()).contains("no such endpoint");
     }
-    for (String raw : List.of("GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nNoColon\r\n\r\n",
-        "POST /weft/control HTTP/1.1\r\nUpgrade: weft-control-v1\r\nWeft-Handshake: AAAA\r\n\r\n",
-        "POST /weft/control HTTP/1.1\r\nUpgrade: weft-control-v1\r\nWeft-Handshake: !!!\r\n\r\n",
-        "POST /x HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n")) {
+    for (String raw :
+        List.of(
+            "GARBAGE\r\n\r\n",
+            "GET / HTTP/1.1\r\nNoColon\r\n\r\n",
+            "POST /weft/control HTTP/1.1\r\nUpgrade: weft-control-v1\r\nWeft-Handshake: AAAA\r\n\r\n",
+            "POST /weft/control HTTP/1.1\r\nUpgrade: weft-control-v1\r\nWeft-Handshake: !!!\r\n\r\n",
+            "POST /x HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n")) {
       try (Socket s = new Socket(url.getHost(), url.getPort())) {
         OutputStream out = s.getOutputStream();
         out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
@@ -329,8 +394,12 @@ class ControlServerTest {
     }
     // A client with the wrong server key cannot connect.
     NoisePrivateKey wrong = NoisePrivateKey.generate(new SecureRandom());
-    assertThatThrownBy(() -> ControlClient.connect(url, NoisePrivateKey.generate(new SecureRandom()), wrong.publicKey()))
-        .isInstanceOf(ControlException.class).hasMessageContaining("401");
+    assertThatThrownBy(
+            () ->
+                ControlClient.connect(
+                    url, NoisePrivateKey.generate(new SecureRandom()), wrong.publicKey()))
+        .isInstanceOf(ControlException.class)
+        .hasMessageContaining("401");
     // And everyone else is still served.
     TestNode ok = join("ok", key("still", true, false));
     assertThat(ok.client.awaitMap(m -> m.self() != null, TIMEOUT).self()).isNotNull();
@@ -340,12 +409,21 @@ class ControlServerTest {
   void shouldRejectAMalformedMessageOnTheChannelAndKeepServing() throws Exception {
     TestNode a = join("a", key("m", true, false));
     Message.RegisterResult r =
-        a.client.register(a.node.publicKey(), null, a.disco.publicKey(), new HostInfo("a", "linux", List.of("not an endpoint")),
-            null, TIMEOUT);
+        a.client.register(
+            a.node.publicKey(),
+            null,
+            a.disco.publicKey(),
+            new HostInfo("a", "linux", List.of("not an endpoint")),
+            null,
+            TIMEOUT);
     assertThat(r.status()).isEqualTo(RegisterStatus.REJECTED);
     assertThat(r.reason()).contains("endpoint");
-    assertThatThrownBy(() -> a.client.updateHostInfo(null, new HostInfo("a", "linux", List.of("x".repeat(100))), TIMEOUT))
-        .isInstanceOf(ControlException.class).hasMessageContaining("400");
+    assertThatThrownBy(
+            () ->
+                a.client.updateHostInfo(
+                    null, new HostInfo("a", "linux", List.of("x".repeat(100))), TIMEOUT))
+        .isInstanceOf(ControlException.class)
+        .hasMessageContaining("400");
     assertThat(a.client.closed()).isNotDone();
   }
 
@@ -356,7 +434,8 @@ class ControlServerTest {
     TestNode b = join("b", k);
     a.client.awaitMap(m -> m.peers().containsKey(b.id()), TIMEOUT);
     b.client.logout(TIMEOUT);
-    a.client.awaitMap(m -> m.peers().containsKey(b.id()) && m.peers().get(b.id()).expired(), TIMEOUT);
+    a.client.awaitMap(
+        m -> m.peers().containsKey(b.id()) && m.peers().get(b.id()).expired(), TIMEOUT);
     b.connect(server);
     assertThat(b.register(null).status()).isEqualTo(RegisterStatus.REJECTED);
   }

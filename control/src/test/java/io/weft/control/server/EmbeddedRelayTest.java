@@ -35,8 +35,13 @@ class EmbeddedRelayTest {
   @BeforeEach
   void start() throws Exception {
     server = ControlServer.start(ControlConfig.defaults(dir).withAdminToken("admin-secret"));
-    relay = EmbeddedRelay.start(EmbeddedRelay.admission(server.registry()), dir.resolve("relay.key"),
-        new InetSocketAddress("127.0.0.1", 0), "127.0.0.1", null);
+    relay =
+        EmbeddedRelay.start(
+            EmbeddedRelay.admission(server.registry()),
+            dir.resolve("relay.key"),
+            new InetSocketAddress("127.0.0.1", 0),
+            "127.0.0.1",
+            null);
     server.setRelayMap(relay.relayMap());
   }
 
@@ -54,12 +59,15 @@ class EmbeddedRelayTest {
   }
 
   DerpClient dial(NoisePrivateKey key) throws IOException {
-    return DerpClient.connect(relayUrl(), key, DerpClient.Options.defaults(), (src, b, o, l) -> { });
+    return DerpClient.connect(relayUrl(), key, DerpClient.Options.defaults(), (src, b, o, l) -> {});
   }
 
   void join() throws Exception {
-    String k = server.admin().createPreAuthKey("acme", null, false, false, false, List.of(),
-        Duration.ofHours(1)).secret();
+    String k =
+        server
+            .admin()
+            .createPreAuthKey("acme", null, false, false, false, List.of(), Duration.ofHours(1))
+            .secret();
     node = new TestNode("a", "127.0.0.1:40000");
     node.connect(server);
     assertThat(node.register(k).status()).isEqualTo(RegisterStatus.AUTHORIZED);
@@ -73,9 +81,11 @@ class EmbeddedRelayTest {
       assertThat(c.serverKey()).isEqualTo(relay.server().publicKey());
     }
     assertThatThrownBy(() -> dial(NoisePrivateKey.generate(new SecureRandom())))
-        .as("a key the server does not know").isInstanceOf(IOException.class);
+        .as("a key the server does not know")
+        .isInstanceOf(IOException.class);
     assertThat(server.registry().delete(node.id())).isTrue();
-    assertThatThrownBy(() -> dial(node.node)).as("a deleted node, at its next connect")
+    assertThatThrownBy(() -> dial(node.node))
+        .as("a deleted node, at its next connect")
         .isInstanceOf(IOException.class);
   }
 
@@ -83,21 +93,26 @@ class EmbeddedRelayTest {
   void shouldDropTheConnectionOfANodeDeletedWhileConnected() throws Exception {
     join();
     java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-    try (DerpClient c = DerpClient.connect(relayUrl(), node.node, DerpClient.Options.defaults(),
-        new DerpClient.Listener() {
-          @Override
-          public void onPacket(io.weft.derp.NodeKey src, byte[] buf, int off, int len) {}
+    try (DerpClient c =
+        DerpClient.connect(
+            relayUrl(),
+            node.node,
+            DerpClient.Options.defaults(),
+            new DerpClient.Listener() {
+              @Override
+              public void onPacket(io.weft.derp.NodeKey src, byte[] buf, int off, int len) {}
 
-          @Override
-          public void onClosed(Throwable cause) {
-            closed.countDown();
-          }
-        })) {
+              @Override
+              public void onClosed(Throwable cause) {
+                closed.countDown();
+              }
+            })) {
       assertThat(relay.revalidate()).as("still known").isZero();
       assertThat(server.registry().delete(node.id())).isTrue();
       assertThat(relay.revalidate()).isEqualTo(1);
       assertThat(closed.await(TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
-          .as("the relay closed the deleted node's connection").isTrue();
+          .as("the relay closed the deleted node's connection")
+          .isTrue();
     }
   }
 
@@ -130,11 +145,17 @@ class EmbeddedRelayTest {
   @Test
   void shouldKeepTheRelayKeyInAnOwnerOnlyFileAcrossRestarts() throws Exception {
     Path key = dir.resolve("relay.key");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+        .isEqualTo("rw-------");
     var first = relay.server().publicKey();
     relay.close();
-    relay = EmbeddedRelay.start(EmbeddedRelay.admission(server.registry()), key,
-        new InetSocketAddress("127.0.0.1", 0), "127.0.0.1", null);
+    relay =
+        EmbeddedRelay.start(
+            EmbeddedRelay.admission(server.registry()),
+            key,
+            new InetSocketAddress("127.0.0.1", 0),
+            "127.0.0.1",
+            null);
     assertThat(relay.server().publicKey()).isEqualTo(first);
   }
 }

@@ -17,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -58,8 +57,12 @@ class OidcLoginTest {
       server.close();
     }
     String issuer = provider.issuerUrl("weft").toString();
-    server = ControlServer.start(ControlConfig.defaults(dir).withClock(clock)
-        .withOidc(policy.apply(new OidcConfig(issuer, CLIENT, "client-secret", null, "people"))));
+    server =
+        ControlServer.start(
+            ControlConfig.defaults(dir)
+                .withClock(clock)
+                .withOidc(
+                    policy.apply(new OidcConfig(issuer, CLIENT, "client-secret", null, "people"))));
     node = new TestNode("laptop", "127.0.0.1:41641").connect(server);
   }
 
@@ -76,7 +79,9 @@ class OidcLoginTest {
 
   Opened open(String loginUrl) throws Exception {
     HttpResponse<String> r =
-        browser.send(HttpRequest.newBuilder(URI.create(loginUrl)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        browser.send(
+            HttpRequest.newBuilder(URI.create(loginUrl)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     Matcher m = CSRF.matcher(r.body());
     assertThat(m.find()).as(r.body()).isTrue();
@@ -89,10 +94,12 @@ class OidcLoginTest {
     return confirm(loginUrl, csrf, cookie, null);
   }
 
-  HttpResponse<String> confirm(String loginUrl, String csrf, String cookie, String origin) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(loginUrl))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .POST(HttpRequest.BodyPublishers.ofString("csrf=" + csrf));
+  HttpResponse<String> confirm(String loginUrl, String csrf, String cookie, String origin)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(loginUrl))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString("csrf=" + csrf));
     if (cookie != null) {
       b.header("Cookie", cookie);
     }
@@ -105,7 +112,9 @@ class OidcLoginTest {
   /** The provider's answer to an authorization URL: the callback URL it redirects to. */
   String atProvider(String authorize) throws Exception {
     HttpResponse<String> r =
-        browser.send(HttpRequest.newBuilder(URI.create(authorize)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        browser.send(
+            HttpRequest.newBuilder(URI.create(authorize)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(302);
     String callback = r.headers().firstValue("Location").orElseThrow();
     assertThat(callback).startsWith(server.url() + "/oidc/callback");
@@ -120,13 +129,18 @@ class OidcLoginTest {
     return browser.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Plays the browser: login page → confirm → provider → callback. Returns the callback's response. */
+  /**
+   * Plays the browser: login page → confirm → provider → callback. Returns the callback's response.
+   */
   HttpResponse<String> browse(String loginUrl, UnaryOperator<String> tamper) throws Exception {
     Opened o = open(loginUrl);
     HttpResponse<String> confirmed = confirm(loginUrl, o.csrf(), o.cookie());
     assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(302);
     String authorize = tamper.apply(confirmed.headers().firstValue("Location").orElseThrow());
-    assertThat(authorize).contains("code_challenge_method=S256").contains("nonce=").contains("state=");
+    assertThat(authorize)
+        .contains("code_challenge_method=S256")
+        .contains("nonce=")
+        .contains("state=");
     return get(atProvider(authorize), o.cookie());
   }
 
@@ -141,7 +155,8 @@ class OidcLoginTest {
   }
 
   void nextLogin(String subject, Map<String, Object> claims) {
-    provider.enqueueCallback(new DefaultOAuth2TokenCallback("weft", subject, "JWT", List.of(CLIENT), claims, 3600));
+    provider.enqueueCallback(
+        new DefaultOAuth2TokenCallback("weft", subject, "JWT", List.of(CLIENT), claims, 3600));
   }
 
   static Map<String, Object> verified(String email) {
@@ -151,7 +166,8 @@ class OidcLoginTest {
   @Test
   void shouldRegisterTheNodeTheMomentTheUserCompletesLogin() throws Exception {
     String url = needLogin();
-    nextLogin("alice", Map.of("email", "alice@example.com", "email_verified", true, "name", "Alice"));
+    nextLogin(
+        "alice", Map.of("email", "alice@example.com", "email_verified", true, "name", "Alice"));
     HttpResponse<String> done = browse(url, u -> u);
     assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
     Node self = node.client.awaitLogin(TIMEOUT);
@@ -176,23 +192,35 @@ class OidcLoginTest {
 
   @Test
   void shouldShowTheMachineOnAPageAndNotRedirectToTheProviderUnconfirmed() throws Exception {
-    Message.RegisterResult r = node.client.register(node.node.publicKey(), null, node.disco.publicKey(),
-        new HostInfo("<script>alert(1)</script>", "linux\u001b[31m\"'&", List.of("127.0.0.1:1")), null, TIMEOUT);
+    Message.RegisterResult r =
+        node.client.register(
+            node.node.publicKey(),
+            null,
+            node.disco.publicKey(),
+            new HostInfo(
+                "<script>alert(1)</script>", "linux\u001b[31m\"'&", List.of("127.0.0.1:1")),
+            null,
+            TIMEOUT);
     String url = r.loginUrl();
     Opened o = open(url);
     String page = o.page().body();
     assertThat(o.page().headers().firstValue("Location")).isEmpty();
     assertThat(page).contains("&lt;script&gt;alert(1)&lt;/script&gt;").doesNotContain("<script>");
     assertThat(page).contains("linux\\u001b[31m&quot;&#39;&amp;").doesNotContain("\u001b");
-    assertThat(page).contains("127.0.0.1").contains(java.time.Instant.ofEpochMilli(clock.millis()).toString());
+    assertThat(page)
+        .contains("127.0.0.1")
+        .contains(java.time.Instant.ofEpochMilli(clock.millis()).toString());
     assertThat(page).contains(node.machine.publicKey().toBase64());
     assertThat(o.page().headers().firstValue("X-Frame-Options")).contains("DENY");
     // Neither a form without the token nor one without the cookie is a confirmation.
     assertThat(confirm(url, "forged", o.cookie()).statusCode()).isEqualTo(403);
     assertThat(confirm(url, o.csrf(), null).statusCode()).isEqualTo(403);
-    assertThat(confirm(url, o.csrf(), o.cookie().replaceFirst("=.*", "=forged")).statusCode()).isEqualTo(403);
+    assertThat(confirm(url, o.csrf(), o.cookie().replaceFirst("=.*", "=forged")).statusCode())
+        .isEqualTo(403);
     String origin = server.url().getScheme() + "://" + server.url().getRawAuthority();
-    assertThat(confirm(url, o.csrf(), o.cookie(), origin + "9").statusCode()).as("another site's form").isEqualTo(403);
+    assertThat(confirm(url, o.csrf(), o.cookie(), origin + "9").statusCode())
+        .as("another site's form")
+        .isEqualTo(403);
     assertThat(confirm(url, o.csrf(), o.cookie(), origin).statusCode()).isEqualTo(302);
     assertThat(server.registry().nodes()).isEmpty();
   }
@@ -229,8 +257,11 @@ class OidcLoginTest {
 
   @Test
   void shouldAdmitOnlyAllowedDomainsUsersAndGroups() throws Exception {
-    startServer(c -> c.allowingDomains(List.of("example.com")).allowingUsers(List.of("Bob@Other.org"))
-        .allowingGroups("roles", List.of("vpn")));
+    startServer(
+        c ->
+            c.allowingDomains(List.of("example.com"))
+                .allowingUsers(List.of("Bob@Other.org"))
+                .allowingGroups("roles", List.of("vpn")));
     nextLogin("mallory", verified("mallory@evil.test"));
     assertThat(browse(needLogin(), u -> u).statusCode()).isEqualTo(403);
     nextLogin("eve", Map.of("email", "eve@example.com", "email_verified", false));
@@ -238,7 +269,9 @@ class OidcLoginTest {
     assertThat(unverified.statusCode()).isEqualTo(403);
     assertThat(unverified.body()).contains("verified");
     nextLogin("eve2", Map.of("email", "eve2@example.com"));
-    assertThat(browse(needLogin(), u -> u).statusCode()).as("email_verified missing").isEqualTo(403);
+    assertThat(browse(needLogin(), u -> u).statusCode())
+        .as("email_verified missing")
+        .isEqualTo(403);
     assertThat(server.registry().nodes()).isEmpty();
 
     nextLogin("bob", verified("bob@other.org"));
@@ -273,12 +306,19 @@ class OidcLoginTest {
 
   @Test
   void shouldCapPendingLoginsInAllAndPerSourceAndExpireThemOnTheClock() throws Exception {
-    Message.Register req = new Message.Register(1, node.node.publicKey().toBase64(), null,
-        node.disco.publicKey().toBase64(), new HostInfo("h", "linux", List.of()), null);
+    Message.Register req =
+        new Message.Register(
+            1,
+            node.node.publicKey().toBase64(),
+            null,
+            node.disco.publicKey().toBase64(),
+            new HostInfo("h", "linux", List.of()),
+            null);
     OidcLogin oidc = server.oidc();
     int admitted = 0;
     for (int i = 0; i < 20_000; i++) {
-      InetAddress src = InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i});
+      InetAddress src =
+          InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i});
       if (oidc.begin("machine-" + i, req, src) != null) {
         admitted++;
       }
@@ -311,12 +351,24 @@ class OidcLoginTest {
 
   @Test
   void shouldRefuseAnOverLongOsOrHostname() throws Exception {
-    Message.RegisterResult os = node.client.register(node.node.publicKey(), null, node.disco.publicKey(),
-        new HostInfo("h", "x".repeat(65), List.of()), null, TIMEOUT);
+    Message.RegisterResult os =
+        node.client.register(
+            node.node.publicKey(),
+            null,
+            node.disco.publicKey(),
+            new HostInfo("h", "x".repeat(65), List.of()),
+            null,
+            TIMEOUT);
     assertThat(os.status()).isEqualTo(RegisterStatus.REJECTED);
     assertThat(os.reason()).contains("os");
-    Message.RegisterResult host = node.client.register(node.node.publicKey(), null, node.disco.publicKey(),
-        new HostInfo("h".repeat(256), "linux", List.of()), null, TIMEOUT);
+    Message.RegisterResult host =
+        node.client.register(
+            node.node.publicKey(),
+            null,
+            node.disco.publicKey(),
+            new HostInfo("h".repeat(256), "linux", List.of()),
+            null,
+            TIMEOUT);
     assertThat(host.status()).isEqualTo(RegisterStatus.REJECTED);
     assertThat(server.oidc().pendingCount()).isZero();
   }
@@ -336,21 +388,50 @@ class OidcLoginTest {
     // audience is a genuine token of this provider, correctly signed, with the right nonce, issued
     // to another client; it goes through the same validation the callback uses.
     needLogin();
-    String idToken = provider.issueToken("weft", "someone-else", new DefaultOAuth2TokenCallback(
-        "weft", "mallory", "JWT", List.of("someone-else"), Map.of("nonce", "n-1"), 3600)).serialize();
+    String idToken =
+        provider
+            .issueToken(
+                "weft",
+                "someone-else",
+                new DefaultOAuth2TokenCallback(
+                    "weft",
+                    "mallory",
+                    "JWT",
+                    List.of("someone-else"),
+                    Map.of("nonce", "n-1"),
+                    3600))
+            .serialize();
     assertThatThrownBy(() -> server.oidc().validateIdToken(idToken, "n-1"))
         .isInstanceOf(OidcLogin.InvalidIdToken.class)
         .hasMessageContaining("aud");
-    String good = provider.issueToken("weft", CLIENT, new DefaultOAuth2TokenCallback(
-        "weft", "alice", "JWT", List.of(CLIENT), Map.of("nonce", "n-1"), 3600)).serialize();
+    String good =
+        provider
+            .issueToken(
+                "weft",
+                CLIENT,
+                new DefaultOAuth2TokenCallback(
+                    "weft", "alice", "JWT", List.of(CLIENT), Map.of("nonce", "n-1"), 3600))
+            .serialize();
     assertThat(server.oidc().validateIdToken(good, "n-1").getSubject()).isEqualTo("alice");
-    String otherIssuer = provider.issueToken("elsewhere", CLIENT, new DefaultOAuth2TokenCallback(
-        "elsewhere", "alice", "JWT", List.of(CLIENT), Map.of("nonce", "n-1"), 3600)).serialize();
+    String otherIssuer =
+        provider
+            .issueToken(
+                "elsewhere",
+                CLIENT,
+                new DefaultOAuth2TokenCallback(
+                    "elsewhere", "alice", "JWT", List.of(CLIENT), Map.of("nonce", "n-1"), 3600))
+            .serialize();
     assertThatThrownBy(() -> server.oidc().validateIdToken(otherIssuer, "n-1"))
         .isInstanceOf(OidcLogin.InvalidIdToken.class);
     // Addressed to us, but obtained by another client (the provider names it in azp).
-    String otherParty = provider.issueToken("weft", "someone-else", new DefaultOAuth2TokenCallback(
-        "weft", "alice", "JWT", List.of(CLIENT), Map.of("nonce", "n-1"), 3600)).serialize();
+    String otherParty =
+        provider
+            .issueToken(
+                "weft",
+                "someone-else",
+                new DefaultOAuth2TokenCallback(
+                    "weft", "alice", "JWT", List.of(CLIENT), Map.of("nonce", "n-1"), 3600))
+            .serialize();
     assertThatThrownBy(() -> server.oidc().validateIdToken(otherParty, "n-1"))
         .isInstanceOf(OidcLogin.InvalidIdToken.class)
         .hasMessageContaining("azp");
@@ -360,7 +441,8 @@ class OidcLoginTest {
   @Test
   void shouldRefuseAnExpiredIdToken() throws Exception {
     String url = needLogin();
-    provider.enqueueCallback(new DefaultOAuth2TokenCallback("weft", "late", "JWT", List.of(CLIENT), Map.of(), -3600));
+    provider.enqueueCallback(
+        new DefaultOAuth2TokenCallback("weft", "late", "JWT", List.of(CLIENT), Map.of(), -3600));
     HttpResponse<String> done = browse(url, u -> u);
     assertThat(done.statusCode()).isEqualTo(401);
     assertThat(done.body()).containsIgnoringCase("expired");
@@ -369,7 +451,8 @@ class OidcLoginTest {
 
   @Test
   void shouldRefuseACallbackWithAnUnknownState() throws Exception {
-    HttpResponse<String> r = get(server.url().resolve("/oidc/callback?code=x&state=nope").toString(), null);
+    HttpResponse<String> r =
+        get(server.url().resolve("/oidc/callback?code=x&state=nope").toString(), null);
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.body()).contains("state");
   }

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What one key holder or one node can consume: endpoints, nodes, updates, map size, key guesses. */
+/**
+ * What one key holder or one node can consume: endpoints, nodes, updates, map size, key guesses.
+ */
 class QuotasTest {
   @TempDir Path dir;
   final ManualClock clock = new ManualClock();
@@ -50,7 +52,10 @@ class QuotasTest {
   }
 
   String key(String domain) {
-    return server.admin().createPreAuthKey(domain, null, true, false, false, List.of(), Duration.ofHours(1)).secret();
+    return server
+        .admin()
+        .createPreAuthKey(domain, null, true, false, false, List.of(), Duration.ofHours(1))
+        .secret();
   }
 
   TestNode connect(String name, String endpoint) throws Exception {
@@ -59,9 +64,15 @@ class QuotasTest {
     return n.connect(server);
   }
 
-  Message.RegisterResult register(TestNode n, List<String> endpoints, String authKey) throws Exception {
-    return n.client.register(n.node.publicKey(), null, n.disco.publicKey(), new HostInfo(n.hostname, "linux", endpoints),
-        authKey, TIMEOUT);
+  Message.RegisterResult register(TestNode n, List<String> endpoints, String authKey)
+      throws Exception {
+    return n.client.register(
+        n.node.publicKey(),
+        null,
+        n.disco.publicKey(),
+        new HostInfo(n.hostname, "linux", endpoints),
+        authKey,
+        TIMEOUT);
   }
 
   @Test
@@ -69,12 +80,21 @@ class QuotasTest {
     start(Quotas.defaults());
     String k = key("ep");
     TestNode n = connect("n", "192.0.2.1:1");
-    List<List<String>> bad = List.of(
-        List.of("192.0.2.1:1\u001b[2J"), List.of("\u0001".repeat(40)), List.of("example.com:80"),
-        List.of("192.0.2.1"), List.of("192.0.2.1:0"), List.of("192.0.2.1:65536"), List.of("256.0.0.1:1"),
-        List.of("[fe80::1%eth0]:1"), List.of("[::1]"), List.of("01.2.3.4:5"), List.of(" 1.2.3.4:5"),
-        List.of("[" + "1:".repeat(30) + "1]:1"),
-        IntStream.range(0, Endpoints.MAX + 1).mapToObj(i -> "192.0.2.1:" + (i + 1)).toList());
+    List<List<String>> bad =
+        List.of(
+            List.of("192.0.2.1:1\u001b[2J"),
+            List.of("\u0001".repeat(40)),
+            List.of("example.com:80"),
+            List.of("192.0.2.1"),
+            List.of("192.0.2.1:0"),
+            List.of("192.0.2.1:65536"),
+            List.of("256.0.0.1:1"),
+            List.of("[fe80::1%eth0]:1"),
+            List.of("[::1]"),
+            List.of("01.2.3.4:5"),
+            List.of(" 1.2.3.4:5"),
+            List.of("[" + "1:".repeat(30) + "1]:1"),
+            IntStream.range(0, Endpoints.MAX + 1).mapToObj(i -> "192.0.2.1:" + (i + 1)).toList());
     for (List<String> endpoints : bad) {
       Message.RegisterResult r = register(n, endpoints, k);
       assertThat(r.status()).as("%s", endpoints).isEqualTo(RegisterStatus.REJECTED);
@@ -82,11 +102,23 @@ class QuotasTest {
     }
     assertThat(server.registry().nodes()).isEmpty();
     Message.RegisterResult ok =
-        register(n, List.of("192.0.2.1:41641", "[2001:db8::1]:41641", "[::ffff:192.0.2.1]:2", "192.0.2.1:41641"), k);
+        register(
+            n,
+            List.of(
+                "192.0.2.1:41641",
+                "[2001:db8::1]:41641",
+                "[::ffff:192.0.2.1]:2",
+                "192.0.2.1:41641"),
+            k);
     assertThat(ok.status()).as(ok.reason()).isEqualTo(RegisterStatus.AUTHORIZED);
-    assertThat(ok.self().endpoints()).containsExactly("192.0.2.1:41641", "[2001:db8::1]:41641", "[::ffff:192.0.2.1]:2");
-    assertThatThrownBy(() -> n.client.updateHostInfo(null, new HostInfo("n", "linux", List.of("x\n:1")), TIMEOUT))
-        .isInstanceOf(ControlException.class).hasMessageContaining("IP:port");
+    assertThat(ok.self().endpoints())
+        .containsExactly("192.0.2.1:41641", "[2001:db8::1]:41641", "[::ffff:192.0.2.1]:2");
+    assertThatThrownBy(
+            () ->
+                n.client.updateHostInfo(
+                    null, new HostInfo("n", "linux", List.of("x\n:1")), TIMEOUT))
+        .isInstanceOf(ControlException.class)
+        .hasMessageContaining("IP:port");
   }
 
   @Test
@@ -94,15 +126,18 @@ class QuotasTest {
     start(Quotas.defaults().withMaxNodesPerKey(2).withMaxNodesPerDomain(3));
     String k1 = key("tenant");
     String k2 = key("tenant");
-    assertThat(register(connect("a", "192.0.2.1:1"), List.of(), k1).status()).isEqualTo(RegisterStatus.AUTHORIZED);
+    assertThat(register(connect("a", "192.0.2.1:1"), List.of(), k1).status())
+        .isEqualTo(RegisterStatus.AUTHORIZED);
     TestNode b = connect("b", "192.0.2.1:2");
     assertThat(register(b, List.of(), k1).status()).isEqualTo(RegisterStatus.AUTHORIZED);
     Message.RegisterResult third = register(connect("c", "192.0.2.1:3"), List.of(), k1);
     assertThat(third.status()).isEqualTo(RegisterStatus.REJECTED);
     assertThat(third.reason()).contains("pre-auth key already registered 2 nodes");
     // A node registering again with its key is not a new node.
-    assertThat(register(b, List.of("192.0.2.1:9"), k1).status()).isEqualTo(RegisterStatus.AUTHORIZED);
-    assertThat(register(connect("d", "192.0.2.1:4"), List.of(), k2).status()).isEqualTo(RegisterStatus.AUTHORIZED);
+    assertThat(register(b, List.of("192.0.2.1:9"), k1).status())
+        .isEqualTo(RegisterStatus.AUTHORIZED);
+    assertThat(register(connect("d", "192.0.2.1:4"), List.of(), k2).status())
+        .isEqualTo(RegisterStatus.AUTHORIZED);
     Message.RegisterResult full = register(connect("e", "192.0.2.1:5"), List.of(), k2);
     assertThat(full.status()).isEqualTo(RegisterStatus.REJECTED);
     assertThat(full.reason()).contains("domain is full");
@@ -130,8 +165,8 @@ class QuotasTest {
     int flood = 1_000;
     long started = System.nanoTime();
     for (int i = 0; i < flood; i++) {
-      flooder.client.updateHostInfo(null, new HostInfo("flooder", "linux", List.of("192.0.2.1:" + (10_000 + i))),
-          TIMEOUT);
+      flooder.client.updateHostInfo(
+          null, new HostInfo("flooder", "linux", List.of("192.0.2.1:" + (10_000 + i))), TIMEOUT);
     }
     long elapsedSeconds = (System.nanoTime() - started) / 1_000_000_000L;
     // The last update arrives (coalesced), although the test's clock never moved.
@@ -141,12 +176,15 @@ class QuotasTest {
     long fanOuts = peer.client.mapMessageCounts()[0] - messagesBefore;
     // The burst, then one coalesced write per scheduled flush (at most one per real second).
     long bound = q.updateBurst() + elapsedSeconds + 3;
-    assertThat(writes).as("writes for %d updates in %d s", flood, elapsedSeconds).isLessThanOrEqualTo(bound);
+    assertThat(writes)
+        .as("writes for %d updates in %d s", flood, elapsedSeconds)
+        .isLessThanOrEqualTo(bound);
     assertThat(fanOuts).as("deltas to the peer").isLessThanOrEqualTo(bound);
     // Once the interval has passed on the clock, an update is written at once again.
     clock.advance(q.updateInterval().multipliedBy(q.updateBurst()));
     long before = server.registry().hostInfoWrites.get();
-    flooder.client.updateHostInfo(null, new HostInfo("flooder", "linux", List.of("192.0.2.1:7")), TIMEOUT);
+    flooder.client.updateHostInfo(
+        null, new HostInfo("flooder", "linux", List.of("192.0.2.1:7")), TIMEOUT);
     assertThat(server.registry().hostInfoWrites.get()).isEqualTo(before + 1);
   }
 
@@ -176,36 +214,66 @@ class QuotasTest {
     // The last state (offline) is published, although the test's clock never moved.
     peer.client.awaitMap(m -> !m.peers().get(churnerId).online(), TIMEOUT);
     long fanOuts = peer.client.mapMessageCounts()[0] - messagesBefore;
-    assertThat(fanOuts).as("deltas to the peer for %d reconnects in %d s", reconnects, elapsedSeconds)
+    assertThat(fanOuts)
+        .as("deltas to the peer for %d reconnects in %d s", reconnects, elapsedSeconds)
         .isLessThanOrEqualTo(q.updateBurst() + elapsedSeconds + 3);
   }
 
   /** A node with every field at the longest the server lets it have. */
   static Node longestNode(long id) {
     String key = "A".repeat(43) + "=";
-    List<String> endpoints = Collections.nCopies(Endpoints.MAX, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
+    List<String> endpoints =
+        Collections.nCopies(Endpoints.MAX, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
     List<String> tags = Collections.nCopies(AdminApi.MAX_TAGS, "tag:" + "t".repeat(63));
-    return new Node(Long.MAX_VALUE - id, "n".repeat(63), "h".repeat(63), "\u0001".repeat(255), key, key, key,
-        List.of("100.127.255.254/32", "fd7a:115c:a1e0::ffff:ffff/128"), endpoints, true, Long.MIN_VALUE,
-        Long.MIN_VALUE, true, true, tags);
+    return new Node(
+        Long.MAX_VALUE - id,
+        "n".repeat(63),
+        "h".repeat(63),
+        "\u0001".repeat(255),
+        key,
+        key,
+        key,
+        List.of("100.127.255.254/32", "fd7a:115c:a1e0::ffff:ffff/128"),
+        endpoints,
+        true,
+        Long.MIN_VALUE,
+        Long.MIN_VALUE,
+        true,
+        true,
+        tags);
   }
 
   @Test
   void shouldKeepTheFullMapOfTheLargestAllowedDomainWithinOneFrame() throws Exception {
-    assertThat(MessageCodec.encode(new Message.MapDelta(0, 0, null, List.of(longestNode(0)), null, null)).length)
+    assertThat(
+            MessageCodec.encode(
+                    new Message.MapDelta(0, 0, null, List.of(longestNode(0)), null, null))
+                .length)
         .isLessThanOrEqualTo(Quotas.MAX_NODE_JSON_BYTES);
     int n = Quotas.maxNodesForFrame();
-    assertThat(n).as("a realistic large domain fits").isGreaterThanOrEqualTo(Quotas.DEFAULT_MAX_NODES_PER_DOMAIN);
+    assertThat(n)
+        .as("a realistic large domain fits")
+        .isGreaterThanOrEqualTo(Quotas.DEFAULT_MAX_NODES_PER_DOMAIN);
     List<Node> peers = IntStream.range(0, n).mapToObj(QuotasTest::longestNode).toList();
     Message.FullMap map =
-        new Message.FullMap(Long.MAX_VALUE, "e".repeat(16), Long.MAX_VALUE, "\u0001".repeat(255), longestNode(-1), peers);
+        new Message.FullMap(
+            Long.MAX_VALUE,
+            "e".repeat(16),
+            Long.MAX_VALUE,
+            "\u0001".repeat(255),
+            longestNode(-1),
+            peers);
     assertThat(MessageCodec.encode(map).length).isLessThanOrEqualTo(Protocol.MAX_MESSAGE_BYTES);
     assertThatThrownBy(() -> Quotas.defaults().withMaxNodesPerDomain(n + 1))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("frame");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("frame");
     // What the attack did: one key, 64 endpoints of control characters per node.
     start(Quotas.defaults());
-    Message.RegisterResult r = register(connect("x", "192.0.2.1:1"),
-        Collections.nCopies(64, "\u0001".repeat(63) + ":1"), key("big"));
+    Message.RegisterResult r =
+        register(
+            connect("x", "192.0.2.1:1"),
+            Collections.nCopies(64, "\u0001".repeat(63) + ":1"),
+            key("big"));
     assertThat(r.status()).isEqualTo(RegisterStatus.REJECTED);
   }
 
@@ -216,18 +284,31 @@ class QuotasTest {
     TestNode a = connect("a", "192.0.2.1:1");
     assertThat(register(a, List.of(), k).status()).isEqualTo(RegisterStatus.AUTHORIZED);
     TestNode b = connect("b", "192.0.2.1:2");
-    Message.RegisterResult r = b.client.register(a.node.publicKey(), null, b.disco.publicKey(),
-        new HostInfo("b", "linux", List.of()), k, TIMEOUT);
+    Message.RegisterResult r =
+        b.client.register(
+            a.node.publicKey(),
+            null,
+            b.disco.publicKey(),
+            new HostInfo("b", "linux", List.of()),
+            k,
+            TIMEOUT);
     assertThat(r.status()).isEqualTo(RegisterStatus.REJECTED);
     assertThat(r.reason()).contains("registered to another machine");
     // The connection still serves.
     assertThat(register(b, List.of(), k).status()).isEqualTo(RegisterStatus.AUTHORIZED);
     // A rotation onto another machine's node key is refused the same way.
-    Message.RegisterResult rotation = b.client.register(a.node.publicKey(), b.node.publicKey(), b.disco.publicKey(),
-        new HostInfo("b", "linux", List.of()), null, TIMEOUT);
+    Message.RegisterResult rotation =
+        b.client.register(
+            a.node.publicKey(),
+            b.node.publicKey(),
+            b.disco.publicKey(),
+            new HostInfo("b", "linux", List.of()),
+            null,
+            TIMEOUT);
     assertThat(rotation.status()).isEqualTo(RegisterStatus.REJECTED);
     assertThat(rotation.reason()).contains("registered to another machine");
-    assertThat(register(b, List.of("192.0.2.1:3"), null).status()).isEqualTo(RegisterStatus.AUTHORIZED);
+    assertThat(register(b, List.of("192.0.2.1:3"), null).status())
+        .isEqualTo(RegisterStatus.AUTHORIZED);
   }
 
   @Test
@@ -236,18 +317,22 @@ class QuotasTest {
     start(q);
     ConcurrentLinkedQueue<String> logs = new ConcurrentLinkedQueue<>();
     Logger root = Logger.getLogger("");
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        logs.add(r.getMessage() + " " + (r.getParameters() == null ? "" : List.of(r.getParameters())));
-      }
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            logs.add(
+                r.getMessage()
+                    + " "
+                    + (r.getParameters() == null ? "" : List.of(r.getParameters())));
+          }
 
-      @Override
-      public void flush() {}
+          @Override
+          public void flush() {}
 
-      @Override
-      public void close() {}
-    };
+          @Override
+          public void close() {}
+        };
     root.addHandler(capture);
     try {
       String good = key("guess");
@@ -272,7 +357,9 @@ class QuotasTest {
   void shouldStoreAndShowAKeyPrefixWithoutSecretBits() throws Exception {
     start(Quotas.defaults());
     AdminApi.CreatedKey k =
-        server.admin().createPreAuthKey("p", null, false, false, false, List.of(), Duration.ofHours(1));
+        server
+            .admin()
+            .createPreAuthKey("p", null, false, false, false, List.of(), Duration.ofHours(1));
     PreAuthKeyRecord stored = k.key();
     assertThat(stored.prefix()).matches("weft-auth-[0-9a-f]{10}");
     assertThat(k.secret()).startsWith(stored.prefix() + ".");
@@ -281,7 +368,12 @@ class QuotasTest {
     for (int i = 0; i + 4 <= secretPart.length(); i++) {
       assertThat(stored.prefix()).doesNotContain(secretPart.substring(i, i + 4));
     }
-    assertThat(server.database().inTransaction(c -> PreAuthKeys.bySecret(c, k.secret())).orElseThrow().id())
+    assertThat(
+            server
+                .database()
+                .inTransaction(c -> PreAuthKeys.bySecret(c, k.secret()))
+                .orElseThrow()
+                .id())
         .isEqualTo(stored.id());
   }
 }

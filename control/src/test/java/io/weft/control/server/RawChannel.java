@@ -18,8 +18,8 @@ import java.time.Duration;
 import java.util.Base64;
 
 /**
- * A control channel driven byte by byte, for what the real client never sends: the upgrade and
- * the Noise handshake done by hand, then raw bytes, raw records or raw frames.
+ * A control channel driven byte by byte, for what the real client never sends: the upgrade and the
+ * Noise handshake done by hand, then raw bytes, raw records or raw frames.
  */
 final class RawChannel implements AutoCloseable {
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -37,13 +37,20 @@ final class RawChannel implements AutoCloseable {
   }
 
   /** Opens a socket and sends the upgrade request with {@code handshakeHeader} as is. */
-  static Socket upgradeRequest(InetSocketAddress server, String handshakeHeader) throws IOException {
+  static Socket upgradeRequest(InetSocketAddress server, String handshakeHeader)
+      throws IOException {
     Socket s = new Socket();
     s.connect(server, 5_000);
     s.setSoTimeout(10_000);
     String request =
-        "POST " + Protocol.CONTROL_PATH + " HTTP/1.1\r\nHost: x\r\nUpgrade: " + Protocol.UPGRADE_TOKEN
-            + "\r\nConnection: Upgrade\r\n" + Protocol.HANDSHAKE_HEADER + ": " + handshakeHeader
+        "POST "
+            + Protocol.CONTROL_PATH
+            + " HTTP/1.1\r\nHost: x\r\nUpgrade: "
+            + Protocol.UPGRADE_TOKEN
+            + "\r\nConnection: Upgrade\r\n"
+            + Protocol.HANDSHAKE_HEADER
+            + ": "
+            + handshakeHeader
             + "\r\nContent-Length: 0\r\n\r\n";
     s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
     s.getOutputStream().flush();
@@ -66,7 +73,10 @@ final class RawChannel implements AutoCloseable {
 
   static RawChannel open(ControlServer server, NoisePrivateKey machine) throws IOException {
     NoiseIk ik = NoiseIk.initiator(machine, server.publicKey(), Protocol.prologue(), RANDOM);
-    Socket s = upgradeRequest(server.listenAddress(), Base64.getEncoder().encodeToString(ik.writeInitiation(new byte[0])));
+    Socket s =
+        upgradeRequest(
+            server.listenAddress(),
+            Base64.getEncoder().encodeToString(ik.writeInitiation(new byte[0])));
     boolean ok = false;
     try {
       InputStream in = s.getInputStream();

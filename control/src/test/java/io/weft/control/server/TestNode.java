@@ -40,15 +40,27 @@ final class TestNode implements AutoCloseable {
 
   Message.RegisterResult register(String authKey) throws IOException {
     registration =
-        client.register(node.publicKey(), null, disco.publicKey(), new HostInfo(hostname, "linux", endpoints),
-            authKey, TIMEOUT);
+        client.register(
+            node.publicKey(),
+            null,
+            disco.publicKey(),
+            new HostInfo(hostname, "linux", endpoints),
+            authKey,
+            TIMEOUT);
     return registration;
   }
 
   NoisePublicKey rotateNodeKey() throws IOException {
     NoisePublicKey old = node.publicKey();
     node = NoisePrivateKey.generate(RANDOM);
-    registration = client.register(node.publicKey(), old, disco.publicKey(), new HostInfo(hostname, "linux", endpoints), null, TIMEOUT);
+    registration =
+        client.register(
+            node.publicKey(),
+            old,
+            disco.publicKey(),
+            new HostInfo(hostname, "linux", endpoints),
+            null,
+            TIMEOUT);
     return node.publicKey();
   }
 

@@ -42,7 +42,8 @@ class ThousandNodesTest {
   @TempDir Path dir;
 
   @Test
-  void shouldRegisterAThousandNodesConcurrentlyAndStreamEachTheExactPeersOfItsDomain() throws Exception {
+  void shouldRegisterAThousandNodesConcurrentlyAndStreamEachTheExactPeersOfItsDomain()
+      throws Exception {
     ConcurrentLinkedQueue<String> logLines = new ConcurrentLinkedQueue<>();
     Logger root = Logger.getLogger("");
     Level oldLevel = root.getLevel();
@@ -50,8 +51,11 @@ class ThousandNodesTest {
         new Handler() {
           @Override
           public void publish(LogRecord r) {
-            logLines.add(r.getMessage() + " " + (r.getParameters() == null ? "" : List.of(r.getParameters()))
-                + (r.getThrown() == null ? "" : " " + r.getThrown()));
+            logLines.add(
+                r.getMessage()
+                    + " "
+                    + (r.getParameters() == null ? "" : List.of(r.getParameters()))
+                    + (r.getThrown() == null ? "" : " " + r.getThrown()));
           }
 
           @Override
@@ -68,7 +72,12 @@ class ThousandNodesTest {
     try (ControlServer server = ControlServer.start(ControlConfig.defaults(dir))) {
       String[] keys = new String[DOMAINS];
       for (int d = 0; d < DOMAINS; d++) {
-        keys[d] = server.admin().createPreAuthKey("domain" + d, null, true, false, false, List.of(), Duration.ofHours(1)).secret();
+        keys[d] =
+            server
+                .admin()
+                .createPreAuthKey(
+                    "domain" + d, null, true, false, false, List.of(), Duration.ofHours(1))
+                .secret();
       }
       for (int i = 0; i < NODES; i++) {
         nodes.add(new TestNode("node" + i, "127.0.0.1:" + (20000 + i)));
@@ -123,7 +132,8 @@ class ThousandNodesTest {
         TestNode subject = nodes.get(d);
         subject.rotateNodeKey();
         subject.endpoints = List.of("127.0.0.1:" + (30000 + d));
-        subject.client.updateHostInfo(null, new HostInfo(subject.hostname, "linux", subject.endpoints), TIMEOUT);
+        subject.client.updateHostInfo(
+            null, new HostInfo(subject.hostname, "linux", subject.endpoints), TIMEOUT);
       }
       for (int i = 0; i < NODES; i++) {
         TestNode n = nodes.get(i);
@@ -135,10 +145,14 @@ class ThousandNodesTest {
         n.client.awaitMap(
             m -> {
               Node p = m.peers().get(subject.id());
-              return p != null && p.nodeKey().equals(newKey) && p.endpoints().equals(subject.endpoints);
+              return p != null
+                  && p.nodeKey().equals(newKey)
+                  && p.endpoints().equals(subject.endpoints);
             },
             TIMEOUT);
-        assertThat(n.client.mapMessageCounts()[1]).as("deltas only after the first full map").isEqualTo(1);
+        assertThat(n.client.mapMessageCounts()[1])
+            .as("deltas only after the first full map")
+            .isEqualTo(1);
       }
 
       for (TestNode n : nodes) {
@@ -160,7 +174,8 @@ class ThousandNodesTest {
     secrets.add(NoisePrivateKey.fromBase64(serverKeyText));
     StringBuilder haystack = new StringBuilder();
     try (Stream<Path> files = Files.list(dir)) {
-      for (Path f : files.filter(p -> p.getFileName().toString().startsWith("weft-control.db")).toList()) {
+      for (Path f :
+          files.filter(p -> p.getFileName().toString().startsWith("weft-control.db")).toList()) {
         haystack.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
       }
     }
@@ -169,7 +184,9 @@ class ThousandNodesTest {
     String logs = String.join("\n", logLines);
     assertThat(logs).as("log records captured").isNotEmpty();
     for (NoisePrivateKey k : secrets) {
-      for (String form : List.of(k.toBase64(), k.toHex(), new String(k.rawForCrypto(), StandardCharsets.ISO_8859_1))) {
+      for (String form :
+          List.of(
+              k.toBase64(), k.toHex(), new String(k.rawForCrypto(), StandardCharsets.ISO_8859_1))) {
         assertThat(db.contains(form)).as("private key in the database").isFalse();
         assertThat(logs.contains(form)).as("private key in the logs").isFalse();
       }

@@ -43,9 +43,27 @@ abstract class StorageContract {
   static NodeRecord newNode(long domainId, String host) {
     long k = KEYS.incrementAndGet();
     return new NodeRecord(
-        0, domainId, null, "mkey" + k + "-" + System.nanoTime(), "nkey" + k + "-" + System.nanoTime(), "dkey" + k,
-        host, host, "linux", List.of("127.0.0.1:41641"), 0, null, null, 1000, 2000, 1000, true, false,
-        List.of("tag:server"), false, null);
+        0,
+        domainId,
+        null,
+        "mkey" + k + "-" + System.nanoTime(),
+        "nkey" + k + "-" + System.nanoTime(),
+        "dkey" + k,
+        host,
+        host,
+        "linux",
+        List.of("127.0.0.1:41641"),
+        0,
+        null,
+        null,
+        1000,
+        2000,
+        1000,
+        true,
+        false,
+        List.of("tag:server"),
+        false,
+        null);
   }
 
   @Test
@@ -60,21 +78,52 @@ abstract class StorageContract {
         db.inTransaction(
             c -> {
               DomainRecord d = Domains.create(c, "example", 5);
-              UserRecord u = Users.create(c, d.id(), "alice@example.com", "Alice", "https://idp", "sub-1", 6);
+              UserRecord u =
+                  Users.create(c, d.id(), "alice@example.com", "Alice", "https://idp", "sub-1", 6);
               PreAuthKeyRecord k =
-                  PreAuthKeys.create(c, d.id(), u.id(), "weft-auth-secret-abc", true, true, false, List.of("tag:a"), 99, 7);
+                  PreAuthKeys.create(
+                      c,
+                      d.id(),
+                      u.id(),
+                      "weft-auth-secret-abc",
+                      true,
+                      true,
+                      false,
+                      List.of("tag:a"),
+                      99,
+                      7);
               NodeRecord n = newNode(d.id(), "box");
-              n = new NodeRecord(
-                  0, d.id(), u.id(), n.machineKey(), n.nodeKey(), n.discoKey(), "box", "box", "linux",
-                  List.of("192.0.2.1:1", "[2001:db8::1]:2"), 0, null, null, 10, 20, 30, false, true,
-                  List.of("tag:a", "tag:b"), true, k.id());
+              n =
+                  new NodeRecord(
+                      0,
+                      d.id(),
+                      u.id(),
+                      n.machineKey(),
+                      n.nodeKey(),
+                      n.discoKey(),
+                      "box",
+                      "box",
+                      "linux",
+                      List.of("192.0.2.1:1", "[2001:db8::1]:2"),
+                      0,
+                      null,
+                      null,
+                      10,
+                      20,
+                      30,
+                      false,
+                      true,
+                      List.of("tag:a", "tag:b"),
+                      true,
+                      k.id());
               return Nodes.insert(c, n);
             });
     NodeRecord loaded = db.inTransaction(c -> Nodes.byId(c, stored.id()).orElseThrow());
     assertThat(loaded).isEqualTo(stored);
     assertThat(loaded.ipv4()).isEqualTo("100.64.0.1");
     assertThat(loaded.ipv6()).isEqualTo("fd7a:115c:a1e0::1");
-    PreAuthKeyRecord key = db.inTransaction(c -> PreAuthKeys.bySecret(c, "weft-auth-secret-abc").orElseThrow());
+    PreAuthKeyRecord key =
+        db.inTransaction(c -> PreAuthKeys.bySecret(c, "weft-auth-secret-abc").orElseThrow());
     assertThat(key.tags()).containsExactly("tag:a");
     assertThat(key.reusable()).isTrue();
     assertThat(key.userId()).isEqualTo(loaded.userId());
@@ -87,17 +136,31 @@ abstract class StorageContract {
     db.inTransaction(
         c -> {
           DomainRecord d = Domains.create(c, "d", 1);
-          return PreAuthKeys.create(c, d.id(), null, "weft-auth-verysecretvalue", false, false, false, List.of(), 9, 1);
+          return PreAuthKeys.create(
+              c, d.id(), null, "weft-auth-verysecretvalue", false, false, false, List.of(), 9, 1);
         });
     String dump = db.inTransaction(c -> dumpTable(c, "pre_auth_keys"));
-    assertThat(dump).doesNotContain("weft-auth-verysecretvalue").contains(PreAuthKeys.hash("weft-auth-verysecretvalue"));
+    assertThat(dump)
+        .doesNotContain("weft-auth-verysecretvalue")
+        .contains(PreAuthKeys.hash("weft-auth-verysecretvalue"));
   }
 
   @Test
   void shouldUseAOneOffKeyOnlyOnce() {
     PreAuthKeyRecord k =
         db.inTransaction(
-            c -> PreAuthKeys.create(c, Domains.create(c, "d", 1).id(), null, "one-off", false, false, false, List.of(), 9, 1));
+            c ->
+                PreAuthKeys.create(
+                    c,
+                    Domains.create(c, "d", 1).id(),
+                    null,
+                    "one-off",
+                    false,
+                    false,
+                    false,
+                    List.of(),
+                    9,
+                    1));
     boolean first = db.inTransaction(c -> PreAuthKeys.markUsed(c, k));
     boolean second = db.inTransaction(c -> PreAuthKeys.markUsed(c, k));
     assertThat(first).isTrue();
@@ -151,7 +214,8 @@ abstract class StorageContract {
     db.inTransaction(
         c -> {
           try (Statement s = c.createStatement()) {
-            s.executeUpdate("UPDATE nodes SET ip_index = " + Addresses.LAST_INDEX + " WHERE id = " + b.id());
+            s.executeUpdate(
+                "UPDATE nodes SET ip_index = " + Addresses.LAST_INDEX + " WHERE id = " + b.id());
           }
           return Nodes.delete(c, a.id());
         });
@@ -169,7 +233,8 @@ abstract class StorageContract {
             });
     db.close();
     db = reopen();
-    NodeRecord again = db.inTransaction(c -> Nodes.byMachineKey(c, stored.machineKey()).orElseThrow());
+    NodeRecord again =
+        db.inTransaction(c -> Nodes.byMachineKey(c, stored.machineKey()).orElseThrow());
     assertThat(again).isEqualTo(stored);
     boolean domain = db.inTransaction(c -> Domains.byName(c, "persist").isPresent());
     assertThat(domain).isTrue();
@@ -183,8 +248,18 @@ abstract class StorageContract {
     long id =
         db.inTransaction(
             c -> {
-              PreAuthKeyRecord k = PreAuthKeys.create(c, Domains.create(c, "old", 1).id(), null,
-                  "weft-auth-SECRETpart", true, false, false, List.of(), 9, 1);
+              PreAuthKeyRecord k =
+                  PreAuthKeys.create(
+                      c,
+                      Domains.create(c, "old", 1).id(),
+                      null,
+                      "weft-auth-SECRETpart",
+                      true,
+                      false,
+                      false,
+                      List.of(),
+                      9,
+                      1);
               try (var s = c.createStatement()) {
                 s.execute("UPDATE pre_auth_keys SET key_prefix = 'weft-auth-SECRET'");
                 s.execute("DROP INDEX nodes_auth_key");
@@ -204,7 +279,8 @@ abstract class StorageContract {
     int version = db.inTransaction(Migrator::currentVersion);
     assertThat(version).isEqualTo(Migrator.MIGRATIONS.size());
     // New keys store a public id drawn apart from the secret, or nothing of a foreign secret.
-    assertThat(PreAuthKeys.publicPrefix("weft-auth-0123456789.s3cr3t")).isEqualTo("weft-auth-0123456789");
+    assertThat(PreAuthKeys.publicPrefix("weft-auth-0123456789.s3cr3t"))
+        .isEqualTo("weft-auth-0123456789");
     assertThat(PreAuthKeys.publicPrefix("weft-auth-s3cr3ts3cr3t")).isEqualTo("key");
   }
 
@@ -215,9 +291,29 @@ abstract class StorageContract {
     NodeRecord dup = newNode(domain, "b");
     NodeRecord clash =
         new NodeRecord(
-            0, domain, null, dup.machineKey(), a.nodeKey(), "d", "b", "b", "linux", List.of(), 0, null, null, 1, 2, 3,
-            true, false, List.of(), false, null);
-    assertThatThrownBy(() -> db.inTransaction(c -> Nodes.insert(c, clash))).isInstanceOf(StoreException.class);
+            0,
+            domain,
+            null,
+            dup.machineKey(),
+            a.nodeKey(),
+            "d",
+            "b",
+            "b",
+            "linux",
+            List.of(),
+            0,
+            null,
+            null,
+            1,
+            2,
+            3,
+            true,
+            false,
+            List.of(),
+            false,
+            null);
+    assertThatThrownBy(() -> db.inTransaction(c -> Nodes.insert(c, clash)))
+        .isInstanceOf(StoreException.class);
   }
 
   static String dumpTable(Connection c, String table) throws java.sql.SQLException {

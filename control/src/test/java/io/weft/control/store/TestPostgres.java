@@ -14,9 +14,11 @@ import java.sql.Statement;
  */
 public final class TestPostgres {
   public static final String URL =
-      System.getenv().getOrDefault("WEFT_TEST_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:5432/weft_test");
+      System.getenv()
+          .getOrDefault("WEFT_TEST_POSTGRES_URL", "jdbc:postgresql://127.0.0.1:5432/weft_test");
   static final String USER = System.getenv().getOrDefault("WEFT_TEST_POSTGRES_USER", "weft");
-  static final String PASSWORD = System.getenv().getOrDefault("WEFT_TEST_POSTGRES_PASSWORD", "weft");
+  static final String PASSWORD =
+      System.getenv().getOrDefault("WEFT_TEST_POSTGRES_PASSWORD", "weft");
 
   private TestPostgres() {}
 
@@ -26,7 +28,12 @@ public final class TestPostgres {
       c.isValid(3);
     } catch (SQLException e) {
       Prerequisites.unmet(
-          "a PostgreSQL server at " + URL + " (user " + USER + "): " + e.getMessage()
+          "a PostgreSQL server at "
+              + URL
+              + " (user "
+              + USER
+              + "): "
+              + e.getMessage()
               + " - .ci/run installs Debian's postgresql and starts it");
     }
   }

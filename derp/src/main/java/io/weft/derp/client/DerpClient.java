@@ -32,14 +32,14 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * A DERP client connection (derp/derp_client.go, derp/derphttp/derphttp_client.go): dials {@code
- * http://} or {@code https://host[:port]/derp}, sends the {@code Upgrade: DERP} request, parses
- * the 101 response strictly, reads ServerKey, sends ClientInfo sealed with the node key, and waits
- * for ServerInfo, so a relay that refuses the key fails {@link #connect} rather than a later send.
+ * http://} or {@code https://host[:port]/derp}, sends the {@code Upgrade: DERP} request, parses the
+ * 101 response strictly, reads ServerKey, sends ClientInfo sealed with the node key, and waits for
+ * ServerInfo, so a relay that refuses the key fails {@link #connect} rather than a later send.
  *
- * <p>After the handshake one reader thread (virtual) decodes frames and calls the {@link
- * Listener}; packet bytes are valid only during the callback (no copy). Sends are serialised;
- * each writes one frame. The connection closes when the server is silent for the read timeout
- * (120 s, twice derper's keep-alive).
+ * <p>After the handshake one reader thread (virtual) decodes frames and calls the {@link Listener};
+ * packet bytes are valid only during the callback (no copy). Sends are serialised; each writes one
+ * frame. The connection closes when the server is silent for the read timeout (120 s, twice
+ * derper's keep-alive).
  */
 public final class DerpClient implements AutoCloseable {
   /** Frames from the relay, on the reader thread. */
@@ -64,29 +64,35 @@ public final class DerpClient implements AutoCloseable {
   }
 
   /** Connection settings. */
-  public record Options(byte[] meshKey, boolean canAckPings, boolean isProber, String appName,
-      SSLContext tls, boolean verifyHostname, Duration connectTimeout, Duration readTimeout) {
+  public record Options(
+      byte[] meshKey,
+      boolean canAckPings,
+      boolean isProber,
+      String appName,
+      SSLContext tls,
+      boolean verifyHostname,
+      Duration connectTimeout,
+      Duration readTimeout) {
     public static Options defaults() {
-      return new Options(null, true, false, "weft", null, true, Duration.ofSeconds(10),
-          Duration.ofSeconds(120));
+      return new Options(
+          null, true, false, "weft", null, true, Duration.ofSeconds(10), Duration.ofSeconds(120));
     }
 
     public Options withMeshKey(byte[] k) {
-      return new Options(k, canAckPings, isProber, appName, tls, verifyHostname, connectTimeout,
-          readTimeout);
+      return new Options(
+          k, canAckPings, isProber, appName, tls, verifyHostname, connectTimeout, readTimeout);
     }
 
     public Options withTls(SSLContext ctx, boolean verifyHost) {
-      return new Options(meshKey, canAckPings, isProber, appName, ctx, verifyHost, connectTimeout,
-          readTimeout);
+      return new Options(
+          meshKey, canAckPings, isProber, appName, ctx, verifyHost, connectTimeout, readTimeout);
     }
 
     public Options withReadTimeout(Duration d) {
-      return new Options(meshKey, canAckPings, isProber, appName, tls, verifyHostname,
-          connectTimeout, d);
+      return new Options(
+          meshKey, canAckPings, isProber, appName, tls, verifyHostname, connectTimeout, d);
     }
   }
-
 
   private final Socket socket;
   private final InputStream in;
@@ -97,8 +103,10 @@ public final class DerpClient implements AutoCloseable {
   private final FrameDecoder decoder = new FrameDecoder(FrameDecoder.CLIENT);
   private final byte[] readBuf = new byte[16 << 10];
   private final Object writeLock = new Object();
+
   /** Grows to the largest frame sent; 2 KiB covers WireGuard packets. */
   private byte[] writeBuf = new byte[2048];
+
   private final AtomicBoolean closed = new AtomicBoolean();
   private final LongAdder unknownFrames = new LongAdder();
   private NodeKey serverKey;
@@ -147,8 +155,8 @@ public final class DerpClient implements AutoCloseable {
       DerpClient c = new DerpClient(s, key, listener);
       c.handshake(url, host, port, opt);
       s.setSoTimeout((int) opt.readTimeout().toMillis());
-      c.reader = Thread.ofVirtual().name("derp-client-" + c.publicKey.shortString())
-          .start(c::readLoop);
+      c.reader =
+          Thread.ofVirtual().name("derp-client-" + c.publicKey.shortString()).start(c::readLoop);
       return c;
     } catch (IOException | RuntimeException e) {
       s.close();
@@ -160,13 +168,19 @@ public final class DerpClient implements AutoCloseable {
   }
 
   private void handshake(URI url, String host, int port, Options opt) throws IOException {
-    String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/derp" : url.getRawPath();
+    String path =
+        url.getRawPath() == null || url.getRawPath().isEmpty() ? "/derp" : url.getRawPath();
     boolean defaultPort = url.getPort() <= 0;
-    String req = "GET " + path + " HTTP/1.1\r\n"
-        + "Host: " + (defaultPort ? host : host + ":" + port) + "\r\n"
-        + "User-Agent: weft-derp\r\n"
-        + "Upgrade: DERP\r\n"
-        + "Connection: Upgrade\r\n\r\n";
+    String req =
+        "GET "
+            + path
+            + " HTTP/1.1\r\n"
+            + "Host: "
+            + (defaultPort ? host : host + ":" + port)
+            + "\r\n"
+            + "User-Agent: weft-derp\r\n"
+            + "Upgrade: DERP\r\n"
+            + "Connection: Upgrade\r\n\r\n";
     out.write(req.getBytes(StandardCharsets.US_ASCII));
     out.flush();
     readUpgradeResponse();
@@ -177,8 +191,9 @@ public final class DerpClient implements AutoCloseable {
     }
     serverKey = NodeKey.of(f.buffer(), f.keyOffset());
     byte[] sk = serverKey.toBytes();
-    Info.ClientInfo ci = new Info.ClientInfo(opt.meshKey(), PROTOCOL_VERSION, opt.canAckPings(),
-        opt.isProber(), opt.appName());
+    Info.ClientInfo ci =
+        new Info.ClientInfo(
+            opt.meshKey(), PROTOCOL_VERSION, opt.canAckPings(), opt.isProber(), opt.appName());
     byte[] sealed = NaclBox.sealTo(privateKey.rawForCrypto(), sk, ci.toJson());
     if (sealed == null) {
       throw new IOException("server key is a low-order point");
@@ -193,8 +208,8 @@ public final class DerpClient implements AutoCloseable {
     if (f.type() != SERVER_INFO || !f.checkLength()) {
       throw new IOException("expected ServerInfo, got " + name(f.type()));
     }
-    byte[] json = NaclBox.openFrom(privateKey.rawForCrypto(), sk, f.buffer(), f.offset(),
-        f.length());
+    byte[] json =
+        NaclBox.openFrom(privateKey.rawForCrypto(), sk, f.buffer(), f.offset(), f.length());
     serverInfo = json == null ? null : Info.ServerInfo.parse(json);
     if (serverInfo == null) {
       throw new IOException("ServerInfo does not open with the server key");
@@ -258,11 +273,15 @@ public final class DerpClient implements AutoCloseable {
       return true;
     }
     switch (f.type()) {
-      case RECV_PACKET -> listener.onPacket(NodeKey.of(f.buffer(), f.keyOffset()), f.buffer(),
-          f.packetOffset(), f.packetLength());
+      case RECV_PACKET ->
+          listener.onPacket(
+              NodeKey.of(f.buffer(), f.keyOffset()),
+              f.buffer(),
+              f.packetOffset(),
+              f.packetLength());
       case KEEP_ALIVE -> listener.onKeepAlive();
-      case PEER_GONE -> listener.onPeerGone(NodeKey.of(f.buffer(), f.keyOffset()),
-          f.peerGoneReason());
+      case PEER_GONE ->
+          listener.onPeerGone(NodeKey.of(f.buffer(), f.keyOffset()), f.peerGoneReason());
       case PEER_PRESENT -> {
         InetSocketAddress ep = null;
         if (f.hasEndpoint()) {

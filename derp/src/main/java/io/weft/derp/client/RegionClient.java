@@ -11,9 +11,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A connection to a region of relays that stays up: connects to the first reachable URL of the
- * region, reconnects with {@link Backoff} when the connection ends, and moves to the next relay
- * of the region on each failure (derphttp's connect-to-region behaviour). Sends while no
- * connection is up are dropped and counted, as magicsock's are.
+ * region, reconnects with {@link Backoff} when the connection ends, and moves to the next relay of
+ * the region on each failure (derphttp's connect-to-region behaviour). Sends while no connection is
+ * up are dropped and counted, as magicsock's are.
  */
 public final class RegionClient implements AutoCloseable {
   private final List<URI> relays;
@@ -28,7 +28,10 @@ public final class RegionClient implements AutoCloseable {
   private volatile long droppedWhileDown;
   private int next;
 
-  public RegionClient(List<URI> relays, NoisePrivateKey key, DerpClient.Options options,
+  public RegionClient(
+      List<URI> relays,
+      NoisePrivateKey key,
+      DerpClient.Options options,
       DerpClient.Listener listener) {
     if (relays.isEmpty()) {
       throw new IllegalArgumentException("a region needs at least one relay");
@@ -37,8 +40,10 @@ public final class RegionClient implements AutoCloseable {
     this.key = key;
     this.options = options;
     this.listener = listener;
-    this.loop = Thread.ofVirtual().name("derp-region-" + NodeKey.of(key.publicKey()).shortString())
-        .start(this::run);
+    this.loop =
+        Thread.ofVirtual()
+            .name("derp-region-" + NodeKey.of(key.publicKey()).shortString())
+            .start(this::run);
   }
 
   private void run() {
@@ -47,49 +52,55 @@ public final class RegionClient implements AutoCloseable {
       Object ended = new Object();
       DerpClient c;
       try {
-        c = DerpClient.connect(u, key, options, new DerpClient.Listener() {
-          @Override
-          public void onPacket(NodeKey src, byte[] buf, int off, int len) {
-            listener.onPacket(src, buf, off, len);
-          }
+        c =
+            DerpClient.connect(
+                u,
+                key,
+                options,
+                new DerpClient.Listener() {
+                  @Override
+                  public void onPacket(NodeKey src, byte[] buf, int off, int len) {
+                    listener.onPacket(src, buf, off, len);
+                  }
 
-          @Override
-          public void onPeerGone(NodeKey peer, int reason) {
-            listener.onPeerGone(peer, reason);
-          }
+                  @Override
+                  public void onPeerGone(NodeKey peer, int reason) {
+                    listener.onPeerGone(peer, reason);
+                  }
 
-          @Override
-          public void onPeerPresent(NodeKey peer, java.net.InetSocketAddress ep, int flags) {
-            listener.onPeerPresent(peer, ep, flags);
-          }
+                  @Override
+                  public void onPeerPresent(
+                      NodeKey peer, java.net.InetSocketAddress ep, int flags) {
+                    listener.onPeerPresent(peer, ep, flags);
+                  }
 
-          @Override
-          public void onPong(long data) {
-            listener.onPong(data);
-          }
+                  @Override
+                  public void onPong(long data) {
+                    listener.onPong(data);
+                  }
 
-          @Override
-          public void onKeepAlive() {
-            listener.onKeepAlive();
-          }
+                  @Override
+                  public void onKeepAlive() {
+                    listener.onKeepAlive();
+                  }
 
-          @Override
-          public void onHealth(String problem) {
-            listener.onHealth(problem);
-          }
+                  @Override
+                  public void onHealth(String problem) {
+                    listener.onHealth(problem);
+                  }
 
-          @Override
-          public void onRestarting(long reconnectInMs, long tryForMs) {
-            listener.onRestarting(reconnectInMs, tryForMs);
-          }
+                  @Override
+                  public void onRestarting(long reconnectInMs, long tryForMs) {
+                    listener.onRestarting(reconnectInMs, tryForMs);
+                  }
 
-          @Override
-          public void onClosed(Throwable cause) {
-            synchronized (ended) {
-              ended.notifyAll();
-            }
-          }
-        });
+                  @Override
+                  public void onClosed(Throwable cause) {
+                    synchronized (ended) {
+                      ended.notifyAll();
+                    }
+                  }
+                });
       } catch (IOException e) {
         next++;
         LockSupport.parkNanos(backoff.nextDelayNanos());

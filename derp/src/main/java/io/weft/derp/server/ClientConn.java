@@ -20,8 +20,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (frames from the client, on its event loop) and the write side (two bounded queues, data and
  * disco, drained on its event loop while the channel is writable).
  *
- * <p>Queue policy as derper's sendPkt (derpserver.go:1488): when a queue is full, up to three
- * times drop the oldest queued packet and retry; then drop the new packet.
+ * <p>Queue policy as derper's sendPkt (derpserver.go:1488): when a queue is full, up to three times
+ * drop the oldest queued packet and retry; then drop the new packet.
  */
 final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDecoder.Handler {
   private static final int MAX_RECEIVED_FROM = 10_000;
@@ -51,8 +51,10 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
   private final ArrayBlockingQueue<ByteBuf> disco;
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private final Runnable drainTask = this::drain;
+
   /** The sources this client received packets from: it hears when they go away. */
   final Set<NodeKey> receivedFrom = ConcurrentHashMap.newKeySet();
+
   final boolean idealNodeMismatch;
   private ChannelHandlerContext ctx;
   private long unknownCounted;
@@ -67,8 +69,10 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
   volatile boolean canMesh;
   volatile boolean prober;
   private boolean preferred;
+
   /** Monotonic time when the channel became unwritable; 0 while writable. */
   volatile long unwritableSince;
+
   volatile long nextKeepAlive;
   // PeerGone(not here) limiter: 3 burst, 1 per second (derpserver.go:1055), on the server clock.
   private double peerGoneTokens = 3;
@@ -136,8 +140,8 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
   /** Decodes {@code buf} (and releases it); keeps the rest when the rate limit pauses reading. */
   private void process(ByteBuf buf) {
     try {
-      ByteBuffer bb = buf.nioBufferCount() == 1 ? buf.nioBuffer()
-          : ByteBuffer.wrap(ByteBufUtil.getBytes(buf));
+      ByteBuffer bb =
+          buf.nioBufferCount() == 1 ? buf.nioBuffer() : ByteBuffer.wrap(ByteBufUtil.getBytes(buf));
       int start = bb.position();
       int r = decoder.feed(bb, this);
       long unknown = decoder.unknownSkipped();
@@ -164,14 +168,16 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
 
   /** Applies {@code rc} (on this connection's event loop); mesh peers are exempt. */
   void setRate(RateConfig rc) {
-    ch.eventLoop().execute(() -> {
-      rate = canMesh || !rc.enabled() ? RateConfig.NONE : rc;
-      tokens = rate.burstBytes();
-      refilled = server.clock().nanoTime();
-      if (!rate.enabled() && pausedForRate) {
-        resumeIfDue();
-      }
-    });
+    ch.eventLoop()
+        .execute(
+            () -> {
+              rate = canMesh || !rc.enabled() ? RateConfig.NONE : rc;
+              tokens = rate.burstBytes();
+              refilled = server.clock().nanoTime();
+              if (!rate.enabled() && pausedForRate) {
+                resumeIfDue();
+              }
+            });
   }
 
   private void refill(long now) {
@@ -245,16 +251,24 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
       case SEND_PACKET -> {
         metrics.inc(Counter.PACKETS_RECV);
         metrics.add(Counter.BYTES_RECV, f.packetLength());
-        server.route(this, NodeKey.of(f.buffer(), f.dstKeyOffset()), f.buffer(),
-            f.packetOffset(), f.packetLength());
+        server.route(
+            this,
+            NodeKey.of(f.buffer(), f.dstKeyOffset()),
+            f.buffer(),
+            f.packetOffset(),
+            f.packetLength());
       }
       case FORWARD_PACKET -> {
         if (!canMesh) {
           return protocolError();
         }
         metrics.inc(Counter.FORWARDED_IN);
-        server.deliverForwarded(this, NodeKey.of(f.buffer(), f.keyOffset()),
-            NodeKey.of(f.buffer(), f.dstKeyOffset()), f.buffer(), f.packetOffset(),
+        server.deliverForwarded(
+            this,
+            NodeKey.of(f.buffer(), f.keyOffset()),
+            NodeKey.of(f.buffer(), f.dstKeyOffset()),
+            f.buffer(),
+            f.packetOffset(),
             f.packetLength());
       }
       case NOTE_PREFERRED -> {
@@ -307,8 +321,9 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
     }
     byte[] clientKey = new byte[KEY_LENGTH];
     System.arraycopy(f.buffer(), f.keyOffset(), clientKey, 0, KEY_LENGTH);
-    byte[] json = NaclBox.openFrom(server.privateKeyBytes(), clientKey, f.buffer(),
-        f.sealedOffset(), f.sealedLength());
+    byte[] json =
+        NaclBox.openFrom(
+            server.privateKeyBytes(), clientKey, f.buffer(), f.sealedOffset(), f.sealedLength());
     Info.ClientInfo info = json == null ? null : Info.ClientInfo.parse(json);
     if (info == null) {
       metrics.inc(Counter.HANDSHAKE_FAILURES);
@@ -317,15 +332,18 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
     }
     NodeKey k = NodeKey.of(clientKey, 0);
     byte[] mesh = server.meshKeyBytes();
-    boolean isMesh = mesh != null && info.meshKey() != null
-        && MessageDigest.isEqual(mesh, info.meshKey());
+    boolean isMesh =
+        mesh != null && info.meshKey() != null && MessageDigest.isEqual(mesh, info.meshKey());
     if (!isMesh && !server.admission().admit(k)) {
       metrics.inc(Counter.ADMISSION_REJECTED);
       close();
       return false;
     }
-    byte[] sealed = NaclBox.sealTo(server.privateKeyBytes(), clientKey,
-        new Info.ServerInfo(PROTOCOL_VERSION, 0, 0).toJson());
+    byte[] sealed =
+        NaclBox.sealTo(
+            server.privateKeyBytes(),
+            clientKey,
+            new Info.ServerInfo(PROTOCOL_VERSION, 0, 0).toJson());
     if (sealed == null) {
       metrics.inc(Counter.HANDSHAKE_FAILURES);
       close();
@@ -381,13 +399,15 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
 
   /** Queues a ready-made frame (keep-alive, peer state) on the data path. */
   void enqueueControl(ByteBuf frame) {
-    ch.eventLoop().execute(() -> {
-      if (ch.isActive()) {
-        ctx.writeAndFlush(frame, ch.voidPromise());
-      } else {
-        frame.release();
-      }
-    });
+    ch.eventLoop()
+        .execute(
+            () -> {
+              if (ch.isActive()) {
+                ctx.writeAndFlush(frame, ch.voidPromise());
+              } else {
+                frame.release();
+              }
+            });
   }
 
   private void offer(ArrayBlockingQueue<ByteBuf> q, ByteBuf b) {
@@ -461,8 +481,8 @@ final class ClientConn extends ChannelInboundHandlerAdapter implements FrameDeco
   }
 
   void sendPeerGone(NodeKey peer, int reason) {
-    metrics.inc(reason == PEER_GONE_NOT_HERE ? Counter.PEER_GONE_NOT_HERE
-        : Counter.PEER_GONE_DISCONNECTED);
+    metrics.inc(
+        reason == PEER_GONE_NOT_HERE ? Counter.PEER_GONE_NOT_HERE : Counter.PEER_GONE_DISCONNECTED);
     byte[] b = new byte[HEADER_LENGTH + KEY_LENGTH + 1];
     byte[] k = peer.toBytes();
     Frames.peerGone(b, 0, k, 0, reason);

@@ -29,9 +29,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A DERP relay server, wire-compatible with Tailscale's derper (protocol version 2): HTTP or HTTPS
- * on one TCP port, the DERP upgrade at {@code /derp}, per-client bounded queues, keep-alives,
- * write and handshake deadlines on an injectable clock, admission by node key, and the mesh
- * frames (WatchConns, PeerPresent, ForwardPacket, ClosePeer) for a region of relays.
+ * on one TCP port, the DERP upgrade at {@code /derp}, per-client bounded queues, keep-alives, write
+ * and handshake deadlines on an injectable clock, admission by node key, and the mesh frames
+ * (WatchConns, PeerPresent, ForwardPacket, ClosePeer) for a region of relays.
  *
  * <p>Deadlines and keep-alives are checked by {@link #housekeeping()}, which a timer runs every
  * {@code tick}; tests with a manual clock call it themselves.
@@ -53,11 +53,14 @@ public final class DerpServer implements AutoCloseable {
 
   /** Per key, its connections; the last one registered is active (derper's lastWriterIsActive). */
   private final Map<NodeKey, List<ClientConn>> clients = new ConcurrentHashMap<>();
+
   private final Map<NodeKey, PacketForwarder> meshForwarders = new ConcurrentHashMap<>();
   private final Map<NodeKey, Set<ClientConn>> peerGoneWatchers = new ConcurrentHashMap<>();
   private final Set<ClientConn> watchers = ConcurrentHashMap.newKeySet();
+
   /** Connections not yet past the DERP handshake, with their accept time. */
   private final Map<Channel, Long> pending = new ConcurrentHashMap<>();
+
   private final Set<ClientConn> running = ConcurrentHashMap.newKeySet();
   private final List<Channel> listeners = new CopyOnWriteArrayList<>();
   private final List<MeshLink> meshLinks = new CopyOnWriteArrayList<>();
@@ -95,8 +98,10 @@ public final class DerpServer implements AutoCloseable {
       this.ownsGroup = true;
     }
     if (!tick.isZero()) {
-      group.next().scheduleAtFixedRate(this::housekeeping, tick.toNanos(), tick.toNanos(),
-          TimeUnit.NANOSECONDS);
+      group
+          .next()
+          .scheduleAtFixedRate(
+              this::housekeeping, tick.toNanos(), tick.toNanos(), TimeUnit.NANOSECONDS);
     }
   }
 
@@ -104,34 +109,40 @@ public final class DerpServer implements AutoCloseable {
     return new Builder(privateKey);
   }
 
-  /** Listens on {@code addr} (plain HTTP when {@code sslOrNull} is null); returns the bound address. */
+  /**
+   * Listens on {@code addr} (plain HTTP when {@code sslOrNull} is null); returns the bound address.
+   */
   public InetSocketAddress listen(InetSocketAddress addr, SslContext sslOrNull)
       throws InterruptedException {
     this.ssl = sslOrNull;
-    ServerBootstrap sb = new ServerBootstrap()
-        .group(group)
-        .channel(NioServerSocketChannel.class)
-        .option(ChannelOption.SO_BACKLOG, 1024)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 << 10, 256 << 10))
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            metrics.inc(Counter.ACCEPTS);
-            if (!allowAccept()) {
-              metrics.inc(Counter.ACCEPT_LIMITED);
-              ch.close();
-              return;
-            }
-            pending.put(ch, clock.nanoTime());
-            ch.closeFuture().addListener(f -> pending.remove(ch));
-            if (sslOrNull != null) {
-              ch.pipeline().addLast("tls", sslOrNull.newHandler(ch.alloc()));
-            }
-            ch.pipeline().addLast(HttpFront.CODEC, HttpFront.codec());
-            ch.pipeline().addLast("front", new HttpFront(DerpServer.this));
-          }
-        });
+    ServerBootstrap sb =
+        new ServerBootstrap()
+            .group(group)
+            .channel(NioServerSocketChannel.class)
+            .option(ChannelOption.SO_BACKLOG, 1024)
+            .childOption(ChannelOption.TCP_NODELAY, true)
+            .childOption(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(64 << 10, 256 << 10))
+            .childHandler(
+                new ChannelInitializer<SocketChannel>() {
+                  @Override
+                  protected void initChannel(SocketChannel ch) {
+                    metrics.inc(Counter.ACCEPTS);
+                    if (!allowAccept()) {
+                      metrics.inc(Counter.ACCEPT_LIMITED);
+                      ch.close();
+                      return;
+                    }
+                    pending.put(ch, clock.nanoTime());
+                    ch.closeFuture().addListener(f -> pending.remove(ch));
+                    if (sslOrNull != null) {
+                      ch.pipeline().addLast("tls", sslOrNull.newHandler(ch.alloc()));
+                    }
+                    ch.pipeline().addLast(HttpFront.CODEC, HttpFront.codec());
+                    ch.pipeline().addLast("front", new HttpFront(DerpServer.this));
+                  }
+                });
     Channel ch = sb.bind(addr).sync().channel();
     listeners.add(ch);
     return (InetSocketAddress) ch.localAddress();
@@ -143,7 +154,8 @@ public final class DerpServer implements AutoCloseable {
       return true;
     }
     long now = clock.nanoTime();
-    acceptTokens = Math.min(acceptBurst, acceptTokens + (now - acceptRefilled) * acceptPerSecond / 1e9);
+    acceptTokens =
+        Math.min(acceptBurst, acceptTokens + (now - acceptRefilled) * acceptPerSecond / 1e9);
     acceptRefilled = now;
     if (acceptTokens >= 1) {
       acceptTokens -= 1;
@@ -153,8 +165,8 @@ public final class DerpServer implements AutoCloseable {
   }
 
   /**
-   * Sets every client's receive rate limit (derper's UpdateRateLimits); existing connections
-   * get the new bucket at once. Mesh peers are exempt.
+   * Sets every client's receive rate limit (derper's UpdateRateLimits); existing connections get
+   * the new bucket at once. Mesh peers are exempt.
    */
   public void updateRateLimits(RateConfig rc) {
     rateConfig = rc;
@@ -235,11 +247,13 @@ public final class DerpServer implements AutoCloseable {
     pending.remove(c.ch);
     c.setRate(rateConfig);
     running.add(c);
-    clients.compute(c.key, (k, l) -> {
-      List<ClientConn> n = l == null ? new ArrayList<>(1) : new ArrayList<>(l);
-      n.add(c);
-      return n;
-    });
+    clients.compute(
+        c.key,
+        (k, l) -> {
+          List<ClientConn> n = l == null ? new ArrayList<>(1) : new ArrayList<>(l);
+          n.add(c);
+          return n;
+        });
     metrics.currentClients.incrementAndGet();
     for (ClientConn w : watchers) {
       if (w != c) {
@@ -251,24 +265,28 @@ public final class DerpServer implements AutoCloseable {
   void unregister(ClientConn c) {
     running.remove(c);
     boolean[] gone = {false};
-    clients.computeIfPresent(c.key, (k, l) -> {
-      List<ClientConn> n = new ArrayList<>(l);
-      n.remove(c);
-      if (n.isEmpty()) {
-        gone[0] = true;
-        return null;
-      }
-      return n;
-    });
+    clients.computeIfPresent(
+        c.key,
+        (k, l) -> {
+          List<ClientConn> n = new ArrayList<>(l);
+          n.remove(c);
+          if (n.isEmpty()) {
+            gone[0] = true;
+            return null;
+          }
+          return n;
+        });
     metrics.currentClients.decrementAndGet();
     if (watchers.remove(c)) {
       metrics.currentWatchers.decrementAndGet();
     }
     for (NodeKey src : c.receivedFrom) {
-      peerGoneWatchers.computeIfPresent(src, (k, s) -> {
-        s.remove(c);
-        return s.isEmpty() ? null : s;
-      });
+      peerGoneWatchers.computeIfPresent(
+          src,
+          (k, s) -> {
+            s.remove(c);
+            return s.isEmpty() ? null : s;
+          });
     }
     if (gone[0]) {
       for (ClientConn w : watchers) {
@@ -378,8 +396,8 @@ public final class DerpServer implements AutoCloseable {
   }
 
   /**
-   * Closes connections that did not finish the handshake in time or whose writes stalled, and
-   * sends due keep-alives. Runs on the timer; tests with a manual clock call it directly.
+   * Closes connections that did not finish the handshake in time or whose writes stalled, and sends
+   * due keep-alives. Runs on the timer; tests with a manual clock call it directly.
    */
   public void housekeeping() {
     long now = clock.nanoTime();

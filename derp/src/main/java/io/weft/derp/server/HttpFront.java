@@ -28,8 +28,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * The relay's HTTP surface (derpserver/handler.go, cmd/derper/derper.go): {@code /derp} upgrades
- * to DERP (raw, with or without {@code Derp-Fast-Start}, or WebSocket with the {@code derp}
+ * The relay's HTTP surface (derpserver/handler.go, cmd/derper/derper.go): {@code /derp} upgrades to
+ * DERP (raw, with or without {@code Derp-Fast-Start}, or WebSocket with the {@code derp}
  * subprotocol); {@code /derp/probe}, {@code /derp/latency-check}, {@code /generate_204}; {@code
  * /metrics} for loopback callers only. Plain responses close the connection.
  */
@@ -76,28 +76,39 @@ final class HttpFront extends SimpleChannelInboundHandler<HttpObject> {
         if (ch != null && ch.length() <= 64 && ch.chars().allMatch(HttpFront::challengeChar)) {
           r.headers().set("X-Tailscale-Response", "response " + ch);
         }
-        r.headers().set(HttpHeaderNames.CACHE_CONTROL,
-            "no-cache, no-store, must-revalidate, no-transform, max-age=0");
+        r.headers()
+            .set(
+                HttpHeaderNames.CACHE_CONTROL,
+                "no-cache, no-store, must-revalidate, no-transform, max-age=0");
         send(ctx, r);
       }
       case "/metrics" -> {
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress a
             && a.getAddress().isLoopbackAddress()) {
-          respond(ctx, HttpResponseStatus.OK, server.metrics().render(),
+          respond(
+              ctx,
+              HttpResponseStatus.OK,
+              server.metrics().render(),
               "text/plain; version=0.0.4; charset=utf-8");
         } else {
           respond(ctx, HttpResponseStatus.FORBIDDEN, "metrics are served to loopback only\n", null);
         }
       }
-      case "/robots.txt" -> respond(ctx, HttpResponseStatus.OK, "User-agent: *\nDisallow: /\n", null);
+      case "/robots.txt" ->
+          respond(ctx, HttpResponseStatus.OK, "User-agent: *\nDisallow: /\n", null);
       case "/" -> respond(ctx, HttpResponseStatus.OK, "Weft DERP relay\n", null);
       default -> respond(ctx, HttpResponseStatus.NOT_FOUND, "not found\n", null);
     }
   }
 
   static boolean challengeChar(int c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-        || c == '-' || c == '_' || c == ':';
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '.'
+        || c == '-'
+        || c == '_'
+        || c == ':';
   }
 
   private void upgrade(ChannelHandlerContext ctx, HttpRequest req) {
@@ -117,11 +128,16 @@ final class HttpFront extends SimpleChannelInboundHandler<HttpObject> {
     boolean fastStart = "1".equals(req.headers().get("Derp-Fast-Start"));
     ByteBuf hello = ctx.alloc().buffer(256);
     if (!fastStart) {
-      hello.writeCharSequence("HTTP/1.1 101 Switching Protocols\r\n"
-          + "Upgrade: DERP\r\n"
-          + "Connection: Upgrade\r\n"
-          + "Derp-Version: " + FrameType.PROTOCOL_VERSION + "\r\n"
-          + "Derp-Public-Key: " + server.publicKey().toHex() + "\r\n\r\n",
+      hello.writeCharSequence(
+          "HTTP/1.1 101 Switching Protocols\r\n"
+              + "Upgrade: DERP\r\n"
+              + "Connection: Upgrade\r\n"
+              + "Derp-Version: "
+              + FrameType.PROTOCOL_VERSION
+              + "\r\n"
+              + "Derp-Public-Key: "
+              + server.publicKey().toHex()
+              + "\r\n\r\n",
           StandardCharsets.US_ASCII);
     }
     ByteBuf key = conn.serverKeyFrame();
@@ -137,11 +153,17 @@ final class HttpFront extends SimpleChannelInboundHandler<HttpObject> {
   private void upgradeWebSocket(ChannelHandlerContext ctx, HttpRequest req, ClientConn conn) {
     String scheme = server.isTls() ? "wss" : "ws";
     String host = req.headers().get(HttpHeaderNames.HOST, "localhost");
-    WebSocketServerHandshakerFactory f = new WebSocketServerHandshakerFactory(
-        scheme + "://" + host + "/derp", "derp", false, FrameType.CLIENT_MAX_FRAME + 64);
-    DefaultFullHttpRequest full = new DefaultFullHttpRequest(req.protocolVersion(), req.method(),
-        req.uri(), Unpooled.EMPTY_BUFFER, req.headers(),
-        EmptyHttpHeaders.INSTANCE);
+    WebSocketServerHandshakerFactory f =
+        new WebSocketServerHandshakerFactory(
+            scheme + "://" + host + "/derp", "derp", false, FrameType.CLIENT_MAX_FRAME + 64);
+    DefaultFullHttpRequest full =
+        new DefaultFullHttpRequest(
+            req.protocolVersion(),
+            req.method(),
+            req.uri(),
+            Unpooled.EMPTY_BUFFER,
+            req.headers(),
+            EmptyHttpHeaders.INSTANCE);
     WebSocketServerHandshaker hs = f.newHandshaker(full);
     if (hs == null) {
       WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel());
@@ -150,14 +172,17 @@ final class HttpFront extends SimpleChannelInboundHandler<HttpObject> {
     ChannelPipeline p = ctx.pipeline();
     p.replace(this, "ws", new WebSocketBridge());
     p.addLast("derp", conn);
-    hs.handshake(ctx.channel(), full).addListener((ChannelFutureListener) fu -> {
-      if (!fu.isSuccess()) {
-        fu.channel().close();
-        return;
-      }
-      server.metrics().inc(Counter.WEBSOCKET_ACCEPTS);
-      fu.channel().writeAndFlush(conn.serverKeyFrame());
-    });
+    hs.handshake(ctx.channel(), full)
+        .addListener(
+            (ChannelFutureListener)
+                fu -> {
+                  if (!fu.isSuccess()) {
+                    fu.channel().close();
+                    return;
+                  }
+                  server.metrics().inc(Counter.WEBSOCKET_ACCEPTS);
+                  fu.channel().writeAndFlush(conn.serverKeyFrame());
+                });
   }
 
   private static FullHttpResponse response(HttpResponseStatus status, String body) {
@@ -167,10 +192,11 @@ final class HttpFront extends SimpleChannelInboundHandler<HttpObject> {
     return r;
   }
 
-  private static void respond(ChannelHandlerContext ctx, HttpResponseStatus s, String body,
-      String type) {
+  private static void respond(
+      ChannelHandlerContext ctx, HttpResponseStatus s, String body, String type) {
     FullHttpResponse r = response(s, body);
-    r.headers().set(HttpHeaderNames.CONTENT_TYPE, type == null ? "text/plain; charset=utf-8" : type);
+    r.headers()
+        .set(HttpHeaderNames.CONTENT_TYPE, type == null ? "text/plain; charset=utf-8" : type);
     send(ctx, r);
   }
 

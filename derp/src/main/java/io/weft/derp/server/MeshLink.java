@@ -16,9 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One relay's link to another relay of its region (cmd/derper/mesh.go, derphttp/mesh_client.go):
- * a DERP client with the mesh key that sends WatchConns, registers itself as the forwarder for
- * every key the peer reports present, drops them on PeerGone or when the link breaks, and carries
+ * One relay's link to another relay of its region (cmd/derper/mesh.go, derphttp/mesh_client.go): a
+ * DERP client with the mesh key that sends WatchConns, registers itself as the forwarder for every
+ * key the peer reports present, drops them on PeerGone or when the link breaks, and carries
  * ForwardPacket frames through a bounded queue (so no I/O thread blocks on the peer's socket).
  */
 public final class MeshLink implements PacketForwarder, AutoCloseable {
@@ -76,35 +76,39 @@ public final class MeshLink implements PacketForwarder, AutoCloseable {
       Object ended = new Object();
       DerpClient c;
       try {
-        c = DerpClient.connect(peer, key, DerpClient.Options.defaults().withMeshKey(meshKey),
-            new DerpClient.Listener() {
-              @Override
-              public void onPacket(NodeKey src, byte[] buf, int off, int len) {
-                // a mesh link receives nothing addressed to it
-              }
+        c =
+            DerpClient.connect(
+                peer,
+                key,
+                DerpClient.Options.defaults().withMeshKey(meshKey),
+                new DerpClient.Listener() {
+                  @Override
+                  public void onPacket(NodeKey src, byte[] buf, int off, int len) {
+                    // a mesh link receives nothing addressed to it
+                  }
 
-              @Override
-              public void onPeerPresent(NodeKey k, InetSocketAddress ep, int flags) {
-                if (!k.equals(server.publicKey())) {
-                  present.add(k);
-                  server.addPacketForwarder(k, MeshLink.this);
-                }
-              }
+                  @Override
+                  public void onPeerPresent(NodeKey k, InetSocketAddress ep, int flags) {
+                    if (!k.equals(server.publicKey())) {
+                      present.add(k);
+                      server.addPacketForwarder(k, MeshLink.this);
+                    }
+                  }
 
-              @Override
-              public void onPeerGone(NodeKey k, int reason) {
-                if (present.remove(k)) {
-                  server.removePacketForwarder(k, MeshLink.this);
-                }
-              }
+                  @Override
+                  public void onPeerGone(NodeKey k, int reason) {
+                    if (present.remove(k)) {
+                      server.removePacketForwarder(k, MeshLink.this);
+                    }
+                  }
 
-              @Override
-              public void onClosed(Throwable cause) {
-                synchronized (ended) {
-                  ended.notifyAll();
-                }
-              }
-            });
+                  @Override
+                  public void onClosed(Throwable cause) {
+                    synchronized (ended) {
+                      ended.notifyAll();
+                    }
+                  }
+                });
         c.watchConns();
       } catch (IOException e) {
         LockSupport.parkNanos(backoff.nextDelayNanos());

@@ -8,10 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Per-client receive rate limit, in derper's {@code --rate-config} JSON ({@code
- * derpserver.go}:532 RateConfig): {@code {"PerClientRateLimitBytesPerSec":N,
- * "PerClientRateBurstBytes":M}}. Zero rate disables limiting; the burst is raised to one full
- * SendPacket (64 KiB + 32) so every frame fits. Mesh peers are exempt.
+ * Per-client receive rate limit, in derper's {@code --rate-config} JSON ({@code derpserver.go}:532
+ * RateConfig): {@code {"PerClientRateLimitBytesPerSec":N, "PerClientRateBurstBytes":M}}. Zero rate
+ * disables limiting; the burst is raised to one full SendPacket (64 KiB + 32) so every frame fits.
+ * Mesh peers are exempt.
  */
 public record RateConfig(long bytesPerSecond, long burstBytes) {
   /** The smallest burst: one maximal SendPacket body. */
@@ -41,7 +41,8 @@ public record RateConfig(long bytesPerSecond, long burstBytes) {
     if (n == null || !n.isObject()) {
       throw new IOException(p + ": not a JSON object");
     }
-    return new RateConfig(n.path("PerClientRateLimitBytesPerSec").asLong(0),
+    return new RateConfig(
+        n.path("PerClientRateLimitBytesPerSec").asLong(0),
         n.path("PerClientRateBurstBytes").asLong(0));
   }
 }

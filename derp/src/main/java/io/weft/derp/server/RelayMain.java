@@ -69,8 +69,16 @@ public final class RelayMain {
       String v = i + 1 < args.length ? args[i + 1] : null;
       switch (a) {
         case "--accept-any" -> acceptAny = true;
-        case "--listen", "--tls-cert", "--tls-key", "--stun", "--key-file", "--allow-keys",
-            "--mesh-psk-file", "--mesh-with", "--rate-config", "--accept-rate",
+        case "--listen",
+            "--tls-cert",
+            "--tls-key",
+            "--stun",
+            "--key-file",
+            "--allow-keys",
+            "--mesh-psk-file",
+            "--mesh-with",
+            "--rate-config",
+            "--accept-rate",
             "--accept-burst" -> {
           if (v == null) {
             err.println("weft relay serve: " + a + " needs a value");
@@ -107,8 +115,8 @@ public final class RelayMain {
       err.println("weft relay serve: --tls-cert and --tls-key go together");
       return 2;
     }
-    NoisePrivateKey key = keyFile == null ? NoisePrivateKey.generate(new SecureRandom())
-        : loadOrCreateKey(keyFile);
+    NoisePrivateKey key =
+        keyFile == null ? NoisePrivateKey.generate(new SecureRandom()) : loadOrCreateKey(keyFile);
     Admission admission = Admission.denyAll();
     if (acceptAny) {
       admission = Admission.acceptAny();
@@ -132,12 +140,17 @@ public final class RelayMain {
     if (psk != null) {
       b.meshKey(HexFormat.of().parseHex(Files.readString(psk).strip()));
     }
-    SslContext ssl = cert == null ? null
-        : SslContextBuilder.forServer(cert.toFile(), keyPem.toFile()).build();
+    SslContext ssl =
+        cert == null ? null : SslContextBuilder.forServer(cert.toFile(), keyPem.toFile()).build();
     try (DerpServer s = b.build()) {
       InetSocketAddress bound = s.listen(parse(listen), ssl);
-      out.println("relay " + s.publicKey() + " serving " + (ssl == null ? "http" : "https")
-          + " on " + bound);
+      out.println(
+          "relay "
+              + s.publicKey()
+              + " serving "
+              + (ssl == null ? "http" : "https")
+              + " on "
+              + bound);
       StunServer st = null;
       if (stun != null) {
         st = StunServer.bind(s.eventLoopGroup(), parse(stun), s.metrics());
@@ -150,19 +163,25 @@ public final class RelayMain {
         Path rf = rateFile;
         s.updateRateLimits(RateConfig.load(rf));
         long[] seen = {Files.getLastModifiedTime(rf).toMillis()};
-        s.eventLoopGroup().next().scheduleWithFixedDelay(() -> {
-          try {
-            long m = Files.getLastModifiedTime(rf).toMillis();
-            if (m != seen[0]) {
-              seen[0] = m;
-              RateConfig rc = RateConfig.load(rf);
-              s.updateRateLimits(rc);
-              out.println("rate config reloaded: " + rc);
-            }
-          } catch (IOException | RuntimeException e) {
-            err.println("weft relay serve: rate config " + rf + ": " + e.getMessage());
-          }
-        }, 2, 2, TimeUnit.SECONDS);
+        s.eventLoopGroup()
+            .next()
+            .scheduleWithFixedDelay(
+                () -> {
+                  try {
+                    long m = Files.getLastModifiedTime(rf).toMillis();
+                    if (m != seen[0]) {
+                      seen[0] = m;
+                      RateConfig rc = RateConfig.load(rf);
+                      s.updateRateLimits(rc);
+                      out.println("rate config reloaded: " + rc);
+                    }
+                  } catch (IOException | RuntimeException e) {
+                    err.println("weft relay serve: rate config " + rf + ": " + e.getMessage());
+                  }
+                },
+                2,
+                2,
+                TimeUnit.SECONDS);
       }
       if (stop == null) {
         new CountDownLatch(1).await();
@@ -185,8 +204,8 @@ public final class RelayMain {
     if (h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);
     }
-    return new InetSocketAddress(h.isEmpty() ? "0.0.0.0" : h,
-        Integer.parseInt(hostPort.substring(c + 1)));
+    return new InetSocketAddress(
+        h.isEmpty() ? "0.0.0.0" : h, Integer.parseInt(hostPort.substring(c + 1)));
   }
 
   /** Reads derper's key file, or writes a new one readable by its owner only. */
@@ -202,8 +221,8 @@ public final class RelayMain {
     NoisePrivateKey k = NoisePrivateKey.generate(new SecureRandom());
     Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
-    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(
-        PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(
+        tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(tmp, "{\n\t\"PrivateKey\": \"privkey:" + k.toHex() + "\"\n}\n");
     Files.move(tmp, p, StandardCopyOption.ATOMIC_MOVE);
     return k;

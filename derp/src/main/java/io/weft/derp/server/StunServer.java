@@ -16,8 +16,8 @@ import java.net.InetSocketAddress;
 /**
  * A STUN server for the relay's host (RFC 8489): answers each Binding request with a Binding
  * success response carrying XOR-MAPPED-ADDRESS (§14.2), the only attribute Tailscale's netcheck
- * reads (net/stun/stun.go ParseResponse). Anything else is counted and dropped. The codec is
- * {@link Stun}, shared with magicsock's client.
+ * reads (net/stun/stun.go ParseResponse). Anything else is counted and dropped. The codec is {@link
+ * Stun}, shared with magicsock's client.
  */
 public final class StunServer implements AutoCloseable {
   private final Channel channel;
@@ -29,19 +29,26 @@ public final class StunServer implements AutoCloseable {
   /** Binds {@code addr} on {@code group}; counts into {@code metrics}. */
   public static StunServer bind(EventLoopGroup group, InetSocketAddress addr, Metrics metrics)
       throws InterruptedException {
-    Channel ch = new Bootstrap().group(group).channel(NioDatagramChannel.class)
-        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
-          @Override
-          protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
-            ByteBuf reply = respond(ctx, p.content(), p.sender());
-            if (reply == null) {
-              metrics.inc(Counter.STUN_BAD);
-              return;
-            }
-            metrics.inc(Counter.STUN_REQUESTS);
-            ctx.writeAndFlush(new DatagramPacket(reply, p.sender()));
-          }
-        }).bind(addr).sync().channel();
+    Channel ch =
+        new Bootstrap()
+            .group(group)
+            .channel(NioDatagramChannel.class)
+            .handler(
+                new SimpleChannelInboundHandler<DatagramPacket>() {
+                  @Override
+                  protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket p) {
+                    ByteBuf reply = respond(ctx, p.content(), p.sender());
+                    if (reply == null) {
+                      metrics.inc(Counter.STUN_BAD);
+                      return;
+                    }
+                    metrics.inc(Counter.STUN_REQUESTS);
+                    ctx.writeAndFlush(new DatagramPacket(reply, p.sender()));
+                  }
+                })
+            .bind(addr)
+            .sync()
+            .channel();
     return new StunServer(ch);
   }
 

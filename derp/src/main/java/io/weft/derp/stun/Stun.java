@@ -16,8 +16,10 @@ public final class Stun {
   public static final int BINDING_SUCCESS = 0x0101;
   public static final int MAPPED_ADDRESS = 0x0001;
   public static final int XOR_MAPPED_ADDRESS = 0x0020;
+
   /** XOR-MAPPED-ADDRESS as some servers still number it (pre-RFC 5389 drafts). */
   public static final int XOR_MAPPED_ADDRESS_ALT = 0x8020;
+
   /** The largest message accepted (one Ethernet MTU). */
   public static final int MAX_LENGTH = 1500;
 
@@ -36,11 +38,14 @@ public final class Stun {
   }
 
   /**
-   * Whether {@code b[off, off+len)} looks like STUN: at least a header, top two bits of the
-   * first byte zero, the magic cookie in bytes 4-7. The socket demultiplexer's test.
+   * Whether {@code b[off, off+len)} looks like STUN: at least a header, top two bits of the first
+   * byte zero, the magic cookie in bytes 4-7. The socket demultiplexer's test.
    */
   public static boolean looksLike(byte[] b, int off, int len) {
-    return len >= HEADER && off >= 0 && off + len <= b.length && (b[off] & 0xc0) == 0
+    return len >= HEADER
+        && off >= 0
+        && off + len <= b.length
+        && (b[off] & 0xc0) == 0
         && be32(b, off + 4) == MAGIC_COOKIE;
   }
 
@@ -85,8 +90,8 @@ public final class Stun {
   }
 
   /**
-   * The Binding success response at {@code b[off, off+len)}, or null when it is not one or
-   * carries no usable address. XOR-MAPPED-ADDRESS is preferred; MAPPED-ADDRESS is the fallback.
+   * The Binding success response at {@code b[off, off+len)}, or null when it is not one or carries
+   * no usable address. XOR-MAPPED-ADDRESS is preferred; MAPPED-ADDRESS is the fallback.
    */
   public static Response parseBindingResponse(byte[] b, int off, int len) {
     if (!looksLike(b, off, len) || be16(b, off) != BINDING_SUCCESS) {
@@ -127,16 +132,19 @@ public final class Stun {
     return mapped == null ? null : new Response(tx, mapped);
   }
 
-  /** An address attribute value; XORed with {@code mask[maskOff..]} (cookie then tx id) if given. */
+  /**
+   * An address attribute value; XORed with {@code mask[maskOff..]} (cookie then tx id) if given.
+   */
   private static InetSocketAddress address(byte[] b, int v, int alen, byte[] mask, int maskOff) {
     if (alen < 4) {
       return null;
     }
-    int n = switch (b[v + 1]) {
-      case 1 -> 4;
-      case 2 -> 16;
-      default -> 0;
-    };
+    int n =
+        switch (b[v + 1]) {
+          case 1 -> 4;
+          case 2 -> 16;
+          default -> 0;
+        };
     if (n == 0 || alen < 4 + n) {
       return null;
     }
@@ -176,7 +184,10 @@ public final class Stun {
   }
 
   private static int be32(byte[] b, int o) {
-    return (b[o] & 0xff) << 24 | (b[o + 1] & 0xff) << 16 | (b[o + 2] & 0xff) << 8 | (b[o + 3] & 0xff);
+    return (b[o] & 0xff) << 24
+        | (b[o + 1] & 0xff) << 16
+        | (b[o + 2] & 0xff) << 8
+        | (b[o + 3] & 0xff);
   }
 
   private static void put16(byte[] b, int o, int v) {

@@ -50,10 +50,12 @@ public final class Frame {
   public boolean checkLength() {
     return switch (type) {
       case SERVER_KEY -> len >= MAGIC.length + KEY_LENGTH && hasMagic();
-      case CLIENT_INFO -> len >= KEY_LENGTH + NaclBox.NONCE_LENGTH + NaclBox.OVERHEAD
-          && len <= SERVER_MAX_CLIENT_INFO;
-      case SERVER_INFO -> len >= NaclBox.NONCE_LENGTH + NaclBox.OVERHEAD
-          && len <= NaclBox.NONCE_LENGTH + MAX_INFO_LEN;
+      case CLIENT_INFO ->
+          len >= KEY_LENGTH + NaclBox.NONCE_LENGTH + NaclBox.OVERHEAD
+              && len <= SERVER_MAX_CLIENT_INFO;
+      case SERVER_INFO ->
+          len >= NaclBox.NONCE_LENGTH + NaclBox.OVERHEAD
+              && len <= NaclBox.NONCE_LENGTH + MAX_INFO_LEN;
       case SEND_PACKET, RECV_PACKET -> len >= KEY_LENGTH && len - KEY_LENGTH <= MAX_PACKET_SIZE;
       case FORWARD_PACKET -> len >= 2 * KEY_LENGTH && len - 2 * KEY_LENGTH <= MAX_PACKET_SIZE;
       case PEER_GONE, PEER_PRESENT -> len >= KEY_LENGTH;
@@ -173,7 +175,9 @@ public final class Frame {
   }
 
   private long u32(int at) {
-    return ((buf[at] & 0xffL) << 24) | ((buf[at + 1] & 0xffL) << 16) | ((buf[at + 2] & 0xffL) << 8)
+    return ((buf[at] & 0xffL) << 24)
+        | ((buf[at + 1] & 0xffL) << 16)
+        | ((buf[at + 2] & 0xffL) << 8)
         | (buf[at + 3] & 0xffL);
   }
 }

@@ -7,17 +7,19 @@ import java.util.Arrays;
  * Splits a DERP byte stream into frames. It never throws on its input: a frame whose declared
  * length exceeds the limit for its type ends decoding with {@link #TOO_LARGE} (the Go peers close
  * the connection then too), a frame of an unknown type is skipped as its bytes arrive (never
- * buffered) and counted, and a known frame whose body fails {@link Frame#checkLength()} is
- * counted as malformed and still handed to the handler, which decides (the server closes).
+ * buffered) and counted, and a known frame whose body fails {@link Frame#checkLength()} is counted
+ * as malformed and still handed to the handler, which decides (the server closes).
  *
- * <p>The buffer starts small and grows to the largest frame seen, shrinking back after a frame
- * over 16 KiB, so an idle connection holds 2 KiB.
+ * <p>The buffer starts small and grows to the largest frame seen, shrinking back after a frame over
+ * 16 KiB, so an idle connection holds 2 KiB.
  */
 public final class FrameDecoder {
   /** Decoding continues. */
   public static final int OK = 0;
+
   /** A frame declared more than its type allows; the stream is no longer decodable. */
   public static final int TOO_LARGE = -1;
+
   /** The handler asked to stop; the input's position is just past the frame it was given. */
   public static final int STOPPED = -2;
 
@@ -37,15 +39,20 @@ public final class FrameDecoder {
   public static final Limits CLIENT = type -> FrameType.CLIENT_MAX_FRAME;
 
   /** The server's rules: per-type caps from derpserver.go; server-to-client types are unknown. */
-  public static final Limits SERVER = type -> switch (type) {
-    case FrameType.CLIENT_INFO -> FrameType.SERVER_MAX_CLIENT_INFO;
-    case FrameType.SEND_PACKET -> FrameType.KEY_LENGTH + FrameType.MAX_PACKET_SIZE;
-    case FrameType.FORWARD_PACKET -> 2 * FrameType.KEY_LENGTH + FrameType.MAX_PACKET_SIZE;
-    case FrameType.PING -> FrameType.MAX_PING_BODY;
-    case FrameType.NOTE_PREFERRED, FrameType.WATCH_CONNS, FrameType.CLOSE_PEER, FrameType.PONG ->
-        FrameType.MAX_PING_BODY;
-    default -> -1;
-  };
+  public static final Limits SERVER =
+      type ->
+          switch (type) {
+            case FrameType.CLIENT_INFO -> FrameType.SERVER_MAX_CLIENT_INFO;
+            case FrameType.SEND_PACKET -> FrameType.KEY_LENGTH + FrameType.MAX_PACKET_SIZE;
+            case FrameType.FORWARD_PACKET -> 2 * FrameType.KEY_LENGTH + FrameType.MAX_PACKET_SIZE;
+            case FrameType.PING -> FrameType.MAX_PING_BODY;
+            case FrameType.NOTE_PREFERRED,
+                FrameType.WATCH_CONNS,
+                FrameType.CLOSE_PEER,
+                FrameType.PONG ->
+                FrameType.MAX_PING_BODY;
+            default -> -1;
+          };
 
   private static final int INITIAL = 2048;
   private static final int SHRINK_ABOVE = 16 << 10;

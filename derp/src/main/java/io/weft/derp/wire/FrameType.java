@@ -8,17 +8,23 @@ public final class FrameType {
   // Specification constants (names from derp.go).
   /** Protocol version 2: RecvPacket starts with the source key. */
   public static final int PROTOCOL_VERSION = 2;
+
   /** The largest packet a SendPacket/RecvPacket/ForwardPacket may carry. */
   public static final int MAX_PACKET_SIZE = 64 << 10;
+
   /** The largest ServerInfo box the client accepts (MaxInfoLen). */
   public static final int MAX_INFO_LEN = 1 << 20;
+
   /** Type byte plus a big-endian uint32 length. */
   public static final int HEADER_LENGTH = 5;
+
   /** Curve25519 public key length. */
   public static final int KEY_LENGTH = 32;
+
   /** {@code "DERP🔑"} in UTF-8. */
-  public static final byte[] MAGIC = {0x44, 0x45, 0x52, 0x50, (byte) 0xf0, (byte) 0x9f, (byte) 0x94,
-      (byte) 0x91};
+  public static final byte[] MAGIC = {
+    0x44, 0x45, 0x52, 0x50, (byte) 0xf0, (byte) 0x9f, (byte) 0x94, (byte) 0x91
+  };
 
   public static final int SERVER_KEY = 0x01;
   public static final int CLIENT_INFO = 0x02;
@@ -39,6 +45,7 @@ public final class FrameType {
 
   /** PeerGone reason: the peer disconnected from this server. */
   public static final int PEER_GONE_DISCONNECTED = 0x00;
+
   /** PeerGone reason: this server does not know the peer. */
   public static final int PEER_GONE_NOT_HERE = 0x01;
 
@@ -50,17 +57,24 @@ public final class FrameType {
   // Implementation constants (limits the Go code applies in other files).
   /** The client closes a connection on a frame over 1 MiB (derp_client.go:527). */
   public static final int CLIENT_MAX_FRAME = 1 << 20;
+
   /** The server caps ClientInfo at 256 KiB (derpserver.go:1745). */
   public static final int SERVER_MAX_CLIENT_INFO = 256 << 10;
+
   /** The server accepts ping bodies of 8 to 1000 bytes (derpserver.go:1191). */
   public static final int MAX_PING_BODY = 1000;
+
   /** Ping and pong payload length. */
   public static final int PING_LENGTH = 8;
+
   /** PeerPresent as current servers send it: key, 16-byte IP, port, flags. */
   public static final int PEER_PRESENT_LENGTH = KEY_LENGTH + 16 + 2 + 1;
+
   /** The disco magic {@code "TS💬"} that puts a packet in the disco queue (disco/disco.go:35). */
-  public static final byte[] DISCO_MAGIC = {0x54, 0x53, (byte) 0xf0, (byte) 0x9f, (byte) 0x92,
-      (byte) 0xac};
+  public static final byte[] DISCO_MAGIC = {
+    0x54, 0x53, (byte) 0xf0, (byte) 0x9f, (byte) 0x92, (byte) 0xac
+  };
+
   /** Magic, sender disco key and nonce: the shortest disco packet (LooksLikeDiscoWrapper:62). */
   public static final int DISCO_MIN_LENGTH = DISCO_MAGIC.length + KEY_LENGTH + 24;
 
@@ -89,7 +103,9 @@ public final class FrameType {
     };
   }
 
-  /** Whether {@code p[off, off+len)} looks like a disco packet (Tailscale's LooksLikeDiscoWrapper). */
+  /**
+   * Whether {@code p[off, off+len)} looks like a disco packet (Tailscale's LooksLikeDiscoWrapper).
+   */
   public static boolean looksLikeDisco(byte[] p, int off, int len) {
     if (len < DISCO_MIN_LENGTH) {
       return false;

@@ -24,8 +24,10 @@ public final class Frames {
 
   /** The body length in a header at {@code src[off]} (unsigned; callers bound it). */
   public static long bodyLength(byte[] src, int off) {
-    return ((src[off + 1] & 0xffL) << 24) | ((src[off + 2] & 0xffL) << 16)
-        | ((src[off + 3] & 0xffL) << 8) | (src[off + 4] & 0xffL);
+    return ((src[off + 1] & 0xffL) << 24)
+        | ((src[off + 2] & 0xffL) << 16)
+        | ((src[off + 3] & 0xffL) << 8)
+        | (src[off + 4] & 0xffL);
   }
 
   public static int serverKey(byte[] dst, int off, byte[] serverPublic) {
@@ -50,16 +52,24 @@ public final class Frames {
   }
 
   /** SendPacket (to {@code key}) or RecvPacket (from {@code key}) with the packet copied in. */
-  public static int packet(byte[] dst, int off, int type, byte[] key, int keyOff, byte[] p,
-      int pOff, int pLen) {
+  public static int packet(
+      byte[] dst, int off, int type, byte[] key, int keyOff, byte[] p, int pOff, int pLen) {
     int n = header(dst, off, type, KEY_LENGTH + pLen);
     System.arraycopy(key, keyOff, dst, off + n, KEY_LENGTH);
     System.arraycopy(p, pOff, dst, off + n + KEY_LENGTH, pLen);
     return n + KEY_LENGTH + pLen;
   }
 
-  public static int forwardPacket(byte[] dst, int off, byte[] src, int srcOff, byte[] dstKey,
-      int dstOff, byte[] p, int pOff, int pLen) {
+  public static int forwardPacket(
+      byte[] dst,
+      int off,
+      byte[] src,
+      int srcOff,
+      byte[] dstKey,
+      int dstOff,
+      byte[] p,
+      int pOff,
+      int pLen) {
     int n = header(dst, off, FORWARD_PACKET, 2 * KEY_LENGTH + pLen);
     System.arraycopy(src, srcOff, dst, off + n, KEY_LENGTH);
     System.arraycopy(dstKey, dstOff, dst, off + n + KEY_LENGTH, KEY_LENGTH);
@@ -85,8 +95,8 @@ public final class Frames {
   }
 
   /** The 51-byte PeerPresent; {@code ip16} is the 16-byte (v4-mapped) form. */
-  public static int peerPresent(byte[] dst, int off, byte[] key, int keyOff, byte[] ip16, int port,
-      int flags) {
+  public static int peerPresent(
+      byte[] dst, int off, byte[] key, int keyOff, byte[] ip16, int port, int flags) {
     int n = header(dst, off, PEER_PRESENT, PEER_PRESENT_LENGTH);
     int b = off + n;
     System.arraycopy(key, keyOff, dst, b, KEY_LENGTH);

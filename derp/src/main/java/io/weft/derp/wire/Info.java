@@ -17,8 +17,8 @@ public final class Info {
   private Info() {}
 
   /** What a client says about itself. {@code meshKey} is null for ordinary clients. */
-  public record ClientInfo(byte[] meshKey, int version, boolean canAckPings, boolean isProber,
-      String appName) {
+  public record ClientInfo(
+      byte[] meshKey, int version, boolean canAckPings, boolean isProber, String appName) {
 
     /** The JSON as Go's encoding/json writes it (omitting empty optional fields). */
     public byte[] toJson() {
@@ -63,19 +63,33 @@ public final class Info {
           return null;
         }
       }
-      return new ClientInfo(mesh, n.path("version").asInt(0), n.path("CanAckPings").asBoolean(),
-          n.path("IsProber").asBoolean(), n.path("AppName").asText(""));
+      return new ClientInfo(
+          mesh,
+          n.path("version").asInt(0),
+          n.path("CanAckPings").asBoolean(),
+          n.path("IsProber").asBoolean(),
+          n.path("AppName").asText(""));
     }
 
     @Override
     public String toString() {
-      return "ClientInfo[mesh=" + (meshKey != null) + ", version=" + version + ", canAckPings="
-          + canAckPings + ", prober=" + isProber + ", app=" + appName + "]";
+      return "ClientInfo[mesh="
+          + (meshKey != null)
+          + ", version="
+          + version
+          + ", canAckPings="
+          + canAckPings
+          + ", prober="
+          + isProber
+          + ", app="
+          + appName
+          + "]";
     }
   }
 
   /** What the server says after the handshake. */
-  public record ServerInfo(int version, long tokenBucketBytesPerSecond, long tokenBucketBytesBurst) {
+  public record ServerInfo(
+      int version, long tokenBucketBytesPerSecond, long tokenBucketBytesBurst) {
     public byte[] toJson() {
       StringBuilder sb = new StringBuilder("{");
       String sep = "";
@@ -98,8 +112,10 @@ public final class Info {
       if (n == null) {
         return null;
       }
-      return new ServerInfo(n.path("version").asInt(0),
-          n.path("TokenBucketBytesPerSecond").asLong(0), n.path("TokenBucketBytesBurst").asLong(0));
+      return new ServerInfo(
+          n.path("version").asInt(0),
+          n.path("TokenBucketBytesPerSecond").asLong(0),
+          n.path("TokenBucketBytesBurst").asLong(0));
     }
   }
 

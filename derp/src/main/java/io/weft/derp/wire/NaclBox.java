@@ -21,6 +21,7 @@ import org.bouncycastle.crypto.params.ParametersWithIV;
 public final class NaclBox {
   /** Nonce length in bytes. */
   public static final int NONCE_LENGTH = 24;
+
   /** Poly1305 tag length in bytes ({@code crypto_box_MACBYTES}). */
   public static final int OVERHEAD = 16;
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.ssl.SslContext;
+import io.weft.derp.Await;
 import io.weft.derp.TestClients;
 import io.weft.derp.server.Admission;
 import io.weft.derp.server.DerpServer;
@@ -11,12 +12,11 @@ import io.weft.derp.server.Metrics.Counter;
 import io.weft.derp.server.StunServer;
 import io.weft.wg.conn.RelayMap;
 import io.weft.wg.key.NoisePrivateKey;
-import io.weft.derp.Await;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.util.ArrayList;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -28,8 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * client to each relay of the pair and checks delivery, prober/derp.go:741).
  */
 class DerpprobeAgainstWeftTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void derpprobeShouldPassAgainstAMeshOfThreeWeftRelays() throws Exception {
@@ -43,18 +42,31 @@ class DerpprobeAgainstWeftTest {
     List<RelayMap.Relay> nodes = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) {
-        DerpServer relay = DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
-            .admission(Admission.acceptAny()).meshKey(mesh).ioThreads(1).build();
+        DerpServer relay =
+            DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
+                .admission(Admission.acceptAny())
+                .meshKey(mesh)
+                .ioThreads(1)
+                .build();
         relays.add(relay);
         // TLS for derpprobe; a plain loopback port for the mesh links between the relays
         InetSocketAddress a = relay.listen(new InetSocketAddress("127.0.0.1", 0), tls);
         InetSocketAddress m = relay.listen(new InetSocketAddress("127.0.0.1", 0), null);
         meshUrls.add(URI.create("http://127.0.0.1:" + m.getPort() + "/derp"));
-        StunServer stun = StunServer.bind(relay.eventLoopGroup(),
-            new InetSocketAddress("127.0.0.1", 0), relay.metrics());
+        StunServer stun =
+            StunServer.bind(
+                relay.eventLoopGroup(), new InetSocketAddress("127.0.0.1", 0), relay.metrics());
         stuns.add(stun);
-        nodes.add(new RelayMap.Relay("900" + (char) ('a' + i), 900, "localhost", "127.0.0.1",
-            null, a.getPort(), stun.localAddress().getPort(), true));
+        nodes.add(
+            new RelayMap.Relay(
+                "900" + (char) ('a' + i),
+                900,
+                "localhost",
+                "127.0.0.1",
+                null,
+                a.getPort(),
+                stun.localAddress().getPort(),
+                true));
       }
       for (int i = 0; i < 3; i++) {
         for (int j = 0; j < 3; j++) {
@@ -66,8 +78,8 @@ class DerpprobeAgainstWeftTest {
       for (DerpServer r : relays) {
         Await.until("both peers watching", () -> r.metrics().currentWatchers() == 2);
       }
-      RelayMap map = new RelayMap(List.of(
-          new RelayMap.Region(900, "weft", "Weft loopback", false, nodes)));
+      RelayMap map =
+          new RelayMap(List.of(new RelayMap.Region(900, "weft", "Weft loopback", false, nodes)));
       Path mapFile = dir.resolve("derpmap.json");
       Files.writeString(mapFile, new ObjectMapper().writeValueAsString(map));
       // 15 s intervals: each probe may take 0.8 of its interval (prober.go:148). derpprobe gives
@@ -78,10 +90,24 @@ class DerpprobeAgainstWeftTest {
       boolean done = false;
       for (int run = 1; run <= 3; run++) {
         Path logFile = dir.resolve("probe-" + run + ".log");
-        p = new ProcessBuilder(probe.toString(), "-derp-map", "file://" + mapFile,
-            "-once", "-spread=false", "-tls-interval", "0", "-stun-interval", "15s",
-            "-mesh-interval", "15s", "-interval", "15s")
-            .redirectErrorStream(true).redirectOutput(logFile.toFile()).start();
+        p =
+            new ProcessBuilder(
+                    probe.toString(),
+                    "-derp-map",
+                    "file://" + mapFile,
+                    "-once",
+                    "-spread=false",
+                    "-tls-interval",
+                    "0",
+                    "-stun-interval",
+                    "15s",
+                    "-mesh-interval",
+                    "15s",
+                    "-interval",
+                    "15s")
+                .redirectErrorStream(true)
+                .redirectOutput(logFile.toFile())
+                .start();
         done = p.waitFor(120, TimeUnit.SECONDS);
         if (!done) {
           p.destroyForcibly();
@@ -91,17 +117,28 @@ class DerpprobeAgainstWeftTest {
         if (done && p.exitValue() == 0) {
           break;
         }
-        System.out.println("derpprobe run " + run + " failed (exit "
-            + (done ? p.exitValue() : "timeout") + "):\n" + log);
+        System.out.println(
+            "derpprobe run "
+                + run
+                + " failed (exit "
+                + (done ? p.exitValue() : "timeout")
+                + "):\n"
+                + log);
       }
       assertThat(done).as("derpprobe finished: %s", log).isTrue();
       StringBuilder m = new StringBuilder();
       for (DerpServer r : relays) {
-        m.append(" unknown=").append(r.metrics().get(Counter.DROP_UNKNOWN_DEST))
-            .append(" fwdOut=").append(r.metrics().get(Counter.FORWARDED_OUT))
-            .append(" fwdIn=").append(r.metrics().get(Counter.FORWARDED_IN))
-            .append(" sent=").append(r.metrics().get(Counter.PACKETS_SENT))
-            .append(" tail=").append(r.metrics().get(Counter.DROP_QUEUE_TAIL)).append(';');
+        m.append(" unknown=")
+            .append(r.metrics().get(Counter.DROP_UNKNOWN_DEST))
+            .append(" fwdOut=")
+            .append(r.metrics().get(Counter.FORWARDED_OUT))
+            .append(" fwdIn=")
+            .append(r.metrics().get(Counter.FORWARDED_IN))
+            .append(" sent=")
+            .append(r.metrics().get(Counter.PACKETS_SENT))
+            .append(" tail=")
+            .append(r.metrics().get(Counter.DROP_QUEUE_TAIL))
+            .append(';');
       }
       assertThat(p.exitValue()).as("derpprobe exit status; relays:%s log:\n%s", m, log).isZero();
       for (char from = 'a'; from <= 'c'; from++) {
@@ -111,7 +148,8 @@ class DerpprobeAgainstWeftTest {
         }
       }
       assertThat(relays.stream().mapToLong(r -> r.metrics().get(Counter.FORWARDED_OUT)).sum())
-          .as("cross-relay probes went through the mesh").isPositive();
+          .as("cross-relay probes went through the mesh")
+          .isPositive();
     } finally {
       stuns.forEach(StunServer::close);
       relays.forEach(DerpServer::close);

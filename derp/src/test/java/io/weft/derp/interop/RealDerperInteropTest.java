@@ -19,8 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Weft's DERP client against Tailscale's own derper (v1.102.5) on loopback. */
 class RealDerperInteropTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void twoWeftClientsShouldExchangePacketsThroughARealDerper() throws Exception {
@@ -51,7 +50,8 @@ class RealDerperInteropTest {
             sent++;
           }
           final int want = sent;
-          Await.until("burst " + burst + " both ways (seed " + seed + ")",
+          Await.until(
+              "burst " + burst + " both ways (seed " + seed + ")",
               () -> ra.received.get() == want && rb.received.get() == want);
         }
         TestClients.Got g = rb.packets.poll();
@@ -63,20 +63,28 @@ class RealDerperInteropTest {
         System.arraycopy(FrameType.DISCO_MAGIC, 0, disco, 0, FrameType.DISCO_MAGIC.length);
         NodeKey nobody = NodeKey.of(new byte[32], 0);
         a.send(nobody, disco, 0, disco.length);
-        Await.until("PeerGone(not here) from derper",
-            () -> ra.events.contains("gone " + nobody + " 1"));
+        Await.until(
+            "PeerGone(not here) from derper", () -> ra.events.contains("gone " + nobody + " 1"));
         // a mesh watcher gets 51-byte PeerPresent frames for both clients
         Recorder rw = new Recorder();
-        try (DerpClient w = DerpClient.connect(d.url(), NoisePrivateKey.generate(TestClients.RANDOM),
-            DerpClient.Options.defaults().withMeshKey(mesh), rw)) {
+        try (DerpClient w =
+            DerpClient.connect(
+                d.url(),
+                NoisePrivateKey.generate(TestClients.RANDOM),
+                DerpClient.Options.defaults().withMeshKey(mesh),
+                rw)) {
           w.watchConns();
-          Await.until("PeerPresent for a and b",
-              () -> rw.events.contains("present " + a.publicKey() + " 1")
-                  && rw.events.contains("present " + b.publicKey() + " 1"));
+          Await.until(
+              "PeerPresent for a and b",
+              () ->
+                  rw.events.contains("present " + a.publicKey() + " 1")
+                      && rw.events.contains("present " + b.publicKey() + " 1"));
           b.close();
-          Await.until("PeerGone for b at the watcher",
+          Await.until(
+              "PeerGone for b at the watcher",
               () -> rw.events.contains("gone " + b.publicKey() + " 0"));
-          Await.until("PeerGone(disconnected) for b at a",
+          Await.until(
+              "PeerGone(disconnected) for b at a",
               () -> ra.events.contains("gone " + b.publicKey() + " 0"));
         }
       }

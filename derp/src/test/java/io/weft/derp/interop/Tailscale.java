@@ -39,8 +39,15 @@ final class Tailscale {
         return p;
       }
     }
-    Prerequisites.unmet("needs Tailscale's " + name + " " + VERSION + " (set " + env
-        + " or run the go install block of .ci/run); looked at " + candidates);
+    Prerequisites.unmet(
+        "needs Tailscale's "
+            + name
+            + " "
+            + VERSION
+            + " (set "
+            + env
+            + " or run the go install block of .ci/run); looked at "
+            + candidates);
     return null;
   }
 
@@ -50,7 +57,9 @@ final class Tailscale {
     }
   }
 
-  /** A derper on 127.0.0.1 serving plain HTTP (no TLS: the port is not 443, certmode is not manual). */
+  /**
+   * A derper on 127.0.0.1 serving plain HTTP (no TLS: the port is not 443, certmode is not manual).
+   */
   static final class Derper implements AutoCloseable {
     final Process process;
     final int port;
@@ -59,14 +68,25 @@ final class Tailscale {
     Derper(Path dir, String... extra) throws IOException, InterruptedException {
       this.dir = dir;
       this.port = freePort();
-      List<String> cmd = new ArrayList<>(List.of(binary("derper", "WEFT_DERPER").toString(),
-          "-a", "127.0.0.1:" + port, "-http-port", "-1", "-stun=false",
-          "-c", dir.resolve("derper.key").toString()));
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  binary("derper", "WEFT_DERPER").toString(),
+                  "-a",
+                  "127.0.0.1:" + port,
+                  "-http-port",
+                  "-1",
+                  "-stun=false",
+                  "-c",
+                  dir.resolve("derper.key").toString()));
       cmd.addAll(List.of(extra));
-      process = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("derper.log").toFile()).start();
-      waitForHttp(URI.create("http://127.0.0.1:" + port + "/derp/probe"), process,
-          Duration.ofSeconds(20));
+      process =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("derper.log").toFile())
+              .start();
+      waitForHttp(
+          URI.create("http://127.0.0.1:" + port + "/derp/probe"), process, Duration.ofSeconds(20));
     }
 
     URI url() {
@@ -87,8 +107,8 @@ final class Tailscale {
     }
   }
 
-  static void waitForHttp(URI u, Process p, Duration limit) throws InterruptedException,
-      IOException {
+  static void waitForHttp(URI u, Process p, Duration limit)
+      throws InterruptedException, IOException {
     long end = System.nanoTime() + limit.toNanos();
     while (System.nanoTime() - end < 0) {
       if (!p.isAlive()) {

@@ -31,8 +31,12 @@ class MeshTest {
     byte[] mesh = new byte[32];
     TestClients.RANDOM.nextBytes(mesh);
     for (int i = 0; i < 3; i++) {
-      DerpServer s = DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
-          .admission(Admission.acceptAny()).meshKey(mesh).ioThreads(1).build();
+      DerpServer s =
+          DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
+              .admission(Admission.acceptAny())
+              .meshKey(mesh)
+              .ioThreads(1)
+              .build();
       InetSocketAddress a = s.listen(new InetSocketAddress("127.0.0.1", 0), null);
       servers.add(s);
       urls.add(URI.create("http://127.0.0.1:" + a.getPort() + "/derp"));
@@ -64,8 +68,9 @@ class MeshTest {
   }
 
   private void awaitKnownEverywhere(NodeKey k) {
-    Await.until(k + " connected to exactly one relay", () -> servers.stream().filter(s -> s.isConnected(k))
-        .count() == 1);
+    Await.until(
+        k + " connected to exactly one relay",
+        () -> servers.stream().filter(s -> s.isConnected(k)).count() == 1);
   }
 
   @Test
@@ -84,14 +89,16 @@ class MeshTest {
           final DerpClient from = c[i];
           final DerpClient to = c[j];
           final Recorder rt = r[j];
-          Await.until("warm-up " + i + "->" + j, () -> {
-            try {
-              from.send(to.publicKey(), new byte[] {1}, 0, 1);
-            } catch (java.io.IOException e) {
-              throw new AssertionError(e);
-            }
-            return rt.packets.stream().anyMatch(g -> g.src().equals(from.publicKey()));
-          });
+          Await.until(
+              "warm-up " + i + "->" + j,
+              () -> {
+                try {
+                  from.send(to.publicKey(), new byte[] {1}, 0, 1);
+                } catch (java.io.IOException e) {
+                  throw new AssertionError(e);
+                }
+                return rt.packets.stream().anyMatch(g -> g.src().equals(from.publicKey()));
+              });
         }
       }
     }
@@ -107,7 +114,8 @@ class MeshTest {
       for (int j = 0; j < 3; j++) {
         final int jj = j;
         final int want = 2 * (round + 1);
-        Await.until("round " + round + " at " + j,
+        Await.until(
+            "round " + round + " at " + j,
             () -> r[jj].packets.stream().filter(g -> g.data().length == 1200).count() == want);
       }
     }
@@ -117,8 +125,9 @@ class MeshTest {
   @Test
   void killingARelayShouldMoveItsClientsToAnotherWithinFiveSeconds() throws Exception {
     Recorder rx = new Recorder();
-    RegionClient x = new RegionClient(urls, NoisePrivateKey.generate(TestClients.RANDOM),
-        DerpClient.Options.defaults(), rx);
+    RegionClient x =
+        new RegionClient(
+            urls, NoisePrivateKey.generate(TestClients.RANDOM), DerpClient.Options.defaults(), rx);
     closers.add(x);
     Await.until("x connected", () -> x.current() != null);
     NodeKey xk = x.current().publicKey();
@@ -127,14 +136,16 @@ class MeshTest {
     DerpClient y = client(1, ry);
     long killed = System.nanoTime();
     servers.get(0).close();
-    Await.until("x reconnected", Duration.ofSeconds(5), () -> x.connects() == 2
-        && x.current() != null);
+    Await.until(
+        "x reconnected", Duration.ofSeconds(5), () -> x.connects() == 2 && x.current() != null);
     long movedMs = (System.nanoTime() - killed) / 1_000_000;
     assertThat(movedMs).as("failover time").isLessThan(5000);
-    Await.until("x -> y after failover", () -> {
-      x.send(y.publicKey(), new byte[] {7}, 0, 1);
-      return !ry.packets.isEmpty();
-    });
+    Await.until(
+        "x -> y after failover",
+        () -> {
+          x.send(y.publicKey(), new byte[] {7}, 0, 1);
+          return !ry.packets.isEmpty();
+        });
     assertThat(ry.packets.peek().src()).isEqualTo(xk);
   }
 
@@ -144,16 +155,19 @@ class MeshTest {
     Recorder ry = new Recorder();
     DerpClient x = client(0, rx);
     DerpClient y = client(1, ry);
-    Await.until("y reaches x through the mesh", () -> {
-      try {
-        y.send(x.publicKey(), new byte[] {1}, 0, 1);
-      } catch (java.io.IOException e) {
-        throw new AssertionError(e);
-      }
-      return !rx.packets.isEmpty();
-    });
+    Await.until(
+        "y reaches x through the mesh",
+        () -> {
+          try {
+            y.send(x.publicKey(), new byte[] {1}, 0, 1);
+          } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+          }
+          return !rx.packets.isEmpty();
+        });
     y.close();
-    Await.until("PeerGone(disconnected) for y at x, via relay 0's mesh link",
+    Await.until(
+        "PeerGone(disconnected) for y at x, via relay 0's mesh link",
         () -> rx.events.contains("gone " + y.publicKey() + " 0"));
   }
 }

@@ -39,12 +39,13 @@ class DerpServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
-        .admission(Admission.acceptAny())
-        .clock(clock)
-        .housekeepingTick(Duration.ZERO)
-        .ioThreads(2)
-        .build();
+    server =
+        DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
+            .admission(Admission.acceptAny())
+            .clock(clock)
+            .housekeepingTick(Duration.ZERO)
+            .ioThreads(2)
+            .build();
     addr = server.listen(new InetSocketAddress("127.0.0.1", 0), null);
     url = URI.create("http://127.0.0.1:" + addr.getPort() + "/derp");
   }
@@ -75,8 +76,9 @@ class DerpServerTest {
     DerpClient b = client(rb);
     assertThat(a.serverKey()).isEqualTo(server.publicKey());
     assertThat(a.serverInfo().version()).isEqualTo(2);
-    Await.until("both registered", () -> server.isConnected(a.publicKey())
-        && server.isConnected(b.publicKey()));
+    Await.until(
+        "both registered",
+        () -> server.isConnected(a.publicKey()) && server.isConnected(b.publicKey()));
     byte[] p = "hello through the relay".getBytes(StandardCharsets.UTF_8);
     a.send(b.publicKey(), p, 0, p.length);
     TestClients.Got g = Await.value("packet at b", rb.packets::poll);
@@ -90,9 +92,12 @@ class DerpServerTest {
   @Test
   void shouldRefuseKeysTheAdmissionRuleDoesNotKnow() throws Exception {
     NoisePrivateKey known = NoisePrivateKey.generate(TestClients.RANDOM);
-    try (DerpServer closed = DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
-        .admission(Admission.knownKeys(Set.of(NodeKey.of(known.publicKey()))))
-        .housekeepingTick(Duration.ZERO).ioThreads(1).build()) {
+    try (DerpServer closed =
+        DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
+            .admission(Admission.knownKeys(Set.of(NodeKey.of(known.publicKey()))))
+            .housekeepingTick(Duration.ZERO)
+            .ioThreads(1)
+            .build()) {
       InetSocketAddress a = closed.listen(new InetSocketAddress("127.0.0.1", 0), null);
       URI u = URI.create("http://127.0.0.1:" + a.getPort() + "/derp");
       assertThatThrownBy(() -> TestClients.connect(u, new Recorder()))
@@ -101,12 +106,16 @@ class DerpServerTest {
       DerpClient ok = TestClients.connect(u, known, DerpClient.Options.defaults(), new Recorder());
       ok.close();
     }
-    try (DerpServer none = DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
-        .housekeepingTick(Duration.ZERO).ioThreads(1).build()) {
+    try (DerpServer none =
+        DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
+            .housekeepingTick(Duration.ZERO)
+            .ioThreads(1)
+            .build()) {
       InetSocketAddress a = none.listen(new InetSocketAddress("127.0.0.1", 0), null);
       URI u = URI.create("http://127.0.0.1:" + a.getPort() + "/derp");
       assertThatThrownBy(() -> TestClients.connect(u, new Recorder()))
-          .as("no admission rule admits nobody").isInstanceOf(IOException.class);
+          .as("no admission rule admits nobody")
+          .isInstanceOf(IOException.class);
     }
   }
 
@@ -128,8 +137,9 @@ class DerpServerTest {
     try (Socket idle = new Socket("127.0.0.1", addr.getPort());
         Socket half = new Socket("127.0.0.1", addr.getPort())) {
       OutputStream o = half.getOutputStream();
-      o.write("GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n"
-          .getBytes(StandardCharsets.US_ASCII));
+      o.write(
+          "GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
       o.flush();
       Await.until("both accepted", () -> server.pendingConnections() == 2);
       clock.advance(Duration.ofSeconds(11));
@@ -217,11 +227,14 @@ class DerpServerTest {
     c.send(nobody, new byte[100], 0, 100); // not disco: no PeerGone
     c.ping(1);
     Await.until("pong", () -> r.events.contains("pong 1"));
-    Await.until("3 PeerGone", () -> r.events.stream().filter(e -> e.startsWith("gone")).count() == 3);
+    Await.until(
+        "3 PeerGone", () -> r.events.stream().filter(e -> e.startsWith("gone")).count() == 3);
     assertThat(server.metrics().get(Counter.DROP_UNKNOWN_DEST)).isEqualTo(11);
     clock.advance(Duration.ofSeconds(1));
     c.send(nobody, p, 0, p.length);
-    Await.until("a 4th after a second", () -> r.events.stream().filter(e -> e.startsWith("gone")).count() == 4);
+    Await.until(
+        "a 4th after a second",
+        () -> r.events.stream().filter(e -> e.startsWith("gone")).count() == 4);
     assertThat(r.events).contains("gone " + nobody + " 1");
   }
 
@@ -234,23 +247,24 @@ class DerpServerTest {
     a.send(b.publicKey(), new byte[] {9}, 0, 1);
     Await.value("packet", rb.packets::poll);
     a.close();
-    Await.until("PeerGone(disconnected) at b",
-        () -> rb.events.contains("gone " + a.publicKey() + " 0"));
+    Await.until(
+        "PeerGone(disconnected) at b", () -> rb.events.contains("gone " + a.publicKey() + " 0"));
   }
 
   @Test
   void shouldKeepOthersFlowingWhenOneClientStopsReading() throws Exception {
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    Recorder stuck = new Recorder() {
-      @Override
-      public void onPacket(NodeKey src, byte[] buf, int off, int len) {
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    };
+    Recorder stuck =
+        new Recorder() {
+          @Override
+          public void onPacket(NodeKey src, byte[] buf, int off, int len) {
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
     DerpClient s = client(stuck);
     Recorder ra = new Recorder();
     Recorder rc = new Recorder();
@@ -273,7 +287,8 @@ class DerpServerTest {
     Await.until("queue drops counted", () -> server.metrics().get(Counter.DROP_QUEUE_HEAD) > 0);
     clock.advance(Duration.ofSeconds(3));
     server.housekeeping();
-    Await.until("stalled client closed by the write timeout",
+    Await.until(
+        "stalled client closed by the write timeout",
         () -> server.metrics().get(Counter.WRITE_TIMEOUTS) == 1);
     release.countDown();
   }
@@ -282,8 +297,10 @@ class DerpServerTest {
   private Socket rawUpgrade() throws IOException {
     Socket s = new Socket("127.0.0.1", addr.getPort());
     s.setSoTimeout(10_000);
-    s.getOutputStream().write("GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n"
-        .getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream()
+        .write(
+            "GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
     InputStream in = s.getInputStream();
     int crlf = 0;
     while (crlf < 4) {

@@ -20,19 +20,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Receive rate limits per client and the accept rate limit, on a manual clock. */
 class RateLimitTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aClientOverItsRateShouldPauseUntilTheBucketRefills() throws Exception {
     ManualClock clock = new ManualClock();
-    try (DerpServer s = DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
-        .admission(Admission.acceptAny()).clock(clock).housekeepingTick(Duration.ZERO)
-        .queueDepth(128) // so the bursts below are not queue drops
-        .ioThreads(2).build()) {
+    try (DerpServer s =
+        DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
+            .admission(Admission.acceptAny())
+            .clock(clock)
+            .housekeepingTick(Duration.ZERO)
+            .queueDepth(128) // so the bursts below are not queue drops
+            .ioThreads(2)
+            .build()) {
       Path cfg = dir.resolve("rate.json");
-      Files.writeString(cfg, "{\"PerClientRateLimitBytesPerSec\":100000,"
-          + "\"PerClientRateBurstBytes\":1000}");
+      Files.writeString(
+          cfg, "{\"PerClientRateLimitBytesPerSec\":100000," + "\"PerClientRateBurstBytes\":1000}");
       RateConfig rc = RateConfig.load(cfg);
       assertThat(rc.burstBytes()).as("raised to one full SendPacket").isEqualTo(65568);
       s.updateRateLimits(rc);
@@ -40,7 +43,8 @@ class RateLimitTest {
       URI u = URI.create("http://127.0.0.1:" + port + "/derp");
       Recorder ra = new Recorder();
       Recorder rb = new Recorder();
-      try (DerpClient a = TestClients.connect(u, ra); DerpClient b = TestClients.connect(u, rb)) {
+      try (DerpClient a = TestClients.connect(u, ra);
+          DerpClient b = TestClients.connect(u, rb)) {
         byte[] p = new byte[1400]; // 1,432-byte frames: 45 fit in the burst, the 46th overdraws
         for (int i = 0; i < 100; i++) {
           a.send(b.publicKey(), p, 0, p.length);
@@ -71,11 +75,17 @@ class RateLimitTest {
   @Test
   void acceptsOverTheRateShouldBeClosedAtOnce() throws Exception {
     ManualClock clock = new ManualClock();
-    try (DerpServer s = DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
-        .admission(Admission.acceptAny()).clock(clock).housekeepingTick(Duration.ZERO)
-        .acceptRate(1, 2).ioThreads(1).build()) {
+    try (DerpServer s =
+        DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
+            .admission(Admission.acceptAny())
+            .clock(clock)
+            .housekeepingTick(Duration.ZERO)
+            .acceptRate(1, 2)
+            .ioThreads(1)
+            .build()) {
       int port = s.listen(new InetSocketAddress("127.0.0.1", 0), null).getPort();
-      try (Socket a = new Socket("127.0.0.1", port); Socket b = new Socket("127.0.0.1", port);
+      try (Socket a = new Socket("127.0.0.1", port);
+          Socket b = new Socket("127.0.0.1", port);
           Socket c = new Socket("127.0.0.1", port)) {
         c.setSoTimeout(5000);
         Await.until("third refused", () -> s.metrics().get(Counter.ACCEPT_LIMITED) == 1);

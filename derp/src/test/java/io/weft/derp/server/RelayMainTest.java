@@ -19,8 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RelayMainTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void serveShouldWriteAPrivateKeyFileAndRelay() throws Exception {
@@ -28,20 +27,37 @@ class RelayMainTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CountDownLatch stop = new CountDownLatch(1);
     int[] rc = {-1};
-    Thread t = Thread.ofVirtual().start(() -> {
-      try {
-        rc[0] = RelayMain.run(new String[] {"--listen", "127.0.0.1:0", "--key-file",
-            key.toString(), "--accept-any", "--stun", "127.0.0.1:0"},
-            new PrintStream(out, true), new PrintStream(new ByteArrayOutputStream()), stop);
-      } catch (Exception e) {
-        throw new RuntimeException(e);
-      }
-    });
+    Thread t =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try {
+                    rc[0] =
+                        RelayMain.run(
+                            new String[] {
+                              "--listen",
+                              "127.0.0.1:0",
+                              "--key-file",
+                              key.toString(),
+                              "--accept-any",
+                              "--stun",
+                              "127.0.0.1:0"
+                            },
+                            new PrintStream(out, true),
+                            new PrintStream(new ByteArrayOutputStream()),
+                            stop);
+                  } catch (Exception e) {
+                    throw new RuntimeException(e);
+                  }
+                });
     Pattern p = Pattern.compile("serving http on /127.0.0.1:(\\d+)");
-    Matcher m = Await.value("serving line", () -> {
-      Matcher mm = p.matcher(out.toString());
-      return mm.find() ? mm : null;
-    });
+    Matcher m =
+        Await.value(
+            "serving line",
+            () -> {
+              Matcher mm = p.matcher(out.toString());
+              return mm.find() ? mm : null;
+            });
     assertThat(Files.getPosixFilePermissions(key))
         .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     assertThat(Files.readString(key)).contains("\"PrivateKey\": \"privkey:");
@@ -49,7 +65,8 @@ class RelayMainTest {
     Recorder ra = new Recorder();
     Recorder rb = new Recorder();
     io.weft.derp.NodeKey served;
-    try (DerpClient a = TestClients.connect(u, ra); DerpClient b = TestClients.connect(u, rb)) {
+    try (DerpClient a = TestClients.connect(u, ra);
+        DerpClient b = TestClients.connect(u, rb)) {
       served = a.serverKey();
       assertThat(out.toString()).contains(served.toString());
       a.send(b.publicKey(), new byte[] {4}, 0, 1);
@@ -59,6 +76,7 @@ class RelayMainTest {
     t.join(10_000);
     assertThat(rc[0]).isZero();
     assertThat(io.weft.derp.NodeKey.of(RelayMain.loadOrCreateKey(key).publicKey()))
-        .as("the key file holds the served key and is read back, not replaced").isEqualTo(served);
+        .as("the key file holds the served key and is read back, not replaced")
+        .isEqualTo(served);
   }
 }

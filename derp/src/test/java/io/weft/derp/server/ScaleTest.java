@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * 1,000 clients on one relay sending to random peers: while no queue can fill (at most a few
- * packets per destination per round, queues hold 32) every packet arrives, counted per
- * destination; one client that has stopped reading is also sent to, and nobody else stalls.
+ * packets per destination per round, queues hold 32) every packet arrives, counted per destination;
+ * one client that has stopped reading is also sent to, and nobody else stalls.
  */
 class ScaleTest {
   static final int CLIENTS = 1000;
@@ -37,22 +37,26 @@ class ScaleTest {
     long seed = new SecureRandom().nextLong();
     Random rnd = new Random(seed);
     CountDownLatch release = new CountDownLatch(1);
-    try (DerpServer server = DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
-        .admission(Admission.acceptAny()).ioThreads(2).build()) {
+    try (DerpServer server =
+        DerpServer.builder(NoisePrivateKey.generate(TestClients.RANDOM))
+            .admission(Admission.acceptAny())
+            .ioThreads(2)
+            .build()) {
       InetSocketAddress a = server.listen(new InetSocketAddress("127.0.0.1", 0), null);
       URI u = URI.create("http://127.0.0.1:" + a.getPort() + "/derp");
       List<DerpClient> cs = new ArrayList<>();
       List<Recorder> rs = new ArrayList<>();
-      Recorder stuckRec = new Recorder() {
-        @Override
-        public void onPacket(NodeKey src, byte[] buf, int off, int len) {
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-      };
+      Recorder stuckRec =
+          new Recorder() {
+            @Override
+            public void onPacket(NodeKey src, byte[] buf, int off, int len) {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          };
       try {
         DerpClient stuck = TestClients.connect(u, stuckRec);
         cs.add(stuck);
@@ -62,7 +66,9 @@ class ScaleTest {
           rs.add(r);
           cs.add(TestClients.connect(u, r));
         }
-        Await.until("all registered", Duration.ofSeconds(60),
+        Await.until(
+            "all registered",
+            Duration.ofSeconds(60),
             () -> server.metrics().currentClients() == CLIENTS + 1);
         long[] expected = new long[CLIENTS];
         byte[] p = new byte[1400];
@@ -82,19 +88,26 @@ class ScaleTest {
             }
           }
           final long want = (long) (round + 1) * CLIENTS;
-          Await.until("round " + round + " delivered (seed " + seed + ")", Duration.ofSeconds(60),
+          Await.until(
+              "round " + round + " delivered (seed " + seed + ")",
+              Duration.ofSeconds(60),
               () -> rs.stream().mapToLong(r -> r.received.get()).sum() == want);
         }
         double secs = (System.nanoTime() - start) / 1e9;
         for (int i = 0; i < CLIENTS; i++) {
-          assertThat(rs.get(i).received.get()).as("client %d (seed %d)", i, seed)
+          assertThat(rs.get(i).received.get())
+              .as("client %d (seed %d)", i, seed)
               .isEqualTo(expected[i]);
         }
-        System.out.printf("ScaleTest: %d clients, %d packets delivered in %.2f s (%d more to a "
-            + "stuck client, %d dropped at its queue); loaded shared machine%n", CLIENTS,
-            (long) ROUNDS * CLIENTS, secs, sentToStuck,
-            server.metrics().get(Counter.DROP_QUEUE_HEAD) + server.metrics().get(
-                Counter.DROP_QUEUE_TAIL));
+        System.out.printf(
+            "ScaleTest: %d clients, %d packets delivered in %.2f s (%d more to a "
+                + "stuck client, %d dropped at its queue); loaded shared machine%n",
+            CLIENTS,
+            (long) ROUNDS * CLIENTS,
+            secs,
+            sentToStuck,
+            server.metrics().get(Counter.DROP_QUEUE_HEAD)
+                + server.metrics().get(Counter.DROP_QUEUE_TAIL));
       } finally {
         release.countDown();
         cs.forEach(DerpClient::close);

@@ -35,14 +35,15 @@ class StunTest {
     Stun.Response r = Stun.parseBindingResponse(resp, 0, resp.length);
     assertArrayEquals(TX, r.txId());
     assertEquals(new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 32853), r.mapped());
-    assertArrayEquals(resp, Stun.bindingResponse(TX,
-        new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 32853)));
+    assertArrayEquals(
+        resp,
+        Stun.bindingResponse(TX, new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 32853)));
   }
 
   @Test
   void xorMappedAddressV6RoundTrips() throws Exception {
-    InetSocketAddress a = new InetSocketAddress(
-        InetAddress.getByName("2001:db8:1234:5678:11:2233:4455:6677"), 32853);
+    InetSocketAddress a =
+        new InetSocketAddress(InetAddress.getByName("2001:db8:1234:5678:11:2233:4455:6677"), 32853);
     byte[] resp = Stun.bindingResponse(TX, a);
     assertEquals(20 + 4 + 20, resp.length);
     assertEquals(a, Stun.parseBindingResponse(resp, 0, resp.length).mapped());
@@ -50,15 +51,20 @@ class StunTest {
 
   @Test
   void mappedAddressIsTheFallbackAndXorWins() throws Exception {
-    byte[] onlyPlain = hex("0101 000c 2112a442 b7e7a701bc34d686fa87dfae 0001 0008 0001 0050 0a000001");
-    assertEquals(new InetSocketAddress(InetAddress.getByName("10.0.0.1"), 80),
+    byte[] onlyPlain =
+        hex("0101 000c 2112a442 b7e7a701bc34d686fa87dfae 0001 0008 0001 0050 0a000001");
+    assertEquals(
+        new InetSocketAddress(InetAddress.getByName("10.0.0.1"), 80),
         Stun.parseBindingResponse(onlyPlain, 0, onlyPlain.length).mapped());
     // an unknown attribute with padding (SOFTWARE, 3 bytes), MAPPED then XOR-MAPPED (0x8020)
-    byte[] both = hex("0101 0020 2112a442 b7e7a701bc34d686fa87dfae"
-        + " 8022 0003 616263 00"
-        + " 0001 0008 0001 0050 0a000001"
-        + " 8020 0008 0001 a147 e112a643");
-    assertEquals(new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 32853),
+    byte[] both =
+        hex(
+            "0101 0020 2112a442 b7e7a701bc34d686fa87dfae"
+                + " 8022 0003 616263 00"
+                + " 0001 0008 0001 0050 0a000001"
+                + " 8020 0008 0001 a147 e112a643");
+    assertEquals(
+        new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 32853),
         Stun.parseBindingResponse(both, 0, both.length).mapped());
   }
 

@@ -25,15 +25,22 @@ class FrameTest {
     List<byte[]> out = new ArrayList<>();
     int pos = 0;
     while (pos < stream.length) {
-      int n = chunking == null ? stream.length : 1 + chunking.nextInt(Math.min(64, stream.length - pos));
+      int n =
+          chunking == null
+              ? stream.length
+              : 1 + chunking.nextInt(Math.min(64, stream.length - pos));
       n = Math.min(n, stream.length - pos);
-      d.feed(stream, pos, n, f -> {
-        byte[] b = new byte[1 + f.length()];
-        b[0] = (byte) f.type();
-        System.arraycopy(f.buffer(), f.offset(), b, 1, f.length());
-        out.add(b);
-        return true;
-      });
+      d.feed(
+          stream,
+          pos,
+          n,
+          f -> {
+            byte[] b = new byte[1 + f.length()];
+            b[0] = (byte) f.type();
+            System.arraycopy(f.buffer(), f.offset(), b, 1, f.length());
+            out.add(b);
+            return true;
+          });
       pos += n;
     }
     return out;
@@ -98,9 +105,11 @@ class FrameTest {
       Frame f = new Frame();
       for (byte[] g : got) {
         assertThat(f.wrap(g[0] & 0xff, g, 1, g.length - 1).checkLength())
-            .as("seed %d type %s", seed, FrameType.name(g[0])).isTrue();
+            .as("seed %d type %s", seed, FrameType.name(g[0]))
+            .isTrue();
       }
-      assertThat(f.wrap(got.get(12)[0], got.get(12), 1, 8).pingData()).isEqualTo(0x0102030405060708L);
+      assertThat(f.wrap(got.get(12)[0], got.get(12), 1, 8).pingData())
+          .isEqualTo(0x0102030405060708L);
       assertThat(f.wrap(got.get(8)[0], got.get(8), 1, 33).peerGoneReason()).isEqualTo(1);
       Frame r = f.wrap(got.get(15)[0], got.get(15), 1, 8);
       assertThat(r.reconnectInMs()).isEqualTo(1500);
@@ -151,27 +160,31 @@ class FrameTest {
       for (FrameDecoder.Limits lim : List.of(FrameDecoder.CLIENT, FrameDecoder.SERVER)) {
         FrameDecoder d = new FrameDecoder(lim);
         try {
-          d.feed(g, 0, g.length, f -> {
-            if (f.checkLength()) {
-              // every accessor of a checked frame stays in bounds
-              f.keyOffset();
-              f.packetOffset();
-              f.peerGoneReason();
-              f.port();
-              f.presentFlags();
-              if (f.type() == FrameType.PING || f.type() == FrameType.PONG) {
-                f.pingData();
-              }
-              if (f.type() == FrameType.RESTARTING) {
-                f.tryForMs();
-              }
-              if (f.type() == FrameType.NOTE_PREFERRED) {
-                f.preferred();
-              }
-              f2.wrap(f.type(), f.buffer(), f.offset(), f.length());
-            }
-            return true;
-          });
+          d.feed(
+              g,
+              0,
+              g.length,
+              f -> {
+                if (f.checkLength()) {
+                  // every accessor of a checked frame stays in bounds
+                  f.keyOffset();
+                  f.packetOffset();
+                  f.peerGoneReason();
+                  f.port();
+                  f.presentFlags();
+                  if (f.type() == FrameType.PING || f.type() == FrameType.PONG) {
+                    f.pingData();
+                  }
+                  if (f.type() == FrameType.RESTARTING) {
+                    f.tryForMs();
+                  }
+                  if (f.type() == FrameType.NOTE_PREFERRED) {
+                    f.preferred();
+                  }
+                  f2.wrap(f.type(), f.buffer(), f.offset(), f.length());
+                }
+                return true;
+              });
         } catch (RuntimeException e) {
           throw new AssertionError("seed " + seed + " case " + i, e);
         }
@@ -185,8 +198,11 @@ class FrameTest {
     mesh[0] = (byte) 0xab;
     Info.ClientInfo ci = new Info.ClientInfo(mesh, 2, true, false, "weft");
     String json = new String(ci.toJson());
-    assertThat(json).isEqualTo("{\"meshKey\":\"ab" + "00".repeat(31)
-        + "\",\"version\":2,\"CanAckPings\":true,\"AppName\":\"weft\"}");
+    assertThat(json)
+        .isEqualTo(
+            "{\"meshKey\":\"ab"
+                + "00".repeat(31)
+                + "\",\"version\":2,\"CanAckPings\":true,\"AppName\":\"weft\"}");
     Info.ClientInfo back = Info.ClientInfo.parse(ci.toJson());
     assertThat(back.meshKey()).isEqualTo(mesh);
     assertThat(back.version()).isEqualTo(2);

@@ -66,11 +66,13 @@ class NaclBoxTest {
       r.nextBytes(msg);
       byte[] sealed = NaclBox.sealTo(a, X25519.publicKey(b), msg);
       assertThat(NaclBox.openFrom(b, X25519.publicKey(a), sealed, 0, sealed.length))
-          .as("seed %d case %d", seed, i).isEqualTo(msg);
+          .as("seed %d case %d", seed, i)
+          .isEqualTo(msg);
       // truncated input never opens and never throws
       int cut = r.nextInt(sealed.length);
       assertThat(NaclBox.openFrom(b, X25519.publicKey(a), sealed, 0, cut))
-          .as("seed %d case %d", seed, i).isNull();
+          .as("seed %d case %d", seed, i)
+          .isNull();
     }
   }
 }

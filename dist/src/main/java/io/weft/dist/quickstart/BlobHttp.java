@@ -17,8 +17,8 @@ import java.util.Locale;
 
 /**
  * Just enough HTTP/1.1 to serve one blob from a node's netstack and fetch it from another's: one
- * request per connection, {@code Content-Length} framing. The client hashes the body as it
- * arrives, so nothing of the size of the blob is buffered on the receiving side.
+ * request per connection, {@code Content-Length} framing. The client hashes the body as it arrives,
+ * so nothing of the size of the blob is buffered on the receiving side.
  */
 final class BlobHttp implements AutoCloseable {
   static final String PATH = "/blob";
@@ -45,7 +45,8 @@ final class BlobHttp implements AutoCloseable {
   }
 
   /** Serves {@code blob} at {@link #PATH} on TCP {@code port} of {@code stack} until closed. */
-  static BlobHttp serve(NetStack stack, int port, byte[] blob, Duration timeout) throws IOException {
+  static BlobHttp serve(NetStack stack, int port, byte[] blob, Duration timeout)
+      throws IOException {
     BlobHttp s = new BlobHttp(stack.listenTcp(port, 8), blob, timeout);
     s.acceptor.start();
     return s;
@@ -71,14 +72,18 @@ final class BlobHttp implements AutoCloseable {
       OutputStream o = c.outputStream();
       String requestLine = head.lines().findFirst().orElse("");
       if (requestLine.startsWith("GET " + PATH + " ")) {
-        o.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + blob.length
-            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        o.write(
+            ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
+                    + blob.length
+                    + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         for (int off = 0; off < blob.length; off += CHUNK) {
           o.write(blob, off, Math.min(CHUNK, blob.length - off));
         }
       } else {
-        o.write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            .getBytes(StandardCharsets.US_ASCII));
+        o.write(
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
       }
       o.flush();
       c.shutdownOutput();
@@ -90,14 +95,20 @@ final class BlobHttp implements AutoCloseable {
   }
 
   /** Fetches {@link #PATH} from {@code server} through {@code stack}, hashing the body. */
-  static Download get(NetStack stack, InetSocketAddress server, Duration timeout) throws IOException {
+  static Download get(NetStack stack, InetSocketAddress server, Duration timeout)
+      throws IOException {
     long t0 = System.nanoTime();
     try (TcpConnection c = stack.dialTcp(server, timeout)) {
       c.setReadTimeout(timeout);
       c.setWriteTimeout(timeout);
       OutputStream o = c.outputStream();
-      o.write(("GET " + PATH + " HTTP/1.1\r\nHost: " + server.getAddress().getHostAddress()
-          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      o.write(
+          ("GET "
+                  + PATH
+                  + " HTTP/1.1\r\nHost: "
+                  + server.getAddress().getHostAddress()
+                  + "\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
       o.flush();
       c.shutdownOutput();
       InputStream in = c.inputStream();
@@ -153,7 +164,8 @@ final class BlobHttp implements AutoCloseable {
   private static long contentLength(String head) throws IOException {
     for (String line : head.split("\r\n")) {
       int colon = line.indexOf(':');
-      if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {
+      if (colon > 0
+          && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals("content-length")) {
         try {
           return Long.parseLong(line.substring(colon + 1).trim());
         } catch (NumberFormatException e) {

@@ -14,8 +14,8 @@ import java.util.Map;
 
 /**
  * Runs wg-core's built-in known-answer self-test of every primitive of {@code io.weft.wg.crypto}
- * ({@link SelfTest}) and times each briefly.
- * The timing is a rough indication; {@code bench/} holds the JMH numbers.
+ * ({@link SelfTest}) and times each briefly. The timing is a rough indication; {@code bench/} holds
+ * the JMH numbers.
  */
 final class CryptoSelfCheck {
   private static final long MEASURE_NANOS = 200_000_000L;
@@ -36,8 +36,15 @@ final class CryptoSelfCheck {
     boolean ok = true;
     for (SelfTest.Result r : SelfTest.run()) {
       ok &= r.ok();
-      out.printf(Locale.ROOT, "  %-20s %3d/%-3d %-4s %-46s %s%n", r.primitive(), r.passed(), r.total(),
-          r.ok() ? "ok" : "FAIL", abbreviate(r.source()), speeds.getOrDefault(r.primitive(), ""));
+      out.printf(
+          Locale.ROOT,
+          "  %-20s %3d/%-3d %-4s %-46s %s%n",
+          r.primitive(),
+          r.passed(),
+          r.total(),
+          r.ok() ? "ok" : "FAIL",
+          abbreviate(r.source()),
+          speeds.getOrDefault(r.primitive(), ""));
     }
     out.println(ok ? "  All known answers match." : "  SOME KNOWN ANSWERS DO NOT MATCH.");
     out.flush();

@@ -1,9 +1,9 @@
 package io.weft.dist.quickstart;
 
 import io.weft.agent.backend.Backend;
-import io.weft.agent.cli.StatusPrinter;
 import io.weft.agent.backend.BackendConfig;
 import io.weft.agent.backend.BackendState;
+import io.weft.agent.cli.StatusPrinter;
 import io.weft.agent.engine.Engine;
 import io.weft.control.server.ControlConfig;
 import io.weft.control.server.ControlServer;
@@ -56,8 +56,8 @@ final class Tour {
   }
 
   /**
-   * @param tempParent where the temporary directory for the server's database and the nodes'
-   *     state goes (deleted at the end)
+   * @param tempParent where the temporary directory for the server's database and the nodes' state
+   *     goes (deleted at the end)
    * @param cryptoCheck whether to run the known-answer step (tests of the mesh part skip it)
    */
   Tour(PrintWriter out, Path tempParent, int blobBytes, Duration stepTimeout, boolean cryptoCheck) {
@@ -76,7 +76,11 @@ final class Tour {
     try {
       work = Files.createTempDirectory(tempParent, "weft-quickstart-");
     } catch (IOException e) {
-      out.println("quickstart: cannot create a temporary directory in " + tempParent + ": " + e.getMessage());
+      out.println(
+          "quickstart: cannot create a temporary directory in "
+              + tempParent
+              + ": "
+              + e.getMessage());
       out.flush();
       return false;
     }
@@ -97,7 +101,8 @@ final class Tour {
     ok &= shutdown(work);
     out.println();
     if (ok) {
-      out.printf(Locale.ROOT, "quickstart: every step passed (%.1f s).%n", (System.nanoTime() - t0) / 1e9);
+      out.printf(
+          Locale.ROOT, "quickstart: every step passed (%.1f s).%n", (System.nanoTime() - t0) / 1e9);
     } else {
       out.println("quickstart: FAILED at " + failedAt + "; see above.");
     }
@@ -117,16 +122,22 @@ final class Tour {
 
     header("A coordination server, embedded in this process");
     server = ControlServer.start(ControlConfig.defaults(work.resolve("control")));
-    out.println("  Nodes register with it over a Noise-encrypted channel and receive the network map:");
+    out.println(
+        "  Nodes register with it over a Noise-encrypted channel and receive the network map:");
     out.println("  who is in the mesh, with their keys, addresses and UDP endpoints.");
     out.printf("  listening on %s, SQLite database in %s%n", server.url(), work.resolve("control"));
-    String key = server.admin()
-        .createPreAuthKey("quickstart", "tour", true, false, false, List.of(), Duration.ofMinutes(10)).secret();
+    String key =
+        server
+            .admin()
+            .createPreAuthKey(
+                "quickstart", "tour", true, false, false, List.of(), Duration.ofMinutes(10))
+            .secret();
     out.println("  created user \"tour\" and a reusable pre-auth key valid for 10 minutes");
     out.println("  (as `weft control authkey` does against a standalone server)");
 
     header("Two nodes join with the pre-auth key, in userspace mode");
-    out.println("  Each node is a WireGuard device whose TUN is Weft's own TCP/IP stack, so it needs no");
+    out.println(
+        "  Each node is a WireGuard device whose TUN is Weft's own TCP/IP stack, so it needs no");
     out.println("  root and no kernel interface; WireGuard itself runs over UDP on loopback.");
     // One after the other, so alpha is the first node and the second joins a mesh that exists.
     Backend alpha = join(work, "alpha", key);
@@ -143,21 +154,37 @@ final class Tour {
     ping(alphaStack, bravoIp);
     double firstMs = (System.nanoTime() - p0) / 1e6;
     Duration again = ping(alphaStack, bravoIp);
-    out.printf(Locale.ROOT, "  alpha pings bravo at %s through the tunnel: first reply after %.1f ms (WireGuard%n",
-        bravoIp.getHostAddress(), firstMs);
-    out.printf(Locale.ROOT, "  handshake included), the next after %.2f ms%n", again.toNanos() / 1e6);
+    out.printf(
+        Locale.ROOT,
+        "  alpha pings bravo at %s through the tunnel: first reply after %.1f ms (WireGuard%n",
+        bravoIp.getHostAddress(),
+        firstMs);
+    out.printf(
+        Locale.ROOT, "  handshake included), the next after %.2f ms%n", again.toNanos() / 1e6);
 
     header("HTTP across the mesh");
     byte[] blob = new byte[blobBytes];
     new SecureRandom().nextBytes(blob);
     String served = BlobHttp.sha256(blob);
     http = BlobHttp.serve(stack(bravo), HTTP_PORT, blob, stepTimeout);
-    out.printf(Locale.ROOT, "  bravo serves %,d random bytes over HTTP on port %d of its own TCP/IP stack;%n",
-        blobBytes, HTTP_PORT);
-    out.println("  alpha fetches them with a GET from its stack, through WireGuard, over loopback UDP:");
-    BlobHttp.Download d = BlobHttp.get(alphaStack, new InetSocketAddress(bravoIp, HTTP_PORT), stepTimeout);
-    out.printf(Locale.ROOT, "  GET http://%s%s: %,d bytes in %.2f s (%.1f MB/s, %.0f Mbit/s)%n", bravoIp.getHostAddress(),
-        BlobHttp.PATH, d.bytes(), d.nanos() / 1e9, d.megabytesPerSecond(), d.megabytesPerSecond() * 8);
+    out.printf(
+        Locale.ROOT,
+        "  bravo serves %,d random bytes over HTTP on port %d of its own TCP/IP stack;%n",
+        blobBytes,
+        HTTP_PORT);
+    out.println(
+        "  alpha fetches them with a GET from its stack, through WireGuard, over loopback UDP:");
+    BlobHttp.Download d =
+        BlobHttp.get(alphaStack, new InetSocketAddress(bravoIp, HTTP_PORT), stepTimeout);
+    out.printf(
+        Locale.ROOT,
+        "  GET http://%s%s: %,d bytes in %.2f s (%.1f MB/s, %.0f Mbit/s)%n",
+        bravoIp.getHostAddress(),
+        BlobHttp.PATH,
+        d.bytes(),
+        d.nanos() / 1e9,
+        d.megabytesPerSecond(),
+        d.megabytesPerSecond() * 8);
     out.println("  SHA-256 served   " + served);
     out.println("  SHA-256 received " + d.sha256());
     if (!served.equals(d.sha256())) {
@@ -166,22 +193,28 @@ final class Tour {
     out.println("  the hashes match: every byte arrived intact");
 
     header("`weft status` on alpha");
-    out.println("  This node, then each peer: where it is reached, when the last handshake was, bytes each way.");
+    out.println(
+        "  This node, then each peer: where it is reached, when the last handshake was, bytes each way.");
     Backend.Status status = alpha.status();
     for (String line : StatusPrinter.format(status).split("\n")) {
       out.println("  " + line);
     }
-    Backend.PeerStatus seen = status.peers().stream().filter(p -> p.id() == bravo.self().id()).findFirst()
-        .orElseThrow(() -> new StepFailed("alpha's status does not list bravo"));
+    Backend.PeerStatus seen =
+        status.peers().stream()
+            .filter(p -> p.id() == bravo.self().id())
+            .findFirst()
+            .orElseThrow(() -> new StepFailed("alpha's status does not list bravo"));
     if (seen.lastHandshakeEpochMillis() <= 0 || seen.rxBytes() < blobBytes) {
-      throw new StepFailed("alpha's status does not show the handshake and the download from bravo");
+      throw new StepFailed(
+          "alpha's status does not show the handshake and the download from bravo");
     }
   }
 
   private Backend join(Path work, String name, String key) throws IOException {
-    BackendConfig cfg = BackendConfig.userspace(work.resolve(name), server.url(), key, name)
-        .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
-        .withBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
+    BackendConfig cfg =
+        BackendConfig.userspace(work.resolve(name), server.url(), key, name)
+            .withAdvertise(List.of(InetAddress.getLoopbackAddress()))
+            .withBackoff(Duration.ofMillis(50), Duration.ofSeconds(1));
     Backend b = new Backend(cfg);
     nodes.add(b);
     b.start();
@@ -192,12 +225,23 @@ final class Tour {
     long t0 = System.nanoTime();
     if (!b.awaitState(BackendState.RUNNING, stepTimeout)) {
       Backend.Status s = b.status();
-      throw new StepFailed(String.format(Locale.ROOT, "%s did not reach RUNNING within %s: state %s%s", s.hostname(),
-          seconds(stepTimeout), s.state(), s.lastError() == null ? "" : ", last error: " + s.lastError()));
+      throw new StepFailed(
+          String.format(
+              Locale.ROOT,
+              "%s did not reach RUNNING within %s: state %s%s",
+              s.hostname(),
+              seconds(stepTimeout),
+              s.state(),
+              s.lastError() == null ? "" : ", last error: " + s.lastError()));
     }
     Backend.Status s = b.status();
-    out.printf(Locale.ROOT, "  %-6s RUNNING after %.2f s: %s, udp/%d, node key %s...%n", s.hostname(),
-        (System.nanoTime() - t0) / 1e9, String.join(" ", hosts(s.addresses())), s.listenPort(),
+    out.printf(
+        Locale.ROOT,
+        "  %-6s RUNNING after %.2f s: %s, udp/%d, node key %s...%n",
+        s.hostname(),
+        (System.nanoTime() - t0) / 1e9,
+        String.join(" ", hosts(s.addresses())),
+        s.listenPort(),
         s.nodeKey().substring(0, 10));
   }
 
@@ -206,14 +250,24 @@ final class Tour {
     try {
       on.awaitMap(m -> m.peers().containsKey(id), stepTimeout);
     } catch (TimeoutException e) {
-      throw new StepFailed(on.status().hostname() + " did not see " + peer.status().hostname()
-          + " in its network map within " + seconds(stepTimeout));
+      throw new StepFailed(
+          on.status().hostname()
+              + " did not see "
+              + peer.status().hostname()
+              + " in its network map within "
+              + seconds(stepTimeout));
     }
     if (on.device().peer(peer.device().publicKey()) == null) {
-      throw new StepFailed(on.status().hostname() + " has " + peer.status().hostname()
-          + " in its map but not as a WireGuard peer");
+      throw new StepFailed(
+          on.status().hostname()
+              + " has "
+              + peer.status().hostname()
+              + " in its map but not as a WireGuard peer");
     }
-    out.printf("  %s has %s (%s) as a WireGuard peer%n", on.status().hostname(), peer.status().hostname(),
+    out.printf(
+        "  %s has %s (%s) as a WireGuard peer%n",
+        on.status().hostname(),
+        peer.status().hostname(),
         String.join(" ", hosts(peer.self().addresses())));
   }
 
@@ -221,7 +275,13 @@ final class Tour {
     try {
       return stack.ping(to, stepTimeout);
     } catch (IOException e) {
-      throw new StepFailed("no ping reply from " + to.getHostAddress() + " within " + seconds(stepTimeout) + ": " + e);
+      throw new StepFailed(
+          "no ping reply from "
+              + to.getHostAddress()
+              + " within "
+              + seconds(stepTimeout)
+              + ": "
+              + e);
     }
   }
 
@@ -230,7 +290,9 @@ final class Tour {
   }
 
   private static InetAddress v4(Backend b) throws StepFailed {
-    return Engine.hosts(b.self().addresses()).stream().filter(a -> a instanceof java.net.Inet4Address).findFirst()
+    return Engine.hosts(b.self().addresses()).stream()
+        .filter(a -> a instanceof java.net.Inet4Address)
+        .findFirst()
         .orElseThrow(() -> new StepFailed(b.status().hostname() + " has no IPv4 address"));
   }
 

@@ -26,7 +26,9 @@ import picocli.CommandLine;
 class UnitCommandLinesTest {
   static Path deb(String relative) {
     Path p = Path.of("src/deb", relative);
-    return Files.exists(p) ? p : Path.of(System.getenv().getOrDefault("WEFT_REPO_ROOT", ".."), "dist/src/deb", relative);
+    return Files.exists(p)
+        ? p
+        : Path.of(System.getenv().getOrDefault("WEFT_REPO_ROOT", ".."), "dist/src/deb", relative);
   }
 
   /** KEY="value" lines of an environment file (comments and blanks skipped). */
@@ -43,9 +45,13 @@ class UnitCommandLinesTest {
 
   /** The unit's ExecStart words after /usr/bin/weft, with $VAR split and ${VAR} kept whole. */
   static List<String> execStart(String unit, Map<String, String> env) throws IOException {
-    String line = Files.readAllLines(deb("systemd/" + unit)).stream()
-        .filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow();
-    List<String> words = new ArrayList<>(Arrays.asList(line.substring("ExecStart=".length()).split(" ")));
+    String line =
+        Files.readAllLines(deb("systemd/" + unit)).stream()
+            .filter(l -> l.startsWith("ExecStart="))
+            .findFirst()
+            .orElseThrow();
+    List<String> words =
+        new ArrayList<>(Arrays.asList(line.substring("ExecStart=".length()).split(" ")));
     assertThat(words.removeFirst()).isEqualTo("/usr/bin/weft");
     List<String> out = new ArrayList<>();
     for (String w : words) {
@@ -68,7 +74,8 @@ class UnitCommandLinesTest {
     List<String> args = execStart("weft.service", env(deb("default/weft")));
     assertThat(args).startsWith("daemon").contains("--state-dir", "/var/lib/weft");
     assertThatCode(() -> new CommandLine(new WeftCli()).parseArgs(args.toArray(String[]::new)))
-        .as("weft %s", args).doesNotThrowAnyException();
+        .as("weft %s", args)
+        .doesNotThrowAnyException();
   }
 
   @Test
@@ -77,19 +84,27 @@ class UnitCommandLinesTest {
     assertThat(args).containsSubsequence("control", "serve").contains("--data-dir", "--listen");
     List<String> rest = args.subList(1, args.size());
     assertThatCode(() -> new CommandLine(new ControlCli()).parseArgs(rest.toArray(String[]::new)))
-        .as("weft %s", args).doesNotThrowAnyException();
+        .as("weft %s", args)
+        .doesNotThrowAnyException();
   }
 
   @Test
   void shouldStartTheRelayWithTheListenAddressOfItsEnvironmentFile() throws Exception {
     List<String> args = execStart("weft-relay.service", env(deb("default/weft-relay")));
-    assertThat(args).containsExactly("relay", "serve", "--listen", "0.0.0.0:3340", "--key-file",
-        "/var/lib/weft-relay/relay.key");
+    assertThat(args)
+        .containsExactly(
+            "relay",
+            "serve",
+            "--listen",
+            "0.0.0.0:3340",
+            "--key-file",
+            "/var/lib/weft-relay/relay.key");
   }
 
   @Test
   void shouldRefuseAnUnknownOptionSoTheChecksAboveMeanSomething() {
-    assertThatCode(() -> new CommandLine(new WeftCli()).parseArgs("daemon", "--state-directory", "/x"))
+    assertThatCode(
+            () -> new CommandLine(new WeftCli()).parseArgs("daemon", "--state-directory", "/x"))
         .isInstanceOf(CommandLine.ParameterException.class);
   }
 }

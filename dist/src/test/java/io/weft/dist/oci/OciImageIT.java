@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The OCI image Jib writes with {@code -Poci} ({@code dist/target/weft-oci.tar}, an OCI layout):
  * its config runs as user 65532 with the coordination server as the command, and its layers,
- * unpacked in order and entered with chroot as that user, start the server's and the node's CLI
- * on the image's own Java runtime (nothing from the host but the kernel and /proc).
+ * unpacked in order and entered with chroot as that user, start the server's and the node's CLI on
+ * the image's own Java runtime (nothing from the host but the kernel and /proc).
  */
 class OciImageIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,13 +43,17 @@ class OciImageIT {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     p.getOutputStream().close();
     byte[][] out = new byte[1][];
-    Thread reader = Thread.ofVirtual().start(() -> {
-      try (InputStream in = p.getInputStream()) {
-        out[0] = in.readAllBytes();
-      } catch (IOException e) {
-        out[0] = ("(reading the output failed: " + e + ")").getBytes(StandardCharsets.UTF_8);
-      }
-    });
+    Thread reader =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try (InputStream in = p.getInputStream()) {
+                    out[0] = in.readAllBytes();
+                  } catch (IOException e) {
+                    out[0] =
+                        ("(reading the output failed: " + e + ")").getBytes(StandardCharsets.UTF_8);
+                  }
+                });
     boolean exited = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
     if (!exited) {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -62,7 +66,8 @@ class OciImageIT {
   }
 
   static JsonNode blob(Path layout, String digest) throws IOException {
-    return JSON.readTree(layout.resolve("blobs/sha256").resolve(digest.substring("sha256:".length())).toFile());
+    return JSON.readTree(
+        layout.resolve("blobs/sha256").resolve(digest.substring("sha256:".length())).toFile());
   }
 
   @Test
@@ -79,7 +84,9 @@ class OciImageIT {
     assertThat(command).startsWith("java").endsWith("io.weft.control.cli.ControlCli");
     List<String> cmd = new ArrayList<>();
     config.get("Cmd").forEach(n -> cmd.add(n.asText()));
-    assertThat(cmd).containsExactly("serve", "--listen", "0.0.0.0:8080", "--data-dir", "/var/lib/weft-control");
+    assertThat(cmd)
+        .containsExactly(
+            "serve", "--listen", "0.0.0.0:8080", "--data-dir", "/var/lib/weft-control");
 
     Path rootfs = Files.createDirectory(temp.resolve("rootfs"));
     for (JsonNode layer : manifest.get("layers")) {
@@ -90,13 +97,35 @@ class OciImageIT {
     String java = "/opt/java/bin/java";
     assertThat(rootfs.resolve(java.substring(1))).isExecutable();
     List<String> flags = command.subList(1, command.size() - 1);
-    String prefix = "mount -t proc proc " + rootfs.resolve("proc") + " && exec chroot --userspec=65532:65532 "
-        + rootfs + " " + java + " " + String.join(" ", flags) + " ";
-    String control = run(60, "unshare", "--mount", "--fork", "/bin/sh", "-c",
-        prefix + "io.weft.control.cli.ControlCli --version");
+    String prefix =
+        "mount -t proc proc "
+            + rootfs.resolve("proc")
+            + " && exec chroot --userspec=65532:65532 "
+            + rootfs
+            + " "
+            + java
+            + " "
+            + String.join(" ", flags)
+            + " ";
+    String control =
+        run(
+            60,
+            "unshare",
+            "--mount",
+            "--fork",
+            "/bin/sh",
+            "-c",
+            prefix + "io.weft.control.cli.ControlCli --version");
     assertThat(control).containsPattern("weft control 0\\.1\\.0\\S* \\(Java 25");
-    String node = run(60, "unshare", "--mount", "--fork", "/bin/sh", "-c",
-        prefix + "io.weft.agent.cli.WeftCli version");
+    String node =
+        run(
+            60,
+            "unshare",
+            "--mount",
+            "--fork",
+            "/bin/sh",
+            "-c",
+            prefix + "io.weft.agent.cli.WeftCli version");
     assertThat(node).containsPattern("weft 0\\.1\\.0\\S* \\(Java 25");
   }
 }

@@ -29,9 +29,17 @@ class QuickstartJarIT {
   void shouldRunEveryStepAndExitZero() throws Exception {
     Path log = temp.resolve("quickstart.log");
     Path work = Files.createDirectory(temp.resolve("work"));
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseParallelGC", "-jar", jar().toString(), "--temp-dir", work.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseParallelGC",
+                "-jar",
+                jar().toString(),
+                "--temp-dir",
+                work.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     boolean exited = p.waitFor(120, TimeUnit.SECONDS);
     if (!exited) {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -45,7 +53,8 @@ class QuickstartJarIT {
         .contains("the hashes match")
         .contains("quickstart: every step passed")
         .doesNotContain("FAILED")
-        .as("component logs stay quiet unless --verbose").doesNotContain("INFO");
+        .as("component logs stay quiet unless --verbose")
+        .doesNotContain("INFO");
     try (Stream<Path> left = Files.list(work)) {
       assertThat(left.toList()).isEmpty();
     }
@@ -56,8 +65,13 @@ class QuickstartJarIT {
     try (JarFile jar = new JarFile(jar().toFile())) {
       assertThat(jar.stream().map(e -> e.getName()))
           .as("test vectors, test support and test libraries stay out of the shipped jar")
-          .noneMatch(n -> n.startsWith("io/weft/testvectors/") || n.startsWith("io/weft/testing/")
-              || n.startsWith("org/opentest4j/") || n.startsWith("org/junit/") || n.startsWith("org/assertj/"))
+          .noneMatch(
+              n ->
+                  n.startsWith("io/weft/testvectors/")
+                      || n.startsWith("io/weft/testing/")
+                      || n.startsWith("org/opentest4j/")
+                      || n.startsWith("org/junit/")
+                      || n.startsWith("org/assertj/"))
           .anyMatch(n -> n.equals("io/weft/wg/crypto/SelfTest.class"));
     }
   }

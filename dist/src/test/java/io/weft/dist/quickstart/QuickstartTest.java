@@ -55,21 +55,32 @@ class QuickstartTest {
         .contains("the hashes match")
         .contains("quickstart: every step passed")
         .doesNotContain("MISMATCH", "FAILED");
-    assertThat(only(Pattern.compile("GET http://\\S+: ([\\d,]+) bytes"), out)).isEqualTo("2,097,152");
+    assertThat(only(Pattern.compile("GET http://\\S+: ([\\d,]+) bytes"), out))
+        .isEqualTo("2,097,152");
     assertThat(only(Pattern.compile("SHA-256 received ([0-9a-f]{64})"), out))
         .isEqualTo(only(Pattern.compile("SHA-256 served   ([0-9a-f]{64})"), out));
 
-    // The status block lists bravo under its mesh address, with a handshake and the download's bytes.
-    String bravoIp = only(Pattern.compile("bravo  RUNNING after [\\d.]+ s: (\\d+\\.\\d+\\.\\d+\\.\\d+) "), out);
-    String status = out.substring(out.indexOf("`weft status` on alpha"), out.indexOf("Shutting down"));
+    // The status block lists bravo under its mesh address, with a handshake and the download's
+    // bytes.
+    String bravoIp =
+        only(Pattern.compile("bravo  RUNNING after [\\d.]+ s: (\\d+\\.\\d+\\.\\d+\\.\\d+) "), out);
+    String status =
+        out.substring(out.indexOf("`weft status` on alpha"), out.indexOf("Shutting down"));
     String bravoLine = status.lines().filter(l -> l.contains("bravo")).findFirst().orElseThrow();
     // Columns: PEER ADDRESSES ENDPOINT LAST-HANDSHAKE RX TX ONLINE (StatusPrinter).
     assertThat(bravoLine).contains(bravoIp).doesNotContain("never").endsWith("yes");
-    String alphaIp = only(Pattern.compile("alpha  RUNNING after [\\d.]+ s: (\\d+\\.\\d+\\.\\d+\\.\\d+) "), out);
-    assertThat(status.lines().filter(l -> l.contains(alphaIp)).findFirst().orElseThrow()).contains("address:");
+    String alphaIp =
+        only(Pattern.compile("alpha  RUNNING after [\\d.]+ s: (\\d+\\.\\d+\\.\\d+\\.\\d+) "), out);
+    assertThat(status.lines().filter(l -> l.contains(alphaIp)).findFirst().orElseThrow())
+        .contains("address:");
     assertThat(status).contains("state:    RUNNING", "hostname: alpha", "control:  connected");
 
-    assertThat(out).contains("stopped node alpha", "stopped node bravo", "stopped the coordination server", "deleted ");
+    assertThat(out)
+        .contains(
+            "stopped node alpha",
+            "stopped node bravo",
+            "stopped the coordination server",
+            "deleted ");
     assertThat(leftInTemp()).as("the temporary directory is deleted").isEmpty();
   }
 
@@ -81,7 +92,8 @@ class QuickstartTest {
         .containsPattern("FAILED: alpha did not reach RUNNING within 0\\.001 s: state LOGGING_IN")
         .contains("stopped node alpha", "stopped the coordination server")
         .doesNotContain("stopped node bravo")
-        .contains("quickstart: FAILED at step 3 (Two nodes join with the pre-auth key, in userspace mode)")
+        .contains(
+            "quickstart: FAILED at step 3 (Two nodes join with the pre-auth key, in userspace mode)")
         .doesNotContain("every step passed");
     assertThat(leftInTemp()).isEmpty();
   }

@@ -6,10 +6,13 @@ import java.util.concurrent.atomic.LongAdder;
 public final class DiscoCounters {
   /** Too short, or without the magic: not a disco packet at all. */
   public final LongAdder notDisco = new LongAdder();
+
   /** The box did not open (wrong key, tampered, truncated). */
   public final LongAdder badBox = new LongAdder();
+
   /** The box opened but the message did not parse (unknown type, short body). */
   public final LongAdder badMessage = new LongAdder();
+
   /** From a disco key this node does not know. */
   public final LongAdder unknownSender = new LongAdder();
 

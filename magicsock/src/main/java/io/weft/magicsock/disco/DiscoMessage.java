@@ -20,6 +20,7 @@ public sealed interface DiscoMessage {
   byte TYPE_CALL_ME_MAYBE = 0x03;
   int HEADER = 2;
   int TX_ID_LENGTH = 12;
+
   /** Address (16, IPv4 mapped) then port (2, big-endian). */
   int ENDPOINT_LENGTH = 18;
 
@@ -53,8 +54,10 @@ public sealed interface DiscoMessage {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Ping p && Arrays.equals(txId, p.txId)
-          && java.util.Objects.equals(nodeKey, p.nodeKey) && padding == p.padding;
+      return o instanceof Ping p
+          && Arrays.equals(txId, p.txId)
+          && java.util.Objects.equals(nodeKey, p.nodeKey)
+          && padding == p.padding;
     }
 
     @Override
@@ -63,7 +66,9 @@ public sealed interface DiscoMessage {
     }
   }
 
-  /** A pong: {@code txId(12) || source address(16) || source port(2)}, the ping's observed source. */
+  /**
+   * A pong: {@code txId(12) || source address(16) || source port(2)}, the ping's observed source.
+   */
   record Pong(byte[] txId, InetSocketAddress source) implements DiscoMessage {
     public Pong {
       txId = checkTxId(txId);
@@ -130,16 +135,15 @@ public sealed interface DiscoMessage {
         if (n < TX_ID_LENGTH + 32) {
           return new Ping(tx, null, 0);
         }
-        NoisePublicKey k = NoisePublicKey.of(Arrays.copyOfRange(b, p + TX_ID_LENGTH,
-            p + TX_ID_LENGTH + 32));
+        NoisePublicKey k =
+            NoisePublicKey.of(Arrays.copyOfRange(b, p + TX_ID_LENGTH, p + TX_ID_LENGTH + 32));
         return new Ping(tx, k, n - TX_ID_LENGTH - 32);
       }
       case TYPE_PONG -> {
         if (n < TX_ID_LENGTH + ENDPOINT_LENGTH) {
           return null;
         }
-        return new Pong(Arrays.copyOfRange(b, p, p + TX_ID_LENGTH),
-            endpoint(b, p + TX_ID_LENGTH));
+        return new Pong(Arrays.copyOfRange(b, p, p + TX_ID_LENGTH), endpoint(b, p + TX_ID_LENGTH));
       }
       case TYPE_CALL_ME_MAYBE -> {
         if (n == 0 || n % ENDPOINT_LENGTH != 0 || version != 0) {

@@ -13,11 +13,14 @@ import java.util.Arrays;
  */
 public final class DiscoPacket {
   /** {@code TS💬} in UTF-8. */
-  public static final byte[] MAGIC = {0x54, 0x53, (byte) 0xf0, (byte) 0x9f, (byte) 0x92,
-      (byte) 0xac};
+  public static final byte[] MAGIC = {
+    0x54, 0x53, (byte) 0xf0, (byte) 0x9f, (byte) 0x92, (byte) 0xac
+  };
+
   public static final int KEY_OFFSET = MAGIC.length;
   public static final int NONCE_OFFSET = KEY_OFFSET + 32;
   public static final int BOX_OFFSET = NONCE_OFFSET + NaclBox.NONCE_LENGTH;
+
   /** The shortest datagram that can carry a disco packet header. */
   public static final int HEADER_LENGTH = BOX_OFFSET;
 
@@ -28,8 +31,8 @@ public final class DiscoPacket {
   private int len;
 
   /**
-   * Whether {@code b[off, off+len)} starts with the magic and is long enough for the header:
-   * the demultiplexer's test (it does not open the box).
+   * Whether {@code b[off, off+len)} starts with the magic and is long enough for the header: the
+   * demultiplexer's test (it does not open the box).
    */
   public static boolean looksLike(byte[] b, int off, int len) {
     if (len < HEADER_LENGTH || off < 0 || off + len > b.length) {
@@ -60,8 +63,8 @@ public final class DiscoPacket {
 
   /** The sender's disco key. */
   public DiscoPublicKey sender() {
-    return new DiscoPublicKey(NoisePublicKey.of(Arrays.copyOfRange(buf, off + KEY_OFFSET,
-        off + NONCE_OFFSET)));
+    return new DiscoPublicKey(
+        NoisePublicKey.of(Arrays.copyOfRange(buf, off + KEY_OFFSET, off + NONCE_OFFSET)));
   }
 
   /** Whether the sender key equals {@code key} (no allocation). */
@@ -69,7 +72,9 @@ public final class DiscoPacket {
     return Arrays.equals(buf, off + KEY_OFFSET, off + NONCE_OFFSET, key, 0, 32);
   }
 
-  /** The message, opened with the precomputed box key {@code boxKey}; null when it does not open. */
+  /**
+   * The message, opened with the precomputed box key {@code boxKey}; null when it does not open.
+   */
   public byte[] open(byte[] boxKey) {
     byte[] nonce = Arrays.copyOfRange(buf, off + NONCE_OFFSET, off + BOX_OFFSET);
     return NaclBox.open(boxKey, nonce, buf, off + BOX_OFFSET, len - BOX_OFFSET);

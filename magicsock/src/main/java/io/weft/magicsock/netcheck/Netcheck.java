@@ -27,21 +27,29 @@ public final class Netcheck {
    * @param udp a STUN round trip over IPv4 completed
    * @param globalV4 the mapped address the first answering server saw, or null
    * @param mappingVariesByDestIp true/false when two or more servers answered, else null
-   * @param regionLatency the best latency per region id (STUN, or TCP connect to the relay
-   *     port when no STUN server answered)
+   * @param regionLatency the best latency per region id (STUN, or TCP connect to the relay port
+   *     when no STUN server answered)
    * @param preferredRegion the region with the lowest latency, 0 for none
    */
-  public record Report(boolean udp, InetSocketAddress globalV4, Boolean mappingVariesByDestIp,
-      Map<Integer, Duration> regionLatency, int preferredRegion) {
+  public record Report(
+      boolean udp,
+      InetSocketAddress globalV4,
+      Boolean mappingVariesByDestIp,
+      Map<Integer, Duration> regionLatency,
+      int preferredRegion) {
     /** The report as {@code weft netcheck} prints it. */
     public String render(RelayMap relays) {
       StringBuilder b = new StringBuilder("Report:\n");
       b.append("\t* UDP: ").append(udp).append('\n');
-      b.append("\t* IPv4: ").append(globalV4 == null ? "(no addr found)"
-          : "yes, " + globalV4.getAddress().getHostAddress() + ":" + globalV4.getPort())
+      b.append("\t* IPv4: ")
+          .append(
+              globalV4 == null
+                  ? "(no addr found)"
+                  : "yes, " + globalV4.getAddress().getHostAddress() + ":" + globalV4.getPort())
           .append('\n');
       b.append("\t* MappingVariesByDestIP: ")
-          .append(mappingVariesByDestIp == null ? "" : mappingVariesByDestIp).append('\n');
+          .append(mappingVariesByDestIp == null ? "" : mappingVariesByDestIp)
+          .append('\n');
       String code = "";
       for (RelayMap.Region r : relays.regions()) {
         if (r.id() == preferredRegion) {
@@ -52,8 +60,11 @@ public final class Netcheck {
       b.append("\t* Relay latency:\n");
       for (RelayMap.Region r : relays.regions()) {
         Duration d = regionLatency.get(r.id());
-        b.append("\t\t- ").append(r.code()).append(": ")
-            .append(d == null ? "" : String.format("%.1fms", d.toNanos() / 1e6)).append('\n');
+        b.append("\t\t- ")
+            .append(r.code())
+            .append(": ")
+            .append(d == null ? "" : String.format("%.1fms", d.toNanos() / 1e6))
+            .append('\n');
       }
       return b.toString();
     }
@@ -68,7 +79,10 @@ public final class Netcheck {
     this.timeout = timeout;
   }
 
-  private record Probe(int region, InetSocketAddress server, long sentNanos,
+  private record Probe(
+      int region,
+      InetSocketAddress server,
+      long sentNanos,
       CompletableFuture<InetSocketAddress> answer) {}
 
   /** Runs the report against every STUN server and relay in {@code relays}. */
@@ -143,8 +157,12 @@ public final class Netcheck {
       }
     }
     int answered = (int) probes.stream().filter(rtt::containsKey).count();
-    return new Report(!mapped.isEmpty(), mapped.isEmpty() ? null : mapped.iterator().next(),
-        answered >= 2 ? mapped.size() > 1 : null, latency, preferred);
+    return new Report(
+        !mapped.isEmpty(),
+        mapped.isEmpty() ? null : mapped.iterator().next(),
+        answered >= 2 ? mapped.size() > 1 : null,
+        latency,
+        preferred);
   }
 
   private Long tcpLatency(RelayMap.Region r) {
@@ -152,7 +170,8 @@ public final class Netcheck {
     for (RelayMap.Relay relay : r.relays()) {
       long t = clock.nanoTime();
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress(relay.hostName(), relay.relayPort()),
+        s.connect(
+            new InetSocketAddress(relay.hostName(), relay.relayPort()),
             (int) Math.max(1, timeout.toMillis()));
         long d = clock.nanoTime() - t;
         best = best == null ? d : Math.min(best, d);

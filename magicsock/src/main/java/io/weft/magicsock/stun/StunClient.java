@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Binding transactions in flight, matched to responses by transaction id. Responses with an
- * unknown id, or that do not parse, are counted and dropped.
+ * Binding transactions in flight, matched to responses by transaction id. Responses with an unknown
+ * id, or that do not parse, are counted and dropped.
  */
 public final class StunClient {
   /** Sends one datagram (the socket this client rides on). */
@@ -27,6 +27,7 @@ public final class StunClient {
   private final Sender sender;
   private final ConcurrentHashMap<String, CompletableFuture<InetSocketAddress>> pending =
       new ConcurrentHashMap<>();
+
   /** Datagrams offered that were not a Binding response to a pending transaction. */
   public final LongAdder dropped = new LongAdder();
 
@@ -87,8 +88,8 @@ public final class StunClient {
    * One Binding transaction on {@code channel} (bound, non-connected): the mapped address, or null
    * when no matching response arrives within {@code timeout}. Other datagrams are ignored.
    */
-  public static InetSocketAddress query(DatagramChannel channel, InetSocketAddress server,
-      Duration timeout) throws IOException {
+  public static InetSocketAddress query(
+      DatagramChannel channel, InetSocketAddress server, Duration timeout) throws IOException {
     boolean blocking = channel.isBlocking();
     channel.configureBlocking(false);
     try (Selector sel = Selector.open()) {

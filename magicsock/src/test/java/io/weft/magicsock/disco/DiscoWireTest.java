@@ -71,12 +71,17 @@ class DiscoWireTest {
 
   @Test
   void callMeMaybeListsEndpointsAndRejectsRaggedLengths() throws Exception {
-    byte[] wire = hex("0300 00000000000000000000ffff0a000001 0050"
-        + " 20010db8000000000000000000000002 01bb");
+    byte[] wire =
+        hex(
+            "0300 00000000000000000000ffff0a000001 0050"
+                + " 20010db8000000000000000000000002 01bb");
     DiscoMessage.CallMeMaybe c =
         assertInstanceOf(DiscoMessage.CallMeMaybe.class, DiscoMessage.parse(wire));
-    assertEquals(List.of(new InetSocketAddress(InetAddress.getByName("10.0.0.1"), 80),
-        new InetSocketAddress(InetAddress.getByName("2001:db8::2"), 443)), c.endpoints());
+    assertEquals(
+        List.of(
+            new InetSocketAddress(InetAddress.getByName("10.0.0.1"), 80),
+            new InetSocketAddress(InetAddress.getByName("2001:db8::2"), 443)),
+        c.endpoints());
     assertArrayEquals(wire, c.encode());
     byte[] ragged = java.util.Arrays.copyOf(wire, wire.length - 1);
     assertEquals(List.of(), ((DiscoMessage.CallMeMaybe) DiscoMessage.parse(ragged)).endpoints());
@@ -109,8 +114,8 @@ class DiscoWireTest {
     assertArrayEquals(hex("5453f09f92ac"), java.util.Arrays.copyOf(pkt, 6));
     assertArrayEquals(aPub.key().toBytes(), java.util.Arrays.copyOfRange(pkt, 6, 38));
     assertArrayEquals(nonce, java.util.Arrays.copyOfRange(pkt, 38, 62));
-    assertArrayEquals(NaclBox.seal(kab, nonce, msg), java.util.Arrays.copyOfRange(pkt, 62,
-        pkt.length));
+    assertArrayEquals(
+        NaclBox.seal(kab, nonce, msg), java.util.Arrays.copyOfRange(pkt, 62, pkt.length));
     assertEquals(62 + 16 + msg.length, pkt.length);
 
     DiscoPacket f = new DiscoPacket();
@@ -120,8 +125,9 @@ class DiscoWireTest {
     DiscoCounters c = new DiscoCounters();
     assertEquals(DiscoMessage.parse(msg), f.openMessage(kba, c));
     // the wrong key: counted, not thrown
-    byte[] wrong = NaclBox.beforeNm(b.key().rawForCrypto(),
-        DiscoPrivateKey.generate(RANDOM).publicKey().key().toBytes());
+    byte[] wrong =
+        NaclBox.beforeNm(
+            b.key().rawForCrypto(), DiscoPrivateKey.generate(RANDOM).publicKey().key().toBytes());
     assertNull(f.openMessage(wrong, c));
     assertEquals(1, c.badBox.sum());
   }
@@ -134,8 +140,11 @@ class DiscoWireTest {
     DiscoPrivateKey a = DiscoPrivateKey.generate(RANDOM);
     DiscoPrivateKey b = DiscoPrivateKey.generate(RANDOM);
     byte[] kab = NaclBox.beforeNm(a.key().rawForCrypto(), b.publicKey().key().toBytes());
-    byte[] good = DiscoPacket.seal(kab, a.publicKey(),
-        new DiscoMessage.Pong(new byte[12], new InetSocketAddress("127.0.0.1", 1)).encode());
+    byte[] good =
+        DiscoPacket.seal(
+            kab,
+            a.publicKey(),
+            new DiscoMessage.Pong(new byte[12], new InetSocketAddress("127.0.0.1", 1)).encode());
     DiscoPacket f = new DiscoPacket();
     DiscoCounters c = new DiscoCounters();
     try {

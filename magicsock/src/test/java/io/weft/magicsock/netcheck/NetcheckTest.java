@@ -19,24 +19,28 @@ import org.junit.jupiter.api.Test;
 class NetcheckTest {
   @Test
   void reportsUdpTheMappedAddressAndLatencyPerRegion() throws Exception {
-    try (DerpServer relay = DerpServer.builder(NoisePrivateKey.generate(new SecureRandom()))
-            .ioThreads(1).build();
-        StunServer s1 = StunServer.bind(relay.eventLoopGroup(),
-            new InetSocketAddress("127.0.0.1", 0), relay.metrics());
-        StunServer s2 = StunServer.bind(relay.eventLoopGroup(),
-            new InetSocketAddress("127.0.0.1", 0), relay.metrics());
-        DatagramChannel silent = DatagramChannel.open().bind(
-            new InetSocketAddress("127.0.0.1", 0));
-        ServerSocket tcpOnly = new ServerSocket(0, 5,
-            java.net.InetAddress.getByName("127.0.0.1"))) {
+    try (DerpServer relay =
+            DerpServer.builder(NoisePrivateKey.generate(new SecureRandom())).ioThreads(1).build();
+        StunServer s1 =
+            StunServer.bind(
+                relay.eventLoopGroup(), new InetSocketAddress("127.0.0.1", 0), relay.metrics());
+        StunServer s2 =
+            StunServer.bind(
+                relay.eventLoopGroup(), new InetSocketAddress("127.0.0.1", 0), relay.metrics());
+        DatagramChannel silent =
+            DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        ServerSocket tcpOnly =
+            new ServerSocket(0, 5, java.net.InetAddress.getByName("127.0.0.1"))) {
       int silentPort = ((InetSocketAddress) silent.getLocalAddress()).getPort();
-      RelayMap map = new RelayMap(List.of(
-          region(1, "one", 1, s1.localAddress().getPort()),
-          region(2, "two", 1, s2.localAddress().getPort()),
-          // no STUN answer: latency from a TCP connect to the relay port
-          region(3, "tcp", tcpOnly.getLocalPort(), silentPort),
-          // nothing at all
-          region(4, "dead", 1, silentPort)));
+      RelayMap map =
+          new RelayMap(
+              List.of(
+                  region(1, "one", 1, s1.localAddress().getPort()),
+                  region(2, "two", 1, s2.localAddress().getPort()),
+                  // no STUN answer: latency from a TCP connect to the relay port
+                  region(3, "tcp", tcpOnly.getLocalPort(), silentPort),
+                  // nothing at all
+                  region(4, "dead", 1, silentPort)));
       Netcheck.Report r = new Netcheck(NanoClock.SYSTEM, Duration.ofMillis(500)).run(map);
 
       assertThat(r.udp()).isTrue();
@@ -46,18 +50,22 @@ class NetcheckTest {
       Duration min = r.regionLatency().values().stream().min(Duration::compareTo).orElseThrow();
       assertThat(r.regionLatency().get(r.preferredRegion())).isEqualTo(min);
       String text = r.render(map);
-      assertThat(text).contains("* UDP: true").contains("yes, 127.0.0.1:" + r.globalV4().getPort())
-          .contains("- one: ").contains("- dead: \n");
+      assertThat(text)
+          .contains("* UDP: true")
+          .contains("yes, 127.0.0.1:" + r.globalV4().getPort())
+          .contains("- one: ")
+          .contains("- dead: \n");
     }
   }
 
   @Test
   void noUdpWhenNoServerAnswers() throws Exception {
-    try (DatagramChannel silent = DatagramChannel.open().bind(
-        new InetSocketAddress("127.0.0.1", 0))) {
+    try (DatagramChannel silent =
+        DatagramChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
       int port = ((InetSocketAddress) silent.getLocalAddress()).getPort();
-      Netcheck.Report r = new Netcheck(NanoClock.SYSTEM, Duration.ofMillis(200))
-          .run(new RelayMap(List.of(region(1, "x", 1, port))));
+      Netcheck.Report r =
+          new Netcheck(NanoClock.SYSTEM, Duration.ofMillis(200))
+              .run(new RelayMap(List.of(region(1, "x", 1, port))));
       assertThat(r.udp()).isFalse();
       assertThat(r.globalV4()).isNull();
       assertThat(r.mappingVariesByDestIp()).isNull();
@@ -66,7 +74,7 @@ class NetcheckTest {
   }
 
   static RelayMap.Region region(int id, String code, int relayPort, int stunPort) {
-    return new RelayMap.Region(id, code,
-        List.of(new RelayMap.Relay(code + "1", "127.0.0.1", relayPort, stunPort)));
+    return new RelayMap.Region(
+        id, code, List.of(new RelayMap.Relay(code + "1", "127.0.0.1", relayPort, stunPort)));
   }
 }

@@ -27,10 +27,11 @@ class StunClientTest {
 
   @Test
   void mappedAddressFromTheRelaysStunServer() throws Exception {
-    try (DerpServer relay = DerpServer.builder(NoisePrivateKey.generate(new SecureRandom()))
-            .ioThreads(1).build();
-        StunServer stun = StunServer.bind(relay.eventLoopGroup(),
-            new InetSocketAddress("127.0.0.1", 0), relay.metrics());
+    try (DerpServer relay =
+            DerpServer.builder(NoisePrivateKey.generate(new SecureRandom())).ioThreads(1).build();
+        StunServer stun =
+            StunServer.bind(
+                relay.eventLoopGroup(), new InetSocketAddress("127.0.0.1", 0), relay.metrics());
         DatagramChannel ch = DatagramChannel.open()) {
       ch.bind(new InetSocketAddress("127.0.0.1", 0));
       InetSocketAddress mapped = StunClient.query(ch, stun.localAddress(), TIMEOUT);
@@ -55,8 +56,9 @@ class StunClientTest {
         DatagramChannel silent = DatagramChannel.open()) {
       ch.bind(new InetSocketAddress("127.0.0.1", 0));
       silent.bind(new InetSocketAddress("127.0.0.1", 0));
-      assertNull(StunClient.query(ch, (InetSocketAddress) silent.getLocalAddress(),
-          Duration.ofMillis(200)));
+      assertNull(
+          StunClient.query(
+              ch, (InetSocketAddress) silent.getLocalAddress(), Duration.ofMillis(200)));
     }
   }
 
@@ -66,11 +68,23 @@ class StunClientTest {
     Path dir = Files.createTempDirectory("weft-coturn");
     int port = freeUdpPort();
     Path log = dir.resolve("turnserver.log");
-    Process p = new ProcessBuilder(List.of(Prerequisites.which("turnserver").toString(),
-        "-n", "--listening-ip=127.0.0.1", "--listening-port=" + port, "--stun-only",
-        "--no-tls", "--no-dtls", "--no-cli", "--simple-log", "--log-file=" + log,
-        "--pidfile=" + dir.resolve("turnserver.pid")))
-        .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.txt").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                List.of(
+                    Prerequisites.which("turnserver").toString(),
+                    "-n",
+                    "--listening-ip=127.0.0.1",
+                    "--listening-port=" + port,
+                    "--stun-only",
+                    "--no-tls",
+                    "--no-dtls",
+                    "--no-cli",
+                    "--simple-log",
+                    "--log-file=" + log,
+                    "--pidfile=" + dir.resolve("turnserver.pid")))
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("stdout.txt").toFile())
+            .start();
     try (DatagramChannel ch = DatagramChannel.open()) {
       ch.bind(new InetSocketAddress("127.0.0.1", 0));
       InetSocketAddress server = new InetSocketAddress("127.0.0.1", port);
@@ -80,8 +94,12 @@ class StunClientTest {
       while (mapped == null && p.isAlive() && System.nanoTime() < deadline) {
         mapped = StunClient.query(ch, server, Duration.ofMillis(250));
       }
-      assertNotNull(mapped, "no answer from coturn (alive=" + p.isAlive() + ") "
-          + Files.readString(dir.resolve("stdout.txt")));
+      assertNotNull(
+          mapped,
+          "no answer from coturn (alive="
+              + p.isAlive()
+              + ") "
+              + Files.readString(dir.resolve("stdout.txt")));
       assertEquals(ch.getLocalAddress(), mapped);
     } finally {
       p.destroy();

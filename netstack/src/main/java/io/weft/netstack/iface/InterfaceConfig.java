@@ -11,27 +11,27 @@ import io.weft.netstack.wire.IpAddress;
  * @param reassemblySlots IPv4 datagrams reassembled at once (each up to 64 KiB)
  * @param reassemblyTimeoutNanos how long an incomplete datagram is kept
  */
-public record InterfaceConfig(IpAddress ipv4, IpAddress ipv6, int mtu, int reassemblySlots,
-        long reassemblyTimeoutNanos) {
+public record InterfaceConfig(
+    IpAddress ipv4, IpAddress ipv6, int mtu, int reassemblySlots, long reassemblyTimeoutNanos) {
 
-    public InterfaceConfig {
-        if (ipv4 != null && !ipv4.isV4()) {
-            throw new IllegalArgumentException("not an IPv4 address: " + ipv4);
-        }
-        if (ipv6 != null && ipv6.isV4()) {
-            throw new IllegalArgumentException("not an IPv6 address: " + ipv6);
-        }
-        if (mtu < 1280 || mtu > 65535) {
-            throw new IllegalArgumentException("MTU out of range: " + mtu);
-        }
+  public InterfaceConfig {
+    if (ipv4 != null && !ipv4.isV4()) {
+      throw new IllegalArgumentException("not an IPv4 address: " + ipv4);
     }
+    if (ipv6 != null && ipv6.isV4()) {
+      throw new IllegalArgumentException("not an IPv6 address: " + ipv6);
+    }
+    if (mtu < 1280 || mtu > 65535) {
+      throw new IllegalArgumentException("MTU out of range: " + mtu);
+    }
+  }
 
-    /** MTU 1420 (WireGuard's default), 4 reassembly slots, 30 s reassembly timeout. */
-    public static InterfaceConfig of(IpAddress ipv4, IpAddress ipv6) {
-        return new InterfaceConfig(ipv4, ipv6, 1420, 4, 30_000_000_000L);
-    }
+  /** MTU 1420 (WireGuard's default), 4 reassembly slots, 30 s reassembly timeout. */
+  public static InterfaceConfig of(IpAddress ipv4, IpAddress ipv6) {
+    return new InterfaceConfig(ipv4, ipv6, 1420, 4, 30_000_000_000L);
+  }
 
-    public InterfaceConfig withMtu(int value) {
-        return new InterfaceConfig(ipv4, ipv6, value, reassemblySlots, reassemblyTimeoutNanos);
-    }
+  public InterfaceConfig withMtu(int value) {
+    return new InterfaceConfig(ipv4, ipv6, value, reassemblySlots, reassemblyTimeoutNanos);
+  }
 }

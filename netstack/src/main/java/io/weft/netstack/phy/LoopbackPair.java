@@ -5,21 +5,21 @@ package io.weft.netstack.phy;
  * the other way round.
  */
 public final class LoopbackPair {
-    private final PacketQueue towardsA;
-    private final PacketQueue towardsB;
+  private final PacketQueue towardsA;
+  private final PacketQueue towardsB;
 
-    public LoopbackPair(int capacity, int mtu) {
-        this.towardsA = new PacketQueue(capacity, mtu);
-        this.towardsB = new PacketQueue(capacity, mtu);
-    }
+  public LoopbackPair(int capacity, int mtu) {
+    this.towardsA = new PacketQueue(capacity, mtu);
+    this.towardsB = new PacketQueue(capacity, mtu);
+  }
 
-    /** Side A sends here; side B reads from it. */
-    public PacketQueue towardsB() {
-        return towardsB;
-    }
+  /** Side A sends here; side B reads from it. */
+  public PacketQueue towardsB() {
+    return towardsB;
+  }
 
-    /** Side B sends here; side A reads from it. */
-    public PacketQueue towardsA() {
-        return towardsA;
-    }
+  /** Side B sends here; side A reads from it. */
+  public PacketQueue towardsA() {
+    return towardsA;
+  }
 }

@@ -1,7 +1,6 @@
 /**
- * Buffers for socket data: a byte {@link io.weft.netstack.storage.RingBuffer} and an
- * out-of-order {@link io.weft.netstack.storage.Assembler}, in the shape of smoltcp's
- * {@code storage} module.
+ * Buffers for socket data: a byte {@link io.weft.netstack.storage.RingBuffer} and an out-of-order
+ * {@link io.weft.netstack.storage.Assembler}, in the shape of smoltcp's {@code storage} module.
  *
  * <p>The TCP send buffer holds bytes from SND.UNA on, so retransmission reads at an offset without
  * consuming; the receive buffer accepts bytes beyond its filled part ("unallocated" writes) which

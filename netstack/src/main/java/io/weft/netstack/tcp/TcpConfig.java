@@ -22,62 +22,161 @@ import java.util.function.IntFunction;
  * @param sack offer SACK-permitted and send SACK blocks (RFC 2018)
  * @param congestionControl creates the algorithm from the sender MSS
  */
-public record TcpConfig(int receiveBufferSize, int sendBufferSize, boolean noDelay, long delayedAckNanos,
-        long initialRtoNanos, long minRtoNanos, long maxRtoNanos, long timeWaitNanos, int maxRetransmissions,
-        int maxSynRetransmissions, boolean windowScaling, boolean timestamps, boolean sack,
-        IntFunction<CongestionControl> congestionControl) {
+public record TcpConfig(
+    int receiveBufferSize,
+    int sendBufferSize,
+    boolean noDelay,
+    long delayedAckNanos,
+    long initialRtoNanos,
+    long minRtoNanos,
+    long maxRtoNanos,
+    long timeWaitNanos,
+    int maxRetransmissions,
+    int maxSynRetransmissions,
+    boolean windowScaling,
+    boolean timestamps,
+    boolean sack,
+    IntFunction<CongestionControl> congestionControl) {
 
-    /** 4 MiB buffers, Nagle on, 40 ms delayed ACK, 200 ms minimum RTO, all options, NewReno. */
-    public static TcpConfig defaults() {
-        return new TcpConfig(4 << 20, 4 << 20, false, 40_000_000L, 1_000_000_000L, 200_000_000L,
-                60_000_000_000L, 60_000_000_000L, 15, 6, true, true, true, NewReno::new);
-    }
+  /** 4 MiB buffers, Nagle on, 40 ms delayed ACK, 200 ms minimum RTO, all options, NewReno. */
+  public static TcpConfig defaults() {
+    return new TcpConfig(
+        4 << 20,
+        4 << 20,
+        false,
+        40_000_000L,
+        1_000_000_000L,
+        200_000_000L,
+        60_000_000_000L,
+        60_000_000_000L,
+        15,
+        6,
+        true,
+        true,
+        true,
+        NewReno::new);
+  }
 
-    public TcpConfig withBuffers(int receive, int send) {
-        return new TcpConfig(receive, send, noDelay, delayedAckNanos, initialRtoNanos, minRtoNanos, maxRtoNanos,
-                timeWaitNanos, maxRetransmissions, maxSynRetransmissions, windowScaling, timestamps, sack,
-                congestionControl);
-    }
+  public TcpConfig withBuffers(int receive, int send) {
+    return new TcpConfig(
+        receive,
+        send,
+        noDelay,
+        delayedAckNanos,
+        initialRtoNanos,
+        minRtoNanos,
+        maxRtoNanos,
+        timeWaitNanos,
+        maxRetransmissions,
+        maxSynRetransmissions,
+        windowScaling,
+        timestamps,
+        sack,
+        congestionControl);
+  }
 
-    public TcpConfig withNoDelay(boolean value) {
-        return new TcpConfig(receiveBufferSize, sendBufferSize, value, delayedAckNanos, initialRtoNanos, minRtoNanos,
-                maxRtoNanos, timeWaitNanos, maxRetransmissions, maxSynRetransmissions, windowScaling, timestamps, sack,
-                congestionControl);
-    }
+  public TcpConfig withNoDelay(boolean value) {
+    return new TcpConfig(
+        receiveBufferSize,
+        sendBufferSize,
+        value,
+        delayedAckNanos,
+        initialRtoNanos,
+        minRtoNanos,
+        maxRtoNanos,
+        timeWaitNanos,
+        maxRetransmissions,
+        maxSynRetransmissions,
+        windowScaling,
+        timestamps,
+        sack,
+        congestionControl);
+  }
 
-    public TcpConfig withOptions(boolean windowScale, boolean ts, boolean sackOn) {
-        return new TcpConfig(receiveBufferSize, sendBufferSize, noDelay, delayedAckNanos, initialRtoNanos, minRtoNanos,
-                maxRtoNanos, timeWaitNanos, maxRetransmissions, maxSynRetransmissions, windowScale, ts, sackOn,
-                congestionControl);
-    }
+  public TcpConfig withOptions(boolean windowScale, boolean ts, boolean sackOn) {
+    return new TcpConfig(
+        receiveBufferSize,
+        sendBufferSize,
+        noDelay,
+        delayedAckNanos,
+        initialRtoNanos,
+        minRtoNanos,
+        maxRtoNanos,
+        timeWaitNanos,
+        maxRetransmissions,
+        maxSynRetransmissions,
+        windowScale,
+        ts,
+        sackOn,
+        congestionControl);
+  }
 
-    public TcpConfig withTimeWait(long nanos) {
-        return new TcpConfig(receiveBufferSize, sendBufferSize, noDelay, delayedAckNanos, initialRtoNanos, minRtoNanos,
-                maxRtoNanos, nanos, maxRetransmissions, maxSynRetransmissions, windowScaling, timestamps, sack,
-                congestionControl);
-    }
+  public TcpConfig withTimeWait(long nanos) {
+    return new TcpConfig(
+        receiveBufferSize,
+        sendBufferSize,
+        noDelay,
+        delayedAckNanos,
+        initialRtoNanos,
+        minRtoNanos,
+        maxRtoNanos,
+        nanos,
+        maxRetransmissions,
+        maxSynRetransmissions,
+        windowScaling,
+        timestamps,
+        sack,
+        congestionControl);
+  }
 
-    public TcpConfig withDelayedAck(long nanos) {
-        return new TcpConfig(receiveBufferSize, sendBufferSize, noDelay, nanos, initialRtoNanos, minRtoNanos,
-                maxRtoNanos, timeWaitNanos, maxRetransmissions, maxSynRetransmissions, windowScaling, timestamps, sack,
-                congestionControl);
-    }
+  public TcpConfig withDelayedAck(long nanos) {
+    return new TcpConfig(
+        receiveBufferSize,
+        sendBufferSize,
+        noDelay,
+        nanos,
+        initialRtoNanos,
+        minRtoNanos,
+        maxRtoNanos,
+        timeWaitNanos,
+        maxRetransmissions,
+        maxSynRetransmissions,
+        windowScaling,
+        timestamps,
+        sack,
+        congestionControl);
+  }
 
-    public TcpConfig withCongestionControl(IntFunction<CongestionControl> factory) {
-        return new TcpConfig(receiveBufferSize, sendBufferSize, noDelay, delayedAckNanos, initialRtoNanos, minRtoNanos,
-                maxRtoNanos, timeWaitNanos, maxRetransmissions, maxSynRetransmissions, windowScaling, timestamps, sack,
-                factory);
-    }
+  public TcpConfig withCongestionControl(IntFunction<CongestionControl> factory) {
+    return new TcpConfig(
+        receiveBufferSize,
+        sendBufferSize,
+        noDelay,
+        delayedAckNanos,
+        initialRtoNanos,
+        minRtoNanos,
+        maxRtoNanos,
+        timeWaitNanos,
+        maxRetransmissions,
+        maxSynRetransmissions,
+        windowScaling,
+        timestamps,
+        sack,
+        factory);
+  }
 
-    /** The smallest window scale whose 16-bit window reaches the receive buffer (RFC 7323 section 2.3). */
-    public int receiveWindowShift() {
-        if (!windowScaling) {
-            return 0;
-        }
-        int shift = 0;
-        while (shift < 14 && (65535L << shift) < receiveBufferSize) {
-            shift++;
-        }
-        return shift;
+  /**
+   * The smallest window scale whose 16-bit window reaches the receive buffer (RFC 7323 section
+   * 2.3).
+   */
+  public int receiveWindowShift() {
+    if (!windowScaling) {
+      return 0;
     }
+    int shift = 0;
+    while (shift < 14 && (65535L << shift) < receiveBufferSize) {
+      shift++;
+    }
+    return shift;
+  }
 }

@@ -16,10 +16,10 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * A named network namespace ({@code ip netns add}) and one platform thread that has entered it
- * with {@code setns(2)}: sockets, TUN devices and child processes created by code passed to
- * {@link #call} belong to the namespace, while the rest of the JVM stays where it was. Closing
- * deletes the namespace, and with it every interface still inside.
+ * A named network namespace ({@code ip netns add}) and one platform thread that has entered it with
+ * {@code setns(2)}: sockets, TUN devices and child processes created by code passed to {@link
+ * #call} belong to the namespace, while the rest of the JVM stays where it was. Closing deletes the
+ * namespace, and with it every interface still inside.
  *
  * <p>A thread inherits the network namespace of the thread that creates it, for its whole life.
  * Code passed to {@link #call} must therefore not start long-lived threads: no servers, executors
@@ -32,8 +32,10 @@ import java.util.stream.Stream;
  */
 public final class NetworkNamespace implements AutoCloseable {
   private static final long STOP_SECONDS = 10;
+
   /** Threads that open no sockets, by their kernel name (comm, at most 15 characters). */
   private static final Set<String> HARMLESS = Set.of("process reaper", "JNA Cleaner");
+
   private static final long COMMAND_SECONDS = 30;
 
   private final String name;
@@ -62,7 +64,8 @@ public final class NetworkNamespace implements AutoCloseable {
             Setns.enter("/run/netns/" + name);
             final Path self = Files.readSymbolicLink(Path.of("/proc/thread-self"));
             ns.insideThread = self.getFileName().toString();
-            ns.namespaceLink = Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
+            ns.namespaceLink =
+                Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
             return null;
           });
     } catch (Exception e) {
@@ -115,8 +118,12 @@ public final class NetworkNamespace implements AutoCloseable {
       final List<String> left = threads(namespaceLink::equals, insideThread);
       if (!left.isEmpty()) {
         throw new IllegalStateException(
-            "threads of this JVM are still in network namespace " + name + " (" + namespaceLink
-                + "), started by code passed to call(): " + left
+            "threads of this JVM are still in network namespace "
+                + name
+                + " ("
+                + namespaceLink
+                + "), started by code passed to call(): "
+                + left
                 + "; run services that start threads outside the namespace (see NetworkNamespace)");
       }
     }
@@ -124,23 +131,25 @@ public final class NetworkNamespace implements AutoCloseable {
 
   /**
    * The threads of this JVM that are not in the JVM's own network namespace (that of its main
-   * thread), as {@code "tid name"}, the JDK's process reapers and JNA's cleaner left out (they
-   * only wait for children or free native memory, and open no sockets; JNA starts its cleaner on
-   * demand, so it may start inside a namespace and outlive it): none, unless a {@link NetworkNamespace} is open or a thread was
-   * started inside one.
+   * thread), as {@code "tid name"}, the JDK's process reapers and JNA's cleaner left out (they only
+   * wait for children or free native memory, and open no sockets; JNA starts its cleaner on demand,
+   * so it may start inside a namespace and outlive it): none, unless a {@link NetworkNamespace} is
+   * open or a thread was started inside one.
    */
   public static List<String> threadsOutsideTheJvmNamespace() throws IOException {
     final String own = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
     return threads(link -> !link.equals(own), null);
   }
 
-  private static List<String> threads(Predicate<String> namespaceLink, String exceptTid) throws IOException {
+  private static List<String> threads(Predicate<String> namespaceLink, String exceptTid)
+      throws IOException {
     final List<String> found = new ArrayList<>();
     try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path task : tasks.toList()) {
         final String tid = task.getFileName().toString();
         try {
-          if (tid.equals(exceptTid) || !namespaceLink.test(Files.readSymbolicLink(task.resolve("ns/net")).toString())) {
+          if (tid.equals(exceptTid)
+              || !namespaceLink.test(Files.readSymbolicLink(task.resolve("ns/net")).toString())) {
             continue;
           }
           final String comm = Files.readString(task.resolve("comm")).strip();
@@ -167,11 +176,13 @@ public final class NetworkNamespace implements AutoCloseable {
     try {
       if (!p.waitFor(COMMAND_SECONDS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new IOException(String.join(" ", command) + ": no exit within " + COMMAND_SECONDS + " s");
+        throw new IOException(
+            String.join(" ", command) + ": no exit within " + COMMAND_SECONDS + " s");
       }
       final String out = new String(p.getInputStream().readAllBytes());
       if (p.exitValue() != 0) {
-        throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + out.strip());
+        throw new IOException(
+            String.join(" ", command) + " exited " + p.exitValue() + ": " + out.strip());
       }
       return out;
     } catch (InterruptedException e) {

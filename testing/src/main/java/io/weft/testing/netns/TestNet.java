@@ -71,7 +71,8 @@ public final class TestNet implements AutoCloseable {
   public String run(String... cmd) throws Exception {
     Result r = tryRun(cmd);
     if (r.exit() != 0) {
-      throw new AssertionError("'" + String.join(" ", cmd) + "' exited " + r.exit() + ": " + r.output());
+      throw new AssertionError(
+          "'" + String.join(" ", cmd) + "' exited " + r.exit() + ": " + r.output());
     }
     return r.output();
   }

@@ -15,7 +15,9 @@ final class Describe {
 
   static String of(Object value) {
     final String s = describe(value);
-    return s.length() <= MAX_CHARS ? s : s.substring(0, MAX_CHARS) + "... (" + s.length() + " chars)";
+    return s.length() <= MAX_CHARS
+        ? s
+        : s.substring(0, MAX_CHARS) + "... (" + s.length() + " chars)";
   }
 
   private static String describe(Object v) {

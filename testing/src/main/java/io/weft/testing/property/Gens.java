@@ -7,10 +7,10 @@ import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
- * The generators properties are built from. Number generators include their edge cases on
- * purpose (the bounds, 0, ±1 where in range) about one case in eight, and shrink towards 0 (or
- * the bound nearest to it); sizes favour small values as well as the bounds; lists and arrays
- * shrink by losing elements and towards zero elements.
+ * The generators properties are built from. Number generators include their edge cases on purpose
+ * (the bounds, 0, ±1 where in range) about one case in eight, and shrink towards 0 (or the bound
+ * nearest to it); sizes favour small values as well as the bounds; lists and arrays shrink by
+ * losing elements and towards zero elements.
  */
 public final class Gens {
   /** How often a number generator picks one of its edge cases instead of a uniform value. */
@@ -91,9 +91,9 @@ public final class Gens {
   }
 
   /**
-   * Lists of {@code min} to {@code max} elements. After the first {@code min} elements each
-   * further one is preceded by a choice "one more" (1) or "end" (0), so shrinking deletes any
-   * element with its choices, or ends the list early.
+   * Lists of {@code min} to {@code max} elements. After the first {@code min} elements each further
+   * one is preceded by a choice "one more" (1) or "end" (0), so shrinking deletes any element with
+   * its choices, or ends the list early.
    */
   public static <T> Gen<List<T>> lists(Gen<T> element, int min, int max) {
     if (min < 0 || min > max) {
@@ -212,13 +212,17 @@ public final class Gens {
         return (choice & 1) == 1 ? origin + step : origin - step;
       }
       final long beyond = choice - 2 * near;
-      return Long.compareUnsigned(above, below) > 0 ? origin + near + beyond : origin - near - beyond;
+      return Long.compareUnsigned(above, below) > 0
+          ? origin + near + beyond
+          : origin - near - beyond;
     }
 
     long choiceOf(long value) {
       if (value >= origin) {
         final long d = value - origin;
-        return Long.compareUnsigned(d, near) <= 0 ? (d == 0 ? 0 : 2 * d - 1) : 2 * near + (d - near);
+        return Long.compareUnsigned(d, near) <= 0
+            ? (d == 0 ? 0 : 2 * d - 1)
+            : 2 * near + (d - near);
       }
       final long d = origin - value;
       return Long.compareUnsigned(d, near) <= 0 ? 2 * d : 2 * near + (d - near);

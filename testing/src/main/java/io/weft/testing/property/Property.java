@@ -9,8 +9,8 @@ import org.opentest4j.TestAbortedException;
  * Shrinker}) and reported by a {@link PropertyFailure} that names the seed, the shrunk and the
  * original counterexample. {@code -Dweft.seed=S} runs only the case with seed S (run one test
  * method with it, e.g. {@code -Dtest='CryptoProperties#x25519*'}); {@code -Dweft.tries=N} runs N
- * tries instead of each property's own count. A case that aborts the test (an unmet
- * prerequisite) aborts the whole property.
+ * tries instead of each property's own count. A case that aborts the test (an unmet prerequisite)
+ * aborts the whole property.
  */
 public final class Property<T> {
   /** System property that replays one case. */
@@ -78,8 +78,10 @@ public final class Property<T> {
       } catch (Throwable t) {
         failure = t;
       }
-      final Shrinker.Result<T> shrunk = Shrinker.shrink(gen, body, source.choices(), value, failure);
-      throw new PropertyFailure(caseSeed, i + 1, value, shrunk.value(), shrunk.steps(), shrunk.failure());
+      final Shrinker.Result<T> shrunk =
+          Shrinker.shrink(gen, body, source.choices(), value, failure);
+      throw new PropertyFailure(
+          caseSeed, i + 1, value, shrunk.value(), shrunk.steps(), shrunk.failure());
     }
   }
 
@@ -88,7 +90,10 @@ public final class Property<T> {
     return s == null || s.isBlank() ? null : Long.parseLong(s.trim());
   }
 
-  /** The failure of {@code body} on {@code value}, or null if it passed (or, while shrinking, aborted). */
+  /**
+   * The failure of {@code body} on {@code value}, or null if it passed (or, while shrinking,
+   * aborted).
+   */
   static <T> Throwable run(Body<T> body, T value) {
     try {
       body.accept(value);

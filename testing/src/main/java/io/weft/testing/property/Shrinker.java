@@ -4,10 +4,10 @@ import java.util.Arrays;
 
 /**
  * Shrinks a failing case by shrinking its choice sequence: delete blocks of choices (big blocks
- * first, so long lists and arrays lose most of their elements quickly), set blocks to 0, then
- * lower each choice towards 0 by halving steps. A candidate is kept only if it is simpler (a
- * shorter sequence, or as long and smaller at its first difference) and fails with the same kind
- * of error, so shrinking ends; it is also bounded in runs and time.
+ * first, so long lists and arrays lose most of their elements quickly), set blocks to 0, then lower
+ * each choice towards 0 by halving steps. A candidate is kept only if it is simpler (a shorter
+ * sequence, or as long and smaller at its first difference) and fails with the same kind of error,
+ * so shrinking ends; it is also bounded in runs and time.
  */
 final class Shrinker {
   private static final int MAX_RUNS = 3000;
@@ -64,8 +64,8 @@ final class Shrinker {
   }
 
   /**
-   * Lowers each choice: to 0, then by even steps halving down to 2 (number generators zigzag
-   * around 0, so an even step keeps the sign), then by 1.
+   * Lowers each choice: to 0, then by even steps halving down to 2 (number generators zigzag around
+   * 0, so an even step keeps the sign), then by 1.
    */
   private static boolean lowerEach(State<?> s) {
     boolean improved = false;

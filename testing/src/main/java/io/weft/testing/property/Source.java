@@ -4,12 +4,12 @@ import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
- * Where generators take their choices from: each choice is an unsigned number below a bound,
- * drawn from a seeded random generator and recorded, or replayed from a recorded sequence. A
- * case is its choice sequence, so shrinking works on the sequence (shorter, smaller numbers) and
- * every generator built with {@link Gen#map} or {@link Gen#flatMap} shrinks with no code of its
- * own. Generators map choice 0 to their simplest value (0, false, the first alternative, the end
- * of a list).
+ * Where generators take their choices from: each choice is an unsigned number below a bound, drawn
+ * from a seeded random generator and recorded, or replayed from a recorded sequence. A case is its
+ * choice sequence, so shrinking works on the sequence (shorter, smaller numbers) and every
+ * generator built with {@link Gen#map} or {@link Gen#flatMap} shrinks with no code of its own.
+ * Generators map choice 0 to their simplest value (0, false, the first alternative, the end of a
+ * list).
  */
 public final class Source {
   private final RandomGenerator random;

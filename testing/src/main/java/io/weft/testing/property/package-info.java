@@ -6,7 +6,7 @@
  * "internal reduction": MacIver and Donaldson, "Test-Case Reduction via Test-Case Generation",
  * ECOOP 2020) and reports the seed that replays it ({@code -Dweft.seed}).
  *
- * <p>Weft does not use jqwik: its author asks that AI coding agents not use it, and this project
- * is partly written by them.
+ * <p>Weft does not use jqwik: its author asks that AI coding agents not use it, and this project is
+ * partly written by them.
  */
 package io.weft.testing.property;

@@ -19,10 +19,16 @@ class PropertyTest {
     final PropertyFailure f =
         catchThrowableOfType(
             PropertyFailure.class,
-            () -> Property.forAll(Gens.ints(0, 1_000_000)).tries(1000).check(x -> assertThat(x).isLessThan(1234)));
+            () ->
+                Property.forAll(Gens.ints(0, 1_000_000))
+                    .tries(1000)
+                    .check(x -> assertThat(x).isLessThan(1234)));
     assertThat(f).isNotNull();
     assertThat(f.counterexample()).isEqualTo(1234);
-    assertThat(f.getMessage()).contains("-Dweft.seed=" + f.seed()).contains("shrunk counterexample").contains("1234");
+    assertThat(f.getMessage())
+        .contains("-Dweft.seed=" + f.seed())
+        .contains("shrunk counterexample")
+        .contains("1234");
     assertThat(f.getCause()).isInstanceOf(AssertionError.class);
   }
 
@@ -52,7 +58,9 @@ class PropertyTest {
     final PropertyFailure f =
         catchThrowableOfType(
             PropertyFailure.class,
-            () -> Property.forAll(Gens.byteArrays(0, 2000)).check(b -> assertThat(b.length).isLessThan(10)));
+            () ->
+                Property.forAll(Gens.byteArrays(0, 2000))
+                    .check(b -> assertThat(b.length).isLessThan(10)));
     assertThat((byte[]) f.counterexample()).isEqualTo(new byte[10]);
     assertThat(((byte[]) f.original()).length).isGreaterThanOrEqualTo(10);
   }
@@ -96,7 +104,10 @@ class PropertyTest {
     final PropertyFailure again =
         catchThrowableOfType(
             PropertyFailure.class,
-            () -> Property.forAll(gen).seed(f.seed()).check(b -> assertThat(b.length).isLessThan(1500)));
+            () ->
+                Property.forAll(gen)
+                    .seed(f.seed())
+                    .check(b -> assertThat(b.length).isLessThan(1500)));
     assertThat((byte[]) again.original()).isEqualTo((byte[]) f.original());
     assertThat((byte[]) again.counterexample()).isEqualTo((byte[]) f.counterexample());
   }
@@ -121,7 +132,8 @@ class PropertyTest {
     final Property.Triple<?, ?, ?> t = (Property.Triple<?, ?, ?>) f.counterexample();
     assertThat((Integer) t.first() + (Integer) t.second()).isEqualTo(15);
     assertThat(t.third()).isEqualTo(true);
-    assertThat(f.getMessage()).contains("first=" + t.first() + ", second=" + t.second() + ", third=true");
+    assertThat(f.getMessage())
+        .contains("first=" + t.first() + ", second=" + t.second() + ", third=true");
   }
 
   @Test

@@ -34,7 +34,8 @@ public final class CtlInfo {
   /** Wraps {@code buffer} from index 0; sets host byte order. */
   public CtlInfo wrap(ByteBuffer buffer) {
     if (buffer.capacity() < SIZE) {
-      throw new IllegalArgumentException("ctl_info needs " + SIZE + " bytes, buffer has " + buffer.capacity());
+      throw new IllegalArgumentException(
+          "ctl_info needs " + SIZE + " bytes, buffer has " + buffer.capacity());
     }
     this.buffer = buffer.order(ByteOrder.nativeOrder());
     return this;

@@ -55,7 +55,8 @@ public final class MacUtun extends PosixTun {
     final int fd = PosixSetup.socket(PF_SYSTEM, SOCK_DGRAM, SYSPROTO_CONTROL, "socket(PF_SYSTEM)");
     try {
       final Memory info = cleared(CtlInfo.SIZE);
-      final CtlInfo ctl = new CtlInfo().wrap(info.getByteBuffer(0, CtlInfo.SIZE)).name(UTUN_CONTROL_NAME);
+      final CtlInfo ctl =
+          new CtlInfo().wrap(info.getByteBuffer(0, CtlInfo.SIZE)).name(UTUN_CONTROL_NAME);
       PosixSetup.ioctl(fd, CTLIOCGINFO, info, "CTLIOCGINFO " + UTUN_CONTROL_NAME);
 
       final Memory addr = cleared(SockaddrCtl.SIZE);
@@ -63,7 +64,10 @@ public final class MacUtun extends PosixTun {
           .wrap(addr.getByteBuffer(0, SockaddrCtl.SIZE))
           .set(AF_SYSTEM, AF_SYS_CONTROL, ctl.id(), unit);
       PosixSetup.connect(
-          fd, addr, SockaddrCtl.SIZE, "connect utun unit " + unit + " (EBUSY: " + name + " exists)");
+          fd,
+          addr,
+          SockaddrCtl.SIZE,
+          "connect utun unit " + unit + " (EBUSY: " + name + " exists)");
 
       final String actual =
           PosixSetup.getsockoptString(
@@ -77,7 +81,9 @@ public final class MacUtun extends PosixTun {
     }
   }
 
-  /** The {@code sc_unit} for a requested name: {@code utunN} is unit N + 1, 0 lets the kernel pick. */
+  /**
+   * The {@code sc_unit} for a requested name: {@code utunN} is unit N + 1, 0 lets the kernel pick.
+   */
   static int unitFor(String name) {
     if (name == null || name.isEmpty() || name.equals("utun")) {
       return 0;
@@ -91,7 +97,8 @@ public final class MacUtun extends PosixTun {
 
   private static void configureLink(String name, int mtu) throws IOException {
     final Memory memory = cleared(IfReq.DARWIN_SIZE);
-    final IfReq ifr = new IfReq().wrap(memory.getByteBuffer(0, IfReq.DARWIN_SIZE), IfReq.DARWIN_SIZE);
+    final IfReq ifr =
+        new IfReq().wrap(memory.getByteBuffer(0, IfReq.DARWIN_SIZE), IfReq.DARWIN_SIZE);
     final int sock = PosixSetup.socket(AF_INET, SOCK_DGRAM, 0, "socket(AF_INET) for ioctls");
     try {
       PosixSetup.setMtuAndUp(sock, memory, ifr, name, mtu, SIOCSIFMTU, SIOCGIFFLAGS, SIOCSIFFLAGS);

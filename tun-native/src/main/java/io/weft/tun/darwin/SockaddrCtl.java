@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Flyweight over Darwin's {@code struct sockaddr_ctl} ({@code <sys/kern_control.h>}), the address
- * a kernel-control socket connects to: which control ({@code sc_id}) and which unit.
+ * Flyweight over Darwin's {@code struct sockaddr_ctl} ({@code <sys/kern_control.h>}), the address a
+ * kernel-control socket connects to: which control ({@code sc_id}) and which unit.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -38,7 +38,8 @@ public final class SockaddrCtl {
   /** Wraps {@code buffer} from index 0; sets host byte order. */
   public SockaddrCtl wrap(ByteBuffer buffer) {
     if (buffer.capacity() < SIZE) {
-      throw new IllegalArgumentException("sockaddr_ctl needs " + SIZE + " bytes, buffer has " + buffer.capacity());
+      throw new IllegalArgumentException(
+          "sockaddr_ctl needs " + SIZE + " bytes, buffer has " + buffer.capacity());
     }
     this.buffer = buffer.order(ByteOrder.nativeOrder());
     return this;

@@ -5,8 +5,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * The 4-byte header before every packet on a utun socket: the packet's protocol family as a
- * 32-bit integer in network byte order.
+ * The 4-byte header before every packet on a utun socket: the packet's protocol family as a 32-bit
+ * integer in network byte order.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -32,8 +32,8 @@ public final class UtunHeader {
       ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
   /**
-   * The family for an IP packet that starts with {@code firstByte} (its version nibble), or -1
-   * for anything but IPv4 and IPv6.
+   * The family for an IP packet that starts with {@code firstByte} (its version nibble), or -1 for
+   * anything but IPv4 and IPv6.
    */
   public static int familyOf(byte firstByte) {
     return switch ((firstByte >> 4) & 0xf) {

@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a configuration command ({@code ip}, {@code netsh}) to completion, with a time limit, and
- * turns any failure into an {@link IOException} that quotes the command line, its exit status
- * and what it printed.
+ * turns any failure into an {@link IOException} that quotes the command line, its exit status and
+ * what it printed.
  */
 public final class Command {
   private Command() {}

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 public final class IpRoute2 {
   private IpRoute2() {}
 
-  private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14}");
+  private static final Pattern DEVICE_NAME =
+      Pattern.compile("[A-Za-z0-9_.:@][A-Za-z0-9_.:@-]{0,14}");
   private static final List<String> SEARCH_PATH = List.of("/usr/sbin", "/sbin", "/usr/bin", "/bin");
 
   /** {@code ip addr add <cidr> dev <device>}, e.g. {@code addAddress("weft0", "100.64.0.1/10")}. */

@@ -57,7 +57,8 @@ public final class LinuxTun extends PosixTun {
 
   private final TunOffload offload;
 
-  private LinuxTun(int fd, String name, int mtu, int batchSize, boolean offload) throws IOException {
+  private LinuxTun(int fd, String name, int mtu, int batchSize, boolean offload)
+      throws IOException {
     super(fd, name, mtu, batchSize);
     this.offload = offload ? new TunOffload() : null;
   }
@@ -84,7 +85,8 @@ public final class LinuxTun extends PosixTun {
    * TUNSETOFFLOAD} with checksum, TSO4 and TSO6); if it refuses, the device is opened without.
    * {@link #offloads()} says which it got.
    */
-  public static LinuxTun open(String name, int mtu, int batchSize, boolean offloads) throws IOException {
+  public static LinuxTun open(String name, int mtu, int batchSize, boolean offloads)
+      throws IOException {
     if (offloads) {
       try {
         return create(name, mtu, batchSize, true);
@@ -98,9 +100,11 @@ public final class LinuxTun extends PosixTun {
     return create(name, mtu, batchSize, false);
   }
 
-  private static LinuxTun create(String name, int mtu, int batchSize, boolean offloads) throws IOException {
+  private static LinuxTun create(String name, int mtu, int batchSize, boolean offloads)
+      throws IOException {
     if (mtu < MIN_MTU || mtu > MAX_MTU) {
-      throw new IllegalArgumentException("MTU " + mtu + " outside [" + MIN_MTU + ", " + MAX_MTU + "]");
+      throw new IllegalArgumentException(
+          "MTU " + mtu + " outside [" + MIN_MTU + ", " + MAX_MTU + "]");
     }
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size " + batchSize + " < 1");
@@ -118,7 +122,8 @@ public final class LinuxTun extends PosixTun {
         throw switch (e.errno()) {
           case Errno.EPERM -> new IOException(e.getMessage() + ": needs CAP_NET_ADMIN (root)", e);
           case Errno.EBUSY ->
-              new IOException(e.getMessage() + ": the name is another interface's, or a TUN in use", e);
+              new IOException(
+                  e.getMessage() + ": the name is another interface's, or a TUN in use", e);
           default -> e;
         };
       }
@@ -193,7 +198,8 @@ public final class LinuxTun extends PosixTun {
   }
 
   @Override
-  protected int readBatch(int fd, ByteBuffer[] bufs, int[] sizes, int offset, int max, NativeIo.Scratch s)
+  protected int readBatch(
+      int fd, ByteBuffer[] bufs, int[] sizes, int offset, int max, NativeIo.Scratch s)
       throws IOException {
     return offload == null
         ? super.readBatch(fd, bufs, sizes, offset, max, s)
@@ -251,7 +257,8 @@ public final class LinuxTun extends PosixTun {
   }
 
   /** Writes runs of coalescable TCP segments as one super-packet each, the rest one by one. */
-  private int writeOffloaded(TunOffload o, int fd, ByteBuffer[] bufs, int count, int offset, NativeIo.Scratch s)
+  private int writeOffloaded(
+      TunOffload o, int fd, ByteBuffer[] bufs, int count, int offset, NativeIo.Scratch s)
       throws IOException {
     o.writeLock.lock();
     try {
@@ -318,8 +325,12 @@ public final class LinuxTun extends PosixTun {
     }
     if (errno == Errno.EFAULT && operation.equals("read")) {
       return new IOException(
-          "read on " + name() + " failed (EFAULT): a packet did not fit the buffer after the "
-              + "offset; buffers need room for the MTU (" + mtu() + ")");
+          "read on "
+              + name()
+              + " failed (EFAULT): a packet did not fit the buffer after the "
+              + "offset; buffers need room for the MTU ("
+              + mtu()
+              + ")");
     }
     return super.failure(operation, errno);
   }

@@ -10,8 +10,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Frames IP packets for a TUN that expects a {@link VirtioNetHdr} before each: consecutive TCP
- * segments of one flow become one super-packet the kernel takes with one write and receives as
- * one (as its own GRO would have made), everything else is framed alone behind an empty header.
+ * segments of one flow become one super-packet the kernel takes with one write and receives as one
+ * (as its own GRO would have made), everything else is framed alone behind an empty header.
  *
  * <p>{@link #frame} starts at a packet and appends the packets after it while each one
  *
@@ -28,9 +28,9 @@ import java.lang.foreign.MemorySegment;
  *
  * The super-packet has the first segment's headers with the lengths, IPv4 header checksum, PSH of
  * the last segment and the last window; its virtio header says {@code GSO_TCPV4/6} with {@code
- * gso_size} the first payload size and {@code NEEDS_CSUM} from the TCP header, whose checksum
- * field holds the pseudo-header sum the kernel completes. One instance serves one thread at a time
- * and allocates nothing.
+ * gso_size} the first payload size and {@code NEEDS_CSUM} from the TCP header, whose checksum field
+ * holds the pseudo-header sum the kernel completes. One instance serves one thread at a time and
+ * allocates nothing.
  */
 public final class GroCoalescer {
   /** Largest IP packet, and so the largest super-packet. */
@@ -49,7 +49,8 @@ public final class GroCoalescer {
   /** A coalescer framing into {@code out}, which needs {@link #FRAME_CAPACITY} bytes. */
   public GroCoalescer(MemorySegment out) {
     if (out.byteSize() < FRAME_CAPACITY) {
-      throw new IllegalArgumentException("frame buffer of " + out.byteSize() + " < " + FRAME_CAPACITY);
+      throw new IllegalArgumentException(
+          "frame buffer of " + out.byteSize() + " < " + FRAME_CAPACITY);
     }
     this.out = out;
   }
@@ -172,9 +173,9 @@ public final class GroCoalescer {
   }
 
   /**
-   * The IP plus TCP header length of a packet that may be coalesced: TCP over IPv4 (no options,
-   * not a fragment, lengths consistent) or IPv6 (TCP next), with payload and only ACK/PSH set;
-   * -1 otherwise.
+   * The IP plus TCP header length of a packet that may be coalesced: TCP over IPv4 (no options, not
+   * a fragment, lengths consistent) or IPv6 (TCP next), with payload and only ACK/PSH set; -1
+   * otherwise.
    */
   static int tcpHeaderLength(MemorySegment m, long o, int len) {
     if (len < 40) {
@@ -210,7 +211,8 @@ public final class GroCoalescer {
    * Whether {@code c} belongs to {@code h}'s flow and may share its headers: IP fields other than
    * lengths, identification and checksum equal; ports and acknowledgment equal; options equal.
    */
-  private static boolean sameFlow(MemorySegment h, long ho, MemorySegment c, long co, boolean v4, int hdrLen) {
+  private static boolean sameFlow(
+      MemorySegment h, long ho, MemorySegment c, long co, boolean v4, int hdrLen) {
     final int l4;
     if (v4) {
       // version/IHL + TOS, flags (DF), TTL + protocol, then both addresses.
@@ -233,7 +235,8 @@ public final class GroCoalescer {
     return i32(h, ho + l4) == i32(c, co + l4) // ports
         && i32(h, ho + l4 + 8) == i32(c, co + l4 + 8) // ack
         && (hdrLen == l4 + 20
-            || MemorySegment.mismatch(h, ho + l4 + 20, ho + hdrLen, c, co + l4 + 20, co + hdrLen) == -1);
+            || MemorySegment.mismatch(h, ho + l4 + 20, ho + hdrLen, c, co + l4 + 20, co + hdrLen)
+                == -1);
   }
 
   /** Whether the TCP checksum of a packet {@link #tcpHeaderLength} accepted is right. */

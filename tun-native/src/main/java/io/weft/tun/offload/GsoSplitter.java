@@ -25,14 +25,14 @@ import java.lang.foreign.MemorySegment;
  *   <li>Anything else is passed on as it is.
  * </ul>
  *
- * <p>The one TCP segmentation (TSO) in Weft: the Linux TUN's offloads and the netstack's adapter
- * in the agent ({@link #beginTcp}, for super-segments the userspace stack emits) both cut here.
+ * <p>The one TCP segmentation (TSO) in Weft: the Linux TUN's offloads and the netstack's adapter in
+ * the agent ({@link #beginTcp}, for super-segments the userspace stack emits) both cut here.
  *
- * <p>Use: {@link #begin} with the read bytes, then {@link #next} while {@link #hasNext}. The
- * source must stay unchanged until the last {@link #next}. Malformed input (a header that does not
- * fit, an unknown GSO type, a GSO packet that is not TCP over IPv4/IPv6) is refused by {@link
- * #begin} returning 0, never by an exception. One instance serves one thread at a time and
- * allocates nothing.
+ * <p>Use: {@link #begin} with the read bytes, then {@link #next} while {@link #hasNext}. The source
+ * must stay unchanged until the last {@link #next}. Malformed input (a header that does not fit, an
+ * unknown GSO type, a GSO packet that is not TCP over IPv4/IPv6) is refused by {@link #begin}
+ * returning 0, never by an exception. One instance serves one thread at a time and allocates
+ * nothing.
  */
 public final class GsoSplitter {
   private static final int TCP_FIN = 0x01;
@@ -87,9 +87,9 @@ public final class GsoSplitter {
   }
 
   /**
-   * Takes a TCP super-segment with no virtio header: the IP packet at {@code src[ip, ip + len)},
-   * to be cut into segments of {@code segmentSize} payload bytes (a userspace TSO, as the
-   * netstack's adapter does it).
+   * Takes a TCP super-segment with no virtio header: the IP packet at {@code src[ip, ip + len)}, to
+   * be cut into segments of {@code segmentSize} payload bytes (a userspace TSO, as the netstack's
+   * adapter does it).
    *
    * @return how many packets {@link #next} will produce (0: malformed, nothing to produce)
    */
@@ -208,7 +208,8 @@ public final class GsoSplitter {
     if (start >= packetLen || field + 2 > packetLen) {
       return false;
     }
-    final int checksum = InetChecksum.checksum(InetChecksum.sum(src, ip + start, packetLen - start, 0));
+    final int checksum =
+        InetChecksum.checksum(InetChecksum.sum(src, ip + start, packetLen - start, 0));
     // 0 is the same value as 0xffff in ones' complement, but to UDP it means "no checksum".
     put16(src, ip + field, checksum == 0 ? 0xffff : checksum);
     return true;

@@ -41,7 +41,8 @@ public final class VirtioNetHdr {
   public static final int CSUM_START = 6;
   public static final int CSUM_OFFSET = 8;
 
-  private static final ValueLayout.OfShort LE16 = JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfShort LE16 =
+      JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   public static int flags(MemorySegment m, long at) {
     return m.get(JAVA_BYTE, at + FLAGS) & 0xff;
@@ -69,7 +70,14 @@ public final class VirtioNetHdr {
 
   /** Writes all fields of a header at {@code at}. */
   public static void set(
-      MemorySegment m, long at, int flags, int gsoType, int hdrLen, int gsoSize, int csumStart, int csumOffset) {
+      MemorySegment m,
+      long at,
+      int flags,
+      int gsoType,
+      int hdrLen,
+      int gsoSize,
+      int csumStart,
+      int csumOffset) {
     m.set(JAVA_BYTE, at + FLAGS, (byte) flags);
     m.set(JAVA_BYTE, at + GSO_TYPE, (byte) gsoType);
     m.set(LE16, at + HDR_LEN, (short) hdrLen);

@@ -1,6 +1,6 @@
 /**
- * TCP segmentation and receive offload for TUN devices that carry a {@code virtio_net_hdr} in
- * front of each packet (Linux {@code IFF_VNET_HDR} with {@code TUNSETOFFLOAD}).
+ * TCP segmentation and receive offload for TUN devices that carry a {@code virtio_net_hdr} in front
+ * of each packet (Linux {@code IFF_VNET_HDR} with {@code TUNSETOFFLOAD}).
  *
  * <p>With offloads on, the kernel hands a reader one TCP "super-packet" of up to 64 KB together
  * with the segment size it would have used ({@link io.weft.tun.offload.GsoSplitter} cuts it back

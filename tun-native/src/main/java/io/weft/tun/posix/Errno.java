@@ -30,7 +30,9 @@ public final class Errno {
   /** Device or resource busy (same on both): the interface name is taken. */
   public static final int EBUSY = 16;
 
-  /** Invalid argument (same on both): a Linux TUN rejects a packet that is neither IPv4 nor IPv6. */
+  /**
+   * Invalid argument (same on both): a Linux TUN rejects a packet that is neither IPv4 nor IPv6.
+   */
   public static final int EINVAL = 22;
 
   /** Resource temporarily unavailable: 11 on Linux, 35 on Darwin. */

@@ -5,8 +5,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Flyweight over {@code struct ifreq} ({@code <net/if.h>}), the argument of the interface
- * ioctls ({@code TUNSETIFF}, {@code SIOCSIFMTU}, {@code SIOCGIFFLAGS}, {@code SIOCSIFFLAGS}).
+ * Flyweight over {@code struct ifreq} ({@code <net/if.h>}), the argument of the interface ioctls
+ * ({@code TUNSETIFF}, {@code SIOCSIFMTU}, {@code SIOCGIFFLAGS}, {@code SIOCSIFFLAGS}).
  *
  * <pre>
  *  0                   1                   2                   3

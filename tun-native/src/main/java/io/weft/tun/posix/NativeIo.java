@@ -20,8 +20,8 @@ import java.lang.invoke.MethodHandle;
  * The packet path's calls into the C library, through FFM downcall handles.
  *
  * <p>Every call returns its result, or {@code -errno} when the C function returned -1: a return
- * code, not an exception, per packet. {@code errno} is captured into the calling thread's
- * {@link Scratch}, so any number of threads may call concurrently.
+ * code, not an exception, per packet. {@code errno} is captured into the calling thread's {@link
+ * Scratch}, so any number of threads may call concurrently.
  *
  * <p>{@code read}, {@code write}, {@code readv} and {@code writev} are linked {@code critical}:
  * callers use them only on non-blocking descriptors, where they return at once. {@code poll} is
@@ -49,13 +49,25 @@ public final class NativeIo {
   private static final boolean DARWIN = Os.CURRENT == Os.DARWIN;
 
   private static final MethodHandle READ =
-      link("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CRITICAL_HEAP_ERRNO);
+      link(
+          "read",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+          CRITICAL_HEAP_ERRNO);
   private static final MethodHandle WRITE =
-      link("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CRITICAL_HEAP_ERRNO);
+      link(
+          "write",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+          CRITICAL_HEAP_ERRNO);
   private static final MethodHandle READV =
-      link("readv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CRITICAL_HEAP_ERRNO);
+      link(
+          "readv",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT),
+          CRITICAL_HEAP_ERRNO);
   private static final MethodHandle WRITEV =
-      link("writev", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), CRITICAL_HEAP_ERRNO);
+      link(
+          "writev",
+          FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT),
+          CRITICAL_HEAP_ERRNO);
   // nfds_t is unsigned long on Linux, unsigned int on Darwin.
   private static final MethodHandle POLL =
       link(
@@ -66,8 +78,8 @@ public final class NativeIo {
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   /**
-   * Native memory one thread uses for its calls: captured {@code errno}, two {@code pollfd}s,
-   * two {@code iovec}s and a 4-byte header. Fetch it once per batch with {@link #scratch()}.
+   * Native memory one thread uses for its calls: captured {@code errno}, two {@code pollfd}s, two
+   * {@code iovec}s and a 4-byte header. Fetch it once per batch with {@link #scratch()}.
    */
   public static final class Scratch {
     final MemorySegment callState;
@@ -129,7 +141,10 @@ public final class NativeIo {
     return r >= 0 ? r : -errno(s);
   }
 
-  /** {@code write(fd, src, len)}: the first {@code len} bytes of {@code src}; bytes written, or {@code -errno}. */
+  /**
+   * {@code write(fd, src, len)}: the first {@code len} bytes of {@code src}; bytes written, or
+   * {@code -errno}.
+   */
   public static long write(int fd, MemorySegment src, long len, Scratch s) {
     final long r;
     try {
@@ -151,7 +166,9 @@ public final class NativeIo {
     return r >= 0 ? r : -errno(s);
   }
 
-  /** {@code writev} of {@code count} iovecs in {@code s.iovecs}: bytes written, or {@code -errno}. */
+  /**
+   * {@code writev} of {@code count} iovecs in {@code s.iovecs}: bytes written, or {@code -errno}.
+   */
   public static long writev(int fd, int count, Scratch s) {
     final long r;
     try {

@@ -75,12 +75,20 @@ public final class PosixSetup {
 
   /**
    * Sets interface {@code name}'s MTU and then its UP flag ({@code IFF_UP}, 0x1 on Linux and
-   * Darwin) through {@code sock}, with {@code ifr} wrapping {@code ifreq}: the same three ioctls
-   * on both systems, whose request numbers differ ({@code SIOCSIFMTU}, {@code SIOCGIFFLAGS},
-   * {@code SIOCSIFFLAGS}).
+   * Darwin) through {@code sock}, with {@code ifr} wrapping {@code ifreq}: the same three ioctls on
+   * both systems, whose request numbers differ ({@code SIOCSIFMTU}, {@code SIOCGIFFLAGS}, {@code
+   * SIOCSIFFLAGS}).
    */
-  public static void setMtuAndUp(int sock, Pointer ifreq, IfReq ifr, String name, int mtu,
-      long siocsifmtu, long siocgifflags, long siocsifflags) throws IOException {
+  public static void setMtuAndUp(
+      int sock,
+      Pointer ifreq,
+      IfReq ifr,
+      String name,
+      int mtu,
+      long siocsifmtu,
+      long siocgifflags,
+      long siocsifflags)
+      throws IOException {
     ifr.name(name).mtu(mtu);
     ioctl(sock, siocsifmtu, ifreq, "SIOCSIFMTU " + mtu + " on " + name);
     ifr.name(name).flags(0);

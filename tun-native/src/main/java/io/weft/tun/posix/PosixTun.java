@@ -11,34 +11,36 @@ import java.nio.channels.ClosedChannelException;
 
 /**
  * A TUN device behind a non-blocking descriptor on which each read returns one packet and each
- * write takes one. Subclasses supply the per-packet framing; this class holds the batch loops,
- * the wait and the close protocol.
+ * write takes one. Subclasses supply the per-packet framing; this class holds the batch loops, the
+ * wait and the close protocol.
  *
  * <p>{@link #read} blocks in {@code poll(2)} on the device and on a wake pipe until a packet is
  * ready, then reads until {@code EAGAIN} or the batch is full. {@link #close} writes to the wake
  * pipe, so a blocked reader returns with {@link AsynchronousCloseException}; the descriptors are
  * closed by whoever leaves last ({@link CloseGate}). {@link #wakeup()} writes to a second pipe,
- * which makes a blocked reader return 0 packets. Reads and writes may run on any number of
- * threads at once.
+ * which makes a blocked reader return 0 packets. Reads and writes may run on any number of threads
+ * at once.
  *
  * <p>{@link #write} returns how many packets the OS accepted: one it rejects on its own merits
  * ({@link #rejectsPacket}, e.g. not IP) is dropped, as a network would, and the batch goes on; a
  * failure of the device itself is an {@link IOException}.
  */
 public abstract class PosixTun implements Tun {
-  private static final short POLL_FAILURE =
-      NativeIo.POLLERR | NativeIo.POLLHUP | NativeIo.POLLNVAL;
+  private static final short POLL_FAILURE = NativeIo.POLLERR | NativeIo.POLLHUP | NativeIo.POLLNVAL;
 
   private final CloseGate gate = new CloseGate();
   private final int fd;
   private final int wakeReadFd;
   private final int wakeWriteFd;
+
   /** {@link #wakeup()}'s pipe: apart from the close pipe, so a wakeup never looks like a close. */
   private final int readerWakeReadFd;
+
   private final int readerWakeWriteFd;
 
   /** What {@link #awaitReadable} returns after {@link #wakeup()}: not a poll(2) event bit. */
   protected static final short WOKEN = Short.MIN_VALUE;
+
   private final String name;
   private final int mtu;
   private final int batchSize;
@@ -90,8 +92,8 @@ public abstract class PosixTun implements Tun {
   protected abstract long writePacket(int fd, MemorySegment src, NativeIo.Scratch s);
 
   /**
-   * Whether {@code errno} from a write means the OS rejected that one packet (it is dropped and
-   * the batch goes on) rather than the device failing.
+   * Whether {@code errno} from a write means the OS rejected that one packet (it is dropped and the
+   * batch goes on) rather than the device failing.
    */
   protected abstract boolean rejectsPacket(int errno);
 
@@ -106,7 +108,8 @@ public abstract class PosixTun implements Tun {
     final CloseGate g = gate;
     g.enter();
     try {
-      return readBatch(fd, bufs, sizes, offset, Math.min(bufs.length, batchSize), NativeIo.scratch());
+      return readBatch(
+          fd, bufs, sizes, offset, Math.min(bufs.length, batchSize), NativeIo.scratch());
     } finally {
       if (g.exit()) {
         release();
@@ -119,7 +122,8 @@ public abstract class PosixTun implements Tun {
    * {@code EAGAIN} after at least one, waiting with {@link #await} while there is none. Subclasses
    * whose reads return something other than one packet each override it.
    */
-  protected int readBatch(int fd, ByteBuffer[] bufs, int[] sizes, int offset, int max, NativeIo.Scratch s)
+  protected int readBatch(
+      int fd, ByteBuffer[] bufs, int[] sizes, int offset, int max, NativeIo.Scratch s)
       throws IOException {
     int n = 0;
     short revents = 0;
@@ -142,8 +146,8 @@ public abstract class PosixTun implements Tun {
 
   /**
    * What a read that returned {@code r} (0 or {@code -errno}) means when no packet is left to
-   * return: waits on {@code EAGAIN} ({@link #awaitReadable}), retries on {@code EINTR}, and
-   * throws for the end of the stream or any other error. Returns the new {@code revents}.
+   * return: waits on {@code EAGAIN} ({@link #awaitReadable}), retries on {@code EINTR}, and throws
+   * for the end of the stream or any other error. Returns the new {@code revents}.
    */
   protected final short readFailed(long r, short revents, NativeIo.Scratch s) throws IOException {
     if (r == -Errno.EAGAIN) {
@@ -159,9 +163,9 @@ public abstract class PosixTun implements Tun {
   }
 
   /**
-   * Waits for the device to become readable after a read found nothing; {@code revents} is what
-   * the previous wait returned (0 at first), so a device that polls as failed but has nothing to
-   * read is reported as gone instead of spinning.
+   * Waits for the device to become readable after a read found nothing; {@code revents} is what the
+   * previous wait returned (0 at first), so a device that polls as failed but has nothing to read
+   * is reported as gone instead of spinning.
    */
   protected final short awaitReadable(short revents, NativeIo.Scratch s) throws IOException {
     if (revents != WOKEN && (revents & POLL_FAILURE) != 0) {
@@ -190,8 +194,8 @@ public abstract class PosixTun implements Tun {
   }
 
   /**
-   * Makes a reader blocked in {@link #read} return 0 packets (now, or at its next wait if it is
-   * not waiting); cheap enough to call per injected packet.
+   * Makes a reader blocked in {@link #read} return 0 packets (now, or at its next wait if it is not
+   * waiting); cheap enough to call per injected packet.
    */
   @Override
   public final boolean wakeup() {

@@ -11,10 +11,10 @@ import java.nio.channels.AsynchronousCloseException;
 /**
  * A Wintun adapter. Not yet run on Windows (see the package documentation).
  *
- * <p>Reads drain the receive ring until it is empty or the batch is full; only an empty ring at
- * the first packet waits. A full send ring drops the packet, as a network would, and so does a
- * packet that is empty or longer than {@link #MAX_PACKET_SIZE}; {@link #write} counts only the
- * packets handed to Wintun.
+ * <p>Reads drain the receive ring until it is empty or the batch is full; only an empty ring at the
+ * first packet waits. A full send ring drops the packet, as a network would, and so does a packet
+ * that is empty or longer than {@link #MAX_PACKET_SIZE}; {@link #write} counts only the packets
+ * handed to Wintun.
  */
 public final class WindowsWintun implements Tun {
   /** Ring size for a session: a power of two in [128 KiB, 64 MiB]; wireguard-go uses 8 MiB. */
@@ -40,7 +40,13 @@ public final class WindowsWintun implements Tun {
   private final int batchSize;
 
   private WindowsWintun(
-      WintunApi api, long adapter, long session, long closeEvent, String name, int mtu, int batchSize) {
+      WintunApi api,
+      long adapter,
+      long session,
+      long closeEvent,
+      String name,
+      int mtu,
+      int batchSize) {
     this.api = api;
     this.adapter = adapter;
     this.session = session;
@@ -106,7 +112,12 @@ public final class WindowsWintun implements Tun {
         if (size > dst.byteSize()) {
           api.releaseReceivePacket(session, packet);
           throw new IOException(
-              "a " + size + "-byte packet does not fit buffer " + n + " (" + dst.byteSize()
+              "a "
+                  + size
+                  + "-byte packet does not fit buffer "
+                  + n
+                  + " ("
+                  + dst.byteSize()
                   + " bytes after the offset)");
         }
         MemorySegment.copy(packet, 0, dst, 0, size);

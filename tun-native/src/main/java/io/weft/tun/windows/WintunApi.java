@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The Wintun and Win32 calls a {@link WindowsWintun} makes, as a seam: {@link WintunDll} binds
- * them to {@code wintun.dll} and {@code kernel32.dll}; tests supply an in-memory ring. Handles are
- * raw pointer values.
+ * The Wintun and Win32 calls a {@link WindowsWintun} makes, as a seam: {@link WintunDll} binds them
+ * to {@code wintun.dll} and {@code kernel32.dll}; tests supply an in-memory ring. Handles are raw
+ * pointer values.
  */
 interface WintunApi {
 

@@ -51,14 +51,18 @@ final class WintunDll implements WintunApi {
   }
 
   private interface Kernel32 extends Library {
-    Pointer CreateEventW(Pointer attributes, boolean manualReset, boolean initialState, WString name);
+    Pointer CreateEventW(
+        Pointer attributes, boolean manualReset, boolean initialState, WString name);
 
     boolean SetEvent(Pointer event);
 
     boolean CloseHandle(Pointer handle);
   }
 
-  /** The FFM handles, linked on first use (their {@code GetLastError} capture exists only on Windows). */
+  /**
+   * The FFM handles, linked on first use (their {@code GetLastError} capture exists only on
+   * Windows).
+   */
   @SuppressWarnings("restricted") // library lookups and downcalls matching wintun.h and winbase.h
   private static final class Handles {
     static final Linker LINKER = Linker.nativeLinker();
@@ -69,11 +73,26 @@ final class WintunDll implements WintunApi {
     static final SymbolLookup KERNEL32 = SymbolLookup.libraryLookup("kernel32.dll", Arena.global());
 
     static final MethodHandle RECEIVE =
-        link(WINTUN, "WintunReceivePacket", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS), true, true);
+        link(
+            WINTUN,
+            "WintunReceivePacket",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS),
+            true,
+            true);
     static final MethodHandle RELEASE =
-        link(WINTUN, "WintunReleaseReceivePacket", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS), true, false);
+        link(
+            WINTUN,
+            "WintunReleaseReceivePacket",
+            FunctionDescriptor.ofVoid(ADDRESS, ADDRESS),
+            true,
+            false);
     static final MethodHandle ALLOCATE =
-        link(WINTUN, "WintunAllocateSendPacket", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT), true, true);
+        link(
+            WINTUN,
+            "WintunAllocateSendPacket",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT),
+            true,
+            true);
     static final MethodHandle SEND =
         link(WINTUN, "WintunSendPacket", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS), true, false);
     static final MethodHandle WAIT =
@@ -139,8 +158,11 @@ final class WintunDll implements WintunApi {
           Native.load(dllPath().toString(), Wintun.class), Native.load("kernel32", Kernel32.class));
     } catch (UnsatisfiedLinkError e) {
       throw new IOException(
-          "cannot load wintun.dll (" + dllPath() + "); get it from https://www.wintun.net/ and set -D"
-              + DLL_PROPERTY + "=<path>",
+          "cannot load wintun.dll ("
+              + dllPath()
+              + "); get it from https://www.wintun.net/ and set -D"
+              + DLL_PROPERTY
+              + "=<path>",
           e);
     }
   }
@@ -206,7 +228,9 @@ final class WintunDll implements WintunApi {
     final Scratch s = SCRATCH.get();
     final MemorySegment p;
     try {
-      p = (MemorySegment) Handles.RECEIVE.invokeExact(s.callState, MemorySegment.ofAddress(session), s.size);
+      p =
+          (MemorySegment)
+              Handles.RECEIVE.invokeExact(s.callState, MemorySegment.ofAddress(session), s.size);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -218,7 +242,9 @@ final class WintunDll implements WintunApi {
       return null;
     }
     throw win32(
-        error == ERROR_HANDLE_EOF ? "WintunReceivePacket: the adapter is going away" : "WintunReceivePacket",
+        error == ERROR_HANDLE_EOF
+            ? "WintunReceivePacket: the adapter is going away"
+            : "WintunReceivePacket",
         error);
   }
 
@@ -236,7 +262,9 @@ final class WintunDll implements WintunApi {
     final Scratch s = SCRATCH.get();
     final MemorySegment p;
     try {
-      p = (MemorySegment) Handles.ALLOCATE.invokeExact(s.callState, MemorySegment.ofAddress(session), size);
+      p =
+          (MemorySegment)
+              Handles.ALLOCATE.invokeExact(s.callState, MemorySegment.ofAddress(session), size);
     } catch (Throwable t) {
       throw unexpected(t);
     }
@@ -306,8 +334,14 @@ final class WintunDll implements WintunApi {
       for (String family : mtu >= 1280 ? List.of("ipv4", "ipv6") : List.of("ipv4")) {
         commands.add(
             List.of(
-                "netsh", "interface", family, "set", "subinterface", adapterName,
-                "mtu=" + mtu, "store=active"));
+                "netsh",
+                "interface",
+                family,
+                "set",
+                "subinterface",
+                adapterName,
+                "mtu=" + mtu,
+                "store=active"));
       }
       return commands;
     }

@@ -17,7 +17,12 @@ class DarwinStructsTest {
     new SockaddrCtl().wrap(b).set(MacUtun.AF_SYSTEM, MacUtun.AF_SYS_CONTROL, 0x01020304, 5);
 
     final ByteBuffer expected = ByteBuffer.allocate(32).order(ByteOrder.nativeOrder());
-    expected.put(0, (byte) 32).put(1, (byte) 32).putShort(2, (short) 2).putInt(4, 0x01020304).putInt(8, 5);
+    expected
+        .put(0, (byte) 32)
+        .put(1, (byte) 32)
+        .putShort(2, (short) 2)
+        .putInt(4, 0x01020304)
+        .putInt(8, 5);
     assertThat(b.array()).isEqualTo(expected.array());
   }
 

@@ -7,9 +7,9 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
+import io.weft.tun.posix.PosixSetup;
 import io.weft.wg.testing.IpPackets;
 import io.weft.wg.testing.TunContract;
-import io.weft.tun.posix.PosixSetup;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link MacUtun}'s packet path on Linux: a utun socket is a datagram socket whose every packet
- * carries a 4-byte family header, and an {@code AF_UNIX} {@code SOCK_SEQPACKET} pair frames
- * packets the same way. The test holds the far end and speaks utun's framing on it. Opening a real
- * utun is not covered here.
+ * carries a 4-byte family header, and an {@code AF_UNIX} {@code SOCK_SEQPACKET} pair frames packets
+ * the same way. The test holds the far end and speaks utun's framing on it. Opening a real utun is
+ * not covered here.
  */
 class MacUtunOverSocketPairTest extends TunContract {
   private static final int AF_UNIX = 1;

@@ -28,10 +28,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The kernel's own TCP through two offloading TUNs: namespace A's TUN hands its super-packets to
- * a Java forwarder as MTU-sized segments, which it writes to namespace B's TUN, where they are
- * coalesced back; and the other way for the ACKs. Data crosses intact, segments never exceed
- * the MTU, and both offloads were really used.
+ * The kernel's own TCP through two offloading TUNs: namespace A's TUN hands its super-packets to a
+ * Java forwarder as MTU-sized segments, which it writes to namespace B's TUN, where they are
+ * coalesced back; and the other way for the ACKs. Data crosses intact, segments never exceed the
+ * MTU, and both offloads were really used.
  */
 class LinuxTunOffloadTcpTest {
   private static final int MTU = 1420;
@@ -59,7 +59,8 @@ class LinuxTunOffloadTcpTest {
     assertThat(tunA.offloads()).as("kernel accepted TUNSETOFFLOAD").isTrue();
     assertThat(tunB.offloads()).isTrue();
     forwardAb = Thread.ofPlatform().daemon().name("fwd-a-b").start(() -> forward(tunA, tunB, true));
-    forwardBa = Thread.ofPlatform().daemon().name("fwd-b-a").start(() -> forward(tunB, tunA, false));
+    forwardBa =
+        Thread.ofPlatform().daemon().name("fwd-b-a").start(() -> forward(tunB, tunA, false));
   }
 
   private static LinuxTun openTun(String cidr) throws IOException {
@@ -126,13 +127,15 @@ class LinuxTunOffloadTcpTest {
 
   @Test
   void shouldCarryAKernelTcpTransferIntactWithSegmentationAndCoalescing() throws Exception {
-    final ServerSocket server = b.call(() -> new ServerSocket(PORT, 1, java.net.InetAddress.getByName("10.203.0.2")));
+    final ServerSocket server =
+        b.call(() -> new ServerSocket(PORT, 1, java.net.InetAddress.getByName("10.203.0.2")));
     try (server) {
       server.setSoTimeout(30_000);
       final CompletableFuture<byte[]> received =
           CompletableFuture.supplyAsync(
               () -> {
-                try (Socket s = server.accept(); InputStream in = s.getInputStream()) {
+                try (Socket s = server.accept();
+                    InputStream in = s.getInputStream()) {
                   s.setSoTimeout(30_000);
                   final MessageDigest md = MessageDigest.getInstance("SHA-256");
                   final byte[] buf = new byte[65_536];
@@ -177,8 +180,12 @@ class LinuxTunOffloadTcpTest {
     // 24 MB in at most 1,380-byte segments is over 18,000 of them; several per read means the
     // kernel handed over super-packets.
     assertThat(packetsAb.get()).isGreaterThan(BYTES / MTU);
-    assertThat(maxBatch.get()).as("one read split a super-packet into many segments").isGreaterThan(4);
-    assertThat(tunB.coalescedSegments()).as("segments written as super-packets").isGreaterThan(1000);
+    assertThat(maxBatch.get())
+        .as("one read split a super-packet into many segments")
+        .isGreaterThan(4);
+    assertThat(tunB.coalescedSegments())
+        .as("segments written as super-packets")
+        .isGreaterThan(1000);
     assertThat(tunA.offloadDrops() + tunB.offloadDrops()).isZero();
   }
 }

@@ -3,12 +3,12 @@ package io.weft.tun.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.weft.wg.testing.BlockingReader;
-import io.weft.wg.testing.IpPackets;
 import io.weft.testing.NativeThreads;
-import io.weft.wg.testing.TunContract;
 import io.weft.testing.Prerequisites;
 import io.weft.testing.netns.NetworkNamespace;
+import io.weft.wg.testing.BlockingReader;
+import io.weft.wg.testing.IpPackets;
+import io.weft.wg.testing.TunContract;
 import io.weft.wg.tun.Tun;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -56,13 +56,16 @@ class LinuxTunTest extends TunContract {
   @BeforeEach
   void openTunInFreshNamespace() throws Exception {
     Prerequisites.requireRootAndTools("ping");
-    ns = NetworkNamespace.create("weft-tun-test-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
+    ns =
+        NetworkNamespace.create(
+            "weft-tun-test-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()));
     tun =
         ns.call(
             () -> {
               // No IPv6 on new interfaces: no router solicitations or MLD reports in the reads.
               Files.writeString(Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6"), "1");
-              final LinuxTun t = LinuxTun.open("wt%d", MTU, LinuxTun.DEFAULT_BATCH_SIZE, offloads());
+              final LinuxTun t =
+                  LinuxTun.open("wt%d", MTU, LinuxTun.DEFAULT_BATCH_SIZE, offloads());
               IpRoute2.addAddress(t.name(), LOCAL + "/24");
               return t;
             });
@@ -146,13 +149,16 @@ class LinuxTunTest extends TunContract {
 
   @Test
   void shouldAnswerPingWithEchoRepliesWrittenToTheTun() throws Exception {
-    final Thread responder = Thread.ofPlatform().name("echo-responder").daemon().start(this::answerEchoRequests);
+    final Thread responder =
+        Thread.ofPlatform().name("echo-responder").daemon().start(this::answerEchoRequests);
     process =
-        new ProcessBuilder("ip", "netns", "exec", ns.name(), "ping", "-c", "3", "-i", "0.2", "-W", "2", PEER)
+        new ProcessBuilder(
+                "ip", "netns", "exec", ns.name(), "ping", "-c", "3", "-i", "0.2", "-W", "2", PEER)
             .redirectErrorStream(true)
             .start();
     final boolean exited = process.waitFor(20, TimeUnit.SECONDS);
-    final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    final String output =
+        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
     assertThat(exited).as("ping finished").isTrue();
     assertThat(process.exitValue()).as(output).isZero();
@@ -214,7 +220,9 @@ class LinuxTunTest extends TunContract {
       IpRoute2.run("-n", ns.name(), "link", "del", "dev", tun.name());
 
       final Throwable failure = reader.failure(TIMEOUT);
-      assertThat(failure).isInstanceOf(IOException.class).isNotInstanceOf(ClosedChannelException.class);
+      assertThat(failure)
+          .isInstanceOf(IOException.class)
+          .isNotInstanceOf(ClosedChannelException.class);
       assertThat(failure).hasMessageContaining("deleted");
     }
     assertThatThrownBy(() -> tun.write(directBuffers(1), 1, OFFSET))
@@ -258,10 +266,13 @@ class LinuxTunTest extends TunContract {
 
   @Test
   void shouldQuoteTheCommandWhenIpRoute2Fails() throws Exception {
-    assertThatThrownBy(() -> ns.call(() -> {
-          IpRoute2.addRoute("wt-missing", "10.9.0.0/16");
-          return null;
-        }))
+    assertThatThrownBy(
+            () ->
+                ns.call(
+                    () -> {
+                      IpRoute2.addRoute("wt-missing", "10.9.0.0/16");
+                      return null;
+                    }))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("route add 10.9.0.0/16 dev wt-missing")
         .hasMessageContaining("exit");
@@ -269,10 +280,11 @@ class LinuxTunTest extends TunContract {
 
   @Test
   void shouldAddARouteThatSendsItsTrafficIntoTheTun() throws Exception {
-    ns.call(() -> {
-      IpRoute2.addRoute(tun.name(), "10.77.0.0/16");
-      return null;
-    });
+    ns.call(
+        () -> {
+          IpRoute2.addRoute(tun.name(), "10.77.0.0/16");
+          return null;
+        });
     sender.send(ByteBuffer.allocate(4).putInt(0, 77), new InetSocketAddress("10.77.1.1", 9));
 
     final ByteBuffer[] bufs = directBuffers(1);

@@ -50,9 +50,11 @@ class GroCoalescerTest {
     assertThat(VirtioNetHdr.csumOffset(m, 0)).isEqualTo(16);
     byte[] ip = java.util.Arrays.copyOfRange(fr, 10, fr.length);
     assertThat(TcpSegments.u16(ip, 2)).isEqualTo(ip.length);
-    assertThat(TcpSegments.referenceSum(ip, 0, 20, 0)).isEqualTo(0xffff); // IPv4 header checksum valid
+    assertThat(TcpSegments.referenceSum(ip, 0, 20, 0))
+        .isEqualTo(0xffff); // IPv4 header checksum valid
     // The TCP checksum field holds the folded pseudo-header sum, for the kernel to complete.
-    assertThat(TcpSegments.u16(ip, 36)).isEqualTo(TcpSegments.foldOnly(TcpSegments.referencePseudo(ip, true, ip.length - 20)));
+    assertThat(TcpSegments.u16(ip, 36))
+        .isEqualTo(TcpSegments.foldOnly(TcpSegments.referencePseudo(ip, true, ip.length - 20)));
     assertThat(ip[33] & PSH).isEqualTo(PSH);
     assertThat(unframe(frames)).containsExactlyElementsOf(segs);
   }
@@ -61,11 +63,12 @@ class GroCoalescerTest {
   void aGapInTheSequenceStartsANewFrame() {
     TcpSegments.Flow f = new TcpSegments.Flow(false, 0, 0, 300, TIMESTAMPS, 9);
     byte[] d = data(1000, 2);
-    List<byte[]> segs = List.of(
-        TcpSegments.packet(f, 0, 0, ACK, d),
-        TcpSegments.packet(f, 1000, 0, ACK, d),
-        TcpSegments.packet(f, 3000, 0, ACK, d), // lost 2000..3000
-        TcpSegments.packet(f, 4000, 0, ACK, d));
+    List<byte[]> segs =
+        List.of(
+            TcpSegments.packet(f, 0, 0, ACK, d),
+            TcpSegments.packet(f, 1000, 0, ACK, d),
+            TcpSegments.packet(f, 3000, 0, ACK, d), // lost 2000..3000
+            TcpSegments.packet(f, 4000, 0, ACK, d));
     List<Integer> counts = new ArrayList<>();
     List<byte[]> frames = TcpSegments.coalesce(segs, counts);
     assertThat(counts).containsExactly(2, 2);
@@ -78,12 +81,14 @@ class GroCoalescerTest {
     byte[] d = data(1000, 3);
     byte[] bad = TcpSegments.packet(f, 1000, 1, ACK, d);
     bad[100] ^= 1;
-    List<byte[]> segs = List.of(TcpSegments.packet(f, 0, 0, ACK, d), bad, TcpSegments.packet(f, 2000, 2, ACK, d));
+    List<byte[]> segs =
+        List.of(TcpSegments.packet(f, 0, 0, ACK, d), bad, TcpSegments.packet(f, 2000, 2, ACK, d));
     List<Integer> counts = new ArrayList<>();
     List<byte[]> frames = TcpSegments.coalesce(segs, counts);
     assertThat(counts).containsExactly(1, 1, 1);
     for (int i = 0; i < 3; i++) {
-      assertThat(Arrays.copyOfRange(frames.get(i), 10, frames.get(i).length)).isEqualTo(segs.get(i));
+      assertThat(Arrays.copyOfRange(frames.get(i), 10, frames.get(i).length))
+          .isEqualTo(segs.get(i));
       assertThat(VirtioNetHdr.gsoType(MemorySegment.ofArray(frames.get(i)), 0)).isZero();
     }
   }
@@ -96,12 +101,13 @@ class GroCoalescerTest {
     TcpSegments.Flow g = new TcpSegments.Flow(true, 0, 0, 300, otherTs, 9);
     TcpSegments.Flow h = new TcpSegments.Flow(true, 0, 0, 300, TIMESTAMPS, 10);
     byte[] d = data(500, 4);
-    List<byte[]> segs = List.of(
-        TcpSegments.packet(f, 0, 0, ACK, d),
-        TcpSegments.packet(g, 500, 1, ACK, d),
-        TcpSegments.packet(h, 1000, 2, ACK, d),
-        TcpSegments.packet(h, 1500, 3, ACK, data(600, 4)),
-        TcpSegments.packet(h, 2100, 4, ACK | TcpSegments.FIN, d));
+    List<byte[]> segs =
+        List.of(
+            TcpSegments.packet(f, 0, 0, ACK, d),
+            TcpSegments.packet(g, 500, 1, ACK, d),
+            TcpSegments.packet(h, 1000, 2, ACK, d),
+            TcpSegments.packet(h, 1500, 3, ACK, data(600, 4)),
+            TcpSegments.packet(h, 2100, 4, ACK | TcpSegments.FIN, d));
     List<Integer> counts = new ArrayList<>();
     TcpSegments.coalesce(segs, counts);
     assertThat(counts).containsExactly(1, 1, 1, 1, 1);
@@ -130,17 +136,22 @@ class GroCoalescerTest {
   void splittingWhatWasCoalescedGivesTheSegmentsBack() {
     Property.forAll(streams())
         .tries(1000)
-        .check(s -> splitsWhatWasCoalesced(s.v4(), s.length(), s.mss(), s.seq(), s.id(), s.timestamps(), s.fin()));
+        .check(
+            s ->
+                splitsWhatWasCoalesced(
+                    s.v4(), s.length(), s.mss(), s.seq(), s.id(), s.timestamps(), s.fin()));
   }
 
   private static void splitsWhatWasCoalesced(
       boolean v4, int length, int mss, int seq, int id, boolean timestamps, boolean fin) {
-    TcpSegments.Flow f = new TcpSegments.Flow(v4, seq, id, 700, timestamps ? TIMESTAMPS : new byte[0], 5);
+    TcpSegments.Flow f =
+        new TcpSegments.Flow(v4, seq, id, 700, timestamps ? TIMESTAMPS : new byte[0], 5);
     List<byte[]> segs = TcpSegments.segments(f, data(length, seq), mss, fin);
     List<Integer> counts = new ArrayList<>();
     List<byte[]> frames = TcpSegments.coalesce(segs, counts);
     assertThat(counts.stream().mapToInt(Integer::intValue).sum()).isEqualTo(segs.size());
-    assertThat(frames).allSatisfy(fr -> assertThat(fr.length).isLessThanOrEqualTo(GroCoalescer.FRAME_CAPACITY));
+    assertThat(frames)
+        .allSatisfy(fr -> assertThat(fr.length).isLessThanOrEqualTo(GroCoalescer.FRAME_CAPACITY));
     assertThat(unframe(frames)).containsExactlyElementsOf(segs);
     if (!fin && segs.size() > 1 && mss * 2 + 100 < 65_535) {
       assertThat(frames.size()).isLessThan(segs.size());
@@ -161,7 +172,8 @@ class GroCoalescerTest {
     int p = 0;
     for (int i = 0; i < frames.size(); i++) {
       if (counts.get(i) == 1) {
-        assertThat(Arrays.copyOfRange(frames.get(i), 10, frames.get(i).length)).isEqualTo(packets.get(p));
+        assertThat(Arrays.copyOfRange(frames.get(i), 10, frames.get(i).length))
+            .isEqualTo(packets.get(p));
       }
       p += counts.get(i);
     }

@@ -29,7 +29,8 @@ class GsoSplitterTest {
   void splitsAnIpv4SuperPacketIntoTheSegmentsASenderWouldHaveMade() {
     TcpSegments.Flow f = new TcpSegments.Flow(true, 0xfffff000, 0xfffe, 502, TIMESTAMPS, 77);
     byte[] payload = data(3 * 1000 + 123);
-    List<byte[]> got = TcpSegments.split(TcpSegments.superPacket(f, payload, 1000, ACK | PSH | FIN | CWR));
+    List<byte[]> got =
+        TcpSegments.split(TcpSegments.superPacket(f, payload, 1000, ACK | PSH | FIN | CWR));
 
     assertThat(got).hasSize(4);
     for (int i = 0; i < 4; i++) {
@@ -55,11 +56,13 @@ class GsoSplitterTest {
     TcpSegments.Flow f = new TcpSegments.Flow(false, 5, 0, 100, new byte[0], 1);
     List<byte[]> got = TcpSegments.split(TcpSegments.superPacket(f, data(2800), 1400, ACK));
     assertThat(got).hasSize(2);
-    assertThat(got).allSatisfy(p -> {
-      assertThat(p).hasSize(40 + 20 + 1400);
-      assertThat(TcpSegments.u16(p, 4)).isEqualTo(1420);
-      assertThat(TcpSegments.checksumsValid(p)).isTrue();
-    });
+    assertThat(got)
+        .allSatisfy(
+            p -> {
+              assertThat(p).hasSize(40 + 20 + 1400);
+              assertThat(TcpSegments.u16(p, 4)).isEqualTo(1420);
+              assertThat(TcpSegments.checksumsValid(p)).isTrue();
+            });
     assertThat(TcpSegments.i32(got.get(1), 44)).isEqualTo(5 + 1400);
   }
 
@@ -67,7 +70,15 @@ class GsoSplitterTest {
   void completesAPartialChecksumWithoutGso() {
     TcpSegments.Flow f = new TcpSegments.Flow(true, 9, 3, 100, new byte[0], 1);
     byte[] framed = TcpSegments.superPacket(f, data(333), 1400, ACK | PSH);
-    VirtioNetHdr.set(MemorySegment.ofArray(framed), 0, VirtioNetHdr.F_NEEDS_CSUM, VirtioNetHdr.GSO_NONE, 0, 0, 20, 16);
+    VirtioNetHdr.set(
+        MemorySegment.ofArray(framed),
+        0,
+        VirtioNetHdr.F_NEEDS_CSUM,
+        VirtioNetHdr.GSO_NONE,
+        0,
+        0,
+        20,
+        16);
     List<byte[]> got = TcpSegments.split(framed);
     assertThat(got).hasSize(1);
     assertThat(TcpSegments.checksumsValid(got.get(0))).isTrue();
@@ -81,14 +92,24 @@ class GsoSplitterTest {
     framed[10] = 0x45;
     framed[10 + 20] = (byte) 0xff;
     framed[10 + 21] = (byte) 0xff;
-    VirtioNetHdr.set(MemorySegment.ofArray(framed), 0, VirtioNetHdr.F_NEEDS_CSUM, VirtioNetHdr.GSO_NONE, 0, 0, 20, 6);
+    VirtioNetHdr.set(
+        MemorySegment.ofArray(framed),
+        0,
+        VirtioNetHdr.F_NEEDS_CSUM,
+        VirtioNetHdr.GSO_NONE,
+        0,
+        0,
+        20,
+        6);
     byte[] out = TcpSegments.split(framed).get(0);
     assertThat(TcpSegments.u16(out, 26)).isEqualTo(0xffff);
   }
 
   @Test
   void passesAPlainPacketOnUnchanged() {
-    byte[] packet = TcpSegments.packet(new TcpSegments.Flow(true, 1, 1, 1, new byte[0], 1), 1, 1, ACK, data(10));
+    byte[] packet =
+        TcpSegments.packet(
+            new TcpSegments.Flow(true, 1, 1, 1, new byte[0], 1), 1, 1, ACK, data(10));
     byte[] framed = new byte[10 + packet.length];
     System.arraycopy(packet, 0, framed, 10, packet.length);
     assertThat(TcpSegments.split(framed)).containsExactly(packet);
@@ -118,7 +139,8 @@ class GsoSplitterTest {
     assertThat(new GsoSplitter().begin(MemorySegment.ofArray(zeroMss), zeroMss.length)).isZero();
     byte[] v6Claimed = framed.clone();
     v6Claimed[1] = (byte) VirtioNetHdr.GSO_TCPV6;
-    assertThat(new GsoSplitter().begin(MemorySegment.ofArray(v6Claimed), v6Claimed.length)).isZero();
+    assertThat(new GsoSplitter().begin(MemorySegment.ofArray(v6Claimed), v6Claimed.length))
+        .isZero();
     assertThat(new GsoSplitter().begin(MemorySegment.ofArray(new byte[10]), 10)).isZero();
   }
 
@@ -131,7 +153,12 @@ class GsoSplitterTest {
     Gen<Integer> seqs = Gens.ints();
     Gen<Integer> ids = Gens.ints(0, 0xffff);
     return src ->
-        new Super(v4s.generate(src), lengths.generate(src), msses.generate(src), seqs.generate(src), ids.generate(src));
+        new Super(
+            v4s.generate(src),
+            lengths.generate(src),
+            msses.generate(src),
+            seqs.generate(src),
+            ids.generate(src));
   }
 
   @Test

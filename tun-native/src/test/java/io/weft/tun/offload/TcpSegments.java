@@ -67,16 +67,20 @@ final class TcpSegments {
       put16(p, 6, 0x4000);
       p[8] = 64;
       p[9] = 6;
-      p[12] = 10; p[15] = 1;
-      p[16] = 10; p[19] = 2;
+      p[12] = 10;
+      p[15] = 1;
+      p[16] = 10;
+      p[19] = 2;
       put16(p, 10, ~referenceSum(p, 0, 20, 0) & 0xffff);
     } else {
       p[0] = 0x60;
       put16(p, 4, total - 40);
       p[6] = 6;
       p[7] = 64;
-      p[8] = (byte) 0xfd; p[23] = 1;
-      p[24] = (byte) 0xfd; p[39] = 2;
+      p[8] = (byte) 0xfd;
+      p[23] = 1;
+      p[24] = (byte) 0xfd;
+      p[39] = 2;
     }
     put16(p, l4, 1234);
     put16(p, l4 + 2, 5201);
@@ -87,7 +91,10 @@ final class TcpSegments {
     put16(p, l4 + 14, f.window());
     System.arraycopy(f.options(), 0, p, l4 + 20, f.options().length);
     System.arraycopy(payload, 0, p, l4 + tcpHdr, payload.length);
-    put16(p, l4 + 16, ~referenceSum(p, l4, total - l4, referencePseudo(p, f.v4(), total - l4)) & 0xffff);
+    put16(
+        p,
+        l4 + 16,
+        ~referenceSum(p, l4, total - l4, referencePseudo(p, f.v4(), total - l4)) & 0xffff);
     return p;
   }
 
@@ -121,8 +128,14 @@ final class TcpSegments {
     byte[] framed = new byte[VirtioNetHdr.SIZE + p.length];
     MemorySegment m = MemorySegment.ofArray(framed);
     VirtioNetHdr.set(
-        m, 0, VirtioNetHdr.F_NEEDS_CSUM, f.v4() ? VirtioNetHdr.GSO_TCPV4 : VirtioNetHdr.GSO_TCPV6,
-        l4 + 20 + f.options().length, mss, l4, 16);
+        m,
+        0,
+        VirtioNetHdr.F_NEEDS_CSUM,
+        f.v4() ? VirtioNetHdr.GSO_TCPV4 : VirtioNetHdr.GSO_TCPV6,
+        l4 + 20 + f.options().length,
+        mss,
+        l4,
+        16);
     System.arraycopy(p, 0, framed, VirtioNetHdr.SIZE, p.length);
     return framed;
   }
@@ -190,7 +203,8 @@ final class TcpSegments {
         i++;
         continue;
       }
-      frames.add(c.out().asSlice(0, c.frameLength()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+      frames.add(
+          c.out().asSlice(0, c.frameLength()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
       countsOut.add(k);
       i += k;
     }

@@ -37,6 +37,7 @@ class IfReqTest {
     final IfReq ifr = new IfReq().wrap(ByteBuffer.allocate(40), IfReq.LINUX_SIZE);
 
     ifr.name("fifteen-chars-x");
-    assertThatThrownBy(() -> ifr.name("sixteen-chars-xx")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ifr.name("sixteen-chars-xx"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

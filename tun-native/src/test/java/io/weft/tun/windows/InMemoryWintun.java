@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@link WintunApi} with the adapter's two rings in memory: the test plays the operating
- * system, putting packets in the receive ring and taking them from the send ring. Events are
- * numbers, signalled under this object's monitor.
+ * A {@link WintunApi} with the adapter's two rings in memory: the test plays the operating system,
+ * putting packets in the receive ring and taking them from the send ring. Events are numbers,
+ * signalled under this object's monitor.
  */
 final class InMemoryWintun implements WintunApi {
   static final long ADAPTER = 0x100;
@@ -132,7 +132,8 @@ final class InMemoryWintun implements WintunApi {
   @Override
   public synchronized MemorySegment receivePacket(long session) throws IOException {
     if (terminating) {
-      throw new IOException("WintunReceivePacket: the adapter is going away failed: Win32 error 38");
+      throw new IOException(
+          "WintunReceivePacket: the adapter is going away failed: Win32 error 38");
     }
     final byte[] p = receiveRing.poll();
     if (p == null) {
@@ -152,7 +153,8 @@ final class InMemoryWintun implements WintunApi {
   @Override
   public synchronized MemorySegment allocateSendPacket(long session, int size) throws IOException {
     if (terminating) {
-      throw new IOException("WintunAllocateSendPacket: the adapter is going away failed: Win32 error 38");
+      throw new IOException(
+          "WintunAllocateSendPacket: the adapter is going away failed: Win32 error 38");
     }
     if (sendRoom == 0) {
       return null;

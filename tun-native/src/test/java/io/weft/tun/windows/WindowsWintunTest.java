@@ -78,7 +78,8 @@ class WindowsWintunTest extends TunContract {
   @Test
   void shouldCreateTheAdapterSetItsMtuAndStartASession() {
     assertThat(os.calls())
-        .containsExactly("createAdapter Weft Weft", "setMtu Weft 1420", "startSession " + 0x80_0000);
+        .containsExactly(
+            "createAdapter Weft Weft", "setMtu Weft 1420", "startSession " + 0x80_0000);
   }
 
   @Test
@@ -139,8 +140,24 @@ class WindowsWintunTest extends TunContract {
   void shouldSetTheMtuForIpv6OnlyWhenIpv6AllowsIt() {
     assertThat(WintunDll.Netsh.mtuCommands("Weft", 1420))
         .containsExactly(
-            List.of("netsh", "interface", "ipv4", "set", "subinterface", "Weft", "mtu=1420", "store=active"),
-            List.of("netsh", "interface", "ipv6", "set", "subinterface", "Weft", "mtu=1420", "store=active"));
+            List.of(
+                "netsh",
+                "interface",
+                "ipv4",
+                "set",
+                "subinterface",
+                "Weft",
+                "mtu=1420",
+                "store=active"),
+            List.of(
+                "netsh",
+                "interface",
+                "ipv6",
+                "set",
+                "subinterface",
+                "Weft",
+                "mtu=1420",
+                "store=active"));
     assertThat(WintunDll.Netsh.mtuCommands("Weft", 1000)).hasSize(1);
   }
 }

@@ -13,10 +13,10 @@ import java.util.TreeSet;
  * The cryptokey routing table: which peer owns an address, by longest-prefix match, one trie per
  * address family.
  *
- * <p>Outbound, the device looks up a packet's destination to pick the peer to encrypt for;
- * inbound, it looks up the source of a decrypted packet and drops it unless the answer is the peer
- * whose key decrypted it. Each prefix belongs to at most one peer: inserting it for another peer
- * moves it. Peers are compared with {@code equals}.
+ * <p>Outbound, the device looks up a packet's destination to pick the peer to encrypt for; inbound,
+ * it looks up the source of a decrypted packet and drops it unless the answer is the peer whose key
+ * decrypted it. Each prefix belongs to at most one peer: inserting it for another peer moves it.
+ * Peers are compared with {@code equals}.
  *
  * <p>{@link #lookup} is lock-free and allocates nothing: it reads a volatile root and walks
  * immutable nodes (see the package documentation). Updates are serialized and copy the path they
@@ -165,7 +165,12 @@ public final class AllowedIps<P> {
     final Node<P> zero;
     final Node<P> one;
 
-    Node(final long hi, final long lo, final int bits, final P peer, final Node<P> zero,
+    Node(
+        final long hi,
+        final long lo,
+        final int bits,
+        final P peer,
+        final Node<P> zero,
         final Node<P> one) {
       this.maskHi = bits == 0 ? 0L : bits >= 64 ? -1L : -1L << (64 - bits);
       this.maskLo = bits <= 64 ? 0L : -1L << (128 - bits);

@@ -6,10 +6,10 @@ import java.util.Objects;
 /**
  * An IPv4 or IPv6 prefix: the first {@code bits} bits of {@code address}, the rest zero.
  *
- * <p>The canonical constructor copies the address and clears the host bits, so {@code
- * 10.0.0.1/24} and {@code 10.0.0.0/24} are the same prefix (as {@code wg set ... allowed-ips}
- * treats them); {@link #address()} returns a copy. Prefixes order IPv4 before IPv6, then by
- * address, then shorter before longer.
+ * <p>The canonical constructor copies the address and clears the host bits, so {@code 10.0.0.1/24}
+ * and {@code 10.0.0.0/24} are the same prefix (as {@code wg set ... allowed-ips} treats them);
+ * {@link #address()} returns a copy. Prefixes order IPv4 before IPv6, then by address, then shorter
+ * before longer.
  *
  * @param address 4 bytes (IPv4) or 16 bytes (IPv6), network byte order
  * @param bits prefix length, 0 to 32 or 0 to 128
@@ -24,8 +24,7 @@ public record Prefix(byte[] address, int bits) implements Comparable<Prefix> {
   public Prefix {
     Objects.requireNonNull(address, "address");
     if (address.length != 4 && address.length != 16) {
-      throw new IllegalArgumentException(
-          "an IP address is 4 or 16 bytes, not " + address.length);
+      throw new IllegalArgumentException("an IP address is 4 or 16 bytes, not " + address.length);
     }
     final int maxBits = address.length * 8;
     if (bits < 0 || bits > maxBits) {

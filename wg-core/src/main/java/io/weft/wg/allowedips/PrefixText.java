@@ -1,9 +1,9 @@
 package io.weft.wg.allowedips;
 
 /**
- * Text forms of {@link Prefix}: a strict parser for IPv4 dotted quads and RFC 4291 IPv6
- * addresses, and the RFC 5952 formatter. Hand-written because {@link java.net.InetAddress} would
- * accept host names (and resolve them) and lenient IPv4 forms such as {@code 10.1}.
+ * Text forms of {@link Prefix}: a strict parser for IPv4 dotted quads and RFC 4291 IPv6 addresses,
+ * and the RFC 5952 formatter. Hand-written because {@link java.net.InetAddress} would accept host
+ * names (and resolve them) and lenient IPv4 forms such as {@code 10.1}.
  */
 final class PrefixText {
 
@@ -134,9 +134,12 @@ final class PrefixText {
 
   private static String formatIpv4(final byte[] address, final int off) {
     return (address[off] & 0xff)
-        + "." + (address[off + 1] & 0xff)
-        + "." + (address[off + 2] & 0xff)
-        + "." + (address[off + 3] & 0xff);
+        + "."
+        + (address[off + 1] & 0xff)
+        + "."
+        + (address[off + 2] & 0xff)
+        + "."
+        + (address[off + 3] & 0xff);
   }
 
   private static String formatIpv6(final byte[] address) {
@@ -145,7 +148,11 @@ final class PrefixText {
       groups[i] = (address[2 * i] & 0xff) << 8 | (address[2 * i + 1] & 0xff);
     }
     final boolean mapped =
-        groups[0] == 0 && groups[1] == 0 && groups[2] == 0 && groups[3] == 0 && groups[4] == 0
+        groups[0] == 0
+            && groups[1] == 0
+            && groups[2] == 0
+            && groups[3] == 0
+            && groups[4] == 0
             && groups[5] == 0xffff;
     if (mapped) {
       return "::ffff:" + formatIpv4(address, 12);

@@ -7,9 +7,9 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Batch send and receive of datagrams to opaque {@link Endpoint}s: the seam between the
- * WireGuard device and the network. Implementations: {@link UdpBind} (plain UDP), magicsock (the
- * mesh) and an in-memory double in tests.
+ * Batch send and receive of datagrams to opaque {@link Endpoint}s: the seam between the WireGuard
+ * device and the network. Implementations: {@link UdpBind} (plain UDP), magicsock (the mesh) and an
+ * in-memory double in tests.
  *
  * <p>A bind with more than one source of datagrams (UDP sockets and a relay stream) offers one
  * {@link Receiver} per source ({@link #receivers()}, wireguard-go's {@code ReceiveFunc}s); the
@@ -25,9 +25,7 @@ public interface Bind extends Closeable {
     int receive(ByteBuffer[] bufs, int[] sizes, Endpoint[] sources) throws IOException;
   }
 
-  /**
-   * Opens the bind on {@code port} (0 picks one) and returns the port actually bound.
-   */
+  /** Opens the bind on {@code port} (0 picks one) and returns the port actually bound. */
   int open(int port) throws IOException;
 
   /**
@@ -75,8 +73,8 @@ public interface Bind extends Closeable {
   }
 
   /**
-   * The whole peer set after each network map, so a mesh bind can start and stop path discovery.
-   * A plain UDP bind ignores it.
+   * The whole peer set after each network map, so a mesh bind can start and stop path discovery. A
+   * plain UDP bind ignores it.
    */
   default void setPeers(Collection<PeerPaths> peers) {}
 }

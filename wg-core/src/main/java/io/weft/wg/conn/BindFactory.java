@@ -18,8 +18,8 @@ import java.util.Objects;
 public interface BindFactory {
 
   /**
-   * A bind for the node with {@code keys}, using {@code relays}, telling {@code listener} when
-   * its local endpoints change. The bind is not yet open.
+   * A bind for the node with {@code keys}, using {@code relays}, telling {@code listener} when its
+   * local endpoints change. The bind is not yet open.
    */
   Bind create(NodeKeys keys, RelayMap relays, EndpointListener listener) throws IOException;
 
@@ -32,7 +32,10 @@ public interface BindFactory {
    * The keys a bind may use. The private keys stay owned by the node (which zeroes them); a bind
    * must not keep copies beyond its own lifetime.
    */
-  record NodeKeys(NoisePrivateKey nodePrivate, NoisePublicKey nodePublic, DiscoPrivateKey discoPrivate,
+  record NodeKeys(
+      NoisePrivateKey nodePrivate,
+      NoisePublicKey nodePublic,
+      DiscoPrivateKey discoPrivate,
       DiscoPublicKey discoPublic) {
     public NodeKeys {
       Objects.requireNonNull(nodePrivate, "nodePrivate");

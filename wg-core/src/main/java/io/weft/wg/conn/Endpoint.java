@@ -5,10 +5,10 @@ import java.util.Arrays;
 
 /**
  * Where a peer's datagrams go, chosen by a {@link Bind}: a name for a path to a peer, not
- * necessarily an address. Two things are kept apart (wireguard-go's {@code DstToBytes} and
- * {@code DstIP}): the {@link #identity()} that names the sender for cookies and handshake rate
- * limiting, and the optional {@link #destination()} socket address. A relayed path has no
- * address; its identity is whatever the bind uses to name it (the peer's key, say).
+ * necessarily an address. Two things are kept apart (wireguard-go's {@code DstToBytes} and {@code
+ * DstIP}): the {@link #identity()} that names the sender for cookies and handshake rate limiting,
+ * and the optional {@link #destination()} socket address. A relayed path has no address; its
+ * identity is whatever the bind uses to name it (the peer's key, say).
  */
 public interface Endpoint {
 
@@ -27,9 +27,8 @@ public interface Endpoint {
   byte[] identity();
 
   /**
-   * The IP address handshake rate limiting groups this sender by (4 or 16 bytes, never
-   * modified by callers), or null when the path has no address and is limited by {@link
-   * #identity()}.
+   * The IP address handshake rate limiting groups this sender by (4 or 16 bytes, never modified by
+   * callers), or null when the path has no address and is limited by {@link #identity()}.
    */
   default byte[] sourceAddress() {
     final InetSocketAddress a = destination();
@@ -42,8 +41,8 @@ public interface Endpoint {
   }
 
   /**
-   * The destination in {@code host:port} form ({@code [v6]:port} for IPv6), as wg(8) prints; a
-   * path without an address is shown by its {@link Object#toString()}.
+   * The destination in {@code host:port} form ({@code [v6]:port} for IPv6), as wg(8) prints; a path
+   * without an address is shown by its {@link Object#toString()}.
    */
   default String destinationString() {
     final InetSocketAddress a = destination();

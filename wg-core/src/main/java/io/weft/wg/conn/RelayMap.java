@@ -23,8 +23,11 @@ import java.util.Map;
  *
  * @param regions the regions, in the server's order (the first is the default home region)
  */
-@JsonAutoDetect(fieldVisibility = Visibility.NONE, getterVisibility = Visibility.NONE,
-    isGetterVisibility = Visibility.NONE, creatorVisibility = Visibility.NONE)
+@JsonAutoDetect(
+    fieldVisibility = Visibility.NONE,
+    getterVisibility = Visibility.NONE,
+    isGetterVisibility = Visibility.NONE,
+    creatorVisibility = Visibility.NONE)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RelayMap(List<Region> regions) {
   /** No relays: direct paths only. */
@@ -96,8 +99,11 @@ public record RelayMap(List<Region> regions) {
    * @param insecureForTests plain HTTP / unverified TLS, loopback tests only ({@code
    *     InsecureForTests})
    */
-  @JsonAutoDetect(fieldVisibility = Visibility.NONE, getterVisibility = Visibility.NONE,
-      isGetterVisibility = Visibility.NONE, creatorVisibility = Visibility.NONE)
+  @JsonAutoDetect(
+      fieldVisibility = Visibility.NONE,
+      getterVisibility = Visibility.NONE,
+      isGetterVisibility = Visibility.NONE,
+      creatorVisibility = Visibility.NONE)
   @JsonIgnoreProperties(ignoreUnknown = true)
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
   public record Relay(
@@ -123,8 +129,15 @@ public record RelayMap(List<Region> regions) {
         @JsonProperty("DERPPort") int derpPort,
         @JsonProperty("STUNPort") int stunPort,
         @JsonProperty("InsecureForTests") boolean insecureForTests) {
-      return new Relay(name, regionId, hostName, ipv4, ipv6, derpPort == 0 ? 443 : derpPort,
-          stunPort == 0 ? 3478 : stunPort < 0 ? 0 : stunPort, insecureForTests);
+      return new Relay(
+          name,
+          regionId,
+          hostName,
+          ipv4,
+          ipv6,
+          derpPort == 0 ? 443 : derpPort,
+          stunPort == 0 ? 3478 : stunPort < 0 ? 0 : stunPort,
+          insecureForTests);
     }
 
     /** {@code DERPPort} as Go writes it. */

@@ -106,7 +106,8 @@ public final class UdpBind implements Bind {
       }
       if (mapped) {
         try {
-          return new InetSocketAddress(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)), a.getPort());
+          return new InetSocketAddress(
+              InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)), a.getPort());
         } catch (UnknownHostException e) {
           return a;
         }

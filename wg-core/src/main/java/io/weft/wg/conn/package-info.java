@@ -3,13 +3,13 @@
  *
  * <ul>
  *   <li>{@link io.weft.wg.conn.Endpoint}: names a path to a peer by its identity (cookies, rate
- *       limiting, roaming); its socket address is optional, so a relayed path works
- *       (wireguard-go's {@code conn.Endpoint}, {@code DstToBytes} apart from {@code DstIP}).
+ *       limiting, roaming); its socket address is optional, so a relayed path works (wireguard-go's
+ *       {@code conn.Endpoint}, {@code DstToBytes} apart from {@code DstIP}).
  *   <li>{@link io.weft.wg.conn.Bind}: batch send and receive; one {@link
  *       io.weft.wg.conn.Bind.Receiver} per source of datagrams, each with its own device loop
- *       (wireguard-go's {@code ReceiveFunc}s); {@link io.weft.wg.conn.Bind#endpointFor} and
- *       {@link io.weft.wg.conn.Bind#setPeers} take each peer's {@link io.weft.wg.conn.PeerPaths}
- *       whole, so path choice is the bind's.
+ *       (wireguard-go's {@code ReceiveFunc}s); {@link io.weft.wg.conn.Bind#endpointFor} and {@link
+ *       io.weft.wg.conn.Bind#setPeers} take each peer's {@link io.weft.wg.conn.PeerPaths} whole, so
+ *       path choice is the bind's.
  *   <li>{@link io.weft.wg.conn.BindFactory}: builds the node's bind from its keys, the {@link
  *       io.weft.wg.conn.RelayMap} and a listener for its local endpoints.
  * </ul>

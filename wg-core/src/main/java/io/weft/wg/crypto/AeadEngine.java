@@ -3,9 +3,9 @@ package io.weft.wg.crypto;
 import java.nio.ByteBuffer;
 
 /**
- * One implementation of ChaCha20-Poly1305 behind {@link ChaCha20Poly1305}, which checks every
- * index before calling in: engines trust their arguments (12-byte nonce, regions inside the
- * buffer with room for the tag, open lengths of at least 16) and are used by one thread at a time.
+ * One implementation of ChaCha20-Poly1305 behind {@link ChaCha20Poly1305}, which checks every index
+ * before calling in: engines trust their arguments (12-byte nonce, regions inside the buffer with
+ * room for the tag, open lengths of at least 16) and are used by one thread at a time.
  */
 abstract sealed class AeadEngine permits JdkAead, OpenSslAead {
   /** Replaces the key with {@code key[off, off + 32)}. */
@@ -27,7 +27,8 @@ abstract sealed class AeadEngine permits JdkAead, OpenSslAead {
    * Opens {@code in[inOff, inOff + len)} into {@code out} at {@code outOff}, a region that may
    * overlap the input; writes nothing when the tag is wrong.
    */
-  abstract int openInto(byte[] nonce, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff);
+  abstract int openInto(
+      byte[] nonce, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff);
 
   /** Erases the key and frees what the engine holds; the engine is not used afterwards. */
   abstract void destroy();

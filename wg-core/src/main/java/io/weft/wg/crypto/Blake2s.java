@@ -12,6 +12,7 @@ import java.util.Arrays;
 public final class Blake2s {
   /** Block size in bytes. */
   public static final int BLOCK_BYTES = 64;
+
   /** Largest digest and key size in bytes. */
   public static final int MAX_BYTES = 32;
 

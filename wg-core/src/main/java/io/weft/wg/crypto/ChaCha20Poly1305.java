@@ -10,28 +10,30 @@ import java.util.Objects;
  * ChaCha20-Poly1305 AEAD (RFC 8439 §2.8) under one key, sealing and opening in place.
  *
  * <p>Two engines sit behind this class ({@link Engine}): OpenSSL 3's libcrypto through FFM (about
- * 3× the JDK cipher on this machine and allocation-free, see {@code bench/README.md}) and the
- * JDK's {@code ChaCha20-Poly1305} cipher. {@link Engine#DEFAULT} is OpenSSL when libcrypto loads
- * and passes a known-answer self-test at class initialisation, else the JDK; {@code -Dweft.aead=}
- * or the environment variable {@code WEFT_AEAD} ({@code jdk} or {@code openssl}) overrides it.
+ * 3× the JDK cipher on this machine and allocation-free, see {@code bench/README.md}) and the JDK's
+ * {@code ChaCha20-Poly1305} cipher. {@link Engine#DEFAULT} is OpenSSL when libcrypto loads and
+ * passes a known-answer self-test at class initialisation, else the JDK; {@code -Dweft.aead=} or
+ * the environment variable {@code WEFT_AEAD} ({@code jdk} or {@code openssl}) overrides it.
  *
  * <p>Every index is checked here, in Java, before an engine is called: a bad offset, length or
- * nonce is an {@link IndexOutOfBoundsException} or {@link IllegalArgumentException}, never a
- * native access. Open returns -1 when the tag does not verify and leaves the buffer (or the
- * output region) as it was.
+ * nonce is an {@link IndexOutOfBoundsException} or {@link IllegalArgumentException}, never a native
+ * access. Open returns -1 when the tag does not verify and leaves the buffer (or the output region)
+ * as it was.
  *
  * <p>WireGuard's nonce is 32 zero bits then the 64-bit little-endian counter (paper §5.4.6).
  *
  * <p>Not thread-safe: one thread at a time per instance (the device holds a lock per keypair
- * direction, and each crypto worker has its own instances). Overlapping calls from two threads,
- * and any call after {@link #destroy()}, throw {@link IllegalStateException} instead of reaching
- * the engine: for the OpenSSL engine that would touch a freed context.
+ * direction, and each crypto worker has its own instances). Overlapping calls from two threads, and
+ * any call after {@link #destroy()}, throw {@link IllegalStateException} instead of reaching the
+ * engine: for the OpenSSL engine that would touch a freed context.
  */
 public final class ChaCha20Poly1305 {
   /** Key length in bytes. */
   public static final int KEY_LENGTH = 32;
+
   /** Nonce length in bytes. */
   public static final int NONCE_LENGTH = 12;
+
   /** Authentication tag length in bytes. */
   public static final int TAG_LENGTH = 16;
 
@@ -72,6 +74,7 @@ public final class ChaCha20Poly1305 {
   private final AeadEngine engine;
   private final Engine kind;
   private final byte[] nonce = new byte[NONCE_LENGTH];
+
   @SuppressWarnings("unused") // through STATE
   private volatile int state;
 
@@ -84,7 +87,8 @@ public final class ChaCha20Poly1305 {
   public ChaCha20Poly1305(byte[] key, Engine engine) {
     Objects.checkFromIndexSize(0, KEY_LENGTH, key.length);
     if (!engine.available()) {
-      throw new IllegalStateException("ChaCha20-Poly1305 engine " + engine + " unavailable: " + engine.problem());
+      throw new IllegalStateException(
+          "ChaCha20-Poly1305 engine " + engine + " unavailable: " + engine.problem());
     }
     this.kind = engine;
     this.engine = engine == Engine.OPENSSL ? new OpenSslAead(key, 0) : new JdkAead(key, 0);
@@ -195,11 +199,18 @@ public final class ChaCha20Poly1305 {
   }
 
   /**
-   * {@link #sealWithNonce} with a cipher used once and destroyed at once, so no copy of {@code
-   * key} outlives the call (handshake and cookie messages).
+   * {@link #sealWithNonce} with a cipher used once and destroyed at once, so no copy of {@code key}
+   * outlives the call (handshake and cookie messages).
    */
   public static int sealOnce(
-      byte[] key, byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+      byte[] key,
+      byte[] nonce12,
+      byte[] aad,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
     ChaCha20Poly1305 aead = new ChaCha20Poly1305(key);
     try {
       return aead.sealWithNonce(nonce12, aad, in, inOff, len, out, outOff);
@@ -208,9 +219,18 @@ public final class ChaCha20Poly1305 {
     }
   }
 
-  /** {@link #openWithNonce} with a cipher used once and destroyed at once (see {@link #sealOnce}). */
+  /**
+   * {@link #openWithNonce} with a cipher used once and destroyed at once (see {@link #sealOnce}).
+   */
   public static int openOnce(
-      byte[] key, byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+      byte[] key,
+      byte[] nonce12,
+      byte[] aad,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
     ChaCha20Poly1305 aead = new ChaCha20Poly1305(key);
     try {
       return aead.openWithNonce(nonce12, aad, in, inOff, len, out, outOff);
@@ -220,8 +240,8 @@ public final class ChaCha20Poly1305 {
   }
 
   /**
-   * Seals {@code in[inOff, inOff + len)} with an explicit 12-byte nonce into {@code out} at
-   * {@code outOff} (may be the same region, or overlap it).
+   * Seals {@code in[inOff, inOff + len)} with an explicit 12-byte nonce into {@code out} at {@code
+   * outOff} (may be the same region, or overlap it).
    */
   public int sealWithNonce(
       byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
@@ -240,8 +260,8 @@ public final class ChaCha20Poly1305 {
   }
 
   /**
-   * Opens {@code in[inOff, inOff + len)} with an explicit nonce into {@code out} at {@code
-   * outOff}; returns the plaintext length or -1 when the tag does not verify (nothing written).
+   * Opens {@code in[inOff, inOff + len)} with an explicit nonce into {@code out} at {@code outOff};
+   * returns the plaintext length or -1 when the tag does not verify (nothing written).
    */
   public int openWithNonce(
       byte[] nonce12, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
@@ -307,7 +327,17 @@ public final class ChaCha20Poly1305 {
   private static void checkRegion(int off, int len, int extra, int capacity) {
     if (off < 0 || len < 0 || (long) off + len + extra > capacity) {
       throw new IndexOutOfBoundsException(
-          "region [" + off + ", " + off + " + " + len + " + " + extra + ") outside [0, " + capacity + ")");
+          "region ["
+              + off
+              + ", "
+              + off
+              + " + "
+              + len
+              + " + "
+              + extra
+              + ") outside [0, "
+              + capacity
+              + ")");
     }
   }
 

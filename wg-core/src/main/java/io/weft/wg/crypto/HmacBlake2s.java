@@ -3,9 +3,9 @@ package io.weft.wg.crypto;
 import java.util.Arrays;
 
 /**
- * HMAC (RFC 2104) over BLAKE2s-256, as WireGuard's {@code HMAC} (paper §5.4): block size 64,
- * digest 32. Keys longer than a block are hashed first. Reusable, allocation-free after
- * construction, not thread-safe.
+ * HMAC (RFC 2104) over BLAKE2s-256, as WireGuard's {@code HMAC} (paper §5.4): block size 64, digest
+ * 32. Keys longer than a block are hashed first. Reusable, allocation-free after construction, not
+ * thread-safe.
  */
 public final class HmacBlake2s {
   /** Digest length in bytes. */

@@ -56,7 +56,8 @@ final class JdkAead extends AeadEngine {
   int seal(byte[] nonce, byte[] aad, ByteBuffer buf, int off, int len) {
     try {
       init(Cipher.ENCRYPT_MODE, nonce, aad);
-      return cipher.doFinal(buf.duplicate().limit(off + len).position(off), buf.duplicate().position(off));
+      return cipher.doFinal(
+          buf.duplicate().limit(off + len).position(off), buf.duplicate().position(off));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("ChaCha20-Poly1305 seal failed", e);
     }
@@ -66,7 +67,8 @@ final class JdkAead extends AeadEngine {
   int open(byte[] nonce, byte[] aad, ByteBuffer buf, int off, int len) {
     try {
       init(Cipher.DECRYPT_MODE, nonce, aad);
-      return cipher.doFinal(buf.duplicate().limit(off + len).position(off), buf.duplicate().position(off));
+      return cipher.doFinal(
+          buf.duplicate().limit(off + len).position(off), buf.duplicate().position(off));
     } catch (AEADBadTagException e) {
       return -1;
     } catch (GeneralSecurityException e) {

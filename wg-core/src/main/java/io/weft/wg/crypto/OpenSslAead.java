@@ -27,10 +27,10 @@ import java.util.Arrays;
  * restores the ciphertext byte for byte; out-of-place opens decrypt a copy and copy out only
  * verified plaintext.
  *
- * <p>The context is freed (OpenSSL cleanses the key schedule) by {@link #destroy()}, or by a
- * {@link Cleaner} when an instance that was never destroyed becomes unreachable (the handshake
- * makes short-lived instances). Callers guarantee one thread at a time and no use after destroy:
- * {@link ChaCha20Poly1305} enforces both before any downcall.
+ * <p>The context is freed (OpenSSL cleanses the key schedule) by {@link #destroy()}, or by a {@link
+ * Cleaner} when an instance that was never destroyed becomes unreachable (the handshake makes
+ * short-lived instances). Callers guarantee one thread at a time and no use after destroy: {@link
+ * ChaCha20Poly1305} enforces both before any downcall.
  */
 final class OpenSslAead extends AeadEngine {
   private static final int EVP_CTRL_AEAD_SET_IVLEN = 0x9;
@@ -40,15 +40,21 @@ final class OpenSslAead extends AeadEngine {
   private static final Cleaner CLEANER = Cleaner.create();
 
   private final MemorySegment ctx;
+
   /** {@code int outl} for every call. */
   private final MemorySegment outl;
+
   /** Where final may write (ChaCha20-Poly1305 writes nothing there). */
   private final MemorySegment sink;
+
   /** The nonce, copied in per call. */
   private final MemorySegment iv;
+
   private final Cleaner.Cleanable cleanable;
+
   /** Room for out-of-place opens, grown on demand and zeroed after each use. */
   private byte[] plainScratch;
+
   /** A native copy of the additional data, grown on demand. */
   private MemorySegment aadScratch;
 
@@ -67,7 +73,10 @@ final class OpenSslAead extends AeadEngine {
     boolean ok = false;
     try {
       check(Lib.setup(c, Lib.CIPHER, MemorySegment.NULL, 1), "EVP_CipherInit_ex(cipher)");
-      check(Lib.ctrlNative(c, EVP_CTRL_AEAD_SET_IVLEN, ChaCha20Poly1305.NONCE_LENGTH, MemorySegment.NULL), "set IV length");
+      check(
+          Lib.ctrlNative(
+              c, EVP_CTRL_AEAD_SET_IVLEN, ChaCha20Poly1305.NONCE_LENGTH, MemorySegment.NULL),
+          "set IV length");
       rekey(key, off);
       ok = true;
     } finally {
@@ -269,28 +278,71 @@ final class OpenSslAead extends AeadEngine {
         SymbolLookup lib = load();
         Linker linker = Linker.nativeLinker();
         Linker.Option critical = Linker.Option.critical(true);
-        h[0] = linker.downcallHandle(find(lib, "EVP_CIPHER_CTX_new"), FunctionDescriptor.of(ADDRESS));
-        h[1] = linker.downcallHandle(find(lib, "EVP_CIPHER_CTX_free"), FunctionDescriptor.ofVoid(ADDRESS));
-        MethodHandle chacha = linker.downcallHandle(find(lib, "EVP_chacha20_poly1305"), FunctionDescriptor.of(ADDRESS));
+        h[0] =
+            linker.downcallHandle(find(lib, "EVP_CIPHER_CTX_new"), FunctionDescriptor.of(ADDRESS));
+        h[1] =
+            linker.downcallHandle(
+                find(lib, "EVP_CIPHER_CTX_free"), FunctionDescriptor.ofVoid(ADDRESS));
+        MethodHandle chacha =
+            linker.downcallHandle(
+                find(lib, "EVP_chacha20_poly1305"), FunctionDescriptor.of(ADDRESS));
         // One handle per use, each seeing only heap or only native segments in each position:
         // the linker shares a specialised stub between equal descriptors, and a stub that sees
         // both kinds loses its type profile and C2 then keeps the per-call segment objects
         // (measured: 112 B per packet). Layout names make the descriptors, so the stubs, distinct.
-        // int EVP_CipherInit_ex(ctx, const EVP_CIPHER *, ENGINE *, const uchar *key, const uchar *iv, int enc)
+        // int EVP_CipherInit_ex(ctx, const EVP_CIPHER *, ENGINE *, const uchar *key, const uchar
+        // *iv, int enc)
         MemorySegment init = find(lib, "EVP_CipherInit_ex");
-        h[2] = linker.downcallHandle(init, FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, addr("key"), ADDRESS, JAVA_INT), critical);
-        h[3] = linker.downcallHandle(init, FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, addr("nonce"), JAVA_INT), critical);
+        h[2] =
+            linker.downcallHandle(
+                init,
+                FunctionDescriptor.of(
+                    JAVA_INT, ADDRESS, ADDRESS, ADDRESS, addr("key"), ADDRESS, JAVA_INT),
+                critical);
+        h[3] =
+            linker.downcallHandle(
+                init,
+                FunctionDescriptor.of(
+                    JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, addr("nonce"), JAVA_INT),
+                critical);
         // int EVP_CipherUpdate(ctx, uchar *out, int *outl, const uchar *in, int inl)
         MemorySegment update = find(lib, "EVP_CipherUpdate");
-        h[4] = linker.downcallHandle(update, FunctionDescriptor.of(JAVA_INT, ADDRESS, addr("heapOut"), ADDRESS, addr("heapIn"), JAVA_INT), critical);
-        h[5] = linker.downcallHandle(update, FunctionDescriptor.of(JAVA_INT, ADDRESS, addr("nativeOut"), ADDRESS, addr("nativeIn"), JAVA_INT), critical);
-        h[6] = linker.downcallHandle(update, FunctionDescriptor.of(JAVA_INT, ADDRESS, addr("noOut"), ADDRESS, addr("aad"), JAVA_INT), critical);
+        h[4] =
+            linker.downcallHandle(
+                update,
+                FunctionDescriptor.of(
+                    JAVA_INT, ADDRESS, addr("heapOut"), ADDRESS, addr("heapIn"), JAVA_INT),
+                critical);
+        h[5] =
+            linker.downcallHandle(
+                update,
+                FunctionDescriptor.of(
+                    JAVA_INT, ADDRESS, addr("nativeOut"), ADDRESS, addr("nativeIn"), JAVA_INT),
+                critical);
+        h[6] =
+            linker.downcallHandle(
+                update,
+                FunctionDescriptor.of(
+                    JAVA_INT, ADDRESS, addr("noOut"), ADDRESS, addr("aad"), JAVA_INT),
+                critical);
         // int EVP_CipherFinal_ex(ctx, uchar *out, int *outl)
-        h[7] = linker.downcallHandle(find(lib, "EVP_CipherFinal_ex"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), critical);
+        h[7] =
+            linker.downcallHandle(
+                find(lib, "EVP_CipherFinal_ex"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
+                critical);
         // int EVP_CIPHER_CTX_ctrl(ctx, int type, int arg, void *ptr)
         MemorySegment ctrl = find(lib, "EVP_CIPHER_CTX_ctrl");
-        h[8] = linker.downcallHandle(ctrl, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, addr("heapTag")), critical);
-        h[9] = linker.downcallHandle(ctrl, FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, addr("nativeTag")), critical);
+        h[8] =
+            linker.downcallHandle(
+                ctrl,
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, addr("heapTag")),
+                critical);
+        h[9] =
+            linker.downcallHandle(
+                ctrl,
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, addr("nativeTag")),
+                critical);
         cipher = (MemorySegment) chacha.invokeExact();
         if (cipher.equals(MemorySegment.NULL)) {
           throw new IllegalStateException("EVP_chacha20_poly1305 returned NULL");
@@ -357,7 +409,8 @@ final class OpenSslAead extends AeadEngine {
     /** Sets the cipher and/or the key (a heap segment or NULL); the nonce stays unset. */
     static int setup(MemorySegment c, MemorySegment cipher, MemorySegment key, int enc) {
       try {
-        return (int) INIT_SETUP.invokeExact(c, cipher, MemorySegment.NULL, key, MemorySegment.NULL, enc);
+        return (int)
+            INIT_SETUP.invokeExact(c, cipher, MemorySegment.NULL, key, MemorySegment.NULL, enc);
       } catch (Throwable t) {
         throw unexpected(t);
       }
@@ -366,7 +419,9 @@ final class OpenSslAead extends AeadEngine {
     /** Starts a message: {@code iv} (native, 12 bytes), the key kept, {@code enc} 1 or 0. */
     static int nonce(MemorySegment c, MemorySegment iv, int enc) {
       try {
-        return (int) INIT_NONCE.invokeExact(c, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, iv, enc);
+        return (int)
+            INIT_NONCE.invokeExact(
+                c, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, iv, enc);
       } catch (Throwable t) {
         throw unexpected(t);
       }

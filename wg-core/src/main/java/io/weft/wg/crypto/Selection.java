@@ -29,11 +29,14 @@ final class Selection {
       case "openssl" -> {
         if (OPENSSL_PROBLEM != null) {
           // An explicit request that cannot be met: say so rather than run on something else.
-          throw new IllegalStateException("WEFT_AEAD=openssl but OpenSSL is unusable: " + OPENSSL_PROBLEM);
+          throw new IllegalStateException(
+              "WEFT_AEAD=openssl but OpenSSL is unusable: " + OPENSSL_PROBLEM);
         }
         yield Engine.OPENSSL;
       }
-      default -> throw new IllegalStateException("WEFT_AEAD must be jdk, openssl or auto, not '" + v + "'");
+      default ->
+          throw new IllegalStateException(
+              "WEFT_AEAD must be jdk, openssl or auto, not '" + v + "'");
     };
   }
 
@@ -51,9 +54,10 @@ final class Selection {
       }
       byte[] nonce = hex.parseHex("070000004041424344454647");
       byte[] aad = hex.parseHex("50515253c0c1c2c3c4c5c6c7");
-      byte[] pt = ("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for"
-              + " the future, sunscreen would be it.")
-          .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] pt =
+          ("Ladies and Gentlemen of the class of '99: If I could offer you only one tip for"
+                  + " the future, sunscreen would be it.")
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       byte[] tag = hex.parseHex("1ae10b594f09e26a7e902ecbd0600691");
       byte[] ct0 = hex.parseHex("d31a8d34648e60db7b86afbc53ef7ec2");
       OpenSslAead ossl = new OpenSslAead(key, 0);
@@ -79,12 +83,14 @@ final class Selection {
           if (!Arrays.equals(viaOssl, viaJdk)) {
             return "OpenSSL disagrees with the JDK at " + size + " bytes";
           }
-          if (ossl.open(nonce, ad, viaOssl, 0, size + 16) != size || !Arrays.equals(viaOssl, 0, size, p, 0, size)) {
+          if (ossl.open(nonce, ad, viaOssl, 0, size + 16) != size
+              || !Arrays.equals(viaOssl, 0, size, p, 0, size)) {
             return "OpenSSL does not open its own output at " + size + " bytes";
           }
           viaJdk[size] ^= 1;
           byte[] tampered = viaJdk.clone();
-          if (ossl.open(nonce, ad, viaJdk, 0, size + 16) != -1 || !Arrays.equals(viaJdk, tampered)) {
+          if (ossl.open(nonce, ad, viaJdk, 0, size + 16) != -1
+              || !Arrays.equals(viaJdk, tampered)) {
             return "OpenSSL accepted a forged tag or changed the buffer at " + size + " bytes";
           }
         }

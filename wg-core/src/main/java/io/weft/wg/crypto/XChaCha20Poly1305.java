@@ -16,7 +16,14 @@ public final class XChaCha20Poly1305 {
 
   /** Seals {@code plaintext} into {@code out} at {@code outOff}; returns the sealed length. */
   public static int seal(
-      byte[] key, byte[] nonce24, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+      byte[] key,
+      byte[] nonce24,
+      byte[] aad,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
     return seal(null, key, nonce24, aad, in, inOff, len, out, outOff);
   }
 
@@ -24,8 +31,16 @@ public final class XChaCha20Poly1305 {
    * {@link #seal(byte[], byte[], byte[], byte[], int, int, byte[], int)} re-keying {@code reuse}
    * (when not null) instead of creating a cipher: the cookie path under a handshake flood.
    */
-  public static int seal(ChaCha20Poly1305 reuse,
-      byte[] key, byte[] nonce24, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+  public static int seal(
+      ChaCha20Poly1305 reuse,
+      byte[] key,
+      byte[] nonce24,
+      byte[] aad,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
     byte[] sub = new byte[32];
     byte[] nonce = new byte[12];
     derive(key, nonce24, sub, nonce);
@@ -42,7 +57,14 @@ public final class XChaCha20Poly1305 {
 
   /** Opens into {@code out}; returns the plaintext length or -1 if the tag does not verify. */
   public static int open(
-      byte[] key, byte[] nonce24, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+      byte[] key,
+      byte[] nonce24,
+      byte[] aad,
+      byte[] in,
+      int inOff,
+      int len,
+      byte[] out,
+      int outOff) {
     byte[] sub = new byte[32];
     byte[] nonce = new byte[12];
     derive(key, nonce24, sub, nonce);
@@ -103,7 +125,10 @@ public final class XChaCha20Poly1305 {
   }
 
   private static int le32(byte[] b, int off) {
-    return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | b[off + 3] << 24;
+    return (b[off] & 0xff)
+        | (b[off + 1] & 0xff) << 8
+        | (b[off + 2] & 0xff) << 16
+        | b[off + 3] << 24;
   }
 
   private static void putLe32(byte[] b, int off, int v) {

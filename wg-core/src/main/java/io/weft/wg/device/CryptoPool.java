@@ -21,8 +21,10 @@ final class CryptoPool implements AutoCloseable {
   }
 
   private final Thread[] workers;
+
   /** The batch generation (high 32 bits) and the next unclaimed item (low 32 bits). */
   private final AtomicLong claim = new AtomicLong();
+
   private final AtomicInteger remaining = new AtomicInteger();
   private volatile Task task;
   private volatile int items;
@@ -34,7 +36,11 @@ final class CryptoPool implements AutoCloseable {
     workers = new Thread[workerCount];
     for (int i = 0; i < workerCount; i++) {
       final int participant = i + 1;
-      workers[i] = Thread.ofPlatform().daemon().name(name + "-" + participant).start(() -> workLoop(participant));
+      workers[i] =
+          Thread.ofPlatform()
+              .daemon()
+              .name(name + "-" + participant)
+              .start(() -> workLoop(participant));
     }
   }
 

@@ -33,13 +33,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * per-peer send flow in {@link Peer}), one per bind source receives datagrams and opens transport
  * messages inline ({@link ReceiveLoop}, {@link Receive}) while queueing handshake messages for
  * another, which checks MACs and answers with cookies under load ({@link Handshakes}), and one
- * fires timers ({@link Timers}). One thread per direction with no handoff is the fastest arrangement on few cores
- * ({@code shared/PERFORMANCE.md}); each peer's packets leave in order because one thread sends
- * them.
+ * fires timers ({@link Timers}). One thread per direction with no handoff is the fastest
+ * arrangement on few cores ({@code shared/PERFORMANCE.md}); each peer's packets leave in order
+ * because one thread sends them.
  */
 public final class Device implements Closeable {
   /** Room before each packet for the 16-byte transport header, so sealing is in place. */
   public static final int HEADROOM = 16;
+
   /** Size of each packet buffer: header, the largest packet, padding and tag. */
   public static final int BUFFER_SIZE = HEADROOM + Constants.MAX_CONTENT_SIZE + 16 + 16;
 
@@ -58,8 +59,10 @@ public final class Device implements Closeable {
   final ArrayBlockingQueue<Handshakes.Message> handshakeQueue =
       new ArrayBlockingQueue<>(Constants.HANDSHAKE_QUEUE_SIZE);
   final ReentrantLock configLock = new ReentrantLock();
+
   /** Serialises TUN writes when more than one receive loop runs ({@link #sharedTunWrites}). */
   final ReentrantLock tunWriteLock = new ReentrantLock();
+
   volatile boolean sharedTunWrites;
 
   private volatile NoisePrivateKey privateKey;
@@ -79,7 +82,8 @@ public final class Device implements Closeable {
   volatile long timerWakeNanos = NOT_SLEEPING;
   private volatile boolean up;
   volatile boolean closed;
-  private final java.util.concurrent.CountDownLatch closedLatch = new java.util.concurrent.CountDownLatch(1);
+  private final java.util.concurrent.CountDownLatch closedLatch =
+      new java.util.concurrent.CountDownLatch(1);
 
   /** Counters of dropped and handled packets. */
   public static final class Stats {
@@ -198,8 +202,8 @@ public final class Device implements Closeable {
   }
 
   /**
-   * Sets how many extra threads per direction seal and open packets in parallel (0 = all on the
-   * TUN and network threads). Takes effect at {@link #up()}; the default depends on the cores.
+   * Sets how many extra threads per direction seal and open packets in parallel (0 = all on the TUN
+   * and network threads). Takes effect at {@link #up()}; the default depends on the cores.
    */
   public void setCryptoWorkers(int workers) {
     if (workers < 0) {
@@ -462,6 +466,4 @@ public final class Device implements Closeable {
       LockSupport.unpark(t);
     }
   }
-
-
 }

@@ -13,10 +13,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The handshake flow (paper §5.3 and §5.4; wireguard-go {@code RoutineHandshake}): every message
- * needs a valid mac1; under load a message without a valid mac2 is answered with a cookie reply
- * and dropped, and the rest are rate-limited per source address (per source identity on a path
- * without one, {@link Endpoint#identity()}); then initiations are answered
- * and responses complete our handshakes.
+ * needs a valid mac1; under load a message without a valid mac2 is answered with a cookie reply and
+ * dropped, and the rest are rate-limited per source address (per source identity on a path without
+ * one, {@link Endpoint#identity()}); then initiations are answered and responses complete our
+ * handshakes.
  */
 final class Handshakes {
   private Handshakes() {}
@@ -43,7 +43,10 @@ final class Handshakes {
       final Endpoint source = m.source();
       final byte[] srcBytes = source.identity();
       if (!d.cookieChecker.checkMac2(msg, 0, msg.length, srcBytes)) {
-        int sender = Messages.getIntLE(msg, type == Messages.TYPE_INITIATION ? Messages.INIT_SENDER : Messages.RESP_SENDER);
+        int sender =
+            Messages.getIntLE(
+                msg,
+                type == Messages.TYPE_INITIATION ? Messages.INIT_SENDER : Messages.RESP_SENDER);
         byte[] reply = new byte[Messages.COOKIE_REPLY_SIZE];
         d.cookieChecker.createReply(msg, 0, msg.length, sender, srcBytes, reply, 0);
         try {
@@ -55,9 +58,10 @@ final class Handshakes {
         return;
       }
       final byte[] ip = source.sourceAddress();
-      final boolean allowed = ip != null
-          ? d.rateLimiter.allow(ip, 0, ip.length, now)
-          : d.rateLimiter.allowIdentity(srcBytes, now);
+      final boolean allowed =
+          ip != null
+              ? d.rateLimiter.allow(ip, 0, ip.length, now)
+              : d.rateLimiter.allowIdentity(srcBytes, now);
       if (!allowed) {
         d.stats.handshakeRateLimited.increment();
         return;
@@ -77,10 +81,15 @@ final class Handshakes {
       return;
     }
     Handshake hs =
-        d.noise.consumeInitiation(priv, pub, msg, 0, k -> {
-          Peer p = d.peers.get(k);
-          return p == null ? null : p.handshake;
-        });
+        d.noise.consumeInitiation(
+            priv,
+            pub,
+            msg,
+            0,
+            k -> {
+              Peer p = d.peers.get(k);
+              return p == null ? null : p.handshake;
+            });
     if (hs == null) {
       d.stats.handshakeRejected.increment();
       return;
@@ -96,7 +105,8 @@ final class Handshakes {
     Timers.anyAuthenticatedPacketTraversal(peer);
     Timers.anyAuthenticatedPacketReceived(peer);
 
-    // Our own pending initiation, if any, keeps its index: its response may still arrive (crossing).
+    // Our own pending initiation, if any, keeps its index: its response may still arrive
+    // (crossing).
     byte[] resp = new byte[Messages.RESPONSE_SIZE];
     int index = d.indexTable.newIndexForHandshake(peer);
     if (!d.noise.createResponse(hs, index, resp, 0)) {
@@ -119,7 +129,8 @@ final class Handshakes {
     try {
       d.sendDatagram(ByteBuffer.wrap(resp), peer.endpoint());
     } catch (IOException e) {
-      d.log.log(System.Logger.Level.DEBUG, "handshake response to {0} failed: {1}", peer, e.getMessage());
+      d.log.log(
+          System.Logger.Level.DEBUG, "handshake response to {0} failed: {1}", peer, e.getMessage());
     }
   }
 

@@ -5,9 +5,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Our receiver indices (paper §5.4.1: random 32-bit values that name a handshake or a session in
- * the peer's messages) mapped to what they name. Lookups run on the receive path for every
- * packet: they read an immutable snapshot through a volatile field, take no lock and allocate
- * nothing. Changes (a few per handshake) copy the snapshot under a lock.
+ * the peer's messages) mapped to what they name. Lookups run on the receive path for every packet:
+ * they read an immutable snapshot through a volatile field, take no lock and allocate nothing.
+ * Changes (a few per handshake) copy the snapshot under a lock.
  */
 public final class IndexTable {
   /** What an index names: the peer, and the keypair once the handshake completed. */

@@ -7,10 +7,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One session's transport keys (paper §5.4.6): the send key with its counter, the receive key
- * with its replay window, the indices, and when it was made. The JDK cipher objects are not
- * thread-safe, so sealing and opening each take a lock (uncontended in the common one-thread-per-
- * direction case).
+ * One session's transport keys (paper §5.4.6): the send key with its counter, the receive key with
+ * its replay window, the indices, and when it was made. The JDK cipher objects are not thread-safe,
+ * so sealing and opening each take a lock (uncontended in the common one-thread-per- direction
+ * case).
  */
 public final class Keypair {
   final ChaCha20Poly1305 send;
@@ -24,8 +24,10 @@ public final class Keypair {
   final int localIndex;
   final int remoteIndex;
   final Peer peer;
+
   /** Raw keys, for the crypto workers' own cipher instances; zeroed by {@link #destroy()}. */
   final byte[] sendKey;
+
   final byte[] receiveKey;
   volatile boolean destroyed;
 
@@ -73,6 +75,10 @@ public final class Keypair {
 
   @Override
   public String toString() {
-    return "Keypair[local=" + Integer.toUnsignedString(localIndex) + ", initiator=" + initiator + "]";
+    return "Keypair[local="
+        + Integer.toUnsignedString(localIndex)
+        + ", initiator="
+        + initiator
+        + "]";
   }
 }

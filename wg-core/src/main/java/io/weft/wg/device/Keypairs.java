@@ -9,10 +9,10 @@ final class Keypairs {
 
   /**
    * Installs a freshly derived keypair (wireguard-go BeginSymmetricSession's rotation). Ours as
-   * initiator is confirmed by the response and becomes current at once; an unconfirmed {@code
-   * next} (the peer's crossing initiation) then moves to previous, where it still opens what the
-   * peer sends under it, and the old current is dropped. Ours as responder waits in next until
-   * the first packet under it confirms it ({@link #receivedWith}).
+   * initiator is confirmed by the response and becomes current at once; an unconfirmed {@code next}
+   * (the peer's crossing initiation) then moves to previous, where it still opens what the peer
+   * sends under it, and the old current is dropped. Ours as responder waits in next until the first
+   * packet under it confirms it ({@link #receivedWith}).
    */
   static void install(Peer p, Keypair kp) {
     p.keypairLock.lock();

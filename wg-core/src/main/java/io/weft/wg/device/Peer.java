@@ -13,9 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A peer (paper §4, cryptokey routing): its static key, endpoint, handshake, the three keypairs
  * (previous, current, next; paper §5.4.6 and wireguard-go {@code BeginSymmetricSession}), the
- * packets staged while a handshake completes, counters and timers: the peer's state. Its flows
- * are in their own files: sending in {@link Send}, receiving in {@link Receive}, keypair
- * rotation in {@link Keypairs}, the timers in {@link Timers}.
+ * packets staged while a handshake completes, counters and timers: the peer's state. Its flows are
+ * in their own files: sending in {@link Send}, receiving in {@link Receive}, keypair rotation in
+ * {@link Keypairs}, the timers in {@link Timers}.
  */
 public final class Peer {
   final Device device;

@@ -11,18 +11,18 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * The receive flow for transport messages (paper §5.4.6; wireguard-go {@code receive.go}):
- * look up the keypair by receiver index, open in place, check the replay window, roam the
- * endpoint, confirm a responder's new session, check the inner source address against the
- * peer's allowed IPs (cryptokey routing), and hand the packet to the TUN. Every failure is a
- * counted drop, never an exception.
+ * The receive flow for transport messages (paper §5.4.6; wireguard-go {@code receive.go}): look up
+ * the keypair by receiver index, open in place, check the replay window, roam the endpoint, confirm
+ * a responder's new session, check the inner source address against the peer's allowed IPs
+ * (cryptokey routing), and hand the packet to the TUN. Every failure is a counted drop, never an
+ * exception.
  */
 final class Receive {
   private Receive() {}
 
   /**
-   * Handles the transport message in {@code buf[0, len)} from {@code source} on the calling
-   * thread: {@link #prepare}, open with the keypair's own cipher, {@link #finish}.
+   * Handles the transport message in {@code buf[0, len)} from {@code source} on the calling thread:
+   * {@link #prepare}, open with the keypair's own cipher, {@link #finish}.
    *
    * @return the length of the inner IP packet now at {@code buf[HEADROOM, HEADROOM+n)} that is to
    *     be written to the TUN, or 0 when there is nothing to write (keepalive or drop)
@@ -45,7 +45,8 @@ final class Receive {
   /** Finds the keypair a transport message is for; null (a counted drop) when none is usable. */
   static Keypair prepare(Device d, ByteBuffer buf, int len) {
     final byte[] b = buf.array();
-    final IndexTable.Entry e = d.indexTable.lookup(Messages.getIntLE(b, buf.arrayOffset() + Messages.TRANSPORT_RECEIVER));
+    final IndexTable.Entry e =
+        d.indexTable.lookup(Messages.getIntLE(b, buf.arrayOffset() + Messages.TRANSPORT_RECEIVER));
     final Keypair kp = e == null ? null : e.keypair;
     if (kp == null) {
       d.stats.droppedUnknownIndex.increment();
@@ -63,7 +64,8 @@ final class Receive {
     final byte[] b = buf.array();
     final int base = buf.arrayOffset();
     final long counter = Messages.getLongLE(b, base + Messages.TRANSPORT_COUNTER);
-    return aead.open(counter, null, b, base + Messages.TRANSPORT_CONTENT, len - Messages.TRANSPORT_CONTENT);
+    return aead.open(
+        counter, null, b, base + Messages.TRANSPORT_CONTENT, len - Messages.TRANSPORT_CONTENT);
   }
 
   /**
@@ -152,7 +154,8 @@ final class Receive {
     if (kp == null || !kp.initiator) {
       return;
     }
-    if (now - kp.createdNanos > REJECT_AFTER_TIME_NANOS - KEEPALIVE_TIMEOUT_NANOS - REKEY_TIMEOUT_NANOS
+    if (now - kp.createdNanos
+            > REJECT_AFTER_TIME_NANOS - KEEPALIVE_TIMEOUT_NANOS - REKEY_TIMEOUT_NANOS
         && Timers.takeLastMinuteHandshake(peer)) {
       Send.handshakeInitiation(peer, false);
     }

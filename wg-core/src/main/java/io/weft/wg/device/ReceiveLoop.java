@@ -47,7 +47,8 @@ final class ReceiveLoop implements CryptoPool.Task {
   @Override
   public void run(int participant, int item) {
     final Keypair kp = keypairs[item];
-    plain[item] = kp == null ? -1 : Receive.open(slots.forKeypair(participant, kp), bufs[item], sizes[item]);
+    plain[item] =
+        kp == null ? -1 : Receive.open(slots.forKeypair(participant, kp), bufs[item], sizes[item]);
   }
 
   void loop() {
@@ -75,9 +76,8 @@ final class ReceiveLoop implements CryptoPool.Task {
           keypairs[i] = null;
           switch (Messages.classify(buf.array(), 0, len)) {
             case Messages.TYPE_TRANSPORT -> keypairs[i] = Receive.prepare(d, buf, len);
-            case Messages.TYPE_INITIATION,
-                Messages.TYPE_RESPONSE,
-                Messages.TYPE_COOKIE_REPLY -> Handshakes.enqueue(d, buf, len, sources[i]);
+            case Messages.TYPE_INITIATION, Messages.TYPE_RESPONSE, Messages.TYPE_COOKIE_REPLY ->
+                Handshakes.enqueue(d, buf, len, sources[i]);
             default -> d.stats.droppedInvalid.increment();
           }
         }

@@ -10,10 +10,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * The per-peer send flow (paper §5.4.6; wireguard-go {@code send.go}): sealing and framing a
- * packet in place, padding, the send counters and timers, rekeying on the send side, flushing
- * packets staged while a handshake completes, keepalives, and handshake initiations. The thread
- * that drives it is {@link SendLoop}; the peer's state is in {@link Peer}.
+ * The per-peer send flow (paper §5.4.6; wireguard-go {@code send.go}): sealing and framing a packet
+ * in place, padding, the send counters and timers, rekeying on the send side, flushing packets
+ * staged while a handshake completes, keepalives, and handshake initiations. The thread that drives
+ * it is {@link SendLoop}; the peer's state is in {@link Peer}.
  */
 final class Send {
   private Send() {}
@@ -72,7 +72,8 @@ final class Send {
       if (kp.destroyed) {
         return -1;
       }
-      kp.send.seal(nonce, null, b, base + Device.HEADROOM, size - Device.HEADROOM - Messages.TAG_SIZE);
+      kp.send.seal(
+          nonce, null, b, base + Device.HEADROOM, size - Device.HEADROOM - Messages.TAG_SIZE);
     } finally {
       kp.sendLock.unlock();
     }
@@ -80,9 +81,9 @@ final class Send {
   }
 
   /**
-   * Everything of {@link #sealInPlace} but the encryption: takes a counter, pads, writes the
-   * header and frames the datagram; the caller seals {@code [HEADROOM, limit - 16)} in place with
-   * the counter from the header, on whichever thread.
+   * Everything of {@link #sealInPlace} but the encryption: takes a counter, pads, writes the header
+   * and frames the datagram; the caller seals {@code [HEADROOM, limit - 16)} in place with the
+   * counter from the header, on whichever thread.
    *
    * @return the datagram size, or -1 when {@code kp} is not usable
    */
@@ -210,7 +211,8 @@ final class Send {
       return;
     }
     synchronized (p) {
-      if (p.lastSentHandshakeValid && now - p.lastSentHandshakeNanos < Constants.REKEY_TIMEOUT_NANOS) {
+      if (p.lastSentHandshakeValid
+          && now - p.lastSentHandshakeNanos < Constants.REKEY_TIMEOUT_NANOS) {
         return;
       }
       p.lastSentHandshakeNanos = now;
@@ -231,7 +233,11 @@ final class Send {
     try {
       p.device.sendDatagram(ByteBuffer.wrap(msg), ep);
     } catch (IOException e) {
-      p.device.log.log(System.Logger.Level.DEBUG, "p.handshake initiation to {0} failed: {1}", p, e.getMessage());
+      p.device.log.log(
+          System.Logger.Level.DEBUG,
+          "p.handshake initiation to {0} failed: {1}",
+          p,
+          e.getMessage());
     }
   }
 }

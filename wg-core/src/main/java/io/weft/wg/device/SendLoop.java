@@ -6,11 +6,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 
 /**
- * The send flow's thread (wireguard-go {@code RoutineReadFromTUN} and the encryption and
- * sequential send routines in one loop): read a batch from the TUN, route each packet by its
- * destination (cryptokey routing), frame it, seal the batch (in parallel when crypto workers are
- * configured) and send each run for the same peer in one bind call. Packets without a usable
- * session take {@link Peer#send}'s slow path (staging, handshake).
+ * The send flow's thread (wireguard-go {@code RoutineReadFromTUN} and the encryption and sequential
+ * send routines in one loop): read a batch from the TUN, route each packet by its destination
+ * (cryptokey routing), frame it, seal the batch (in parallel when crypto workers are configured)
+ * and send each run for the same peer in one bind call. Packets without a usable session take
+ * {@link Peer#send}'s slow path (staging, handshake).
  */
 final class SendLoop implements CryptoPool.Task {
   final Device d;
@@ -66,7 +66,8 @@ final class SendLoop implements CryptoPool.Task {
           break;
         } catch (IOException e) {
           if (!d.closed) {
-            d.log.log(System.Logger.Level.ERROR, "TUN read failed, device stops: {0}", e.getMessage());
+            d.log.log(
+                System.Logger.Level.ERROR, "TUN read failed, device stops: {0}", e.getMessage());
             Thread.ofPlatform().daemon().start(d::close);
           }
           break;

@@ -118,7 +118,9 @@ final class Timers {
     t.lock.lock();
     try {
       t.retransmitHandshake =
-          now(p) + REKEY_TIMEOUT_NANOS + ThreadLocalRandom.current().nextLong(REKEY_TIMEOUT_JITTER_MAX_NANOS);
+          now(p)
+              + REKEY_TIMEOUT_NANOS
+              + ThreadLocalRandom.current().nextLong(REKEY_TIMEOUT_JITTER_MAX_NANOS);
       arm(p, t.retransmitHandshake);
     } finally {
       t.lock.unlock();
@@ -235,7 +237,11 @@ final class Timers {
       t.lock.unlock();
     }
     if ((fire & GIVE_UP) != 0) {
-      p.device.log.log(System.Logger.Level.DEBUG, "{0}: handshake did not complete after {1} attempts, giving up", p, MAX_TIMER_HANDSHAKES + 2);
+      p.device.log.log(
+          System.Logger.Level.DEBUG,
+          "{0}: handshake did not complete after {1} attempts, giving up",
+          p,
+          MAX_TIMER_HANDSHAKES + 2);
       p.clearStaged();
     }
     if ((fire & RETRANSMIT) != 0) {
@@ -258,7 +264,14 @@ final class Timers {
     t.lock.lock();
     try {
       long e = State.OFF;
-      for (long d : new long[] {t.retransmitHandshake, t.sendKeepalive, t.newHandshake, t.zeroKeyMaterial, t.persistentKeepalive}) {
+      for (long d :
+          new long[] {
+            t.retransmitHandshake,
+            t.sendKeepalive,
+            t.newHandshake,
+            t.zeroKeyMaterial,
+            t.persistentKeepalive
+          }) {
         if (d != State.OFF && (e == State.OFF || d - e < 0)) {
           e = d;
         }
@@ -274,7 +287,8 @@ final class Timers {
     while (!d.closed) {
       long next = d.pollTimers();
       long now = d.clock.nanoTime();
-      long wait = next == State.OFF ? 1_000_000_000L : Math.min(1_000_000_000L, Math.max(0, next - now));
+      long wait =
+          next == State.OFF ? 1_000_000_000L : Math.min(1_000_000_000L, Math.max(0, next - now));
       d.timerWakeNanos = now + wait;
       if (wait > 0) {
         LockSupport.parkNanos(d, wait);

@@ -7,11 +7,11 @@ import java.util.Locale;
 
 /**
  * The head of the server's answer to the upgrade request, read strictly: a status line {@code
- * HTTP/1.1 NNN reason}, header lines {@code name: value} ending in CRLF, at most {@value
- * #MAX_LINE} bytes a line, {@value #MAX_HEADERS} lines and {@value #MAX_HEAD} bytes in all. Bare
- * LF, obs-folded lines, whitespace before the colon, a non-token name, a non-numeric or repeated
- * {@code Content-Length}: each is a {@link MalformedResponseException}, never a guess. Shared by
- * the control client and the DERP client; reads nothing past the blank line.
+ * HTTP/1.1 NNN reason}, header lines {@code name: value} ending in CRLF, at most {@value #MAX_LINE}
+ * bytes a line, {@value #MAX_HEADERS} lines and {@value #MAX_HEAD} bytes in all. Bare LF,
+ * obs-folded lines, whitespace before the colon, a non-token name, a non-numeric or repeated {@code
+ * Content-Length}: each is a {@link MalformedResponseException}, never a guess. Shared by the
+ * control client and the DERP client; reads nothing past the blank line.
  *
  * @param status the status code
  * @param contentLength the {@code Content-Length}, -1 when absent
@@ -26,7 +26,8 @@ public record UpgradeResponse(int status, long contentLength, String upgrade) {
   public static UpgradeResponse read(InputStream in) throws IOException {
     int[] budget = {MAX_HEAD};
     String statusLine = line(in, budget);
-    if (statusLine == null || !statusLine.matches("HTTP/1\\.[01] [1-5][0-9][0-9]( [\\x20-\\x7e\\t]*)?")) {
+    if (statusLine == null
+        || !statusLine.matches("HTTP/1\\.[01] [1-5][0-9][0-9]( [\\x20-\\x7e\\t]*)?")) {
       throw malformed("status line");
     }
     int status = Integer.parseInt(statusLine.substring(9, 12));
@@ -62,7 +63,7 @@ public record UpgradeResponse(int status, long contentLength, String upgrade) {
           }
           upgrade = value;
         }
-        default -> { }
+        default -> {}
       }
     }
     return new UpgradeResponse(status, contentLength, upgrade);
@@ -71,8 +72,11 @@ public record UpgradeResponse(int status, long contentLength, String upgrade) {
   private static boolean isToken(String h, int end) {
     for (int i = 0; i < end; i++) {
       char c = h.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
       if (!ok) {
         return false;
       }

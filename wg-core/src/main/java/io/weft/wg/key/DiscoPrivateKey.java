@@ -5,8 +5,8 @@ import java.util.Objects;
 import javax.security.auth.Destroyable;
 
 /**
- * A disco private key: a Curve25519 key in the disco role, a value type distinct from a
- * node's {@link NoisePrivateKey}. {@link #toString()} never shows the key.
+ * A disco private key: a Curve25519 key in the disco role, a value type distinct from a node's
+ * {@link NoisePrivateKey}. {@link #toString()} never shows the key.
  */
 public record DiscoPrivateKey(NoisePrivateKey key) implements Destroyable {
   public DiscoPrivateKey {

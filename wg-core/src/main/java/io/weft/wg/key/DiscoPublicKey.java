@@ -3,9 +3,9 @@ package io.weft.wg.key;
 import java.util.Objects;
 
 /**
- * A disco public key: a Curve25519 key in the disco role (Tailscale {@code types/key}), a
- * value type distinct from a node's {@link NoisePublicKey} so the roles cannot be mixed up.
- * Printed as {@code discokey:} and hex, as Tailscale prints it.
+ * A disco public key: a Curve25519 key in the disco role (Tailscale {@code types/key}), a value
+ * type distinct from a node's {@link NoisePublicKey} so the roles cannot be mixed up. Printed as
+ * {@code discokey:} and hex, as Tailscale prints it.
  */
 public record DiscoPublicKey(NoisePublicKey key) {
   public DiscoPublicKey {

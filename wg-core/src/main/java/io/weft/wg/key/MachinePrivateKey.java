@@ -5,8 +5,8 @@ import java.util.Objects;
 import javax.security.auth.Destroyable;
 
 /**
- * A machine private key: a Curve25519 key in the machine role, a value type distinct from a
- * node's {@link NoisePrivateKey}. {@link #toString()} never shows the key.
+ * A machine private key: a Curve25519 key in the machine role, a value type distinct from a node's
+ * {@link NoisePrivateKey}. {@link #toString()} never shows the key.
  */
 public record MachinePrivateKey(NoisePrivateKey key) implements Destroyable {
   public MachinePrivateKey {

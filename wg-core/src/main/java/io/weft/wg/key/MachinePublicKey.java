@@ -3,9 +3,9 @@ package io.weft.wg.key;
 import java.util.Objects;
 
 /**
- * A machine public key: a Curve25519 key in the machine role (Tailscale {@code types/key}), a
- * value type distinct from a node's {@link NoisePublicKey} so the roles cannot be mixed up.
- * Printed as {@code machinekey:} and hex, as Tailscale prints it.
+ * A machine public key: a Curve25519 key in the machine role (Tailscale {@code types/key}), a value
+ * type distinct from a node's {@link NoisePublicKey} so the roles cannot be mixed up. Printed as
+ * {@code machinekey:} and hex, as Tailscale prints it.
  */
 public record MachinePublicKey(NoisePublicKey key) {
   public MachinePublicKey {

@@ -60,7 +60,14 @@ public final class Callers {
     if (user.equals(owner) || (root != null && user.equals(root))) {
       return null;
     }
-    return new Refusal(user.getName(), "permission denied: user " + user.getName() + " may not use " + socket
-        + " (only root and " + owner.getName() + ")");
+    return new Refusal(
+        user.getName(),
+        "permission denied: user "
+            + user.getName()
+            + " may not use "
+            + socket
+            + " (only root and "
+            + owner.getName()
+            + ")");
   }
 }

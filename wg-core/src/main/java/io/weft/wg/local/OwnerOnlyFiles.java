@@ -28,24 +28,35 @@ import java.util.Set;
  */
 public final class OwnerOnlyFiles {
   /** {@code rw-------}. */
-  public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
-  /** {@code rwx------}. */
-  public static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+  public static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
 
-  static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+  /** {@code rwx------}. */
+  public static final Set<PosixFilePermission> PRIVATE_DIRECTORY =
+      PosixFilePermissions.fromString("rwx------");
+
+  static final boolean POSIX =
+      FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private OwnerOnlyFiles() {}
 
   /** Writes {@code content} to {@code file} (mode 0600) atomically and durably. */
   public static void writeSecret(Path file, byte[] content) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + "." + HexFormat.of().toHexDigits(RANDOM.nextInt()) + ".tmp");
-    FileAttribute<?>[] attrs = POSIX
-        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)}
-        : new FileAttribute<?>[0];
+    Path tmp =
+        file.resolveSibling(
+            file.getFileName() + "." + HexFormat.of().toHexDigits(RANDOM.nextInt()) + ".tmp");
+    FileAttribute<?>[] attrs =
+        POSIX
+            ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)}
+            : new FileAttribute<?>[0];
     boolean moved = false;
-    try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-        LinkOption.NOFOLLOW_LINKS), attrs)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            Set.of(
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+            attrs)) {
       ByteBuffer b = ByteBuffer.wrap(content);
       while (b.hasRemaining()) {
         ch.write(b);
@@ -107,14 +118,31 @@ public final class OwnerOnlyFiles {
     int owner = (Integer) Files.getAttribute(dir, "unix:uid");
     long me = currentUid();
     if (owner != me && !(rootMayOwn && owner == 0)) {
-      throw new IOException(what + " " + dir + " is owned by uid " + owner + ", not by this process's uid " + me
-          + (rootMayOwn ? " or root" : "") + ": refusing to use it (chown it, or choose another directory)");
+      throw new IOException(
+          what
+              + " "
+              + dir
+              + " is owned by uid "
+              + owner
+              + ", not by this process's uid "
+              + me
+              + (rootMayOwn ? " or root" : "")
+              + ": refusing to use it (chown it, or choose another directory)");
     }
     Set<PosixFilePermission> mode = Files.getPosixFilePermissions(dir);
-    if (mode.contains(PosixFilePermission.GROUP_WRITE) || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
-      throw new IOException(what + " " + dir + " is writable by " + (mode.contains(PosixFilePermission.OTHERS_WRITE)
-          ? "others" : "its group") + " (mode " + PosixFilePermissions.toString(mode)
-          + "): refusing to use it (chmod go-w " + dir + ")");
+    if (mode.contains(PosixFilePermission.GROUP_WRITE)
+        || mode.contains(PosixFilePermission.OTHERS_WRITE)) {
+      throw new IOException(
+          what
+              + " "
+              + dir
+              + " is writable by "
+              + (mode.contains(PosixFilePermission.OTHERS_WRITE) ? "others" : "its group")
+              + " (mode "
+              + PosixFilePermissions.toString(mode)
+              + "): refusing to use it (chmod go-w "
+              + dir
+              + ")");
     }
   }
 

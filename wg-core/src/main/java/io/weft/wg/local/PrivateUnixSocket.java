@@ -19,10 +19,10 @@ import java.util.Set;
  * A listening Unix domain socket that no other user can reach before its mode is set.
  *
  * <p>{@code bind(2)} creates the socket file with {@code 0777 & ~umask}; under umask 000 anyone
- * could connect between the bind and a later {@code chmod}, and a connection made then outlives
- * the chmod. So the socket is bound inside a fresh 0700 directory beside its final path, given its
- * mode there, and only then linked to the final path. An existing path is replaced only when it is
- * a socket nobody answers on (a stale one); a regular file or any other kind of file is never
+ * could connect between the bind and a later {@code chmod}, and a connection made then outlives the
+ * chmod. So the socket is bound inside a fresh 0700 directory beside its final path, given its mode
+ * there, and only then linked to the final path. An existing path is replaced only when it is a
+ * socket nobody answers on (a stale one); a regular file or any other kind of file is never
  * deleted, and a live socket means another daemon owns the path.
  */
 public final class PrivateUnixSocket {
@@ -38,13 +38,15 @@ public final class PrivateUnixSocket {
    *
    * @throws IOException when the path holds something other than a stale socket, or binding fails
    */
-  public static ServerSocketChannel bind(Path path, Set<PosixFilePermission> mode) throws IOException {
+  public static ServerSocketChannel bind(Path path, Set<PosixFilePermission> mode)
+      throws IOException {
     Path socket = path.toAbsolutePath();
     Path dir = socket.getParent();
     OwnerOnlyFiles.checkDirectory(dir, "socket directory", true);
     removeStale(socket);
     Path staging = dir.resolve(".weft-" + HexFormat.of().toHexDigits(RANDOM.nextInt()));
-    Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(OwnerOnlyFiles.PRIVATE_DIRECTORY));
+    Files.createDirectory(
+        staging, PosixFilePermissions.asFileAttribute(OwnerOnlyFiles.PRIVATE_DIRECTORY));
     Path staged = staging.resolve("s");
     ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     boolean ok = false;
@@ -52,7 +54,8 @@ public final class PrivateUnixSocket {
       ch.bind(UnixDomainSocketAddress.of(staged));
       Files.setPosixFilePermissions(staged, mode);
       try {
-        Files.createLink(socket, staged); // link(2) fails rather than replace what appeared meanwhile
+        Files.createLink(
+            socket, staged); // link(2) fails rather than replace what appeared meanwhile
       } catch (FileAlreadyExistsException e) {
         throw new IOException(socket + " appeared while binding: refusing to replace it");
       } catch (IOException | UnsupportedOperationException e) {
@@ -86,14 +89,18 @@ public final class PrivateUnixSocket {
     }
   }
 
-  /** Deletes a stale socket at {@code socket}; refuses a live one and anything that is not a socket. */
+  /**
+   * Deletes a stale socket at {@code socket}; refuses a live one and anything that is not a socket.
+   */
   private static void removeStale(Path socket) throws IOException {
     if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
     if (!isSocket(socket)) {
-      throw new IOException(socket + " exists and is not a socket: refusing to replace it (remove it by hand"
-          + " if it is yours)");
+      throw new IOException(
+          socket
+              + " exists and is not a socket: refusing to replace it (remove it by hand"
+              + " if it is yours)");
     }
     if (answers(socket)) {
       throw new IOException("another daemon is listening on " + socket);

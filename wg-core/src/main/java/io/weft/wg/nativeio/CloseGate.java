@@ -4,10 +4,10 @@ import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Admits calls until a native resource (a TUN device, a socket) is closed and says which party
- * must release it: the closer if no call is inside, otherwise the last call to leave (the JDK's
- * scheme for channels), so a descriptor is never closed, and its number reused, under a call
- * still using it.
+ * Admits calls until a native resource (a TUN device, a socket) is closed and says which party must
+ * release it: the closer if no call is inside, otherwise the last call to leave (the JDK's scheme
+ * for channels), so a descriptor is never closed, and its number reused, under a call still using
+ * it.
  *
  * <p>One atomic word: the sign bit is "closed", the rest counts calls inside. A call costs two
  * atomic operations, paid once per batch.

@@ -13,9 +13,9 @@ import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 
 /**
- * The one way Weft links C library functions through FFM downcall handles (JEP 454), and reads
- * the {@code errno} they leave: the Linux batch UDP bind and the TUN devices of {@code
- * tun-native} build their calls from these.
+ * The one way Weft links C library functions through FFM downcall handles (JEP 454), and reads the
+ * {@code errno} they leave: the Linux batch UDP bind and the TUN devices of {@code tun-native}
+ * build their calls from these.
  *
  * <p>{@code errno} is captured into a caller-owned {@link #callState} segment, so threads never
  * share it. A handle is linked in one of four ways ({@link Mode}): with or without {@code errno}
@@ -55,8 +55,7 @@ public final class Libc {
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final long ERRNO_OFFSET =
-      CALL_STATE.byteOffset(PathElement.groupElement("errno"));
+  private static final long ERRNO_OFFSET = CALL_STATE.byteOffset(PathElement.groupElement("errno"));
 
   private static final MethodHandle STRERROR =
       link("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT), Mode.PLAIN);

@@ -71,8 +71,8 @@ public final class CookieChecker {
   }
 
   /**
-   * Writes a 64-byte cookie reply to {@code out} at {@code outOff} for the handshake message
-   * {@code msg} whose sender index is {@code receiver}, sent from {@code source}.
+   * Writes a 64-byte cookie reply to {@code out} at {@code outOff} for the handshake message {@code
+   * msg} whose sender index is {@code receiver}, sent from {@code source}.
    */
   public synchronized void createReply(
       byte[] msg, int off, int len, int receiver, byte[] source, byte[] out, int outOff) {
@@ -88,8 +88,10 @@ public final class CookieChecker {
     byte[] nonce = new byte[XChaCha20Poly1305.NONCE_LENGTH];
     random.nextBytes(nonce);
     System.arraycopy(nonce, 0, out, outOff + Messages.COOKIE_NONCE, nonce.length);
-    byte[] mac1 = Arrays.copyOfRange(msg, off + len - 2 * Messages.MAC_SIZE, off + len - Messages.MAC_SIZE);
-    XChaCha20Poly1305.seal(replyAead, cookieKey, nonce, mac1, cookie, 0, 16, out, outOff + Messages.COOKIE_ENCRYPTED);
+    byte[] mac1 =
+        Arrays.copyOfRange(msg, off + len - 2 * Messages.MAC_SIZE, off + len - Messages.MAC_SIZE);
+    XChaCha20Poly1305.seal(
+        replyAead, cookieKey, nonce, mac1, cookie, 0, 16, out, outOff + Messages.COOKIE_ENCRYPTED);
     Arrays.fill(cookie, (byte) 0);
   }
 

@@ -53,9 +53,13 @@ public final class CookieGenerator {
     if (!hasLastMac1) {
       return false;
     }
-    byte[] nonce = java.util.Arrays.copyOfRange(msg, off + Messages.COOKIE_NONCE, off + Messages.COOKIE_ENCRYPTED);
+    byte[] nonce =
+        java.util.Arrays.copyOfRange(
+            msg, off + Messages.COOKIE_NONCE, off + Messages.COOKIE_ENCRYPTED);
     byte[] out = new byte[16];
-    int n = XChaCha20Poly1305.open(cookieKey, nonce, lastMac1, msg, off + Messages.COOKIE_ENCRYPTED, 32, out, 0);
+    int n =
+        XChaCha20Poly1305.open(
+            cookieKey, nonce, lastMac1, msg, off + Messages.COOKIE_ENCRYPTED, 32, out, 0);
     if (n != 16) {
       return false;
     }

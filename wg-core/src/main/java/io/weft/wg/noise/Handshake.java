@@ -9,11 +9,11 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One peer's Noise_IKpsk2 handshake state (paper §5.4.2–§5.4.4) in two independent parts: our
- * pending {@link Initiation} (we are the initiator), and the responder's state for an initiation
- * we consumed (running hash and chaining key, our ephemeral, the peer's ephemeral and index);
- * plus the replay and flood guards (greatest TAI64N timestamp seen, time of the last consumed
- * initiation). Keeping the two roles apart lets handshakes that cross complete at once (see the
- * package documentation). Guarded by {@link #lock}.
+ * pending {@link Initiation} (we are the initiator), and the responder's state for an initiation we
+ * consumed (running hash and chaining key, our ephemeral, the peer's ephemeral and index); plus the
+ * replay and flood guards (greatest TAI64N timestamp seen, time of the last consumed initiation).
+ * Keeping the two roles apart lets handshakes that cross complete at once (see the package
+ * documentation). Guarded by {@link #lock}.
  */
 public final class Handshake {
   /** States of the handshake, as wireguard-go names them. */
@@ -31,15 +31,21 @@ public final class Handshake {
    * initiation replaces it.
    */
   static final class Initiation {
-    /** {@link State#ZEROED}, {@link State#INITIATION_CREATED} or {@link State#RESPONSE_CONSUMED}. */
+    /**
+     * {@link State#ZEROED}, {@link State#INITIATION_CREATED} or {@link State#RESPONSE_CONSUMED}.
+     */
     State state = State.ZEROED;
+
     final byte[] hash = new byte[32];
     final byte[] chainKey = new byte[32];
     final byte[] ephemeral = new byte[32];
+
     /** Our sender index in the initiation; kept after expiry until the device frees it. */
     int localIndex;
+
     /** The responder's sender index, once its response is consumed. */
     int remoteIndex;
+
     long createdNanos;
 
     /** Zeroes the secrets and the state; {@code localIndex} stays for the caller to free. */
@@ -74,8 +80,8 @@ public final class Handshake {
   boolean consumedAny;
 
   /**
-   * Handshake state towards {@code remoteStatic}, precomputing the static-static DH with our
-   * {@code localPrivate} (null while the device has no private key).
+   * Handshake state towards {@code remoteStatic}, precomputing the static-static DH with our {@code
+   * localPrivate} (null while the device has no private key).
    */
   public Handshake(NoisePublicKey remoteStatic, NoisePrivateKey localPrivate) {
     this.remoteStatic = remoteStatic;
@@ -94,7 +100,12 @@ public final class Handshake {
       if (localPrivate == null
           || localPrivate.isZero()
           || !X25519.sharedSecret(
-              localPrivate.rawForCrypto(), 0, remoteStatic.toBytes(), 0, precomputedStaticStatic, 0)) {
+              localPrivate.rawForCrypto(),
+              0,
+              remoteStatic.toBytes(),
+              0,
+              precomputedStaticStatic,
+              0)) {
         Arrays.fill(precomputedStaticStatic, (byte) 0);
       }
       clear();
@@ -119,16 +130,16 @@ public final class Handshake {
   }
 
   /**
-   * The responder's state while an initiation is being answered, otherwise our pending
-   * initiation's ({@link State#INITIATION_CREATED} until its response arrives or it expires).
+   * The responder's state while an initiation is being answered, otherwise our pending initiation's
+   * ({@link State#INITIATION_CREATED} until its response arrives or it expires).
    */
   public State state() {
     return state != State.ZEROED ? state : initiation.state;
   }
 
   /**
-   * Our sender index of the last initiation we created, whose index-table entry the caller owns:
-   * 0 once a session took it over or after {@link #clear}; still set after the initiation expired,
+   * Our sender index of the last initiation we created, whose index-table entry the caller owns: 0
+   * once a session took it over or after {@link #clear}; still set after the initiation expired,
    * until the next initiation replaces it.
    */
   public int initiationIndex() {

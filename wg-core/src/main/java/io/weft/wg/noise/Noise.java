@@ -30,13 +30,14 @@ import java.util.function.Function;
 
 /**
  * Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s exactly as WireGuard uses it (paper §5.4.2 initiation,
- * §5.4.3 response, §5.4.5 transport keys). Creates and consumes the two handshake messages; the
- * MAC fields are left to {@link CookieGenerator}/{@link CookieChecker}, the indices to the caller.
+ * §5.4.3 response, §5.4.5 transport keys). Creates and consumes the two handshake messages; the MAC
+ * fields are left to {@link CookieGenerator}/{@link CookieChecker}, the indices to the caller.
  * Thread-safe: each call takes the handshake's lock.
  */
 public final class Noise {
   /** The Noise protocol name, hashed into the initial chaining key. */
   public static final String CONSTRUCTION = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
+
   /** WireGuard's prologue identifier. */
   public static final String IDENTIFIER = "WireGuard v1 zx2c4 Jason@zx2c4.com";
 
@@ -110,12 +111,14 @@ public final class Noise {
       }
       SymmetricState.mixKey(kdf, in.chainKey, ss, 0, 32, key);
       localPrivate.publicKey().copyTo(out, off + INIT_STATIC);
-      ChaCha20Poly1305.sealOnce(key, ZERO_NONCE, in.hash, out, off + INIT_STATIC, 32, out, off + INIT_STATIC);
+      ChaCha20Poly1305.sealOnce(
+          key, ZERO_NONCE, in.hash, out, off + INIT_STATIC, 32, out, off + INIT_STATIC);
       mixHash(in.hash, out, off + INIT_STATIC, 48);
 
       SymmetricState.mixKey(kdf, in.chainKey, hs.precomputedStaticStatic, 0, 32, key);
       Tai64n.write(clock.epochNanos(), out, off + INIT_TIMESTAMP);
-      ChaCha20Poly1305.sealOnce(key, ZERO_NONCE, in.hash, out, off + INIT_TIMESTAMP, 12, out, off + INIT_TIMESTAMP);
+      ChaCha20Poly1305.sealOnce(
+          key, ZERO_NONCE, in.hash, out, off + INIT_TIMESTAMP, 12, out, off + INIT_TIMESTAMP);
       mixHash(in.hash, out, off + INIT_TIMESTAMP, 28);
 
       Arrays.fill(out, off + INIT_MAC1, off + INITIATION_SIZE, (byte) 0);
@@ -162,7 +165,8 @@ public final class Noise {
         return null;
       }
       SymmetricState.mixKey(kdf, ck, ss, 0, 32, key);
-      if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + INIT_STATIC, 48, plain, 0) != 32) {
+      if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + INIT_STATIC, 48, plain, 0)
+          != 32) {
         return null;
       }
       mixHash(hash, msg, off + INIT_STATIC, 48);
@@ -177,14 +181,16 @@ public final class Noise {
         }
         SymmetricState.mixKey(kdf, ck, hs.precomputedStaticStatic, 0, 32, key);
         byte[] ts = new byte[12];
-        if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + INIT_TIMESTAMP, 28, ts, 0) != 12) {
+        if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + INIT_TIMESTAMP, 28, ts, 0)
+            != 12) {
           return null;
         }
         mixHash(hash, msg, off + INIT_TIMESTAMP, 28);
         boolean replay = !Tai64n.isAfter(ts, 0, hs.lastTimestamp, 0);
         long now = clock.nanoTime();
         boolean flood =
-            hs.consumedAny && now - hs.lastInitiationConsumedNanos <= HANDSHAKE_INITIATION_RATE_NANOS;
+            hs.consumedAny
+                && now - hs.lastInitiationConsumedNanos <= HANDSHAKE_INITIATION_RATE_NANOS;
         if (replay || flood) {
           return null;
         }
@@ -239,7 +245,8 @@ public final class Noise {
 
       kdf.derive(hs.chainKey, hs.presharedKey.rawForCrypto(), 0, 32, hs.chainKey, tau, key);
       mixHash(hs.hash, tau, 0, 32);
-      ChaCha20Poly1305.sealOnce(key, ZERO_NONCE, hs.hash, out, off + RESP_EMPTY, 0, out, off + RESP_EMPTY);
+      ChaCha20Poly1305.sealOnce(
+          key, ZERO_NONCE, hs.hash, out, off + RESP_EMPTY, 0, out, off + RESP_EMPTY);
       mixHash(hs.hash, out, off + RESP_EMPTY, 16);
 
       Arrays.fill(out, off + RESP_MAC1, off + RESPONSE_SIZE, (byte) 0);
@@ -292,7 +299,8 @@ public final class Noise {
       kdf.derive(ck, hs.presharedKey.rawForCrypto(), 0, 32, ck, tau, key);
       mixHash(hash, tau, 0, 32);
       byte[] empty = new byte[0];
-      if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + RESP_EMPTY, 16, empty, 0) != 0) {
+      if (ChaCha20Poly1305.openOnce(key, ZERO_NONCE, hash, msg, off + RESP_EMPTY, 16, empty, 0)
+          != 0) {
         return false;
       }
       mixHash(hash, msg, off + RESP_EMPTY, 16);

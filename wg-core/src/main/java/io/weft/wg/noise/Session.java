@@ -23,7 +23,12 @@ public record Session(
 
   @Override
   public String toString() {
-    return "Session[initiator=" + initiator + ", local=" + Integer.toUnsignedString(localIndex)
-        + ", remote=" + Integer.toUnsignedString(remoteIndex) + ", keys hidden]";
+    return "Session[initiator="
+        + initiator
+        + ", local="
+        + Integer.toUnsignedString(localIndex)
+        + ", remote="
+        + Integer.toUnsignedString(remoteIndex)
+        + ", keys hidden]";
   }
 }

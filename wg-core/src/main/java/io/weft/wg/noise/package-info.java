@@ -41,14 +41,14 @@
  *       until the first transport message under them arrives, so a responder must not send under
  *       them before that (§5.4.6; wireguard-go: {@code next} until {@code ReceivedWithKeypair}).
  *       After a crossing each side sends only under its initiator session, never under the
- *       unconfirmed responder keypair; it only opens packets with that one, and a packet that
- *       opens proves its sender derived the same keys.
+ *       unconfirmed responder keypair; it only opens packets with that one, and a packet that opens
+ *       proves its sender derived the same keys.
  *   <li><b>Replay.</b> The pending initiation is one-shot: deriving the session zeroes it (and the
- *       index is then the session's, so the device refuses a second response before Noise sees
- *       it), an expired one is zeroed on the next response, and a new initiation replaces it. A
- *       replayed response finds no pending initiation and is refused. Replayed initiations are
- *       still refused by the TAI64N timestamp and flood checks, which this change does not touch.
- *       The ephemeral is zeroed as soon as the response is consumed, as before.
+ *       index is then the session's, so the device refuses a second response before Noise sees it),
+ *       an expired one is zeroed on the next response, and a new initiation replaces it. A replayed
+ *       response finds no pending initiation and is refused. Replayed initiations are still refused
+ *       by the TAI64N timestamp and flood checks, which this change does not touch. The ephemeral
+ *       is zeroed as soon as the response is consumed, as before.
  *   <li><b>Index reuse.</b> The pending initiation's index stays reserved in the device's index
  *       table while it is pending (the device no longer frees it when answering the peer's
  *       initiation); the responder takes a fresh index. The index is freed only when a new
@@ -59,18 +59,18 @@
  * </ul>
  *
  * <p><b>Keypair slots</b> (wireguard-go {@code BeginSymmetricSession}, kept unchanged in {@code
- * Keypairs.install} of the device): a responder keypair goes to {@code next} (replacing and deleting an older
- * unconfirmed {@code next}) and drops {@code previous}; it becomes current on the first packet
- * under it. An initiator keypair becomes current at once; if {@code next} holds an unconfirmed
- * responder keypair (the crossing case), that one moves to previous and the old current is
- * deleted, otherwise the old current moves to previous. So after a crossing: current = our
- * initiator session, previous = the peer's (still found by its index, so the peer's packets
- * under it open), next = none. Packets the peer still had in flight under a deleted old current
- * are lost, as in wireguard-go.
+ * Keypairs.install} of the device): a responder keypair goes to {@code next} (replacing and
+ * deleting an older unconfirmed {@code next}) and drops {@code previous}; it becomes current on the
+ * first packet under it. An initiator keypair becomes current at once; if {@code next} holds an
+ * unconfirmed responder keypair (the crossing case), that one moves to previous and the old current
+ * is deleted, otherwise the old current moves to previous. So after a crossing: current = our
+ * initiator session, previous = the peer's (still found by its index, so the peer's packets under
+ * it open), next = none. Packets the peer still had in flight under a deleted old current are lost,
+ * as in wireguard-go.
  *
  * <p><b>Mixed case</b>, Weft and wireguard-go crossing: wireguard-go refuses our response (its
- * pending initiation is gone), we accept its response, install our initiator session as current
- * and send on it; wireguard-go holds that session as its unconfirmed {@code next}, confirms it on
- * our first packet and makes it current. Both directions then use our initiator session.
+ * pending initiation is gone), we accept its response, install our initiator session as current and
+ * send on it; wireguard-go holds that session as its unconfirmed {@code next}, confirms it on our
+ * first packet and makes it current. Both directions then use our initiator session.
  */
 package io.weft.wg.noise;

@@ -13,9 +13,9 @@ import java.security.SecureRandom;
  *
  * <p>Each source has a bucket of {@link #MAX_TOKENS} nanoseconds' worth of tokens that refills at
  * one token per nanosecond; a packet costs {@link #PACKET_COST}. A new source starts with a full
- * bucket. Sources idle for {@link #GC_AFTER_NANOS} are dropped by {@link #sweep}, which the
- * device calls about once a second; {@link #allow} also sweeps when the table is full and the
- * last sweep is that old. While the table is full, new sources are refused.
+ * bucket. Sources idle for {@link #GC_AFTER_NANOS} are dropped by {@link #sweep}, which the device
+ * calls about once a second; {@link #allow} also sweeps when the table is full and the last sweep
+ * is that old. While the table is full, new sources are refused.
  *
  * <p>Thread-safe. The table is an open-addressing hash table in primitive arrays under one lock:
  * {@link #allow} holds it for a probe of a few slots, far less than the Curve25519 work that
@@ -41,9 +41,9 @@ public final class HandshakeRateLimiter {
 
   /**
    * Sources tracked at once by {@link #HandshakeRateLimiter()}. The device consults the limiter
-   * only under load and after the cookie check, so each source has shown it owns its address;
-   * 8,192 of them within a second is far beyond a normal peer set, and the table (preallocated,
-   * unlike Linux's) stays near 400 KiB.
+   * only under load and after the cookie check, so each source has shown it owns its address; 8,192
+   * of them within a second is far beyond a normal peer set, and the table (preallocated, unlike
+   * Linux's) stays near 400 KiB.
    */
   public static final int DEFAULT_MAX_SOURCES = 8_192;
 
@@ -136,9 +136,9 @@ public final class HandshakeRateLimiter {
   }
 
   /**
-   * Takes one packet's tokens from the bucket of a source that has no IP address (a relayed
-   * path), named by its endpoint identity: a keyed 64-bit BLAKE2s digest of the bytes is the key,
-   * so senders cannot choose identities that share a bucket.
+   * Takes one packet's tokens from the bucket of a source that has no IP address (a relayed path),
+   * named by its endpoint identity: a keyed 64-bit BLAKE2s digest of the bytes is the key, so
+   * senders cannot choose identities that share a bucket.
    */
   public boolean allowIdentity(final byte[] identity, final long nowNanos) {
     final byte[] digest = new byte[8];

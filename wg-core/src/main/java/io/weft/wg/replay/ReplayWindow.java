@@ -3,9 +3,9 @@ package io.weft.wg.replay;
 import java.util.Arrays;
 
 /**
- * An RFC 6479 sliding window over the 64-bit counters of one receiving key: it accepts each
- * counter at most once, and none that has fallen more than {@link #WINDOW_SIZE} behind the
- * highest accepted so far.
+ * An RFC 6479 sliding window over the 64-bit counters of one receiving key: it accepts each counter
+ * at most once, and none that has fallen more than {@link #WINDOW_SIZE} behind the highest accepted
+ * so far.
  *
  * <p>Counters are unsigned 64-bit values carried in a {@code long}: a counter of {@code -1} is
  * 2<sup>64</sup>&nbsp;&minus;&nbsp;1. Not thread-safe: the receive path validates the counters of
@@ -20,8 +20,8 @@ public final class ReplayWindow {
   private static final long BIT_MASK = BLOCK_BITS - 1;
 
   /**
-   * How far behind the highest accepted counter a counter may be and still be accepted: 8,128.
-   * One block of the ring is kept as slack, so the block being filled never overlaps the oldest.
+   * How far behind the highest accepted counter a counter may be and still be accepted: 8,128. One
+   * block of the ring is kept as slack, so the block being filled never overlaps the oldest.
    */
   public static final long WINDOW_SIZE = (long) (RING_BLOCKS - 1) * BLOCK_BITS;
 

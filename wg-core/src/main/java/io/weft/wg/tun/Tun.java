@@ -23,13 +23,14 @@ public interface Tun extends Closeable {
    * @param sizes receives each packet's length
    * @param offset where packets start in each buffer
    * @return the number of packets read (at least 1 unless woken)
-   * @throws IOException when the device fails or is closed ({@link java.nio.channels.ClosedChannelException})
+   * @throws IOException when the device fails or is closed ({@link
+   *     java.nio.channels.ClosedChannelException})
    */
   int read(ByteBuffer[] bufs, int[] sizes, int offset) throws IOException;
 
   /**
-   * Writes {@code count} packets; packet {@code i} is {@code bufs[i]} from {@code offset} to
-   * its limit.
+   * Writes {@code count} packets; packet {@code i} is {@code bufs[i]} from {@code offset} to its
+   * limit.
    *
    * @return the number of packets written
    */
@@ -46,8 +47,8 @@ public interface Tun extends Closeable {
 
   /**
    * Makes a reader blocked in {@link #read} return, with 0 packets if none is ready; a reader not
-   * blocked returns from its next wait. For a caller with packets of its own to hand to the
-   * reader (the packet pipeline's injected packets). Any thread; idempotent between reads.
+   * blocked returns from its next wait. For a caller with packets of its own to hand to the reader
+   * (the packet pipeline's injected packets). Any thread; idempotent between reads.
    *
    * @return whether this device supports it (false: the reader wakes only for a packet)
    */

@@ -12,15 +12,16 @@ import java.io.IOException;
 import java.io.Writer;
 
 /**
- * The cross-platform configuration protocol of WireGuard's userspace implementations ({@code
- * get=1} / {@code set=1} with {@code key=value} lines; wireguard.com "Cross-platform Userspace
+ * The cross-platform configuration protocol of WireGuard's userspace implementations ({@code get=1}
+ * / {@code set=1} with {@code key=value} lines; wireguard.com "Cross-platform Userspace
  * Implementation", wireguard-go {@code uapi.go}): the keys wireguard-go accepts and prints, in its
- * order, and its {@code errno=} replies. Pure text over a {@link Device}; {@link UapiServer}
- * serves it on a Unix socket.
+ * order, and its {@code errno=} replies. Pure text over a {@link Device}; {@link UapiServer} serves
+ * it on a Unix socket.
  */
 public final class Uapi {
   /** errno values as wireguard-go replies them (negated Linux errno). */
   public static final int ERR_IO = -5;
+
   public static final int ERR_PROTOCOL = -71;
   public static final int ERR_INVALID = -22;
   public static final int ERR_PORT_IN_USE = -98;
@@ -75,7 +76,9 @@ public final class Uapi {
         b.append("last_handshake_time_nsec=").append(nanos % 1_000_000_000L).append('\n');
         b.append("tx_bytes=").append(p.txBytes()).append('\n');
         b.append("rx_bytes=").append(p.rxBytes()).append('\n');
-        b.append("persistent_keepalive_interval=").append(p.persistentKeepaliveSeconds()).append('\n');
+        b.append("persistent_keepalive_interval=")
+            .append(p.persistentKeepaliveSeconds())
+            .append('\n');
         for (Prefix prefix : device.allowedIps(p)) {
           b.append("allowed_ip=").append(prefix).append('\n');
         }

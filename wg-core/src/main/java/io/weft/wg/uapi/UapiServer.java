@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Serves {@link Uapi} on a Unix socket, by default {@code /var/run/wireguard/<iface>.sock} where
  * wg(8) looks for userspace interfaces. The socket is bound privately and made mode 0600 before it
- * appears at its path ({@link PrivateUnixSocket}), in a directory only its owner may write; and each
- * connection's caller must be root or the socket's owner ({@link Callers}), since the socket
+ * appears at its path ({@link PrivateUnixSocket}), in a directory only its owner may write; and
+ * each connection's caller must be root or the socket's owner ({@link Callers}), since the socket
  * hands out the private key. A path holding anything but a stale socket is never replaced. Each
  * connection is served on a virtual thread.
  */
@@ -54,7 +54,8 @@ public final class UapiServer implements Closeable {
    */
   public static UapiServer start(Uapi uapi, Path dir, String iface) throws IOException {
     if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
     }
     Path path = dir.resolve(iface + ".sock").toAbsolutePath();
     ServerSocketChannel server = PrivateUnixSocket.bind(path, OwnerOnlyFiles.OWNER_ONLY);
@@ -94,7 +95,11 @@ public final class UapiServer implements Closeable {
     Callers.Refusal no = callers.refusal(c);
     if (no != null) {
       refused.incrementAndGet();
-      LOG.log(System.Logger.Level.WARNING, "UAPI: refused a connection from user {0} on {1}", no.user(), path);
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "UAPI: refused a connection from user {0} on {1}",
+          no.user(),
+          path);
       try (c) {
         return; // wg(8) has no error line for this: hang up
       } catch (IOException e) {
@@ -102,7 +107,9 @@ public final class UapiServer implements Closeable {
       }
     }
     try (c;
-        BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8));
+        BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8));
         Writer out = new OutputStreamWriter(Channels.newOutputStream(c), StandardCharsets.UTF_8)) {
       String op;
       while ((op = in.readLine()) != null) {

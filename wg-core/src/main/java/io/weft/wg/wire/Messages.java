@@ -30,23 +30,28 @@ public final class Messages {
 
   /** Message types. */
   public static final int TYPE_INITIATION = 1;
+
   public static final int TYPE_RESPONSE = 2;
   public static final int TYPE_COOKIE_REPLY = 3;
   public static final int TYPE_TRANSPORT = 4;
+
   /** Returned by {@link #classify} for anything that is not a well-formed message. */
   public static final int INVALID = -1;
 
   /** Sizes. */
   public static final int INITIATION_SIZE = 148;
+
   public static final int RESPONSE_SIZE = 92;
   public static final int COOKIE_REPLY_SIZE = 64;
   public static final int TRANSPORT_HEADER_SIZE = 16;
   public static final int TAG_SIZE = 16;
+
   /** A keepalive: a transport message with an empty payload. */
   public static final int KEEPALIVE_SIZE = TRANSPORT_HEADER_SIZE + TAG_SIZE;
 
   /** Initiation offsets. */
   public static final int INIT_SENDER = 4;
+
   public static final int INIT_EPHEMERAL = 8;
   public static final int INIT_STATIC = 40;
   public static final int INIT_TIMESTAMP = 88;
@@ -55,6 +60,7 @@ public final class Messages {
 
   /** Response offsets. */
   public static final int RESP_SENDER = 4;
+
   public static final int RESP_RECEIVER = 8;
   public static final int RESP_EPHEMERAL = 12;
   public static final int RESP_EMPTY = 44;
@@ -63,11 +69,13 @@ public final class Messages {
 
   /** Cookie reply offsets. */
   public static final int COOKIE_RECEIVER = 4;
+
   public static final int COOKIE_NONCE = 8;
   public static final int COOKIE_ENCRYPTED = 32;
 
   /** Transport offsets. */
   public static final int TRANSPORT_RECEIVER = 4;
+
   public static final int TRANSPORT_COUNTER = 8;
   public static final int TRANSPORT_CONTENT = 16;
 
@@ -102,7 +110,10 @@ public final class Messages {
 
   /** Reads a little-endian 32-bit integer. */
   public static int getIntLE(byte[] b, int off) {
-    return (b[off] & 0xff) | (b[off + 1] & 0xff) << 8 | (b[off + 2] & 0xff) << 16 | (b[off + 3] & 0xff) << 24;
+    return (b[off] & 0xff)
+        | (b[off + 1] & 0xff) << 8
+        | (b[off + 2] & 0xff) << 16
+        | (b[off + 3] & 0xff) << 24;
   }
 
   /** Writes a little-endian 32-bit integer. */

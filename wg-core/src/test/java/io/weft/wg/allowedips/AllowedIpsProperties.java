@@ -1,9 +1,8 @@
 package io.weft.wg.allowedips;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import static io.weft.testing.property.Gens.weight;
 import static io.weft.testing.property.Gens.weightOf;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weft.testing.property.Gen;
 import io.weft.testing.property.Gens;
@@ -20,13 +19,17 @@ class AllowedIpsProperties {
   /** Few peers, so prefixes change hands and removals often name the wrong peer. */
   private static final List<String> PEERS = List.of("a", "b", "c", "d");
 
-  enum Kind { INSERT, REMOVE, REMOVE_PEER }
+  enum Kind {
+    INSERT,
+    REMOVE,
+    REMOVE_PEER
+  }
 
   record Op(Kind kind, Prefix prefix, String peer) {}
 
   /**
-   * Addresses clustered under a few bases, so that prefixes nest, share bits and split the trie
-   * at every depth; IPv4 and IPv6 mixed.
+   * Addresses clustered under a few bases, so that prefixes nest, share bits and split the trie at
+   * every depth; IPv4 and IPv6 mixed.
    */
   private static Gen<byte[]> addresses(final int length) {
     final Gen<byte[]> random = Gens.byteArrays(length);
@@ -48,7 +51,8 @@ class AllowedIpsProperties {
   private static Gen<Prefix> prefixes(final int length) {
     final int maxBits = length * 8;
     final Gen<Integer> bits =
-        Gens.frequency(weight(3, Gens.ints(0, maxBits)), weight(1, Gens.of(0, 1, maxBits - 1, maxBits)));
+        Gens.frequency(
+            weight(3, Gens.ints(0, maxBits)), weight(1, Gens.of(0, 1, maxBits - 1, maxBits)));
     final Gen<byte[]> address = addresses(length);
     return src -> new Prefix(address.generate(src), bits.generate(src));
   }
@@ -116,11 +120,12 @@ class AllowedIpsProperties {
     }
     for (final String peer : PEERS) {
       final List<Prefix> expected = new ArrayList<>();
-      reference.forEach((prefix, owner) -> {
-        if (owner.equals(peer)) {
-          expected.add(prefix);
-        }
-      });
+      reference.forEach(
+          (prefix, owner) -> {
+            if (owner.equals(peer)) {
+              expected.add(prefix);
+            }
+          });
       expected.sort(Comparator.naturalOrder());
       assertThat(table.prefixesOf(peer)).as("prefixes of %s", peer).isEqualTo(expected);
     }

@@ -9,10 +9,10 @@ import io.weft.testing.property.Property;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class PrefixTest {
 
@@ -49,14 +49,45 @@ class PrefixTest {
   @ParameterizedTest(name = "\"{0}\"")
   @ValueSource(
       strings = {
-        "", "10.0.0.0", "10.0.0.0/", "10.0.0.0/33", "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/08",
-        "10.0.0.0/1000", "10.0.0.0/24/1", "10.0.0/8", "10.0.0.0.0/8", "10.0.0.256/8",
-        "010.0.0.0/8", "10..0.0/8", "10.0.0./8", ".10.0.0/8", "a.b.c.d/8", "0x0a.0.0.0/8",
-        " 10.0.0.0/24", "10.0.0.0/24 ", "\u0661.0.0.0/8", "localhost/32",
-        "fd00::/129", "fd00:::1/64", "fd00::1::2/64", "1:2:3:4:5:6:7:8:9/128",
-        "1:2:3:4:5:6:7/128", "1:2:3:4:5:6:7::8/128", "12345::/16", "fd00::g/64",
-        "fe80::1%eth0/64", ":1::/64", "1::2:/64", ":/0", "1.2.3.4::/64", "::1.2.3/128",
-        "1:2:3:4:5:6:7:1.2.3.4/128", "::1.2.3.4:5/128", "[::1]/128",
+        "",
+        "10.0.0.0",
+        "10.0.0.0/",
+        "10.0.0.0/33",
+        "10.0.0.0/-1",
+        "10.0.0.0/+8",
+        "10.0.0.0/08",
+        "10.0.0.0/1000",
+        "10.0.0.0/24/1",
+        "10.0.0/8",
+        "10.0.0.0.0/8",
+        "10.0.0.256/8",
+        "010.0.0.0/8",
+        "10..0.0/8",
+        "10.0.0./8",
+        ".10.0.0/8",
+        "a.b.c.d/8",
+        "0x0a.0.0.0/8",
+        " 10.0.0.0/24",
+        "10.0.0.0/24 ",
+        "\u0661.0.0.0/8",
+        "localhost/32",
+        "fd00::/129",
+        "fd00:::1/64",
+        "fd00::1::2/64",
+        "1:2:3:4:5:6:7:8:9/128",
+        "1:2:3:4:5:6:7/128",
+        "1:2:3:4:5:6:7::8/128",
+        "12345::/16",
+        "fd00::g/64",
+        "fe80::1%eth0/64",
+        ":1::/64",
+        "1::2:/64",
+        ":/0",
+        "1.2.3.4::/64",
+        "::1.2.3/128",
+        "1:2:3:4:5:6:7:1.2.3.4/128",
+        "::1.2.3.4:5/128",
+        "[::1]/128",
       })
   void shouldRejectMalformedText(final String text) {
     assertThatThrownBy(() -> Prefix.parse(text))
@@ -125,7 +156,8 @@ class PrefixTest {
         Gens.byteArrays(4).flatMap(a -> Gens.ints(0, 32).map(b -> new Prefix(a, b)));
     // Zero-heavy IPv6 addresses, so that runs of zero groups and '::' come up.
     final Gen<Prefix> v6 =
-        Gens.byteArrays(Gens.of((byte) 0, (byte) 0, (byte) 0, (byte) 1, (byte) 0xff, (byte) 0x20), 16, 16)
+        Gens.byteArrays(
+                Gens.of((byte) 0, (byte) 0, (byte) 0, (byte) 1, (byte) 0xff, (byte) 0x20), 16, 16)
             .flatMap(a -> Gens.ints(0, 128).map(b -> new Prefix(a, b)));
     return Gens.oneOf(v4, v6);
   }

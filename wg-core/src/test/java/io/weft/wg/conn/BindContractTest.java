@@ -27,9 +27,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * What every {@link Bind} must do, over the loopback interface or a double of it: one subclass
- * per implementation (the socket binds through {@link UdpBindContractTest}, which adds what only
- * a UDP socket does). Receives that would block forever fail the test through the timeout instead.
+ * What every {@link Bind} must do, over the loopback interface or a double of it: one subclass per
+ * implementation (the socket binds through {@link UdpBindContractTest}, which adds what only a UDP
+ * socket does). Receives that would block forever fail the test through the timeout instead.
  */
 @Timeout(value = 20, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 public abstract class BindContractTest {
@@ -155,7 +155,10 @@ public abstract class BindContractTest {
   void shouldReportIpv4SourcesAsIpv4() throws Exception {
     final Bind sender = opened(0);
     final Bind receiver = opened(0);
-    sendBatch(sender, List.of(datagram(1, 10)), Buffers.HEAP,
+    sendBatch(
+        sender,
+        List.of(datagram(1, 10)),
+        Buffers.HEAP,
         sender.parseEndpoint("127.0.0.1:" + portOf(receiver)));
     final Endpoint source = receive(receiver, 1, Buffers.HEAP).getFirst().source();
     assertThat(source.destination().getAddress()).isInstanceOf(Inet4Address.class);
@@ -206,7 +209,10 @@ public abstract class BindContractTest {
     final int newPort = receiver.open(0);
     assertThat(newPort).isNotEqualTo(oldPort);
     final Bind sender = opened(0);
-    sendBatch(sender, List.of(datagram(3, 33)), Buffers.HEAP,
+    sendBatch(
+        sender,
+        List.of(datagram(3, 33)),
+        Buffers.HEAP,
         sender.parseEndpoint("127.0.0.1:" + newPort));
 
     assertThat(pending.get(10, TimeUnit.SECONDS).getFirst().bytes()).isEqualTo(datagram(3, 33));
@@ -262,7 +268,8 @@ public abstract class BindContractTest {
 
   /**
    * One receive on its own platform thread, whose kernel thread id lets the test wait until it is
-   * asleep in the kernel waiting for input (a thread blocked in native code is RUNNABLE to the JVM).
+   * asleep in the kernel waiting for input (a thread blocked in native code is RUNNABLE to the
+   * JVM).
    */
   protected static final class PendingReceive {
     final CompletableFuture<List<Received>> result = new CompletableFuture<>();
@@ -271,21 +278,22 @@ public abstract class BindContractTest {
 
     PendingReceive(Bind b) throws InterruptedException {
       final CountDownLatch started = new CountDownLatch(1);
-      thread = Thread.ofPlatform()
-          .name("bind-receiver")
-          .daemon()
-          .start(
-              () -> {
-                tid = NativeThreads.gettid();
-                started.countDown();
-                try {
-                  result.complete(receive(b, 1, Buffers.HEAP));
-                } catch (IOException e) {
-                  result.completeExceptionally(new UncheckedIOException(e));
-                } catch (Throwable t) {
-                  result.completeExceptionally(t);
-                }
-              });
+      thread =
+          Thread.ofPlatform()
+              .name("bind-receiver")
+              .daemon()
+              .start(
+                  () -> {
+                    tid = NativeThreads.gettid();
+                    started.countDown();
+                    try {
+                      result.complete(receive(b, 1, Buffers.HEAP));
+                    } catch (IOException e) {
+                      result.completeExceptionally(new UncheckedIOException(e));
+                    } catch (Throwable t) {
+                      result.completeExceptionally(t);
+                    }
+                  });
       started.await();
     }
 

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The {@link BindContractTest} plus what a bind over real UDP sockets must do: IPv6, UAPI
- * endpoint syntax, and no allocation per datagram.
+ * The {@link BindContractTest} plus what a bind over real UDP sockets must do: IPv6, UAPI endpoint
+ * syntax, and no allocation per datagram.
  */
 public abstract class UdpBindContractTest extends BindContractTest {
   @ParameterizedTest
@@ -100,20 +100,24 @@ public abstract class UdpBindContractTest extends BindContractTest {
     }
   }
 
-
   @Test
   void shouldNameAReceivedSourceByTheSameIdentityAsItsParsedEndpoint() throws Exception {
     final Bind sender = opened(0);
     final Bind receiver = opened(0);
     for (String host : new String[] {"127.0.0.1", "[::1]"}) {
-      sendBatch(sender, List.of(datagram(1, 10)), Buffers.HEAP,
+      sendBatch(
+          sender,
+          List.of(datagram(1, 10)),
+          Buffers.HEAP,
           sender.parseEndpoint(host + ":" + portOf(receiver)));
       final Endpoint source = receive(receiver, 1, Buffers.HEAP).getFirst().source();
       final Endpoint parsed = receiver.parseEndpoint(host + ":" + portOf(sender));
-      assertThat(source.identity()).as("address then port, as parsed: roaming compares these")
+      assertThat(source.identity())
+          .as("address then port, as parsed: roaming compares these")
           .isEqualTo(parsed.identity());
       assertThat(source.sameIdentity(parsed)).isTrue();
-      assertThat(source.sameIdentity(receiver.parseEndpoint(host + ":" + (portOf(sender) ^ 1)))).isFalse();
+      assertThat(source.sameIdentity(receiver.parseEndpoint(host + ":" + (portOf(sender) ^ 1))))
+          .isFalse();
       assertThat(source.sourceAddress()).hasSize(host.startsWith("[") ? 16 : 4);
     }
   }

@@ -40,7 +40,8 @@ class AeadEngineProperties {
     return Gens.oneOf(
         Gens.ints(),
         Gens.ints(-20, 2100),
-        Gens.of(Integer.MIN_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE - 15, -16, -1, 0, 15, 16, 17));
+        Gens.of(
+            Integer.MIN_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE - 15, -16, -1, 0, 15, 16, 17));
   }
 
   private static ChaCha20Poly1305 make(byte[] key, Engine engine) {
@@ -83,8 +84,10 @@ class AeadEngineProperties {
     assertThat(viaOssl).isEqualTo(viaJdk);
     // Each opens the other's output.
     byte[] back = viaJdk.clone();
-    assertThat(ossl.openWithNonce(nonce, aad, viaJdk, offset, pt.length + 16, viaJdk, offset)).isEqualTo(pt.length);
-    assertThat(jdk.openWithNonce(nonce, aad, back, offset, pt.length + 16, back, offset)).isEqualTo(pt.length);
+    assertThat(ossl.openWithNonce(nonce, aad, viaJdk, offset, pt.length + 16, viaJdk, offset))
+        .isEqualTo(pt.length);
+    assertThat(jdk.openWithNonce(nonce, aad, back, offset, pt.length + 16, back, offset))
+        .isEqualTo(pt.length);
     assertThat(Arrays.copyOfRange(viaJdk, offset, offset + pt.length)).isEqualTo(pt);
     assertThat(Arrays.copyOfRange(back, offset, offset + pt.length)).isEqualTo(pt);
     ossl.destroy();
@@ -113,13 +116,16 @@ class AeadEngineProperties {
         .check(c -> counterSealAgrees(c.key(), c.counter(), c.aad(), c.pt(), c.offset()));
   }
 
-  private static void counterSealAgrees(byte[] key, long counter, byte[] aad, byte[] pt, int offset) {
+  private static void counterSealAgrees(
+      byte[] key, long counter, byte[] aad, byte[] pt, int offset) {
     byte[] expected = new byte[offset + pt.length + 16];
     System.arraycopy(pt, 0, expected, offset, pt.length);
     make(key, Engine.JDK).seal(counter, aad, expected, offset, pt.length);
     for (Engine engine : Engine.values()) {
       for (ByteBuffer b :
-          new ByteBuffer[] {ByteBuffer.allocate(expected.length), ByteBuffer.allocateDirect(expected.length)}) {
+          new ByteBuffer[] {
+            ByteBuffer.allocate(expected.length), ByteBuffer.allocateDirect(expected.length)
+          }) {
         // A fresh instance each time: the JDK cipher refuses to seal twice under one nonce.
         var aead = make(key, engine);
         b.put(offset, pt);
@@ -131,13 +137,21 @@ class AeadEngineProperties {
         assertThat(aead.open(counter, aad, b, offset, pt.length + 16)).isEqualTo(pt.length);
         b.get(0, got);
         assertThat(Arrays.copyOfRange(got, offset, offset + pt.length)).isEqualTo(pt);
-        assertThat(aead.open(counter + 1, aad, b.duplicate(), offset, pt.length + 16)).isEqualTo(-1);
+        assertThat(aead.open(counter + 1, aad, b.duplicate(), offset, pt.length + 16))
+            .isEqualTo(-1);
       }
     }
   }
 
   record Flip(
-      Engine engine, byte[] key, byte[] nonce, byte[] aad, byte[] pt, int where, int bit, boolean direct) {}
+      Engine engine,
+      byte[] key,
+      byte[] nonce,
+      byte[] aad,
+      byte[] pt,
+      int where,
+      int bit,
+      boolean direct) {}
 
   @Test
   void anySingleBitFlipIsRefusedAndReleasesNothing() {
@@ -165,11 +179,25 @@ class AeadEngineProperties {
         .check(
             f ->
                 bitFlipIsRefused(
-                    f.engine(), f.key(), f.nonce(), f.aad(), f.pt(), f.where(), f.bit(), f.direct()));
+                    f.engine(),
+                    f.key(),
+                    f.nonce(),
+                    f.aad(),
+                    f.pt(),
+                    f.where(),
+                    f.bit(),
+                    f.direct()));
   }
 
   private static void bitFlipIsRefused(
-      Engine engine, byte[] key, byte[] nonce, byte[] aad, byte[] pt, int where, int bit, boolean direct) {
+      Engine engine,
+      byte[] key,
+      byte[] nonce,
+      byte[] aad,
+      byte[] pt,
+      int where,
+      int bit,
+      boolean direct) {
     var aead = make(key, engine);
     byte[] sealed = Arrays.copyOf(pt, pt.length + 16);
     aead.sealWithNonce(nonce, aad, sealed, 0, pt.length, sealed, 0);
@@ -222,7 +250,10 @@ class AeadEngineProperties {
                 sizes.generate(src));
     Property.forAll(indexes)
         .tries(1000)
-        .check(i -> garbageIndexesAreRefused(i.engine(), i.off(), i.len(), i.outOff(), i.call(), i.size()));
+        .check(
+            i ->
+                garbageIndexesAreRefused(
+                    i.engine(), i.off(), i.len(), i.outOff(), i.call(), i.size()));
   }
 
   private static void garbageIndexesAreRefused(
@@ -243,7 +274,9 @@ class AeadEngineProperties {
         case 3 -> aead.open(1, null, direct, off, len);
         case 4 -> aead.sealWithNonce(nonce, null, buf, off, len, other, outOff);
         case 5 -> aead.openWithNonce(nonce, null, buf, off, len, other, outOff);
-        default -> aead.seal(1, new byte[5], ByteBuffer.wrap(buf, 1, Math.max(0, size - 1)).slice(), off, len);
+        default ->
+            aead.seal(
+                1, new byte[5], ByteBuffer.wrap(buf, 1, Math.max(0, size - 1)).slice(), off, len);
       }
       inBounds = true;
     } catch (IndexOutOfBoundsException e) {
@@ -259,7 +292,9 @@ class AeadEngineProperties {
     if (call == 5 && legal && len >= 16) {
       legal = outOff >= 0 && (long) outOff + len - 16 <= size;
     }
-    assertThat(inBounds).as("call %d off %d len %d outOff %d size %d", call, off, len, outOff, size).isEqualTo(legal);
+    assertThat(inBounds)
+        .as("call %d off %d len %d outOff %d size %d", call, off, len, outOff, size)
+        .isEqualTo(legal);
     if (!inBounds) {
       byte[] b = new byte[size];
       Arrays.fill(b, (byte) 0x33);
@@ -305,7 +340,8 @@ class AeadEngineProperties {
           .isInstanceOf(IllegalStateException.class);
       assertThatThrownBy(() -> aead.seal(1, null, ByteBuffer.allocateDirect(64), 0, 10))
           .isInstanceOf(IllegalStateException.class);
-      assertThatThrownBy(() -> aead.rekey(new byte[32], 0)).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> aead.rekey(new byte[32], 0))
+          .isInstanceOf(IllegalStateException.class);
     }
   }
 
@@ -331,7 +367,8 @@ class AeadEngineProperties {
     for (Engine engine : Engine.values()) {
       var aead = make(new byte[32], engine);
       ByteBuffer ro = ByteBuffer.allocateDirect(64).asReadOnlyBuffer();
-      assertThatThrownBy(() -> aead.seal(1, null, ro, 0, 10)).isInstanceOf(ReadOnlyBufferException.class);
+      assertThatThrownBy(() -> aead.seal(1, null, ro, 0, 10))
+          .isInstanceOf(ReadOnlyBufferException.class);
     }
   }
 

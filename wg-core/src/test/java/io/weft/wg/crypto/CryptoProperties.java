@@ -57,7 +57,8 @@ class CryptoProperties {
     byte[] expected = Reference.bcSeal(key, nonce, aad, pt);
     byte[] buf = new byte[offset + pt.length + 16];
     System.arraycopy(pt, 0, buf, offset, pt.length);
-    int n = new ChaCha20Poly1305(key).sealWithNonce(nonce, aad, buf, offset, pt.length, buf, offset);
+    int n =
+        new ChaCha20Poly1305(key).sealWithNonce(nonce, aad, buf, offset, pt.length, buf, offset);
     assertThat(n).isEqualTo(expected.length);
     assertThat(Arrays.copyOfRange(buf, offset, offset + n)).isEqualTo(expected);
   }
@@ -72,7 +73,8 @@ class CryptoProperties {
   private static void openAgreesWithBouncyCastle(byte[] key, byte[] nonce, byte[] aad, byte[] pt)
       throws Exception {
     byte[] sealed = Reference.bcSeal(key, nonce, aad, pt);
-    int n = new ChaCha20Poly1305(key).openWithNonce(nonce, aad, sealed, 0, sealed.length, sealed, 0);
+    int n =
+        new ChaCha20Poly1305(key).openWithNonce(nonce, aad, sealed, 0, sealed.length, sealed, 0);
     assertThat(n).isEqualTo(pt.length);
     assertThat(Arrays.copyOf(sealed, n)).isEqualTo(pt);
   }
@@ -187,7 +189,9 @@ class CryptoProperties {
     final Gen<byte[]> ins = Gens.byteArrays(0, 1000);
     final Gen<Integer> chunks = Gens.ints(1, 130);
     final Gen<Hash> hashes =
-        src -> new Hash(keys.generate(src), outLens.generate(src), ins.generate(src), chunks.generate(src));
+        src ->
+            new Hash(
+                keys.generate(src), outLens.generate(src), ins.generate(src), chunks.generate(src));
     Property.forAll(hashes)
         .tries(300)
         .check(h -> blake2sAgreesWithBouncyCastle(h.key(), h.outLen(), h.in(), h.chunk()));

@@ -68,8 +68,12 @@ class KnownAnswerTest {
         assertThat(X25519.publicKey(c.bytes("bob_private"))).isEqualTo(c.bytes("bob_public"));
         byte[] s1 = new byte[32];
         byte[] s2 = new byte[32];
-        assertThat(X25519.sharedSecret(c.bytes("alice_private"), 0, c.bytes("bob_public"), 0, s1, 0)).isTrue();
-        assertThat(X25519.sharedSecret(c.bytes("bob_private"), 0, c.bytes("alice_public"), 0, s2, 0)).isTrue();
+        assertThat(
+                X25519.sharedSecret(c.bytes("alice_private"), 0, c.bytes("bob_public"), 0, s1, 0))
+            .isTrue();
+        assertThat(
+                X25519.sharedSecret(c.bytes("bob_private"), 0, c.bytes("alice_public"), 0, s2, 0))
+            .isTrue();
         assertThat(s1).isEqualTo(c.bytes("shared")).isEqualTo(s2);
       }
       default -> throw new AssertionError("unknown kind " + c.str("kind"));
@@ -107,10 +111,14 @@ class KnownAnswerTest {
     }
     byte[] pt = c.bytes("plaintext");
     byte[] out = new byte[pt.length + 16];
-    int n = XChaCha20Poly1305.seal(c.bytes("key"), c.bytes("nonce"), c.bytes("aad"), pt, 0, pt.length, out, 0);
+    int n =
+        XChaCha20Poly1305.seal(
+            c.bytes("key"), c.bytes("nonce"), c.bytes("aad"), pt, 0, pt.length, out, 0);
     assertThat(out).isEqualTo(concat(c.bytes("ciphertext"), c.bytes("tag")));
     byte[] back = new byte[pt.length];
-    assertThat(XChaCha20Poly1305.open(c.bytes("key"), c.bytes("nonce"), c.bytes("aad"), out, 0, n, back, 0))
+    assertThat(
+            XChaCha20Poly1305.open(
+                c.bytes("key"), c.bytes("nonce"), c.bytes("aad"), out, 0, n, back, 0))
         .isEqualTo(pt.length);
     assertThat(back).isEqualTo(pt);
   }

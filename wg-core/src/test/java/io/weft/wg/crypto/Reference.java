@@ -28,7 +28,9 @@ final class Reference {
   /** BouncyCastle's BLAKE2s (keyed when key is non-empty). */
   static byte[] bcBlake2s(byte[] key, int outLen, byte[] in) {
     Blake2sDigest d =
-        key.length == 0 ? new Blake2sDigest(outLen * 8) : new Blake2sDigest(key, outLen, null, null);
+        key.length == 0
+            ? new Blake2sDigest(outLen * 8)
+            : new Blake2sDigest(key, outLen, null, null);
     d.update(in, 0, in.length);
     byte[] out = new byte[outLen];
     d.doFinal(out, 0);
@@ -44,7 +46,8 @@ final class Reference {
       be[i] = u[31 - i];
     }
     be[0] &= 0x7f; // RFC 7748 §5: the top bit of u is masked
-    var pub = kf.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, new BigInteger(1, be)));
+    var pub =
+        kf.generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, new BigInteger(1, be)));
     KeyAgreement ka = KeyAgreement.getInstance("XDH");
     ka.init(priv);
     try {

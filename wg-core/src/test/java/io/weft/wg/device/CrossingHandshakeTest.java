@@ -2,8 +2,8 @@ package io.weft.wg.device;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.weft.wg.key.NoisePrivateKey;
 import io.weft.testing.Await;
+import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.testing.MemoryNetwork;
 import io.weft.wg.testing.MemoryTun;
 import io.weft.wg.testing.Packets;
@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Two devices that start a handshake with each other at the same moment, on an in-memory network
  * that delivers in the crossing order: both initiations first, then both responses. The manual
- * clock never moves and no timer runs, so data can only flow if the crossed handshakes complete
- * at once rather than by the REKEY_TIMEOUT retry.
+ * clock never moves and no timer runs, so data can only flow if the crossed handshakes complete at
+ * once rather than by the REKEY_TIMEOUT retry.
  */
 class CrossingHandshakeTest {
   static final Duration WAIT = Duration.ofSeconds(10);
@@ -73,10 +73,14 @@ class CrossingHandshakeTest {
     network.hold();
     tunA.inject(fromA);
     tunB.inject(fromB);
-    Await.until("both initiations sent", WAIT,
+    Await.until(
+        "both initiations sent",
+        WAIT,
         () -> network.countHeld(d -> d.type() == Messages.TYPE_INITIATION) == 2);
     assertThat(network.deliver(d -> d.type() == Messages.TYPE_INITIATION)).isEqualTo(2);
-    Await.until("each consumed the other's initiation and answered", WAIT,
+    Await.until(
+        "each consumed the other's initiation and answered",
+        WAIT,
         () -> network.countHeld(d -> d.type() == Messages.TYPE_RESPONSE) == 2);
     network.deliverAllAndStopHolding();
   }
@@ -93,7 +97,9 @@ class CrossingHandshakeTest {
     assertThat(tunA.take(10)).as("B's staged packet reaches A without a retry").isEqualTo(fromB);
     assertThat(clock.nanoTime()).as("the clock never moved").isEqualTo(start);
     // The peer's data may overtake the response to our initiation; wait until both are processed.
-    Await.until("both responses consumed", WAIT,
+    Await.until(
+        "both responses consumed",
+        WAIT,
         () -> a.stats().handshakesCompleted.sum() == 1 && b.stats().handshakesCompleted.sum() == 1);
     assertThat(a.stats().handshakeRejected.sum()).as("A accepted B's response").isZero();
     assertThat(b.stats().handshakeRejected.sum()).as("B accepted A's response").isZero();
@@ -107,9 +113,13 @@ class CrossingHandshakeTest {
     assertThat(aOnB.previous).isNotNull();
     assertThat(bOnA.previous.initiator()).isFalse();
     assertThat(aOnB.previous.initiator()).isFalse();
-    assertThat(aOnB.previous.remoteIndex).as("B's previous pairs with A's current").isEqualTo(onA.localIndex);
+    assertThat(aOnB.previous.remoteIndex)
+        .as("B's previous pairs with A's current")
+        .isEqualTo(onA.localIndex);
     assertThat(aOnB.previous.localIndex).isEqualTo(onA.remoteIndex);
-    assertThat(bOnA.previous.remoteIndex).as("A's previous pairs with B's current").isEqualTo(onB.localIndex);
+    assertThat(bOnA.previous.remoteIndex)
+        .as("A's previous pairs with B's current")
+        .isEqualTo(onB.localIndex);
     assertThat(bOnA.previous.localIndex).isEqualTo(onB.remoteIndex);
     assertThat(bOnA.next).isNull();
     assertThat(aOnB.next).isNull();
@@ -132,13 +142,18 @@ class CrossingHandshakeTest {
     network.hold();
     tunA.inject(udp(IP_A, IP_B, "from A"));
     tunB.inject(udp(IP_B, IP_A, "from B"));
-    Await.until("both initiations sent", WAIT,
+    Await.until(
+        "both initiations sent",
+        WAIT,
         () -> network.countHeld(d -> d.type() == Messages.TYPE_INITIATION) == 2);
     network.deliver(d -> d.type() == Messages.TYPE_INITIATION);
-    Await.until("both responses", WAIT,
+    Await.until(
+        "both responses",
+        WAIT,
         () -> network.countHeld(d -> d.type() == Messages.TYPE_RESPONSE) == 2);
     MemoryNetwork.Datagram toA =
-        network.heldMatching(d -> d.type() == Messages.TYPE_RESPONSE && d.toPort() == a.listenPort());
+        network.heldMatching(
+            d -> d.type() == Messages.TYPE_RESPONSE && d.toPort() == a.listenPort());
     network.deliverAllAndStopHolding();
     assertThat(tunA.take(10)).isNotNull();
     Await.until("A consumed B's response", WAIT, () -> a.stats().handshakesCompleted.sum() == 1);
@@ -146,7 +161,8 @@ class CrossingHandshakeTest {
     assertThat(current.initiator()).isTrue();
 
     network.inject(toA);
-    Await.until("A refuses the replayed response", WAIT, () -> a.stats().handshakeRejected.sum() == 1);
+    Await.until(
+        "A refuses the replayed response", WAIT, () -> a.stats().handshakeRejected.sum() == 1);
     assertThat(bOnA.currentKeypair()).isSameAs(current);
     assertThat(a.stats().handshakesCompleted.sum()).isEqualTo(1);
   }
@@ -156,9 +172,13 @@ class CrossingHandshakeTest {
     network.hold();
     byte[] p = udp(IP_A, IP_B, "late");
     tunA.inject(p);
-    Await.until("A's initiation sent", WAIT,
+    Await.until(
+        "A's initiation sent",
+        WAIT,
         () -> network.deliver(d -> d.type() == Messages.TYPE_INITIATION) == 1);
-    Await.until("B answered A's initiation", WAIT,
+    Await.until(
+        "B answered A's initiation",
+        WAIT,
         () -> network.countHeld(d -> d.type() == Messages.TYPE_RESPONSE) == 1);
     clock.advanceNanos(Constants.REKEY_TIMEOUT_NANOS);
     network.deliverAllAndStopHolding();

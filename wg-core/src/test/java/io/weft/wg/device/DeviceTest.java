@@ -2,10 +2,10 @@ package io.weft.wg.device;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.testing.Await;
 import io.weft.wg.conn.UdpBind;
 import io.weft.wg.key.NoisePresharedKey;
 import io.weft.wg.key.NoisePrivateKey;
-import io.weft.testing.Await;
 import io.weft.wg.testing.MemoryTun;
 import io.weft.wg.testing.Packets;
 import io.weft.wg.time.ManualClock;
@@ -104,7 +104,9 @@ class DeviceTest {
     assertThat(bOnA.lastHandshakeEpochNanos()).isEqualTo(clock.epochNanos());
     assertThat(bOnA.txBytes()).isGreaterThan(0);
     assertThat(aOnB.rxBytes()).isGreaterThan(0);
-    assertThat(aOnB.endpoint().destination().getPort()).as("B learned A's endpoint").isEqualTo(a.listenPort());
+    assertThat(aOnB.endpoint().destination().getPort())
+        .as("B learned A's endpoint")
+        .isEqualTo(a.listenPort());
   }
 
   @Test
@@ -118,7 +120,9 @@ class DeviceTest {
     for (int i = 0; i < sent.length; i++) {
       byte[] got = tunB.take(10);
       assertThat(got).as("packet %d", i).isNotNull();
-      assertThat(new String(got, 28, got.length - 28)).as("packet %d in order", i).isEqualTo(new String(sent[i], 28, sent[i].length - 28));
+      assertThat(new String(got, 28, got.length - 28))
+          .as("packet %d in order", i)
+          .isEqualTo(new String(sent[i], 28, sent[i].length - 28));
     }
   }
 
@@ -195,7 +199,9 @@ class DeviceTest {
     byte[] p = aToB("new key");
     tunA.inject(p);
     assertThat(tunB.take(10)).isEqualTo(p);
-    assertThat(first.destroyed).as("the old keypair is kept as previous until the next rotation").isFalse();
+    assertThat(first.destroyed)
+        .as("the old keypair is kept as previous until the next rotation")
+        .isFalse();
   }
 
   @Test
@@ -278,10 +284,13 @@ class DeviceTest {
     Await.until("A holds the cookie", WAIT, () -> bOnA.cookieGenerator.hasFreshCookie());
     // A's retry carries mac2 and passes.
     clock.advanceNanos(Constants.REKEY_TIMEOUT_NANOS + Constants.REKEY_TIMEOUT_JITTER_MAX_NANOS);
-    Await.until("the retried handshake completes", WAIT, () -> {
-      a.pollTimers();
-      return bOnA.currentKeypair() != null;
-    });
+    Await.until(
+        "the retried handshake completes",
+        WAIT,
+        () -> {
+          a.pollTimers();
+          return bOnA.currentKeypair() != null;
+        });
     assertThat(tunB.take(10)).isNotNull();
     assertThat(b.stats().cookieRepliesSent.sum()).isEqualTo(1);
   }
@@ -297,7 +306,9 @@ class DeviceTest {
       if (len > 0) {
         junk[0] = (byte) (1 + rnd.nextInt(4));
       }
-      ch.send(java.nio.ByteBuffer.wrap(junk), new java.net.InetSocketAddress("127.0.0.1", b.listenPort()));
+      ch.send(
+          java.nio.ByteBuffer.wrap(junk),
+          new java.net.InetSocketAddress("127.0.0.1", b.listenPort()));
     }
     ch.close();
     byte[] p = aToB("still fine");

@@ -18,8 +18,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Parser fuzzing of everything a datagram reaches: random inputs of every length 0..2000, shaped
- * to look like each message type, never throw and never change the device's state.
+ * Parser fuzzing of everything a datagram reaches: random inputs of every length 0..2000, shaped to
+ * look like each message type, never throw and never change the device's state.
  */
 class GarbageInputTest {
   final UdpEndpoint src = new UdpEndpoint(new InetSocketAddress("127.0.0.1", 40000));
@@ -38,8 +38,13 @@ class GarbageInputTest {
     StringBuilder b = new StringBuilder();
     b.append(d.indexTable.size()).append('/');
     for (Peer p : d.peers()) {
-      b.append(p.current).append(p.next).append(p.previous).append(p.endpoint())
-          .append(p.handshake.state()).append(p.rxBytes()).append(p.txBytes());
+      b.append(p.current)
+          .append(p.next)
+          .append(p.previous)
+          .append(p.endpoint())
+          .append(p.handshake.state())
+          .append(p.rxBytes())
+          .append(p.txBytes());
     }
     return b.toString();
   }
@@ -76,11 +81,13 @@ class GarbageInputTest {
       }
     }
     // Exact-size handshake messages with random content too, under load as well.
-    for (int size : new int[] {Messages.INITIATION_SIZE, Messages.RESPONSE_SIZE, Messages.COOKIE_REPLY_SIZE}) {
+    for (int size :
+        new int[] {Messages.INITIATION_SIZE, Messages.RESPONSE_SIZE, Messages.COOKIE_REPLY_SIZE}) {
       for (int k = 0; k < 300; k++) {
         byte[] b = new byte[size];
         rnd.nextBytes(b);
-        b[0] = (byte) (size == Messages.INITIATION_SIZE ? 1 : size == Messages.RESPONSE_SIZE ? 2 : 3);
+        b[0] =
+            (byte) (size == Messages.INITIATION_SIZE ? 1 : size == Messages.RESPONSE_SIZE ? 2 : 3);
         b[1] = b[2] = b[3] = 0;
         d.setUnderLoadForced(k % 2 == 0);
         feed(d, b, src);

@@ -2,9 +2,9 @@ package io.weft.wg.device;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.testing.Await;
 import io.weft.wg.conn.Endpoint;
 import io.weft.wg.key.NoisePrivateKey;
-import io.weft.testing.Await;
 import io.weft.wg.testing.MemoryTun;
 import io.weft.wg.testing.Packets;
 import io.weft.wg.testing.TwoSourceNetwork;
@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The {@code Endpoint} seam with a path that has no address (a relay) and a bind with two sources
- * (UDP and relay, one receive loop each): handshakes, cookies, rate limiting, roaming and UAPI
- * work on the endpoint's identity alone, and packets from both sources reach the TUN.
+ * (UDP and relay, one receive loop each): handshakes, cookies, rate limiting, roaming and UAPI work
+ * on the endpoint's identity alone, and packets from both sources reach the TUN.
  */
 class RelayedPathDeviceTest {
   static final Duration WAIT = Duration.ofSeconds(10);
@@ -94,8 +94,10 @@ class RelayedPathDeviceTest {
     assertThat(bindB.receivedUdp.get()).isZero();
     StringWriter uapi = new StringWriter();
     new Uapi(b).get(uapi);
-    assertThat(uapi.toString()).as("no wg(8) endpoint for a path without an address")
-        .contains("public_key=").doesNotContain("endpoint=");
+    assertThat(uapi.toString())
+        .as("no wg(8) endpoint for a path without an address")
+        .contains("public_key=")
+        .doesNotContain("endpoint=");
   }
 
   @Test
@@ -137,11 +139,15 @@ class RelayedPathDeviceTest {
   void shouldDemandACookieBoundToTheIdentityUnderLoad() throws Exception {
     b.setUnderLoadForced(true);
     tunA.inject(aToB("under load"));
-    Await.until("B sends a cookie reply over the relay", WAIT,
+    Await.until(
+        "B sends a cookie reply over the relay",
+        WAIT,
         () -> b.stats().cookieRepliesSent.sum() == 1);
     Await.until("A holds the cookie", WAIT, () -> bOnA.cookieGenerator.hasFreshCookie());
     clock.advanceNanos(Constants.REKEY_TIMEOUT_NANOS + Constants.REKEY_TIMEOUT_JITTER_MAX_NANOS);
-    Await.until("the retry with mac2 passes the cookie check and the identity's rate limit", WAIT,
+    Await.until(
+        "the retry with mac2 passes the cookie check and the identity's rate limit",
+        WAIT,
         () -> {
           a.pollTimers();
           return bOnA.currentKeypair() != null;

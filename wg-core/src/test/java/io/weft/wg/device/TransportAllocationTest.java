@@ -2,42 +2,46 @@ package io.weft.wg.device;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.weft.testing.Await;
 import io.weft.wg.conn.UdpBind;
 import io.weft.wg.crypto.ChaCha20Poly1305;
 import io.weft.wg.key.NoisePrivateKey;
-import io.weft.testing.Await;
 import io.weft.wg.testing.Packets;
 import io.weft.wg.time.NanoClock;
 import io.weft.wg.tun.Tun;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.nio.channels.ClosedChannelException;
-import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
  * The transport path allocates nothing of its own: per packet, the sending and receiving threads
- * allocate no more than the cipher does by itself (measured here in the same JVM), plus a few
- * bytes of slack. With the OpenSSL engine the cipher allocates nothing, so the whole path is
+ * allocate no more than the cipher does by itself (measured here in the same JVM), plus a few bytes
+ * of slack. With the OpenSSL engine the cipher allocates nothing, so the whole path is
  * allocation-free; with the JDK engine its {@code init} share (about 2.2 KB) is bounded.
  */
 class TransportAllocationTest {
   /** The JDK cipher's own allocation per init, as measured on JDK 25 (about 2.2 KB); the bound. */
   static final long JDK_INIT_BOUND = 3_000;
+
   /**
-   * The OpenSSL engine allocates nothing per packet once compiled; a CI run measured 152 B once
-   * (a JIT state in flight), so a small slack far below the JDK's ~2.2 KB per init.
+   * The OpenSSL engine allocates nothing per packet once compiled; a CI run measured 152 B once (a
+   * JIT state in flight), so a small slack far below the JDK's ~2.2 KB per init.
    */
   static final long OPENSSL_SLACK = 256;
-  /** What Weft's code may add per packet: nothing, up to measurement noise (less than 2 objects). */
+
+  /**
+   * What Weft's code may add per packet: nothing, up to measurement noise (less than 2 objects).
+   */
   static final long SLACK = 64;
 
   static final com.sun.management.ThreadMXBean THREADS =
@@ -128,7 +132,8 @@ class TransportAllocationTest {
     return least;
   }
 
-  private static void once(ChaCha20Poly1305 aead, boolean open, int i, byte[] buf, byte[] sealed, byte[] work) {
+  private static void once(
+      ChaCha20Poly1305 aead, boolean open, int i, byte[] buf, byte[] sealed, byte[] work) {
     if (open) {
       System.arraycopy(sealed, 0, work, 0, sealed.length);
       aead.open(0, null, work, 0, work.length);
@@ -139,12 +144,18 @@ class TransportAllocationTest {
 
   /**
    * Each measurement runs in a JVM of its own, as in a node where only the default engine runs:
-   * after other tests drive both engines through one call site, C2 inlines differently and may
-   * keep a few segment objects per call. The child runs {@link #main} with the test's name.
+   * after other tests drive both engines through one call site, C2 inlines differently and may keep
+   * a few segment objects per call. The child runs {@link #main} with the test's name.
    */
   private static void inOwnJvm(String test) throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java.toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path")));
     for (String p : new String[] {"weft.aead"}) {
       if (System.getProperty(p) != null) {
         cmd.add("-D" + p + "=" + System.getProperty(p));
@@ -153,7 +164,8 @@ class TransportAllocationTest {
     cmd.add(TransportAllocationTest.class.getName());
     cmd.add(test);
     Path log = Files.createTempFile("alloc", ".log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
       boolean done = p.waitFor(180, TimeUnit.SECONDS);
       String out = Files.readString(log);
@@ -185,7 +197,8 @@ class TransportAllocationTest {
   @Test
   void shouldAllocateNothingWithTheOpenSslEngine() throws Exception {
     if (!ChaCha20Poly1305.Engine.OPENSSL.available()) {
-      io.weft.testing.Prerequisites.unmet("OpenSSL engine: " + ChaCha20Poly1305.Engine.OPENSSL.problem());
+      io.weft.testing.Prerequisites.unmet(
+          "OpenSSL engine: " + ChaCha20Poly1305.Engine.OPENSSL.problem());
     }
     inOwnJvm("openssl");
   }
@@ -196,8 +209,12 @@ class TransportAllocationTest {
   }
 
   void measureOpenSsl() {
-    assertThat(cipherBytes(ChaCha20Poly1305.Engine.OPENSSL, false)).as("OpenSSL seal allocation per packet").isLessThanOrEqualTo(OPENSSL_SLACK);
-    assertThat(cipherBytes(ChaCha20Poly1305.Engine.OPENSSL, true)).as("OpenSSL open allocation per packet").isLessThanOrEqualTo(OPENSSL_SLACK);
+    assertThat(cipherBytes(ChaCha20Poly1305.Engine.OPENSSL, false))
+        .as("OpenSSL seal allocation per packet")
+        .isLessThanOrEqualTo(OPENSSL_SLACK);
+    assertThat(cipherBytes(ChaCha20Poly1305.Engine.OPENSSL, true))
+        .as("OpenSSL open allocation per packet")
+        .isLessThanOrEqualTo(OPENSSL_SLACK);
   }
 
   void measureDevice() throws Exception {
@@ -205,8 +222,12 @@ class TransportAllocationTest {
     long jdkSeal = cipherBytes(engine, false);
     long jdkOpen = cipherBytes(engine, true);
     long bound = engine == ChaCha20Poly1305.Engine.OPENSSL ? OPENSSL_SLACK : JDK_INIT_BOUND - 1;
-    assertThat(jdkSeal).as("%s ChaCha20-Poly1305 allocation per seal", engine).isLessThanOrEqualTo(bound);
-    assertThat(jdkOpen).as("%s ChaCha20-Poly1305 allocation per open", engine).isLessThanOrEqualTo(bound);
+    assertThat(jdkSeal)
+        .as("%s ChaCha20-Poly1305 allocation per seal", engine)
+        .isLessThanOrEqualTo(bound);
+    assertThat(jdkOpen)
+        .as("%s ChaCha20-Poly1305 allocation per open", engine)
+        .isLessThanOrEqualTo(bound);
 
     SecureRandom r = new SecureRandom();
     NoisePrivateKey ka = NoisePrivateKey.generate(r);
@@ -230,7 +251,10 @@ class TransportAllocationTest {
       pb.setEndpoint(a.parseEndpoint("127.0.0.1:" + b.listenPort()));
 
       tunA.release(1);
-      Await.until("the handshake and the first packet", Duration.ofSeconds(10), () -> tunB.written.get() == 1);
+      Await.until(
+          "the handshake and the first packet",
+          Duration.ofSeconds(10),
+          () -> tunB.written.get() == 1);
       // Warm up the JIT on both paths.
       send(tunA, tunB, 30_000);
 
@@ -240,7 +264,9 @@ class TransportAllocationTest {
       long perSent = Long.MAX_VALUE;
       long perReceived = Long.MAX_VALUE;
       int n = 20_000;
-      for (int round = 0; round < 6 && (perSent > jdkSeal + SLACK || perReceived > jdkOpen + SLACK); round++) {
+      for (int round = 0;
+          round < 6 && (perSent > jdkSeal + SLACK || perReceived > jdkOpen + SLACK);
+          round++) {
         long s0 = THREADS.getThreadAllocatedBytes(sender.threadId());
         long r0 = THREADS.getThreadAllocatedBytes(receiver.threadId());
         long w0 = tunB.written.get();
@@ -248,24 +274,35 @@ class TransportAllocationTest {
         long received = tunB.written.get() - w0;
         assertThat(received).as("packets that made it through loopback").isGreaterThan(n / 10);
         perSent = Math.min(perSent, (THREADS.getThreadAllocatedBytes(sender.threadId()) - s0) / n);
-        perReceived = Math.min(perReceived, (THREADS.getThreadAllocatedBytes(receiver.threadId()) - r0) / received);
+        perReceived =
+            Math.min(
+                perReceived,
+                (THREADS.getThreadAllocatedBytes(receiver.threadId()) - r0) / received);
       }
-      assertThat(perSent).as("bytes allocated per sent packet (cipher seal alone: %d)", jdkSeal).isLessThanOrEqualTo(jdkSeal + SLACK);
-      assertThat(perReceived).as("bytes allocated per received packet (cipher open alone: %d)", jdkOpen).isLessThanOrEqualTo(jdkOpen + SLACK);
+      assertThat(perSent)
+          .as("bytes allocated per sent packet (cipher seal alone: %d)", jdkSeal)
+          .isLessThanOrEqualTo(jdkSeal + SLACK);
+      assertThat(perReceived)
+          .as("bytes allocated per received packet (cipher open alone: %d)", jdkOpen)
+          .isLessThanOrEqualTo(jdkOpen + SLACK);
     }
   }
 
   /** Releases {@code n} packets and waits until the sender took them and the receiver settled. */
   private static void send(GeneratorTun from, GeneratorTun to, int n) {
     from.release(n);
-    Await.until("the sender consumed the packets", Duration.ofSeconds(30), () -> from.remaining.get() == 0);
+    Await.until(
+        "the sender consumed the packets", Duration.ofSeconds(30), () -> from.remaining.get() == 0);
     long[] last = {-1};
-    Await.until("the receiver settled", Duration.ofSeconds(30), () -> {
-      long w = to.written.get();
-      boolean settled = w == last[0];
-      last[0] = w;
-      LockSupport.parkNanos(20_000_000L);
-      return settled;
-    });
+    Await.until(
+        "the receiver settled",
+        Duration.ofSeconds(30),
+        () -> {
+          long w = to.written.get();
+          boolean settled = w == last[0];
+          last[0] = w;
+          LockSupport.parkNanos(20_000_000L);
+          return settled;
+        });
   }
 }

@@ -12,17 +12,21 @@ import org.junit.jupiter.api.Test;
 /** The client reads the server's upgrade answer strictly and within bounds. */
 class UpgradeResponseTest {
   static UpgradeResponse parse(String head) throws IOException {
-    return UpgradeResponse.read(new ByteArrayInputStream(head.getBytes(StandardCharsets.ISO_8859_1)));
+    return UpgradeResponse.read(
+        new ByteArrayInputStream(head.getBytes(StandardCharsets.ISO_8859_1)));
   }
 
   @Test
   void shouldReadASwitchingProtocolsAnswer() throws IOException {
-    UpgradeResponse r = parse("HTTP/1.1 101 Switching Protocols\r\nUpgrade: weft-control-v1\r\n"
-        + "Connection: Upgrade\r\n\r\n");
+    UpgradeResponse r =
+        parse(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: weft-control-v1\r\n"
+                + "Connection: Upgrade\r\n\r\n");
     assertThat(r.status()).isEqualTo(101);
     assertThat(r.upgrade()).isEqualTo("weft-control-v1");
     assertThat(r.contentLength()).isEqualTo(-1);
-    assertThat(parse("HTTP/1.1 403 Forbidden\r\nContent-Length: 12\r\n\r\n").contentLength()).isEqualTo(12);
+    assertThat(parse("HTTP/1.1 403 Forbidden\r\nContent-Length: 12\r\n\r\n").contentLength())
+        .isEqualTo(12);
   }
 
   @Test
@@ -45,8 +49,10 @@ class UpgradeResponseTest {
       "HTTP/1.1 101 OK\r\nX: " + "y".repeat(9000) + "\r\n\r\n",
     };
     for (String b : bad) {
-      assertThatThrownBy(() -> parse(b)).as("%s", b.replace("\r", "\\r").replace("\n", "\\n"))
-          .isInstanceOf(MalformedResponseException.class).hasMessageContaining("malformed HTTP response");
+      assertThatThrownBy(() -> parse(b))
+          .as("%s", b.replace("\r", "\\r").replace("\n", "\\n"))
+          .isInstanceOf(MalformedResponseException.class)
+          .hasMessageContaining("malformed HTTP response");
     }
   }
 
@@ -54,11 +60,15 @@ class UpgradeResponseTest {
   void shouldNeverThrowAnythingButMalformedResponseExceptionOnGarbage() {
     long seed = System.nanoTime();
     Random random = new Random(seed);
-    byte[] alphabet = "HTP/1.0 1234567890:\r\n\t aZ-\u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] alphabet =
+        "HTP/1.0 1234567890:\r\n\t aZ-\u0000\u00ff".getBytes(StandardCharsets.ISO_8859_1);
     for (int i = 0; i < 20_000; i++) {
       byte[] input = new byte[random.nextInt(200)];
       for (int j = 0; j < input.length; j++) {
-        input[j] = random.nextInt(4) == 0 ? (byte) random.nextInt(256) : alphabet[random.nextInt(alphabet.length)];
+        input[j] =
+            random.nextInt(4) == 0
+                ? (byte) random.nextInt(256)
+                : alphabet[random.nextInt(alphabet.length)];
       }
       String prefix = random.nextBoolean() ? "HTTP/1.1 101 OK\r\n" : "";
       byte[] p = prefix.getBytes(StandardCharsets.ISO_8859_1);

@@ -14,15 +14,20 @@ class RoleKeysTest {
     DiscoPrivateKey disco = DiscoPrivateKey.generate(RANDOM);
     MachinePrivateKey machine = MachinePrivateKey.generate(RANDOM);
     for (Object k : new Object[] {disco, machine}) {
-      NoisePrivateKey raw = k instanceof DiscoPrivateKey d ? d.key() : ((MachinePrivateKey) k).key();
-      assertThat(k.toString()).contains("redacted").doesNotContain(raw.toBase64()).doesNotContain(raw.toHex());
+      NoisePrivateKey raw =
+          k instanceof DiscoPrivateKey d ? d.key() : ((MachinePrivateKey) k).key();
+      assertThat(k.toString())
+          .contains("redacted")
+          .doesNotContain(raw.toBase64())
+          .doesNotContain(raw.toHex());
     }
   }
 
   @Test
   void shouldPrintPublicKeysWithTheirRole() {
     DiscoPrivateKey disco = DiscoPrivateKey.generate(RANDOM);
-    assertThat(disco.publicKey().toString()).isEqualTo("discokey:" + disco.key().publicKey().toHex());
+    assertThat(disco.publicKey().toString())
+        .isEqualTo("discokey:" + disco.key().publicKey().toHex());
     MachinePrivateKey machine = MachinePrivateKey.generate(RANDOM);
     assertThat(machine.publicKey().toString()).startsWith("machinekey:");
   }

@@ -22,7 +22,8 @@ class OwnerOnlyFilesTest {
     OwnerOnlyFiles.writeSecret(f, "one\n".getBytes(StandardCharsets.US_ASCII));
     OwnerOnlyFiles.writeSecret(f, "two\n".getBytes(StandardCharsets.US_ASCII));
     assertThat(f).hasContent("two");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+        .isEqualTo("rw-------");
     try (Stream<Path> s = Files.list(tmp)) {
       assertThat(s.map(p -> p.getFileName().toString())).containsExactly("key");
     }
@@ -44,10 +45,13 @@ class OwnerOnlyFilesTest {
   void shouldCreateAPrivateDirectoryAndRefuseOneOthersMayWrite() throws Exception {
     Path d = tmp.resolve("state");
     OwnerOnlyFiles.openPrivateDirectory(d, "state directory");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d))).isEqualTo("rwx------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d)))
+        .isEqualTo("rwx------");
     Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwx---"));
     assertThatThrownBy(() -> OwnerOnlyFiles.openPrivateDirectory(d, "state directory"))
-        .isInstanceOf(IOException.class).hasMessageContaining("state directory").hasMessageContaining("group")
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("state directory")
+        .hasMessageContaining("group")
         .hasMessageContaining("chmod go-w");
   }
 
@@ -59,8 +63,10 @@ class OwnerOnlyFilesTest {
     Path d = Files.createDirectory(tmp.resolve("theirs"));
     Files.setAttribute(d, "unix:uid", 65534);
     assertThatThrownBy(() -> OwnerOnlyFiles.openPrivateDirectory(d, "state directory"))
-        .isInstanceOf(IOException.class).hasMessageContaining("owned by uid 65534");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("owned by uid 65534");
     assertThatThrownBy(() -> OwnerOnlyFiles.checkDirectory(d, "socket directory", true))
-        .isInstanceOf(IOException.class).hasMessageContaining("owned by uid 65534");
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("owned by uid 65534");
   }
 }

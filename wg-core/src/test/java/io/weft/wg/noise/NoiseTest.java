@@ -40,7 +40,8 @@ class NoiseTest {
   }
 
   private Handshake consume(byte[] msg) {
-    return noise.consumeInitiation(r, r.publicKey(), msg, 0, k -> k.equals(i.publicKey()) ? rToI : null);
+    return noise.consumeInitiation(
+        r, r.publicKey(), msg, 0, k -> k.equals(i.publicKey()) ? rToI : null);
   }
 
   @Test
@@ -155,7 +156,9 @@ class NoiseTest {
     assertThat(gen.consumeReply(reply, 0)).isTrue();
     gen.addMacs(init, 0, init.length);
     assertThat(checker.checkMac2(init, 0, init.length, src)).isTrue();
-    assertThat(checker.checkMac2(init, 0, init.length, new byte[] {127, 0, 0, 2, 0x12, 0x34})).as("other source").isFalse();
+    assertThat(checker.checkMac2(init, 0, init.length, new byte[] {127, 0, 0, 2, 0x12, 0x34}))
+        .as("other source")
+        .isFalse();
     init[20] ^= 1;
     assertThat(checker.checkMac1(init, 0, init.length)).isFalse();
     clock.advanceNanos(CookieChecker.COOKIE_REFRESH_NANOS + 1);
@@ -182,7 +185,9 @@ class NoiseTest {
     clock.advanceNanos(1_000_000_000L);
     byte[] second = new byte[Messages.INITIATION_SIZE];
     assertThat(noise.createInitiation(i, iToR, 0x22334455, second, 0)).isTrue();
-    assertThat(noise.consumeResponse(i, iToR, resp, 0)).as("answers the replaced initiation").isFalse();
+    assertThat(noise.consumeResponse(i, iToR, resp, 0))
+        .as("answers the replaced initiation")
+        .isFalse();
     assertThat(noise.consumeResponse(i, iToR, respondAsR(second, 0x0202), 0)).isTrue();
   }
 
@@ -203,7 +208,9 @@ class NoiseTest {
     assertThat(iToR.initiation.ephemeral).as("expired: ephemeral zeroed").containsOnly(0);
     assertThat(iToR.initiation.chainKey).containsOnly(0);
     assertThat(iToR.state()).isEqualTo(Handshake.State.ZEROED);
-    assertThat(iToR.initiationIndex()).as("the index stays the caller's to free").isEqualTo(0x11223344);
+    assertThat(iToR.initiationIndex())
+        .as("the index stays the caller's to free")
+        .isEqualTo(0x11223344);
   }
 
   @Test
@@ -292,7 +299,9 @@ class NoiseTest {
       assertThat(aResponder.localIndex()).isEqualTo(A_RESP);
       assertThat(aResponder.remoteIndex()).isEqualTo(B_INIT);
       // Two independent handshakes: no key is shared between them.
-      assertThat(aInitiator.sendKey()).isNotEqualTo(bInitiator.sendKey()).isNotEqualTo(aResponder.sendKey());
+      assertThat(aInitiator.sendKey())
+          .isNotEqualTo(bInitiator.sendKey())
+          .isNotEqualTo(aResponder.sendKey());
       // The initiator states are one-shot: zeroed once the session exists.
       for (Handshake hs : new Handshake[] {iToR, rToI}) {
         assertThat(hs.state()).isEqualTo(Handshake.State.ZEROED);

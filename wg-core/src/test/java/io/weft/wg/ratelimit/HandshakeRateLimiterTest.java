@@ -61,11 +61,14 @@ class HandshakeRateLimiterTest {
       final byte[] relayed = "relay/peer-one".getBytes(java.nio.charset.StandardCharsets.UTF_8);
       final byte[] other = "relay/peer-two".getBytes(java.nio.charset.StandardCharsets.UTF_8);
       for (int i = 0; i < PACKETS_BURSTABLE; i++) {
-        assertThat(limiter.allowIdentity(relayed, clock.nanoTime())).as("packet %d", i + 1).isTrue();
+        assertThat(limiter.allowIdentity(relayed, clock.nanoTime()))
+            .as("packet %d", i + 1)
+            .isTrue();
       }
       assertThat(limiter.allowIdentity(relayed, clock.nanoTime())).isFalse();
       assertThat(limiter.allowIdentity(relayed.clone(), clock.nanoTime()))
-          .as("the bucket follows the bytes, not the array").isFalse();
+          .as("the bucket follows the bytes, not the array")
+          .isFalse();
       assertThat(limiter.allowIdentity(other, clock.nanoTime())).isTrue();
       assertThat(limiter.size()).isEqualTo(2);
       clock.advanceNanos(PACKET_COST);
@@ -131,11 +134,20 @@ class HandshakeRateLimiterTest {
     void shouldFollowTheReferenceSchedule() {
       final List<String> sources =
           List.of(
-              "127.0.0.1", "192.168.1.1", "172.167.2.3", "97.231.252.215", "248.97.91.167",
-              "188.208.233.47", "104.2.183.179", "72.129.46.120",
-              "2001:0db8:0a0b:12f0:0000:0000:0000:0001", "f5c2:818f:c052:655a:9860:b136:6894:25f0",
-              "b2d7:15ab:48a7:b07c:a541:f144:a9fe:54fc", "a47b:786e:1671:a22b:d6f9:4ab0:abc7:c918",
-              "ea1e:d155:7f7a:98fb:2bf5:9483:80f6:5445", "3f0e:54a2:f5b4:cd19:a21d:58e1:3746:84c4");
+              "127.0.0.1",
+              "192.168.1.1",
+              "172.167.2.3",
+              "97.231.252.215",
+              "248.97.91.167",
+              "188.208.233.47",
+              "104.2.183.179",
+              "72.129.46.120",
+              "2001:0db8:0a0b:12f0:0000:0000:0000:0001",
+              "f5c2:818f:c052:655a:9860:b136:6894:25f0",
+              "b2d7:15ab:48a7:b07c:a541:f144:a9fe:54fc",
+              "a47b:786e:1671:a22b:d6f9:4ab0:abc7:c918",
+              "ea1e:d155:7f7a:98fb:2bf5:9483:80f6:5445",
+              "3f0e:54a2:f5b4:cd19:a21d:58e1:3746:84c4");
       record Step(String what, long waitNanos, boolean allowed) {}
       final List<Step> schedule =
           List.of(

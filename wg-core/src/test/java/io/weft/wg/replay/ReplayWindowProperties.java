@@ -1,9 +1,8 @@
 package io.weft.wg.replay;
 
+import static io.weft.testing.property.Gens.weight;
 import static io.weft.wg.replay.ReplayWindow.WINDOW_SIZE;
 import static org.assertj.core.api.Assertions.assertThat;
-
-import static io.weft.testing.property.Gens.weight;
 
 import io.weft.testing.property.Gen;
 import io.weft.testing.property.Gens;

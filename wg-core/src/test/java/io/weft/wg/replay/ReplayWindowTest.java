@@ -95,21 +95,47 @@ class ReplayWindowTest {
   }
 
   /**
-   * The sequence of wireguard-go's replay test (taken from the Linux self-test), step by step,
-   * with the limit set to the paper's REJECT_AFTER_MESSAGES.
+   * The sequence of wireguard-go's replay test (taken from the Linux self-test), step by step, with
+   * the limit set to the paper's REJECT_AFTER_MESSAGES.
    */
   @Test
   void shouldFollowTheReferenceSequence() {
     final long lim = REJECT_AFTER_MESSAGES;
     final long[][] steps = {
-      {0, 1}, {1, 1}, {1, 0}, {9, 1}, {8, 1}, {7, 1}, {7, 0},
-      {T_LIM, 1}, {T_LIM - 1, 1}, {T_LIM - 1, 0}, {T_LIM - 2, 1},
-      {2, 1}, {2, 0}, {T_LIM + 16, 1}, {3, 0}, {T_LIM + 16, 0},
-      {T_LIM * 4, 1}, {T_LIM * 4 - (T_LIM - 1), 1}, {10, 0},
-      {T_LIM * 4 - T_LIM, 0}, {T_LIM * 4 - (T_LIM + 1), 0}, {T_LIM * 4 - (T_LIM - 2), 1},
-      {T_LIM * 4 + 1 - T_LIM, 0}, {0, 0},
-      {lim, 0}, {lim - 1, 1}, {lim, 0}, {lim - 1, 0}, {lim - 2, 1},
-      {lim + 1, 0}, {lim + 2, 0}, {lim - 2, 0}, {lim - 3, 1}, {0, 0},
+      {0, 1},
+      {1, 1},
+      {1, 0},
+      {9, 1},
+      {8, 1},
+      {7, 1},
+      {7, 0},
+      {T_LIM, 1},
+      {T_LIM - 1, 1},
+      {T_LIM - 1, 0},
+      {T_LIM - 2, 1},
+      {2, 1},
+      {2, 0},
+      {T_LIM + 16, 1},
+      {3, 0},
+      {T_LIM + 16, 0},
+      {T_LIM * 4, 1},
+      {T_LIM * 4 - (T_LIM - 1), 1},
+      {10, 0},
+      {T_LIM * 4 - T_LIM, 0},
+      {T_LIM * 4 - (T_LIM + 1), 0},
+      {T_LIM * 4 - (T_LIM - 2), 1},
+      {T_LIM * 4 + 1 - T_LIM, 0},
+      {0, 0},
+      {lim, 0},
+      {lim - 1, 1},
+      {lim, 0},
+      {lim - 1, 0},
+      {lim - 2, 1},
+      {lim + 1, 0},
+      {lim + 2, 0},
+      {lim - 2, 0},
+      {lim - 3, 1},
+      {0, 0},
     };
     for (int i = 0; i < steps.length; i++) {
       final long counter = steps[i][0];

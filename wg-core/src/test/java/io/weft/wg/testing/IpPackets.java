@@ -14,7 +14,10 @@ public final class IpPackets {
   public static final int PROTO_ICMP = 1;
   public static final int PROTO_UDP = 17;
 
-  /** An IPv4/UDP packet from {@code src:srcPort} to {@code dst:dstPort} whose payload is {@code seq}. */
+  /**
+   * An IPv4/UDP packet from {@code src:srcPort} to {@code dst:dstPort} whose payload is {@code
+   * seq}.
+   */
   public static byte[] udp4(byte[] src, int srcPort, byte[] dst, int dstPort, int seq) {
     final int length = IPV4_HEADER + UDP_HEADER + 4;
     final ByteBuffer b = ByteBuffer.allocate(length);
@@ -22,7 +25,10 @@ public final class IpPackets {
     b.put((byte) 64).put((byte) PROTO_UDP).putShort((short) 0).put(src).put(dst);
     b.putShort(10, checksum(b.array(), 0, IPV4_HEADER, 0));
     b.position(IPV4_HEADER);
-    b.putShort((short) srcPort).putShort((short) dstPort).putShort((short) (UDP_HEADER + 4)).putShort((short) 0);
+    b.putShort((short) srcPort)
+        .putShort((short) dstPort)
+        .putShort((short) (UDP_HEADER + 4))
+        .putShort((short) 0);
     b.putInt(seq);
     // UDP checksum over the pseudo-header, header and payload.
     long sum = sum(src, 0, 4) + sum(dst, 0, 4) + PROTO_UDP + UDP_HEADER + 4;
@@ -43,7 +49,9 @@ public final class IpPackets {
 
   /** The sequence number a {@link #udp4} packet (or a kernel-sent one like it) carries, or -1. */
   public static int udpSeq(ByteBuffer buf, int offset, int size) {
-    if (size < IPV4_HEADER + UDP_HEADER + 4 || version(buf, offset) != 4 || protocol(buf, offset) != PROTO_UDP) {
+    if (size < IPV4_HEADER + UDP_HEADER + 4
+        || version(buf, offset) != 4
+        || protocol(buf, offset) != PROTO_UDP) {
       return -1;
     }
     final int ihl = (buf.get(offset) & 0xf) * 4;
@@ -60,7 +68,9 @@ public final class IpPackets {
    * swapped, type 0, checksums redone); otherwise null.
    */
   public static byte[] echoReplyTo(ByteBuffer buf, int offset, int size) {
-    if (size < IPV4_HEADER + 8 || version(buf, offset) != 4 || protocol(buf, offset) != PROTO_ICMP) {
+    if (size < IPV4_HEADER + 8
+        || version(buf, offset) != 4
+        || protocol(buf, offset) != PROTO_ICMP) {
       return null;
     }
     final int ihl = (buf.get(offset) & 0xf) * 4;

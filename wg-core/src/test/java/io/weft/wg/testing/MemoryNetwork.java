@@ -119,10 +119,12 @@ public final class MemoryNetwork {
 
   private MemoryEndpoint endpoint(int port) {
     // One instance per address, as a real bind caches them, so identity comparisons work.
-    return endpoints.computeIfAbsent(port, p -> new MemoryEndpoint(new InetSocketAddress(LOOPBACK, p)));
+    return endpoints.computeIfAbsent(
+        port, p -> new MemoryEndpoint(new InetSocketAddress(LOOPBACK, p)));
   }
 
-  private record MemoryEndpoint(InetSocketAddress destination, byte[] identity) implements Endpoint {
+  private record MemoryEndpoint(InetSocketAddress destination, byte[] identity)
+      implements Endpoint {
     MemoryEndpoint(InetSocketAddress destination) {
       this(destination, Endpoint.socketIdentity(destination));
     }

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 
-/** {@link MemoryTun} keeps the {@link TunContract}: the double behaves as the devices it stands for. */
+/**
+ * {@link MemoryTun} keeps the {@link TunContract}: the double behaves as the devices it stands for.
+ */
 class MemoryTunContractTest extends TunContract {
   private static final byte[] PEER = {10, 9, 0, 2};
   private static final byte[] LOCAL = {10, 9, 0, 1};

@@ -10,9 +10,16 @@ public final class Packets {
   public static byte[] udp4(byte[] src, byte[] dst, int sport, int dport, byte[] payload) {
     int total = 20 + 8 + payload.length;
     ByteBuffer b = ByteBuffer.allocate(total);
-    b.put((byte) 0x45).put((byte) 0).putShort((short) total).putShort((short) 0).putShort((short) 0);
+    b.put((byte) 0x45)
+        .put((byte) 0)
+        .putShort((short) total)
+        .putShort((short) 0)
+        .putShort((short) 0);
     b.put((byte) 64).put((byte) 17).putShort((short) 0).put(src).put(dst);
-    b.putShort((short) sport).putShort((short) dport).putShort((short) (8 + payload.length)).putShort((short) 0);
+    b.putShort((short) sport)
+        .putShort((short) dport)
+        .putShort((short) (8 + payload.length))
+        .putShort((short) 0);
     b.put(payload);
     return b.array();
   }

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every {@link Tun} must do, run once per implementation. A subclass opens the device before
- * each test and supplies a {@link Peer}: whatever sits on the other side of the device (the
- * kernel in a network namespace, a socket pair, an in-memory ring).
+ * each test and supplies a {@link Peer}: whatever sits on the other side of the device (the kernel
+ * in a network namespace, a socket pair, an in-memory ring).
  */
 public abstract class TunContract {
   protected static final int OFFSET = 16;
@@ -170,7 +170,9 @@ public abstract class TunContract {
     final ByteBuffer[] bufs = directBuffers(4);
     final int[] sizes = new int[4];
     peer().send(0, 1);
-    assertThat(device().read(bufs, sizes, OFFSET)).as("the next read waits for a packet again").isEqualTo(1);
+    assertThat(device().read(bufs, sizes, OFFSET))
+        .as("the next read waits for a packet again")
+        .isEqualTo(1);
   }
 
   @Test

@@ -16,10 +16,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An in-memory network where each bind has two sources of datagrams, as magicsock has: a "UDP"
- * path addressed by port and a "relay" path addressed by name, whose endpoints have no socket
- * address (only an identity). Each source is its own {@link Bind.Receiver}, so the device runs
- * one receive loop per source. {@code parseEndpoint("relay:NAME")} names a relayed path.
+ * An in-memory network where each bind has two sources of datagrams, as magicsock has: a "UDP" path
+ * addressed by port and a "relay" path addressed by name, whose endpoints have no socket address
+ * (only an identity). Each source is its own {@link Bind.Receiver}, so the device runs one receive
+ * loop per source. {@code parseEndpoint("relay:NAME")} names a relayed path.
  */
 public final class TwoSourceNetwork {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
@@ -59,8 +59,8 @@ public final class TwoSourceNetwork {
   }
 
   private RelayEndpoint relay(String name) {
-    return relayEndpoints.computeIfAbsent(name,
-        n -> new RelayEndpoint(n, ("relay/" + n).getBytes(StandardCharsets.UTF_8)));
+    return relayEndpoints.computeIfAbsent(
+        name, n -> new RelayEndpoint(n, ("relay/" + n).getBytes(StandardCharsets.UTF_8)));
   }
 
   private record UdpPath(InetSocketAddress destination, byte[] identity) implements Endpoint {
@@ -80,8 +80,10 @@ public final class TwoSourceNetwork {
     final int port;
     final BlockingQueue<Datagram> udpInbox = new LinkedBlockingQueue<>();
     final BlockingQueue<Datagram> relayInbox = new LinkedBlockingQueue<>();
+
     /** Datagrams handed to the device from each source. */
     public final AtomicLong receivedUdp = new AtomicLong();
+
     public final AtomicLong receivedRelay = new AtomicLong();
     volatile boolean closed;
 
@@ -111,13 +113,15 @@ public final class TwoSourceNetwork {
       return n;
     }
 
-    private int receiveRelay(ByteBuffer[] bufs, int[] sizes, Endpoint[] sources) throws IOException {
+    private int receiveRelay(ByteBuffer[] bufs, int[] sizes, Endpoint[] sources)
+        throws IOException {
       int n = take(relayInbox, bufs, sizes, sources);
       receivedRelay.addAndGet(n);
       return n;
     }
 
-    private int take(BlockingQueue<Datagram> inbox, ByteBuffer[] bufs, int[] sizes, Endpoint[] sources)
+    private int take(
+        BlockingQueue<Datagram> inbox, ByteBuffer[] bufs, int[] sizes, Endpoint[] sources)
         throws IOException {
       Datagram d;
       try {

@@ -65,11 +65,13 @@ class ManualClockTest {
     try {
       final List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
-        done.add(pool.submit(() -> {
-          for (int i = 0; i < 10_000; i++) {
-            clock.advanceNanos(1);
-          }
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 10_000; i++) {
+                    clock.advanceNanos(1);
+                  }
+                }));
       }
       for (final Future<?> f : done) {
         f.get(30, TimeUnit.SECONDS);

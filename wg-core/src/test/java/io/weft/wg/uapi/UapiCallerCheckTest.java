@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 12, local: the UAPI socket hands out the private key, so only root and its owner may use
- * it whatever its mode (under umask 000 the socket was world-connectable until the chmod, and a
+ * Issue 12, local: the UAPI socket hands out the private key, so only root and its owner may use it
+ * whatever its mode (under umask 000 the socket was world-connectable until the chmod, and a
  * connection made then was served); its path never replaces a file that is not a stale socket.
  */
 class UapiCallerCheckTest {
@@ -41,7 +41,8 @@ class UapiCallerCheckTest {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
     dir = Files.createDirectory(tmp.resolve("wireguard"));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    device = new Device(new MemoryTun(1420), new UdpBind(), NanoClock.SYSTEM, System.getLogger("test"));
+    device =
+        new Device(new MemoryTun(1420), new UdpBind(), NanoClock.SYSTEM, System.getLogger("test"));
     device.setPrivateKey(key);
   }
 
@@ -60,8 +61,17 @@ class UapiCallerCheckTest {
     // The mode a umask-000 bind leaves until the chmod (or any later mistake): anyone may connect.
     Files.setPosixFilePermissions(server.path(), PosixFilePermissions.fromString("rwxrwxrwx"));
 
-    String asNobody = run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "socat", "-t", "2", "-",
-        "UNIX-CONNECT:" + server.path());
+    String asNobody =
+        run(
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "socat",
+            "-t",
+            "2",
+            "-",
+            "UNIX-CONNECT:" + server.path());
     assertThat(asNobody).doesNotContain("private_key").doesNotContain("errno=0");
     assertThat(server.refused()).isEqualTo(1);
 
@@ -72,7 +82,8 @@ class UapiCallerCheckTest {
   @Test
   void shouldNeverDeleteARegularFileAtTheSocketPath() throws Exception {
     Path victim = Files.writeString(dir.resolve("wgc1.sock"), "someone's data\n");
-    assertThatThrownBy(() -> UapiServer.start(new Uapi(device), dir, "wgc1")).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> UapiServer.start(new Uapi(device), dir, "wgc1"))
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("not a socket");
     assertThat(victim).hasContent("someone's data");
   }
@@ -85,15 +96,18 @@ class UapiCallerCheckTest {
     crashed.close(); // the file stays, as after a crash
     assertThat(path).exists();
     server = UapiServer.start(new Uapi(device), dir, "wgc2");
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).isEqualTo("rw-------");
-    assertThatThrownBy(() -> UapiServer.start(new Uapi(device), dir, "wgc2")).isInstanceOf(IOException.class)
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path)))
+        .isEqualTo("rw-------");
+    assertThatThrownBy(() -> UapiServer.start(new Uapi(device), dir, "wgc2"))
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("listening");
   }
 
   @Test
   void shouldRefuseADirectoryOthersMayWrite() throws Exception {
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
-    assertThatThrownBy(() -> UapiServer.start(new Uapi(device), dir, "wgc3")).isInstanceOf(IOException.class)
+    assertThatThrownBy(() -> UapiServer.start(new Uapi(device), dir, "wgc3"))
+        .isInstanceOf(IOException.class)
         .hasMessageContaining("writable by others");
   }
 

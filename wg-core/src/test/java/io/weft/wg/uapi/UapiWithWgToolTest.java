@@ -10,8 +10,8 @@ import io.weft.wg.device.Peer;
 import io.weft.wg.key.NoisePresharedKey;
 import io.weft.wg.key.NoisePrivateKey;
 import io.weft.wg.testing.MemoryTun;
-import io.weft.wg.wire.Messages;
 import io.weft.wg.time.NanoClock;
+import io.weft.wg.wire.Messages;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
@@ -48,7 +48,8 @@ class UapiWithWgToolTest {
   void setUp() throws Exception {
     Prerequisites.requireRootAndTools("wg");
     iface = "wgt" + Integer.toHexString(new SecureRandom().nextInt(0xffff));
-    device = new Device(new MemoryTun(1420), new UdpBind(), NanoClock.SYSTEM, System.getLogger("test"));
+    device =
+        new Device(new MemoryTun(1420), new UdpBind(), NanoClock.SYSTEM, System.getLogger("test"));
     device.up(false);
     server = UapiServer.start(new Uapi(device), UapiServer.DEFAULT_DIR, iface);
   }
@@ -85,27 +86,50 @@ class UapiWithWgToolTest {
     String peerPub = peerKey.publicKey().toBase64();
     // The peer's endpoint is a socket of this test, so the initiation that turning on persistent
     // keepalive sends is seen arriving; no timer thread runs, so it is the only datagram.
-    DatagramChannel sink = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    DatagramChannel sink =
+        DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     String endpoint = "127.0.0.1:" + ((InetSocketAddress) sink.getLocalAddress()).getPort();
 
-    run("wg", "set", iface, "private-key", keyFile.toString(), "listen-port", "0",
-        "peer", peerPub, "preshared-key", pskFile.toString(), "endpoint", endpoint,
-        "persistent-keepalive", "25", "allowed-ips", "10.7.0.2/32,fd00:7::2/128");
+    run(
+        "wg",
+        "set",
+        iface,
+        "private-key",
+        keyFile.toString(),
+        "listen-port",
+        "0",
+        "peer",
+        peerPub,
+        "preshared-key",
+        pskFile.toString(),
+        "endpoint",
+        endpoint,
+        "persistent-keepalive",
+        "25",
+        "allowed-ips",
+        "10.7.0.2/32,fd00:7::2/128");
 
     assertThat(device.publicKey()).isEqualTo(priv.publicKey());
     Peer peer = device.peer(peerKey.publicKey());
     assertThat(peer).isNotNull();
     assertThat(peer.endpoint().destinationString()).isEqualTo(endpoint);
     assertThat(peer.persistentKeepaliveSeconds()).isEqualTo(25);
-    assertThat(device.allowedIps(peer)).extracting(Object::toString).containsExactlyInAnyOrder("10.7.0.2/32", "fd00:7::2/128");
+    assertThat(device.allowedIps(peer))
+        .extracting(Object::toString)
+        .containsExactlyInAnyOrder("10.7.0.2/32", "fd00:7::2/128");
 
     sink.socket().setSoTimeout(10_000);
     DatagramPacket initiation = new DatagramPacket(new byte[256], 256);
     sink.socket().receive(initiation);
     sink.close();
-    assertThat(initiation.getLength()).as("a handshake initiation").isEqualTo(Messages.INITIATION_SIZE);
+    assertThat(initiation.getLength())
+        .as("a handshake initiation")
+        .isEqualTo(Messages.INITIATION_SIZE);
     assertThat(initiation.getData()[0]).isEqualTo((byte) 1);
-    Await.until("the initiation counted", Duration.ofSeconds(10), () -> peer.txBytes() == Messages.INITIATION_SIZE);
+    Await.until(
+        "the initiation counted",
+        Duration.ofSeconds(10),
+        () -> peer.txBytes() == Messages.INITIATION_SIZE);
 
     String dump = run("wg", "show", iface, "dump");
     List<String> lines = dump.lines().toList();
@@ -121,11 +145,14 @@ class UapiWithWgToolTest {
     assertThat(p[3]).contains("10.7.0.2/32").contains("fd00:7::2/128");
     assertThat(p[4]).isEqualTo("0"); // latest handshake: none yet
     assertThat(Long.parseLong(p[5])).as("rx bytes: nothing came back").isZero();
-    assertThat(Long.parseLong(p[6])).as("tx bytes: the keepalive attempt's initiation").isEqualTo(Messages.INITIATION_SIZE);
+    assertThat(Long.parseLong(p[6]))
+        .as("tx bytes: the keepalive attempt's initiation")
+        .isEqualTo(Messages.INITIATION_SIZE);
     assertThat(p[7]).isEqualTo("25");
 
     String conf = run("wg", "showconf", iface);
-    assertThat(conf).contains("PrivateKey = " + priv.toBase64())
+    assertThat(conf)
+        .contains("PrivateKey = " + priv.toBase64())
         .contains("PublicKey = " + peerPub)
         .contains("PresharedKey = " + psk.toBase64())
         .contains("Endpoint = " + endpoint)
@@ -144,7 +171,9 @@ class UapiWithWgToolTest {
     try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       c.connect(UnixDomainSocketAddress.of(server.path()));
       Writer w = new OutputStreamWriter(Channels.newOutputStream(c), StandardCharsets.UTF_8);
-      BufferedReader r = new BufferedReader(new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8));
+      BufferedReader r =
+          new BufferedReader(
+              new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8));
       w.write("set=1\nlisten_port=99999\n\n");
       w.flush();
       assertThat(r.readLine()).isEqualTo("errno=-22");
@@ -167,7 +196,8 @@ class UapiWithWgToolTest {
       assertThat(line).isEqualTo("errno=0");
       assertThat(sawPort).isTrue();
     }
-    assertThat(Files.getPosixFilePermissions(server.path())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.getPosixFilePermissions(server.path()))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
     run("wg", "show", iface);
   }
 }

@@ -5,20 +5,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.weft.testing.property.Gens;
 import io.weft.testing.property.Property;
 import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** The message formats: classification table, field offsets and little-endian encoding. */
 class MessagesTest {
 
   @ParameterizedTest(name = "type {0}, {1} bytes -> {2}")
   @CsvSource({
-    "1, 148, 1", "1, 147, -1", "1, 149, -1",
-    "2, 92, 2", "2, 91, -1", "2, 148, -1",
-    "3, 64, 3", "3, 63, -1", "3, 65, -1",
-    "4, 32, 4", "4, 31, -1", "4, 1500, 4", "4, 16, -1",
-    "0, 148, -1", "5, 148, -1", "-1, 148, -1",
+    "1, 148, 1",
+    "1, 147, -1",
+    "1, 149, -1",
+    "2, 92, 2",
+    "2, 91, -1",
+    "2, 148, -1",
+    "3, 64, 3",
+    "3, 63, -1",
+    "3, 65, -1",
+    "4, 32, 4",
+    "4, 31, -1",
+    "4, 1500, 4",
+    "4, 16, -1",
+    "0, 148, -1",
+    "5, 148, -1",
+    "-1, 148, -1",
   })
   void shouldClassifyByTypeAndExactSize(int type, int len, int expected) {
     byte[] b = new byte[len];

@@ -13,8 +13,8 @@ import java.util.Locale;
 
 /**
  * A {@link Bind} on one dual-stack Linux UDP socket that moves a whole batch per system call:
- * {@code recvmmsg(2)} fills up to {@link #batchSize()} buffers at once, {@code sendmmsg(2)} sends
- * a batch to one endpoint at once, and equal-sized datagrams go as one UDP GSO message when the
+ * {@code recvmmsg(2)} fills up to {@link #batchSize()} buffers at once, {@code sendmmsg(2)} sends a
+ * batch to one endpoint at once, and equal-sized datagrams go as one UDP GSO message when the
  * kernel takes it ({@code UDP_SEGMENT}; turned off for good at the first refusal).
  *
  * <p>Receiving tries {@code recvmmsg} without blocking first and waits in {@code poll(2)} on the
@@ -23,10 +23,10 @@ import java.util.Locale;
  * new one; {@link #close} wakes it with {@link ClosedChannelException}. One receiver at a time
  * (others wait their turn); any number of senders.
  *
- * <p>Steady state allocates nothing: native headers are allocated once (per bind for receiving,
- * per thread for sending), sources come from a cache of {@link SockaddrEndpoint}s, and heap
- * buffers are copied through native staging memory, which costs less than the system calls it
- * saves (numbers in {@code bench/README.md}).
+ * <p>Steady state allocates nothing: native headers are allocated once (per bind for receiving, per
+ * thread for sending), sources come from a cache of {@link SockaddrEndpoint}s, and heap buffers are
+ * copied through native staging memory, which costs less than the system calls it saves (numbers in
+ * {@code bench/README.md}).
  */
 public final class LinuxBatchUdpBind implements Bind {
   /** Datagrams per receive unless told otherwise; wireguard-go uses 128 (IdealBatchSize). */
@@ -178,8 +178,7 @@ public final class LinuxBatchUdpBind implements Bind {
           int sent = 0;
           while (sent < messages) {
             final int r =
-                Syscalls.sendmmsg(
-                    s.fd, batch.messagesFrom(sent), messages - sent, batch.callState);
+                Syscalls.sendmmsg(s.fd, batch.messagesFrom(sent), messages - sent, batch.callState);
             if (r > 0) {
               sent += r;
               continue;
@@ -204,8 +203,7 @@ public final class LinuxBatchUdpBind implements Bind {
               break;
             }
             advance(bufs, from, batch.firstDatagram(sent));
-            throw Syscalls.failure(
-                "sendmmsg to " + destination.destinationString(), errno);
+            throw Syscalls.failure("sendmmsg to " + destination.destinationString(), errno);
           }
           next = batch.firstDatagram(sent);
         }

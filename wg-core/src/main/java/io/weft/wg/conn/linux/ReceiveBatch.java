@@ -72,10 +72,7 @@ final class ReceiveBatch {
     final long stride = slotSize;
     for (int i = 0; i < n; i++) {
       final ByteBuffer b = bufs[i];
-      final long base =
-          b.isDirect()
-              ? directs.base(i, b)
-              : stagingBase + i * stride;
+      final long base = b.isDirect() ? directs.base(i, b) : stagingBase + i * stride;
       iov.set(JAVA_LONG, (long) i * Msghdr.IOVEC_SIZE + Msghdr.IOV_BASE, base);
       iov.set(JAVA_LONG, (long) i * Msghdr.IOVEC_SIZE + Msghdr.IOV_LEN, b.capacity());
       msgs.set(JAVA_INT, (long) i * Msghdr.MMSGHDR_SIZE + Msghdr.NAMELEN, Sockaddr.SIZE);
@@ -112,7 +109,9 @@ final class ReceiveBatch {
     return e;
   }
 
-  /** Grows staging to {@code capacity} slots of at least {@code slot} bytes; allocates only then. */
+  /**
+   * Grows staging to {@code capacity} slots of at least {@code slot} bytes; allocates only then.
+   */
   private void ensureStaging(long slot) {
     if (slot <= slotSize) {
       return;

@@ -13,9 +13,9 @@ import java.nio.ByteBuffer;
 
 /**
  * The native memory one thread's {@code sendmmsg(2)} calls use: up to {@link #MAX_DATAGRAMS}
- * datagrams, one iovec each, grouped into messages that all go to one destination. Heap buffers
- * are copied into a staging area first (the kernel reads only native memory through an iovec);
- * direct buffers are sent in place.
+ * datagrams, one iovec each, grouped into messages that all go to one destination. Heap buffers are
+ * copied into a staging area first (the kernel reads only native memory through an iovec); direct
+ * buffers are sent in place.
  *
  * <p>With UDP GSO, a run of equal-sized datagrams (the last may be shorter) becomes one message
  * with a {@code UDP_SEGMENT} control message, which the kernel splits back into datagrams after
@@ -39,10 +39,13 @@ final class SendBatch {
   private final MemorySegment messages;
   private final MemorySegment iovecs;
   private final MemorySegment controls;
+
   /** {@code messages} from message {@code i} on, made once so calls allocate nothing. */
   private final MemorySegment[] messagesFrom = new MemorySegment[MAX_DATAGRAMS];
+
   /** The first datagram of each planned message, and one past the last at [messages]. */
   private final int[] firstDatagram = new int[MAX_DATAGRAMS + 1];
+
   private final int[] lengths = new int[MAX_DATAGRAMS];
   private final DirectAddresses directs = new DirectAddresses(MAX_DATAGRAMS);
   private final boolean[] segmented = new boolean[MAX_DATAGRAMS];

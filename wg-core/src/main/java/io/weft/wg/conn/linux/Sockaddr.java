@@ -21,13 +21,14 @@ import java.nio.ByteOrder;
  *           (network order)
  * </pre>
  *
- * <p>Addresses are compared as two {@code long}s read in native order (never interpreted), the
- * port as the raw network-order {@code short}.
+ * <p>Addresses are compared as two {@code long}s read in native order (never interpreted), the port
+ * as the raw network-order {@code short}.
  */
 final class Sockaddr {
   private Sockaddr() {}
 
   static final int SIZE = 28;
+
   /** Room per address in arrays of them (keeps each 8-byte aligned). */
   static final int STRIDE = 32;
 

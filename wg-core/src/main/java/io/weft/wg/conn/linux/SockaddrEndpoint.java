@@ -12,10 +12,10 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
 /**
- * A UDP destination that keeps its {@code sockaddr_in6} fields, so sending to it writes four
- * fields instead of encoding an {@link InetSocketAddress}, and a received source is matched
- * against it without building one. IPv4 addresses are held IPv4-mapped and shown as IPv4; the
- * identity is the address as shown (4 or 16 bytes) and the port, as {@code UdpEndpoint}'s.
+ * A UDP destination that keeps its {@code sockaddr_in6} fields, so sending to it writes four fields
+ * instead of encoding an {@link InetSocketAddress}, and a received source is matched against it
+ * without building one. IPv4 addresses are held IPv4-mapped and shown as IPv4; the identity is the
+ * address as shown (4 or 16 bytes) and the port, as {@code UdpEndpoint}'s.
  */
 public final class SockaddrEndpoint implements Endpoint {
   final long addrHi;

@@ -24,11 +24,11 @@ import java.lang.invoke.MethodHandle;
  * the constants they take (x86-64 and arm64 share them all).
  *
  * <p>The per-batch calls ({@link #recvmmsg}, {@link #sendmmsg}, {@link #poll}) return their result
- * or {@code -errno}: a return code, not an exception. {@code errno} lands in a caller-owned
- * {@link #callState} segment, so threads never share it. {@code recvmmsg} and {@code sendmmsg}
- * are linked {@code critical} (no thread-state transition): the socket is non-blocking, so they
- * return at once. {@code poll} blocks and is linked normally. Setup calls throw {@link IOException}
- * with the C library's message.
+ * or {@code -errno}: a return code, not an exception. {@code errno} lands in a caller-owned {@link
+ * #callState} segment, so threads never share it. {@code recvmmsg} and {@code sendmmsg} are linked
+ * {@code critical} (no thread-state transition): the socket is non-blocking, so they return at
+ * once. {@code poll} blocks and is linked normally. Setup calls throw {@link IOException} with the
+ * C library's message.
  */
 final class Syscalls {
   private Syscalls() {}
@@ -101,11 +101,9 @@ final class Syscalls {
   private static final MethodHandle POLL = link("poll", POLL_FD, PLAIN);
   private static final MethodHandle POLL_ERRNO = link("poll", POLL_FD, ERRNO);
   private static final MethodHandle RECVMMSG = link("recvmmsg", RECVMMSG_FD, CRITICAL);
-  private static final MethodHandle RECVMMSG_ERRNO =
-      link("recvmmsg", RECVMMSG_FD, CRITICAL_ERRNO);
+  private static final MethodHandle RECVMMSG_ERRNO = link("recvmmsg", RECVMMSG_FD, CRITICAL_ERRNO);
   private static final MethodHandle SENDMMSG = link("sendmmsg", SENDMMSG_FD, CRITICAL);
-  private static final MethodHandle SENDMMSG_ERRNO =
-      link("sendmmsg", SENDMMSG_FD, CRITICAL_ERRNO);
+  private static final MethodHandle SENDMMSG_ERRNO = link("sendmmsg", SENDMMSG_FD, CRITICAL_ERRNO);
 
   /** A segment to receive {@code errno} in; one per thread that calls. */
   static MemorySegment callState(Arena arena) {
@@ -113,8 +111,8 @@ final class Syscalls {
   }
 
   /**
-   * {@code recvmmsg(fd, msgs, count, MSG_DONTWAIT, NULL)}: messages received, or {@code -errno}.
-   * A failed call is repeated once to learn {@code errno}.
+   * {@code recvmmsg(fd, msgs, count, MSG_DONTWAIT, NULL)}: messages received, or {@code -errno}. A
+   * failed call is repeated once to learn {@code errno}.
    */
   static int recvmmsg(int fd, MemorySegment msgs, int count, MemorySegment callState) {
     try {

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.weft.testing.Prerequisites;
 import io.weft.wg.conn.Bind;
-import io.weft.wg.conn.UdpBindContractTest;
 import io.weft.wg.conn.Binds;
 import io.weft.wg.conn.Endpoint;
 import io.weft.wg.conn.UdpBind;
+import io.weft.wg.conn.UdpBindContractTest;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -97,13 +97,18 @@ class LinuxBatchUdpBindTest extends UdpBindContractTest {
     direct.position(10).limit(60);
     final ByteBuffer heap = ByteBuffer.wrap(datagram(6, 100), 20, 30);
     final ByteBuffer readOnly = ByteBuffer.wrap(datagram(7, 100)).asReadOnlyBuffer().position(5);
-    sender.send(new ByteBuffer[] {direct, heap, readOnly}, 3,
+    sender.send(
+        new ByteBuffer[] {direct, heap, readOnly},
+        3,
         sender.parseEndpoint("127.0.0.1:" + portOf(receiver)));
 
     final List<Received> got = receive(receiver, 3, Buffers.HEAP);
-    assertThat(got.get(0).bytes()).isEqualTo(java.util.Arrays.copyOfRange(datagram(5, 100), 10, 60));
-    assertThat(got.get(1).bytes()).isEqualTo(java.util.Arrays.copyOfRange(datagram(6, 100), 20, 50));
-    assertThat(got.get(2).bytes()).isEqualTo(java.util.Arrays.copyOfRange(datagram(7, 100), 5, 100));
+    assertThat(got.get(0).bytes())
+        .isEqualTo(java.util.Arrays.copyOfRange(datagram(5, 100), 10, 60));
+    assertThat(got.get(1).bytes())
+        .isEqualTo(java.util.Arrays.copyOfRange(datagram(6, 100), 20, 50));
+    assertThat(got.get(2).bytes())
+        .isEqualTo(java.util.Arrays.copyOfRange(datagram(7, 100), 5, 100));
     assertThat(direct.position()).isEqualTo(60);
   }
 
