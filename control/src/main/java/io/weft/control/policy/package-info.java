@@ -32,10 +32,10 @@
  *       {@code action} other than {@code accept}, non-numeric ports, port 0 in a grant, a grant
  *       with neither {@code ip} nor {@code app} (acl-err01..09, acl-s04..06, grant-h1, h3, h8, j7,
  *       k23), and {@code 0.0.0.0/0} as a destination (grant-v08).
- *   <li>{@code TailscaleCaptureCompatTest} replays those captures when pointed at them ({@code
- *       -Dweft.tailscale.captures=DIR}); at headscale f20f1f12 all 406 captures using only what
- *       Weft implements agree (acl and grant captures: the same per-node rule sets and peer sets,
- *       or the same refusal; policytest captures: the same verdict on the tests); 132 use app
+ *   <li>{@code TailscaleCaptureCompat} (run by name) replays those captures when pointed at them
+ *       ({@code -Dweft.tailscale.captures=DIR}); at headscale f20f1f12 all 406 captures using only
+ *       what Weft implements agree (acl and grant captures: the same per-node rule sets and peer
+ *       sets, or the same refusal; policytest captures: the same verdict on the tests); 132 use app
  *       capabilities, via, autogroup:internet and others and are skipped.
  *   <li>Policy tests (policytest captures): a destination is one address or name and one port
  *       (lists, ranges, {@code *} and CIDRs fail); a group source stands for each member.

@@ -30,8 +30,12 @@ import org.junit.jupiter.api.Test;
  * capabilities, via, autogroup:internet and others) are counted as unsupported; every other one
  * must match: refused when Tailscale refused it, and otherwise the same rules per node (compared as
  * sets) and the same peers.
+ *
+ * <p>Its name keeps it out of {@code ./mvnw verify} (the captures are an outside data set that the
+ * repository cannot carry, and a test that skips in CI would hide that); run it by name: {@code
+ * ./mvnw -pl control test -Dtest=TailscaleCaptureCompat -Dweft.tailscale.captures=DIR}.
  */
-class TailscaleCaptureCompatTest {
+class TailscaleCaptureCompat {
 
   private static final Set<String> UNSUPPORTED =
       Set.of(
