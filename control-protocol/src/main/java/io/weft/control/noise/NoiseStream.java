@@ -110,7 +110,12 @@ public final class NoiseStream implements AutoCloseable {
         if (got != len) {
           throw new EOFException("truncated record");
         }
-        int plain = ciphers.open(record, 0, len);
+        int plain;
+        try {
+          plain = ciphers.open(record, 0, len);
+        } catch (IllegalStateException e) {
+          throw closed(e); // closed by another thread while this one read
+        }
         if (plain < 0) {
           throw new IOException("record does not authenticate");
         }
@@ -161,11 +166,21 @@ public final class NoiseStream implements AutoCloseable {
     }
 
     private void sealAndSend() throws IOException {
-      int sealed = ciphers.seal(buf, 2, len);
+      int sealed;
+      try {
+        sealed = ciphers.seal(buf, 2, len);
+      } catch (IllegalStateException e) {
+        throw closed(e); // closed by another thread, or the nonce space is exhausted
+      }
       buf[0] = (byte) (sealed >>> 8);
       buf[1] = (byte) sealed;
       rawOut.write(buf, 0, 2 + sealed);
       len = 0;
     }
+  }
+
+  /** What a reader or writer sees once the ciphers are gone: an I/O error, not a crash. */
+  private static IOException closed(IllegalStateException e) {
+    return new IOException("control channel closed: " + e.getMessage(), e);
   }
 }
