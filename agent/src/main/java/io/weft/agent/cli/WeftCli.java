@@ -12,6 +12,8 @@ import java.security.SecureRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** The {@code weft} command line. */
 @Command(
@@ -70,12 +72,33 @@ public final class WeftCli implements Callable<Integer> {
     WeftCli cli = new WeftCli();
     cli.stdin = in;
     CommandLine cl = new CommandLine(cli);
+    addHelp(cl);
     cl.setOut(out);
     cl.setErr(err);
     int rc = cl.execute(args);
     out.flush();
     err.flush();
     return rc;
+  }
+
+  /**
+   * Gives every subcommand that has no help option of its own {@code -h}/{@code --help}, which
+   * prints its usage and exits 0. Commands that pass their arguments on unparsed (their own parser
+   * answers {@code --help}) are left alone.
+   */
+  static void addHelp(CommandLine cl) {
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      CommandSpec spec = sub.getCommandSpec();
+      boolean passesArgsOn = !spec.unmatchedArgsBindings().isEmpty();
+      if (!spec.optionsMap().containsKey("--help") && !passesArgsOn) {
+        spec.addOption(
+            OptionSpec.builder("-h", "--help")
+                .usageHelp(true)
+                .description("Show this help message and exit.")
+                .build());
+      }
+      addHelp(sub);
+    }
   }
 
   /**

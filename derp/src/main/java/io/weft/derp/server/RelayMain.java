@@ -49,6 +49,24 @@ public final class RelayMain {
     System.exit(run(args, System.out, System.err, null));
   }
 
+  /** What {@code --help} prints (the flags of the class comment). */
+  static final String USAGE =
+      """
+      Usage: weft relay serve [flags]
+      Runs a DERP relay until interrupted.
+        --listen HOST:PORT        TCP address (default 127.0.0.1:3340)
+        --tls-cert PEM --tls-key PEM   serve HTTPS with this certificate (else plain HTTP)
+        --stun HOST:PORT          also answer STUN on this UDP address
+        --key-file PATH           derper-style {"PrivateKey":"privkey:HEX"}; created 0600 if missing
+        --accept-any              admit every node key (local use only)
+        --allow-keys PATH         admit the node keys listed (hex or nodekey:hex, one per line)
+        --mesh-psk-file PATH      64 hex characters: the region's mesh key
+        --mesh-with URL[,URL]     the other relays of the region (http(s)://host:port/derp)
+        --rate-config PATH        derper's per-client rate JSON; re-read when the file changes
+        --accept-rate N           at most N new connections per second (burst --accept-burst, 10)
+      Without --accept-any or --allow-keys the relay admits only mesh peers.
+      """;
+
   /** Runs until {@code stop} counts down (or forever when null); returns the exit status. */
   public static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop)
       throws Exception {
@@ -68,6 +86,10 @@ public final class RelayMain {
       String a = args[i];
       String v = i + 1 < args.length ? args[i + 1] : null;
       switch (a) {
+        case "-h", "--help" -> {
+          out.print(USAGE);
+          return 0;
+        }
         case "--accept-any" -> acceptAny = true;
         case "--listen",
             "--tls-cert",
